@@ -1,0 +1,291 @@
+"""The functional API, with JAX's signatures so what students learn carries over."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from . import numpy_api as anp
+from .forward import JVPBox, JVPTrace
+from .primitive import Primitive, new_level, raw, shape
+from .reverse import ReverseBox, ReverseTrace, backward
+from .tree import flatten, unflatten
+
+
+def _check_differentiable(x, where):
+    dtype = np.result_type(raw(x))
+    if not np.issubdtype(dtype, np.floating):
+        kind = "a boolean" if dtype == bool else f"an {dtype}" if dtype.kind in "iu" else f"a {dtype}"
+        raise TypeError(
+            f"{where} is {kind} value, but only float inputs can be differentiated; "
+            f"pass floats (3.0 instead of 3, or np.asarray(x, dtype=float))."
+        )
+
+
+def _zeros_like(x):
+    value = raw(x)
+    if np.ndim(value) == 0 and isinstance(value, float):
+        return 0.0
+    return np.zeros(np.shape(value), dtype=np.result_type(value))
+
+
+def _as_tangent(t, x, what):
+    """Check a tangent or cotangent against the value it goes with; ints become floats."""
+    if shape(t) != shape(x):
+        raise ValueError(f"the {what} has shape {shape(t)} but its value has shape {shape(x)}; they must match.")
+    if isinstance(t, (int, np.integer)):  # bool is an int too
+        return float(t)
+    if isinstance(t, np.ndarray) and not np.issubdtype(t.dtype, np.inexact):
+        return t.astype(float)
+    return t
+
+
+def _selected(argnums, nargs, name):
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not nums or any(not isinstance(i, int) or not -nargs <= i < nargs for i in nums):
+        raise ValueError(f"{name}: argnums={argnums!r} does not select among the {nargs} positional argument(s).")
+    return tuple(i % nargs for i in nums)
+
+
+def _bind_selected(f, args, kwargs, nums):
+    """f as a function of the selected positional arguments only."""
+
+    def partial(*selected):
+        full = list(args)
+        for i, value in zip(nums, selected):
+            full[i] = value
+        return f(*full, **kwargs)
+
+    return partial
+
+
+def _split_aux(result, has_aux, name):
+    if not has_aux:
+        return result, None
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise TypeError(f"{name}(..., has_aux=True) needs f to return a pair (output, auxiliary data).")
+    return result[0], result[1]
+
+
+class _Recording:
+    """One reverse-mode evaluation of f: its tape, inputs and outputs, ready to pull back."""
+
+    def __init__(self, f, primals, has_aux=False, name="vjp"):
+        leaves, self.in_def = flatten(primals)
+        for i, x in enumerate(leaves):
+            _check_differentiable(x, f"{name}'s input {i}")
+        self.trace = ReverseTrace(new_level())
+        self.inputs = [self.trace.new_input(x) for x in leaves]
+        result = f(*unflatten(self.in_def, self.inputs))
+        out, aux = _split_aux(result, has_aux, name)
+        out_leaves, self.out_def = flatten(out)
+        self.out_rows = [o.index if self._ours(o) else None for o in out_leaves]
+        self.out_values = [o.value if self._ours(o) else o for o in out_leaves]
+        self.out = unflatten(self.out_def, self.out_values)
+        self.aux = None if aux is None else unflatten(flatten(aux)[1], [o.value if self._ours(o) else o for o in flatten(aux)[0]])
+
+    def _ours(self, x):
+        return type(x) is ReverseBox and x.trace is self.trace
+
+    def pull(self, seeds):
+        """Input cotangents (flat) for output cotangents given as {output leaf: cotangent}."""
+        row_seeds = {}
+        for leaf, cotangent in seeds.items():
+            row = self.out_rows[leaf]
+            if row is not None:
+                row_seeds[row] = cotangent if row not in row_seeds else row_seeds[row] + cotangent
+        adjoints = backward(self.trace.tape, row_seeds)
+        return [_zeros_like(box.value) if adjoints[box.index] is None else adjoints[box.index]
+                for box in self.inputs]
+
+    def pullback(self, cotangent):
+        leaves, cot_def = flatten(cotangent)
+        if cot_def != self.out_def:
+            raise ValueError("the cotangent must have the same structure as f's output (one value per output).")
+        leaves = [_as_tangent(c, o, f"cotangent of output {i}") for i, (c, o) in enumerate(zip(leaves, self.out_values))]
+        return unflatten(self.in_def, self.pull(dict(enumerate(leaves))))
+
+
+def vjp(f, *primals, has_aux=False):
+    """Evaluate f and return (out, vjp_fn): vjp_fn(ȳ) is ȳᵀJ, one reverse sweep per call."""
+    recording = _Recording(f, primals, has_aux, "vjp")
+    if has_aux:
+        return recording.out, recording.pullback, recording.aux
+    return recording.out, recording.pullback
+
+
+def jvp(f, primals, tangents):
+    """Evaluate f and its Jacobian-vector product J·ẋ in one forward sweep."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp takes primals and tangents as tuples, e.g. jvp(f, (x,), (v,)).")
+    leaves, in_def = flatten(tuple(primals))
+    tangent_leaves, tangent_def = flatten(tuple(tangents))
+    if tangent_def != in_def:
+        raise ValueError("tangents must have the same structure as primals (one tangent per input).")
+    for i, x in enumerate(leaves):
+        _check_differentiable(x, f"jvp's input {i}")
+    tangent_leaves = [_as_tangent(t, x, f"tangent of input {i}") for i, (t, x) in enumerate(zip(tangent_leaves, leaves))]
+    return _push_forward(f, leaves, in_def, tangent_leaves)
+
+
+def _push_forward(f, leaves, in_def, tangent_leaves):
+    """One forward sweep; a None tangent marks an input held constant."""
+    trace = JVPTrace(new_level())
+    boxes = [x if t is None else JVPBox(x, trace, t) for x, t in zip(leaves, tangent_leaves)]
+    out_leaves, out_def = flatten(f(*unflatten(in_def, boxes)))
+    values, out_tangents = [], []
+    for o in out_leaves:
+        ours = type(o) is JVPBox and o.trace is trace
+        values.append(o.value if ours else o)
+        out_tangents.append(o.tangent if ours else _zeros_like(o))
+    return unflatten(out_def, values), unflatten(out_def, out_tangents)
+
+
+def value_and_grad(f, argnums=0, has_aux=False):
+    """f's value and its gradient with respect to argnums, by one reverse sweep."""
+
+    @functools.wraps(f)
+    def value_and_grad_f(*args, **kwargs):
+        nums = _selected(argnums, len(args), "grad")
+        recording = _Recording(_bind_selected(f, args, kwargs, nums), [args[i] for i in nums], has_aux, "grad")
+        if len(recording.out_values) != 1 or shape(recording.out) != ():
+            raise TypeError(
+                f"grad needs f to return a scalar, but it returned shape {shape(recording.out_values[0]) if len(recording.out_values) == 1 else 'a container'}; "
+                f"use adlab.jacrev for the Jacobian or adlab.vjp for a vector-Jacobian product."
+            )
+        dtype = np.result_type(raw(recording.out))
+        seed = 1.0 if dtype == np.float64 else np.ones((), dtype=dtype)
+        grads = unflatten(recording.in_def, recording.pull({0: seed}))
+        grads = grads[0] if isinstance(argnums, int) else tuple(grads)
+        value = (recording.out, recording.aux) if has_aux else recording.out
+        return value, grads
+
+    return value_and_grad_f
+
+
+def grad(f, argnums=0, has_aux=False):
+    """The gradient of a scalar function, by one reverse sweep."""
+    value_and_grad_f = value_and_grad(f, argnums, has_aux)
+
+    @functools.wraps(f)
+    def grad_f(*args, **kwargs):
+        value, grads = value_and_grad_f(*args, **kwargs)
+        return (grads, value[1]) if has_aux else grads
+
+    return grad_f
+
+
+def _basis(x):
+    """One-hot tangents/cotangents shaped like x, one per element."""
+    size = math.prod(shape(x))
+    dtype = np.result_type(raw(x), float)
+    for k in range(size):
+        e = np.zeros(size, dtype=dtype)
+        e[k] = 1.0
+        yield e.reshape(shape(x)) if shape(x) else e[0]
+
+
+def _assemble(blocks, out_shape, in_shape, by_columns):
+    """Stack Jacobian rows (reverse) or columns (forward) into shape out_shape + in_shape."""
+    axis = len(out_shape) if by_columns else 0
+    if not blocks:
+        return np.zeros(out_shape + in_shape)
+    return anp.reshape(anp.stack(blocks, axis=axis), out_shape + in_shape)
+
+
+def jacrev(f, argnums=0):
+    """The Jacobian by reverse mode: one sweep per output element (fills rows)."""
+
+    @functools.wraps(f)
+    def jacobian(*args, **kwargs):
+        nums = _selected(argnums, len(args), "jacrev")
+        recording = _Recording(_bind_selected(f, args, kwargs, nums), [args[i] for i in nums], False, "jacrev")
+        inputs = flatten([args[i] for i in nums])[0]
+        per_output = []
+        for leaf, out in enumerate(recording.out_values):
+            rows = [recording.pull({leaf: e}) for e in _basis(out)]
+            per_input = [_assemble([row[k] for row in rows], shape(out), shape(x), False) for k, x in enumerate(inputs)]
+            per_output.append(_by_argnums(unflatten(recording.in_def, per_input), argnums))
+        return unflatten(recording.out_def, per_output)
+
+    return jacobian
+
+
+def jacfwd(f, argnums=0):
+    """The Jacobian by forward mode: one sweep per input element (fills columns)."""
+
+    @functools.wraps(f)
+    def jacobian(*args, **kwargs):
+        nums = _selected(argnums, len(args), "jacfwd")
+        selected = [args[i] for i in nums]
+        leaves, in_def = flatten(selected)
+        for i, x in enumerate(leaves):
+            _check_differentiable(x, f"jacfwd's input {i}")
+        partial = _bind_selected(f, args, kwargs, nums)
+        columns = []  # per input leaf: list of flat output tangents per basis direction
+        out_def = out_values = None
+        for k, x in enumerate(leaves):
+            columns.append([])
+            for e in _basis(x):
+                tangents = [e if j == k else None for j in range(len(leaves))]
+                out, out_tangent = _push_forward(partial, leaves, in_def, tangents)
+                out_values, out_def = flatten(out)
+                columns[k].append(flatten(out_tangent)[0])
+        if out_def is None:  # every input is empty: evaluate once for the output's structure
+            out_values, out_def = flatten(partial(*unflatten(in_def, leaves)))
+        per_output = []
+        for o, out in enumerate(out_values):
+            per_input = [_assemble([c[o] for c in columns[k]], shape(out), shape(x), True) for k, x in enumerate(leaves)]
+            per_output.append(_by_argnums(unflatten(in_def, per_input), argnums))
+        return unflatten(out_def, per_output)
+
+    return jacobian
+
+
+def _by_argnums(per_arg, argnums):
+    return per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
+
+
+def hessian(f, argnums=0):
+    """The Hessian as the forward-mode Jacobian of the reverse-mode gradient."""
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f, primals, tangents, method="forward-over-reverse"):
+    """The Hessian-vector product H·v without forming H.
+
+    ``method="forward-over-reverse"`` pushes v forward through the gradient
+    (the usual choice); ``"reverse-on-forward"`` takes ∇f·v by forward mode
+    and differentiates it in reverse, as in the course notes (seed 003).
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("hvp takes primals and tangents as tuples, e.g. hvp(f, (x,), (v,)).")
+    argnums = tuple(range(len(primals)))
+    if method == "forward-over-reverse":
+        result = jvp(grad(f, argnums=argnums), tuple(primals), tuple(tangents))[1]
+    elif method == "reverse-on-forward":
+        result = grad(lambda *xs: jvp(f, xs, tuple(tangents))[1], argnums=argnums)(*primals)
+    else:
+        raise ValueError(f"hvp: unknown method {method!r}; use 'forward-over-reverse' or 'reverse-on-forward'.")
+    return result[0] if len(primals) == 1 else result
+
+
+def checkpoint(f):
+    """f that stores only its inputs and output on the tape and recomputes the rest.
+
+    The reverse sweep re-runs f to get its intermediates back: memory for time,
+    as in rematerialization. Arguments are floats or arrays; f returns one value.
+    """
+    name = getattr(f, "__name__", "f")
+
+    def joint_jvp(tangents, out, *args):
+        tangents = [_zeros_like(x) if t is None else t for t, x in zip(tangents, args)]
+        return jvp(f, args, tangents)[1]
+
+    def joint_vjp(g, out, *args):
+        return vjp(f, *args)[1](g)
+
+    prim = Primitive(f"checkpoint({name})", f, joint_jvp=joint_jvp, joint_vjp=joint_vjp)
+    return functools.wraps(f)(lambda *args: prim(*args))

@@ -1,0 +1,396 @@
+"""NumPy on traced values: NumPy-signature functions, dispatch tables, box operators.
+
+`np.sin(x)` on a traced x reaches `Box.__array_ufunc__`, `np.sum(x)` reaches
+`Box.__array_function__`; both look the function up in the tables below.
+The same functions are the `adlab.numpy` namespace, which skips NumPy's
+dispatch machinery and is the fast path for scalar code.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from . import rules as r
+from .primitive import Box, raw, shape
+
+# -- NumPy-signature functions -------------------------------------------------------
+
+
+def _constant(x):
+    """Bounds and conditions are not differentiated: use their values."""
+    return raw(x)
+
+
+def sum(a, axis=None, keepdims=False):  # noqa: A001 - NumPy's name
+    return r.sum_(a, axis=_axis(axis), keepdims=keepdims)
+
+
+def mean(a, axis=None, keepdims=False):
+    return r.mean(a, axis=_axis(axis), keepdims=keepdims)
+
+
+def prod(a, axis=None, keepdims=False):
+    return r.prod(a, axis=_axis(axis), keepdims=keepdims)
+
+
+def max(a, axis=None, keepdims=False):  # noqa: A001
+    return r.max_(a, axis=_axis(axis), keepdims=keepdims)
+
+
+def min(a, axis=None, keepdims=False):  # noqa: A001
+    return r.min_(a, axis=_axis(axis), keepdims=keepdims)
+
+
+def logsumexp(a, axis=None, keepdims=False):
+    """log(sum(exp(a))) computed stably (scipy.special.logsumexp)."""
+    return r.logsumexp(a, axis=_axis(axis), keepdims=keepdims)
+
+
+def softmax(a, axis=-1):
+    """exp(a) / sum(exp(a)) along an axis, stably."""
+    return r.exp(a - r.logsumexp(a, axis=_axis(axis), keepdims=True))
+
+
+def log_softmax(a, axis=-1):
+    """a - logsumexp(a) along an axis: the log-probabilities of a softmax."""
+    return a - r.logsumexp(a, axis=_axis(axis), keepdims=True)
+
+
+def var(a, axis=None, keepdims=False, ddof=0):
+    centered = a - r.mean(a, axis=_axis(axis), keepdims=True)
+    count = r._count(shape(a), _axis(axis)) - ddof
+    return r.sum_(centered * centered, axis=_axis(axis), keepdims=keepdims) / count
+
+
+def std(a, axis=None, keepdims=False, ddof=0):
+    return r.sqrt(var(a, axis=axis, keepdims=keepdims, ddof=ddof))
+
+
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def dot(a, b):
+    a_ndim, b_ndim = len(shape(a)), len(shape(b))
+    if a_ndim == 0 or b_ndim == 0:
+        return r.multiply(a, b)
+    if a_ndim > 2 or b_ndim > 2:
+        raise TypeError("adlab supports np.dot on 1-D and 2-D values only; use np.matmul (@) for stacks of matrices.")
+    return r.matmul(a, b)
+
+
+def vdot(a, b):
+    return r.sum_(r.multiply(reshape(a, -1), reshape(b, -1)))
+
+
+def inner(a, b):
+    if len(shape(a)) > 1 or len(shape(b)) > 1:
+        raise TypeError("adlab supports np.inner on 1-D values only; use np.matmul (@) or np.dot instead.")
+    return dot(a, b)
+
+
+def outer(a, b):
+    return r.outer(a, b)
+
+
+def matmul(a, b):
+    return r.matmul(a, b)
+
+
+def transpose(a, axes=None):
+    return r.transpose(a, axes=None if axes is None else tuple(axes))
+
+
+def swapaxes(a, axis1, axis2):
+    return r.swapaxes(a, axis1, axis2)
+
+
+def moveaxis(a, source, destination):
+    ndim = len(shape(a))
+    sources = [int(i) % ndim for i in np.atleast_1d(source)]
+    destinations = [int(i) % ndim for i in np.atleast_1d(destination)]
+    order = [axis for axis in range(ndim) if axis not in sources]
+    for dest, src in sorted(zip(destinations, sources)):
+        order.insert(dest, src)
+    return r.transpose(a, axes=tuple(order))
+
+
+def reshape(a, newshape=None, order="C", *, shape=None):  # noqa: A002 - NumPy's names
+    target = newshape if newshape is not None else shape
+    if target is None:
+        raise TypeError("reshape needs the new shape, e.g. np.reshape(x, (2, 3)).")
+    if order != "C":
+        raise TypeError("adlab's reshape supports order='C' only.")
+    return r.reshape(a, newshape=tuple(target) if isinstance(target, (list, tuple)) else (target,))
+
+
+def ravel(a, order="C"):
+    return reshape(a, -1, order)
+
+
+def squeeze(a, axis=None):
+    return r.squeeze(a, axis=_axis(axis))
+
+
+def expand_dims(a, axis):
+    return r.expand_dims(a, _axis(axis))
+
+
+def broadcast_to(array, shape, subok=False):  # noqa: A002
+    return r.broadcast_to(array, target_shape=tuple(shape) if isinstance(shape, (list, tuple)) else (shape,))
+
+
+def concatenate(arrays, axis=0):
+    if axis is None:
+        return r.concatenate(*[ravel(a) for a in arrays], axis=0)
+    return r.concatenate(*arrays, axis=axis)
+
+
+def stack(arrays, axis=0):
+    return r.stack(*arrays, axis=axis)
+
+
+def hstack(tup):
+    arrays = [atleast_1d(a) for a in tup]
+    return concatenate(arrays, axis=0 if len(shape(arrays[0])) == 1 else 1)
+
+
+def vstack(tup):
+    return concatenate([reshape(a, (1, -1)) if len(shape(a)) < 2 else a for a in tup], axis=0)
+
+
+def atleast_1d(a):
+    return reshape(a, (1,)) if len(shape(a)) == 0 else a
+
+
+def where(condition, x=None, y=None):
+    if x is None and y is None:
+        return np.where(raw(condition))
+    return r.where(_constant(condition), x, y)
+
+
+def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A002
+    if out is not None:
+        raise TypeError(_NO_OUT)
+    low = a_min if a_min is not None else min
+    high = a_max if a_max is not None else max
+    return r.clip(a, low=_constant(low), high=_constant(high))
+
+
+def square(x):
+    return r.multiply(x, x)
+
+
+def reciprocal(x):
+    return r.divide(1.0, x)
+
+
+def positive(x):
+    return x
+
+
+def array(object, dtype=None):  # noqa: A002
+    """np.array that also builds from a (nested) list of traced values, by stacking."""
+    if isinstance(object, (list, tuple)) and _contains_box(object):
+        return stack([array(item) if isinstance(item, (list, tuple)) else item for item in object])
+    if isinstance(object, Box):
+        return object
+    return np.array(object, dtype=dtype)
+
+
+asarray = array
+
+
+def _contains_box(items):
+    return builtins.any(isinstance(i, Box) or (isinstance(i, (list, tuple)) and _contains_box(i)) for i in items)
+
+
+# -- dispatch tables -----------------------------------------------------------------
+
+UFUNCS = {
+    np.add: r.add, np.subtract: r.subtract, np.multiply: r.multiply, np.true_divide: r.divide,
+    np.negative: r.negative, np.power: r.power, np.exp: r.exp, np.log: r.log, np.log1p: r.log1p,
+    np.expm1: r.expm1, np.sqrt: r.sqrt, np.sin: r.sin, np.cos: r.cos, np.tan: r.tan,
+    np.arcsin: r.arcsin, np.arccos: r.arccos, np.arctan: r.arctan, np.sinh: r.sinh,
+    np.cosh: r.cosh, np.tanh: r.tanh, np.absolute: r.absolute, np.maximum: r.maximum,
+    np.minimum: r.minimum, np.matmul: r.matmul, np.square: square, np.reciprocal: reciprocal,
+    np.positive: positive,
+}
+
+# Functions whose result does not depend differentiably on their input: run on values.
+CONSTANT_UFUNCS = {
+    np.sign, np.floor, np.ceil, np.rint, np.trunc, np.isnan, np.isinf, np.isfinite,
+    np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.signbit,
+}
+
+FUNCTIONS = {
+    np.sum: sum, np.mean: mean, np.prod: prod, np.max: max, np.min: min, np.amax: max,
+    np.amin: min, np.var: var, np.std: std, np.dot: dot, np.vdot: vdot, np.inner: inner,
+    np.outer: outer, np.transpose: transpose, np.swapaxes: swapaxes, np.moveaxis: moveaxis,
+    np.reshape: reshape, np.ravel: ravel, np.squeeze: squeeze, np.expand_dims: expand_dims,
+    np.broadcast_to: broadcast_to, np.concatenate: concatenate, np.stack: stack,
+    np.hstack: hstack, np.vstack: vstack, np.atleast_1d: atleast_1d, np.where: where,
+    np.clip: clip,
+}
+
+CONSTANT_FUNCTIONS = {
+    np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.sort, np.zeros_like,
+    np.ones_like, np.empty_like, np.full_like, np.allclose, np.isclose, np.array_equal,
+    np.count_nonzero, np.nonzero, np.result_type, np.iscomplexobj, np.isrealobj, np.round,
+    np.around, np.any, np.all, np.unique, np.copy,
+}
+
+_NO_OUT = "adlab cannot write into an existing array (out=): traced values are immutable; use the returned value."
+
+
+def _raw_tree(x):
+    if isinstance(x, (list, tuple)):
+        return type(x)(_raw_tree(i) for i in x)
+    return raw(x)
+
+
+def _no_rule(name):
+    return TypeError(
+        f"adlab has no derivative rule for numpy.{name}; write the function with supported "
+        f"operations or register it with @adlab.primitive and its defjvp/defvjp rules."
+    )
+
+
+# -- box operators -------------------------------------------------------------------
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if method != "__call__":
+        raise _no_rule(f"{ufunc.__name__}.{method}")
+    if kwargs.get("out") is not None:
+        raise TypeError(_NO_OUT)
+    if ufunc in CONSTANT_UFUNCS:
+        return ufunc(*_raw_tree(inputs), **kwargs)
+    op = UFUNCS.get(ufunc)
+    if op is None:
+        raise _no_rule(ufunc.__name__)
+    if kwargs:
+        raise TypeError(f"adlab does not support the keyword(s) {sorted(kwargs)} of numpy.{ufunc.__name__}.")
+    return op(*inputs)
+
+
+def _array_function(self, func, types, args, kwargs):
+    if func in CONSTANT_FUNCTIONS:
+        return func(*_raw_tree(args), **{k: _raw_tree(v) for k, v in kwargs.items()})
+    implementation = FUNCTIONS.get(func)
+    if implementation is None:
+        raise _no_rule(getattr(func, "__name__", str(func)))
+    return implementation(*args, **kwargs)
+
+
+def _no_setitem(self, index, value):
+    raise TypeError(
+        "traced arrays are immutable, so x[...] = v (or x[...] += v) cannot be recorded; "
+        "write y = x.at[...].set(v) (or .add(v)), which returns a new array."
+    )
+
+
+def _no_array(self, dtype=None, copy=None):
+    raise TypeError(
+        "a traced value cannot become a plain NumPy array (the derivative would be lost); "
+        "keep it traced: use np.stack([...]) or adlab.numpy.array to build arrays from traced values."
+    )
+
+
+class _IndexUpdate:
+    """`x.at[index].set(v)` / `.add(v)`: JAX's functional form of x[index] = v."""
+
+    __slots__ = ("array", "index")
+
+    def __init__(self, array, index):
+        self.array, self.index = array, index
+
+    def set(self, value):
+        return r.set_at(self.array, value, index=self.index)
+
+    def add(self, value):
+        return self.array + r.scatter_add(
+            r.broadcast_to(value, target_shape=shape(np.empty(shape(self.array))[self.index])),
+            index=self.index, target_shape=shape(self.array))
+
+
+class _At:
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+    def __getitem__(self, index):
+        return _IndexUpdate(self.array, _raw_tree(index))
+
+
+def _describe(self):
+    value = raw(self)
+    kind = type(self.trace).__name__.replace("Trace", "").lower()
+    text = repr(float(value)) if np.ndim(value) == 0 else f"array of shape {np.shape(value)}"
+    return f"Traced<{text}, {kind} level {self.trace.level}>"
+
+
+def _iterate(self):
+    for i in range(len(self)):
+        yield self[i]
+
+
+def _len(self):
+    s = shape(self)
+    if not s:
+        raise TypeError("len() of a traced scalar: it has no length.")
+    return s[0]
+
+
+def _compare(op):
+    return lambda self, other: op(raw(self), raw(other))
+
+
+def install_operators(box_type):
+    """Give the box class NumPy's operators, methods and properties."""
+    ops = {
+        "__add__": lambda a, b: r.add(a, b), "__radd__": lambda a, b: r.add(b, a),
+        "__sub__": lambda a, b: r.subtract(a, b), "__rsub__": lambda a, b: r.subtract(b, a),
+        "__mul__": lambda a, b: r.multiply(a, b), "__rmul__": lambda a, b: r.multiply(b, a),
+        "__truediv__": lambda a, b: r.divide(a, b), "__rtruediv__": lambda a, b: r.divide(b, a),
+        "__pow__": lambda a, b: r.power(a, b), "__rpow__": lambda a, b: r.power(b, a),
+        "__matmul__": lambda a, b: r.matmul(a, b), "__rmatmul__": lambda a, b: r.matmul(b, a),
+        "__neg__": lambda a: r.negative(a), "__pos__": lambda a: a, "__abs__": lambda a: r.absolute(a),
+        "__getitem__": lambda a, index: r.getitem(a, index=_raw_tree(index)),
+        "__setitem__": _no_setitem, "__array__": _no_array, "__len__": _len, "__iter__": _iterate,
+        "__lt__": _compare(lambda a, b: a < b), "__le__": _compare(lambda a, b: a <= b),
+        "__gt__": _compare(lambda a, b: a > b), "__ge__": _compare(lambda a, b: a >= b),
+        "__eq__": _compare(lambda a, b: a == b), "__ne__": _compare(lambda a, b: a != b),
+        "__bool__": lambda a: bool(raw(a)), "__float__": lambda a: float(raw(a)),
+        "__int__": lambda a: int(raw(a)), "__repr__": _describe,
+        "__array_ufunc__": _array_ufunc, "__array_function__": _array_function,
+        "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "var": var, "std": std,
+        "dot": dot, "reshape": lambda a, *s, **k: reshape(a, s[0] if len(s) == 1 else s, **k),
+        "transpose": lambda a, *axes: transpose(a, (axes[0] if len(axes) == 1 else axes) or None),
+        "squeeze": squeeze, "ravel": ravel, "flatten": ravel, "clip": clip,
+        "astype": _astype,
+    }
+    for name, method in ops.items():
+        setattr(box_type, name, method)
+    properties = {
+        "shape": lambda a: shape(a), "ndim": lambda a: len(shape(a)),
+        "size": lambda a: int(np.prod(shape(a))), "dtype": lambda a: np.result_type(raw(a)),
+        "T": lambda a: r.transpose(a), "at": _At,
+    }
+    for name, getter in properties.items():
+        setattr(box_type, name, property(getter))
+
+
+def _astype(self, dtype):
+    if np.dtype(dtype) == np.result_type(raw(self)):
+        return self
+    if np.issubdtype(np.dtype(dtype), np.floating):
+        raise TypeError("adlab keeps a traced value's float dtype; convert inputs before tracing instead.")
+    raise TypeError("casting a traced value to a non-float dtype drops its derivative; use raw values for that.")
+
+
+install_operators(Box)

@@ -1,0 +1,134 @@
+"""Primitives, boxes and `bind`: the one dispatch point of the engine.
+
+A *primitive* is an elementary operation (multiply, sin, sum, ...) defined once:
+its evaluation, one JVP rule and one VJP rule per argument, and a readable rule
+for the trace tables. A *box* is a value being traced by one transformation
+(forward or reverse) at one nesting *level*. `bind(prim, *args)` finds the
+innermost level among the arguments, lets that level's trace handle the call,
+and the trace calls `bind` again on the unboxed values; once no boxes are left,
+the primitive's evaluation runs. Levels are what keep nested derivatives apart
+(no perturbation confusion): an inner `grad` treats boxes of an outer one as
+constants.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a primitive reads in a trace table.
+
+    Placeholders: ``{0}``, ``{1}`` are the argument names (``v_{-1}``),
+    ``{t0}``, ``{t1}`` their tangents, ``{g}`` the output's adjoint and
+    ``{p[name]}`` a parameter such as an axis. ``tangent`` has one term per
+    argument (summed); ``adjoint`` one contribution per argument.
+    """
+
+    expr: str
+    tangent: tuple = ()
+    adjoint: tuple = ()
+
+
+class Primitive:
+    """An elementary operation known to the engine.
+
+    ``jvps[i](t, out, *args, **params)`` is the tangent contributed by a
+    tangent ``t`` of argument ``i``; ``vjps[i](g, out, *args, **params)`` is
+    the cotangent of argument ``i`` given the output's cotangent ``g``. Both
+    are written with primitives, so they can themselves be differentiated.
+    ``joint_jvp(tangents, out, *args, **params)`` replaces the per-argument
+    JVPs for structural operations (concatenate, stack) where adding one
+    zero-padded contribution per argument would be wasteful; likewise
+    ``joint_vjp(g, out, *args, **params)`` returns every argument's cotangent
+    at once where computing them together is cheaper (checkpointing).
+    """
+
+    __slots__ = ("name", "impl", "jvps", "vjps", "joint_jvp", "joint_vjp", "rule")
+
+    def __init__(self, name, impl, jvps=(), vjps=(), rule=None, joint_jvp=None, joint_vjp=None):
+        self.name = name
+        self.impl = impl
+        self.jvps = jvps
+        self.vjps = vjps
+        self.joint_jvp = joint_jvp
+        self.joint_vjp = joint_vjp
+        self.rule = rule or Rule(f"{name}({{args}})")
+
+    def __call__(self, *args, **params):
+        return bind(self, *args, **params)
+
+    def defjvp(self, *jvps):
+        """Set the JVP rules, one per argument (None for a non-differentiable one)."""
+        self.jvps = tuple(jvps)
+        return self
+
+    def defvjp(self, *vjps):
+        """Set the VJP rules, one per argument (None for a non-differentiable one)."""
+        self.vjps = tuple(vjps)
+        return self
+
+    def __repr__(self):
+        return f"<adlab primitive {self.name}>"
+
+
+def primitive(impl=None, *, name=None, rule=None):
+    """Turn a NumPy function into a new primitive; add rules with defjvp/defvjp.
+
+    Example::
+
+        @adlab.primitive
+        def softplus(x):
+            return np.logaddexp(0.0, x)
+
+        sigmoid = lambda x: 1 / (1 + np.exp(-x))
+        softplus.defjvp(lambda t, out, x: t * sigmoid(x))
+        softplus.defvjp(lambda g, out, x: g * sigmoid(x))
+    """
+    if impl is None:
+        return lambda f: primitive(f, name=name, rule=rule)
+    prim = Primitive(name or impl.__name__, impl, rule=rule)
+    prim.__doc__ = impl.__doc__
+    return prim
+
+
+_levels = itertools.count(1)
+
+
+def new_level():
+    """A fresh level, higher than every level in use: traces nest in creation order."""
+    return next(_levels)
+
+
+class Box:
+    """A value traced at one level; subclasses carry what their mode needs."""
+
+    __slots__ = ("value", "trace")
+    __hash__ = None  # like NumPy arrays: traced values are not dict keys
+
+
+def bind(prim, *args, **params):
+    """Apply a primitive: handled by the innermost trace among the args, else evaluated."""
+    top = None
+    for arg in args:
+        if isinstance(arg, Box) and (top is None or arg.trace.level > top.level):
+            top = arg.trace
+    if top is None:
+        return prim.impl(*args, **params)
+    return top.process(prim, args, params)
+
+
+def raw(x):
+    """The plain value under every level of boxes."""
+    while isinstance(x, Box):
+        x = x.value
+    return x
+
+
+def shape(x):
+    """Shape of a value, boxed or not, without tracing anything."""
+    return np.shape(raw(x))

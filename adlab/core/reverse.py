@@ -1,0 +1,86 @@
+"""Reverse mode: a flat tape (the Wengert list) swept backwards with a loop.
+
+A tape row is ``(prim, params, args, out, parents)``: the primitive, its
+parameters, the argument values one level down, the output value, and
+``parents``, the ``(argument position, row)`` pairs of arguments traced at
+this level. Rows hold values and row numbers, never boxes, so the tape has no
+reference cycles for Python's garbage collector to chase, and sweeping it is
+a loop, so a million-row chain needs no recursion.
+"""
+
+from __future__ import annotations
+
+from .forward import missing_rule
+from .primitive import Box, bind
+
+
+class ReverseBox(Box):
+    """A value traced at one reverse level, known by its row on the tape."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, value, trace, index):
+        self.value = value
+        self.trace = trace
+        self.index = index
+
+
+class ReverseTrace:
+    """One reverse-mode level: records each primitive call as a tape row."""
+
+    __slots__ = ("level", "tape")
+
+    def __init__(self, level):
+        self.level = level
+        self.tape = []
+
+    def new_input(self, value):
+        self.tape.append((None, {}, (), value, ()))
+        return ReverseBox(value, self, len(self.tape) - 1)
+
+    def process(self, prim, args, params):
+        values, parents = [], []
+        for position, arg in enumerate(args):
+            if type(arg) is ReverseBox and arg.trace is self:
+                values.append(arg.value)
+                parents.append((position, arg.index))
+            else:
+                values.append(arg)
+        out = bind(prim, *values, **params)
+        tape = self.tape
+        tape.append((prim, params, values, out, parents))
+        return ReverseBox(out, self, len(tape) - 1)
+
+
+def backward(tape, seeds, contributions=None):
+    """Sweep the tape from the end; return every row's adjoint (None means zero).
+
+    ``seeds`` maps rows to output cotangents. When ``contributions`` is a list,
+    each term ``(to_row, from_row, value)`` is appended to it as it is added,
+    which is what a trace table shows for a value used several times.
+    """
+    adjoints = [None] * len(tape)
+    for row, cotangent in seeds.items():
+        adjoints[row] = cotangent if adjoints[row] is None else adjoints[row] + cotangent
+    for row in range(len(tape) - 1, -1, -1):
+        g = adjoints[row]
+        if g is None:
+            continue
+        prim, params, args, out, parents = tape[row]
+        if not parents:  # an input row
+            continue
+        joint = None if prim.joint_vjp is None else prim.joint_vjp(g, out, *args, **params)
+        for position, parent in parents:
+            if joint is not None:
+                term = joint[position]
+            else:
+                rules = prim.vjps
+                rule = rules[position] if position < len(rules) else None
+                if rule is None:
+                    raise missing_rule(prim, "VJP", position)
+                term = rule(g, out, *args, **params)
+            if contributions is not None:
+                contributions.append((parent, row, term))
+            previous = adjoints[parent]
+            adjoints[parent] = term if previous is None else previous + term
+    return adjoints

@@ -1,0 +1,581 @@
+"""The primitive table: evaluation, JVP, VJP and table rule of every operation.
+
+Each rule is written with primitives (operators on traced values dispatch back
+to this table), so rules are themselves differentiable: that is what makes
+``grad(grad(f))`` and ``hessian`` work. ``t`` is an argument's tangent, ``g``
+the output's cotangent, ``out`` the output value.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import sys
+
+import numpy as np
+
+from .primitive import Primitive, Rule, raw, shape
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _scalar_fast(numpy_fn, math_fn):
+    """Evaluate with `math` on Python floats (no ufunc overhead), NumPy otherwise.
+
+    Where `math` raises (log(0), exp(1000)), NumPy answers with its usual inf/nan
+    and warning, so traced and untraced code agree.
+    """
+
+    def impl(x):
+        if type(x) is float:
+            try:
+                return math_fn(x)
+            except (ValueError, OverflowError):
+                pass
+        return numpy_fn(x)
+
+    impl.__name__ = numpy_fn.__name__
+    return impl
+
+
+def _python_or_numpy(python_op, numpy_fn):
+    """Python's operator, except where Python raises for floats and NumPy gives inf/nan."""
+
+    def impl(x, y):
+        try:
+            result = python_op(x, y)
+        except ZeroDivisionError:
+            return numpy_fn(np.float64(x), y)
+        if type(result) is complex:  # (-8.0) ** (1/3) in Python; NumPy says nan
+            return numpy_fn(np.float64(x), y)
+        return result
+
+    return impl
+
+
+def unbroadcast(g, target_shape):
+    """Sum a cotangent over the axes along which its argument was broadcast."""
+    g_shape = shape(g)
+    if g_shape == target_shape:
+        return g
+    extra = len(g_shape) - len(target_shape)
+    if extra:
+        g = sum_(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(target_shape) if n == 1 and g_shape[i + extra] != 1)
+    if axes:
+        g = sum_(g, axis=axes, keepdims=True)
+    return g
+
+
+def broadcast_like(t, out):
+    """A tangent of a broadcast argument, spread to the output's shape."""
+    out_shape = shape(out)
+    return t if shape(t) == out_shape else broadcast_to(t, target_shape=out_shape)
+
+
+def _normalize_axis(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(sorted(a % ndim for a in axes)) if ndim else ()
+
+
+def _restore_reduced(g, x_shape, axis, keepdims):
+    """Give a reduction's cotangent back the reduced axes (as size 1), then its input shape."""
+    if not keepdims:
+        axes = _normalize_axis(axis, len(x_shape))
+        g = reshape(g, newshape=tuple(1 if i in axes else n for i, n in enumerate(x_shape)))
+    return broadcast_to(g, target_shape=x_shape)
+
+
+def _count(x_shape, axis):
+    return math.prod(x_shape[a] for a in _normalize_axis(axis, len(x_shape)))
+
+
+def _mask(condition):
+    """A constant float mask; comparisons on raw values are not differentiated."""
+    return np.asarray(condition, dtype=float)
+
+
+def _is_basic_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
+
+
+# -- elementwise arithmetic ----------------------------------------------------------
+
+add = Primitive(
+    "add", operator.add,
+    jvps=(lambda t, out, x, y: broadcast_like(t, out), lambda t, out, x, y: broadcast_like(t, out)),
+    vjps=(lambda g, out, x, y: unbroadcast(g, shape(x)), lambda g, out, x, y: unbroadcast(g, shape(y))),
+    rule=Rule("{0} + {1}", ("{t0}", "{t1}"), ("{g}·1", "{g}·1")),
+)
+subtract = Primitive(
+    "subtract", operator.sub,
+    jvps=(lambda t, out, x, y: broadcast_like(t, out), lambda t, out, x, y: broadcast_like(-t, out)),
+    vjps=(lambda g, out, x, y: unbroadcast(g, shape(x)), lambda g, out, x, y: unbroadcast(-g, shape(y))),
+    rule=Rule("{0} − {1}", ("{t0}", "−{t1}"), ("{g}·1", "{g}·(−1)")),
+)
+multiply = Primitive(
+    "multiply", operator.mul,
+    jvps=(lambda t, out, x, y: broadcast_like(t * y, out), lambda t, out, x, y: broadcast_like(x * t, out)),
+    vjps=(lambda g, out, x, y: unbroadcast(g * y, shape(x)), lambda g, out, x, y: unbroadcast(g * x, shape(y))),
+    rule=Rule("{0} × {1}", ("{t0}·{1}", "{t1}·{0}"), ("{g}·{1}", "{g}·{0}")),
+)
+divide = Primitive(
+    "divide", _python_or_numpy(operator.truediv, np.true_divide),
+    jvps=(lambda t, out, x, y: broadcast_like(divide(t, y), out),
+          lambda t, out, x, y: broadcast_like(-divide(t * out, y), out)),
+    vjps=(lambda g, out, x, y: unbroadcast(divide(g, y), shape(x)),
+          lambda g, out, x, y: unbroadcast(-divide(g * out, y), shape(y))),
+    rule=Rule("{0} / {1}", ("{t0}/{1}", "−{t1}·{0}/{1}²"), ("{g}/{1}", "−{g}·{0}/{1}²")),
+)
+negative = Primitive(
+    "negative", operator.neg,
+    jvps=(lambda t, out, x: -t,), vjps=(lambda g, out, x: -g,),
+    rule=Rule("−{0}", ("−{t0}",), ("−{g}",)),
+)
+
+
+def _log_or_zero(x):
+    """log(x) where x > 0, else 0: the y-derivative of x**y at x = 0 is 0 (for y > 0)."""
+    positive = raw(x) > 0
+    if np.all(positive):
+        return log(x)
+    return where(positive, log(where(positive, x, 1.0)), 0.0)
+
+
+power = Primitive(
+    "power", _python_or_numpy(operator.pow, np.power),
+    jvps=(lambda t, out, x, y: broadcast_like(t * y * x ** (y - 1), out),
+          lambda t, out, x, y: broadcast_like(t * out * _log_or_zero(x), out)),
+    vjps=(lambda g, out, x, y: unbroadcast(g * y * x ** (y - 1), shape(x)),
+          lambda g, out, x, y: unbroadcast(g * out * _log_or_zero(x), shape(y))),
+    rule=Rule("{0}^{1}", ("{t0}·{1}·{0}^({1}−1)", "{t1}·{0}^{1}·ln({0})"),
+              ("{g}·{1}·{0}^({1}−1)", "{g}·{0}^{1}·ln({0})")),
+)
+
+
+def _unary(name, numpy_fn, math_fn, derivative, expr, factor):
+    """An elementwise function f with f'(x) = derivative(x, out); factor is f' as text."""
+    return Primitive(
+        name, _scalar_fast(numpy_fn, math_fn) if math_fn else numpy_fn,
+        jvps=(lambda t, out, x: t * derivative(x, out),),
+        vjps=(lambda g, out, x: g * derivative(x, out),),
+        rule=Rule(expr, (f"{{t0}}·{factor}",), (f"{{g}}·{factor}",)),
+    )
+
+
+exp = _unary("exp", np.exp, math.exp, lambda x, out: out, "exp({0})", "exp({0})")
+log = Primitive(
+    "log", _scalar_fast(np.log, math.log),
+    jvps=(lambda t, out, x: divide(t, x),), vjps=(lambda g, out, x: divide(g, x),),
+    rule=Rule("ln({0})", ("{t0}/{0}",), ("{g}/{0}",)),
+)
+log1p = Primitive(
+    "log1p", _scalar_fast(np.log1p, math.log1p),
+    jvps=(lambda t, out, x: divide(t, 1.0 + x),), vjps=(lambda g, out, x: divide(g, 1.0 + x),),
+    rule=Rule("ln(1 + {0})", ("{t0}/(1 + {0})",), ("{g}/(1 + {0})",)),
+)
+expm1 = _unary("expm1", np.expm1, math.expm1, lambda x, out: out + 1.0, "exp({0}) − 1", "exp({0})")
+sqrt = Primitive(
+    "sqrt", _scalar_fast(np.sqrt, math.sqrt),
+    jvps=(lambda t, out, x: divide(t, 2.0 * out),), vjps=(lambda g, out, x: divide(g, 2.0 * out),),
+    rule=Rule("√{0}", ("{t0}/(2√{0})",), ("{g}/(2√{0})",)),
+)
+sin = _unary("sin", np.sin, math.sin, lambda x, out: cos(x), "sin({0})", "cos({0})")
+cos = _unary("cos", np.cos, math.cos, lambda x, out: -sin(x), "cos({0})", "(−sin({0}))")
+tan = _unary("tan", np.tan, math.tan, lambda x, out: 1.0 + out * out, "tan({0})", "(1 + tan²({0}))")
+arcsin = _unary("arcsin", np.arcsin, math.asin, lambda x, out: divide(1.0, sqrt(1.0 - x * x)),
+                "arcsin({0})", "1/√(1 − {0}²)")
+arccos = _unary("arccos", np.arccos, math.acos, lambda x, out: -divide(1.0, sqrt(1.0 - x * x)),
+                "arccos({0})", "(−1/√(1 − {0}²))")
+arctan = _unary("arctan", np.arctan, math.atan, lambda x, out: divide(1.0, 1.0 + x * x),
+                "arctan({0})", "1/(1 + {0}²)")
+sinh = _unary("sinh", np.sinh, math.sinh, lambda x, out: cosh(x), "sinh({0})", "cosh({0})")
+cosh = _unary("cosh", np.cosh, math.cosh, lambda x, out: sinh(x), "cosh({0})", "sinh({0})")
+tanh = _unary("tanh", np.tanh, math.tanh, lambda x, out: 1.0 - out * out, "tanh({0})", "(1 − tanh²({0}))")
+absolute = _unary("abs", np.abs, abs, lambda x, out: np.sign(raw(x)), "|{0}|", "sign({0})")
+
+
+def _tie_split(x, y):
+    """Share of the gradient going to x in maximum(x, y): 1, 0, or 0.5 on ties."""
+    x, y = raw(x), raw(y)
+    return _mask(x > y) + 0.5 * _mask(x == y)
+
+
+maximum = Primitive(
+    "maximum", np.maximum,
+    jvps=(lambda t, out, x, y: broadcast_like(t * _tie_split(x, y), out),
+          lambda t, out, x, y: broadcast_like(t * _tie_split(y, x), out)),
+    vjps=(lambda g, out, x, y: unbroadcast(g * _tie_split(x, y), shape(x)),
+          lambda g, out, x, y: unbroadcast(g * _tie_split(y, x), shape(y))),
+    rule=Rule("max({0}, {1})", ("{t0}·[{0} ≥ {1}]", "{t1}·[{1} ≥ {0}]"),
+              ("{g}·[{0} ≥ {1}]", "{g}·[{1} ≥ {0}]")),
+)
+minimum = Primitive(
+    "minimum", np.minimum,
+    jvps=(lambda t, out, x, y: broadcast_like(t * _tie_split(y, x), out),
+          lambda t, out, x, y: broadcast_like(t * _tie_split(x, y), out)),
+    vjps=(lambda g, out, x, y: unbroadcast(g * _tie_split(y, x), shape(x)),
+          lambda g, out, x, y: unbroadcast(g * _tie_split(x, y), shape(y))),
+    rule=Rule("min({0}, {1})", ("{t0}·[{0} ≤ {1}]", "{t1}·[{1} ≤ {0}]"),
+              ("{g}·[{0} ≤ {1}]", "{g}·[{1} ≤ {0}]")),
+)
+
+
+def _where_impl(condition, x, y):
+    return np.where(condition, x, y)
+
+
+where = Primitive(
+    "where", _where_impl,
+    jvps=(None, lambda t, out, c, x, y: broadcast_like(where(c, t, 0.0), out),
+          lambda t, out, c, x, y: broadcast_like(where(c, 0.0, t), out)),
+    vjps=(None, lambda g, out, c, x, y: unbroadcast(where(c, g, 0.0), shape(x)),
+          lambda g, out, c, x, y: unbroadcast(where(c, 0.0, g), shape(y))),
+    rule=Rule("where({0}, {1}, {2})", ("", "{t1}·[{0}]", "{t2}·[not {0}]"),
+              ("", "{g}·[{0}]", "{g}·[not {0}]")),
+)
+
+
+def _inside(x, low, high):
+    x = raw(x)
+    inside = np.ones(np.shape(x), dtype=bool)
+    if low is not None:
+        inside &= x >= low
+    if high is not None:
+        inside &= x <= high
+    return _mask(inside)
+
+
+def _clip_impl(x, low, high):
+    return np.clip(x, low, high)
+
+
+clip = Primitive(
+    "clip", _clip_impl,
+    jvps=(lambda t, out, x, low, high: t * _inside(x, low, high),),
+    vjps=(lambda g, out, x, low, high: g * _inside(x, low, high),),
+    rule=Rule("clip({0}, {p[low]}, {p[high]})", ("{t0}·[inside]",), ("{g}·[inside]",)),
+)
+
+# -- reductions ----------------------------------------------------------------------
+
+
+def _sum_impl(x, axis=None, keepdims=False):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+sum_ = Primitive(
+    "sum", _sum_impl,
+    jvps=(lambda t, out, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims),),
+    vjps=(lambda g, out, x, axis=None, keepdims=False: _restore_reduced(g, shape(x), axis, keepdims),),
+    rule=Rule("Σ {0}", ("Σ {t0}",), ("{g}",)),
+)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean as sum / count, so it needs no rules of its own."""
+    return sum_(x, axis=axis, keepdims=keepdims) / _count(shape(x), axis)
+
+
+def _prod_impl(x, axis=None, keepdims=False):
+    return np.prod(x, axis=axis, keepdims=keepdims)
+
+
+def _prod_partial(out, x, axis, keepdims):
+    """∂prod/∂x_i = product of the others; exact even where some x_i are 0.
+
+    Where x has no zeros this is out / x, differentiable again. With zeros, the
+    product of the others is computed directly, as a constant (second
+    derivatives of prod at exact zeros are not supported).
+    """
+    x_raw = raw(x)
+    if np.all(x_raw != 0):
+        return _restore_reduced(out, shape(x), axis, keepdims) / x
+    x_shape = np.shape(x_raw)
+    axes = _normalize_axis(axis, len(x_shape))
+    moved = np.moveaxis(x_raw, axes, list(range(-len(axes), 0))) if axes else x_raw
+    flat = moved.reshape(moved.shape[: moved.ndim - len(axes)] + (-1,))
+    left = np.cumprod(np.concatenate([np.ones_like(flat[..., :1]), flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([np.ones_like(flat[..., :1]), flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (left * right).reshape(moved.shape)
+    return np.moveaxis(others, list(range(-len(axes), 0)), axes) if axes else others
+
+
+prod = Primitive(
+    "prod", _prod_impl,
+    jvps=(lambda t, out, x, axis=None, keepdims=False:
+          sum_(t * _prod_partial(out, x, axis, keepdims), axis=axis, keepdims=keepdims),),
+    vjps=(lambda g, out, x, axis=None, keepdims=False:
+          _restore_reduced(g, shape(x), axis, keepdims) * _prod_partial(out, x, axis, keepdims),),
+    rule=Rule("Π {0}", ("Σ {t0}·Π_others",), ("{g}·Π_others",)),
+)
+
+
+def _extreme(name, numpy_fn):
+    """max or min over axes; ties share the gradient equally (as JAX does)."""
+
+    def selected(out, x, axis, keepdims):
+        x_raw, out_raw = raw(x), raw(out)
+        if not keepdims and axis is not None:
+            out_raw = np.expand_dims(out_raw, _normalize_axis(axis, np.ndim(x_raw)))
+        hits = _mask(x_raw == out_raw)
+        return hits / np.sum(hits, axis=axis, keepdims=True)
+
+    def impl(x, axis=None, keepdims=False):
+        return numpy_fn(x, axis=axis, keepdims=keepdims)
+
+    return Primitive(
+        name, impl,
+        jvps=(lambda t, out, x, axis=None, keepdims=False:
+              sum_(t * selected(out, x, axis, keepdims), axis=axis, keepdims=keepdims),),
+        vjps=(lambda g, out, x, axis=None, keepdims=False:
+              _restore_reduced(g, shape(x), axis, keepdims) * selected(out, x, axis, keepdims),),
+        rule=Rule(f"{name} {{0}}", ("{t0} at the " + name,), ("{g} at the " + name,)),
+    )
+
+
+max_ = _extreme("max", np.max)
+min_ = _extreme("min", np.min)
+
+
+def _logsumexp_impl(x, axis=None, keepdims=False):
+    x = np.asarray(x)
+    peak = np.max(x, axis=axis, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0.0)
+    out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _softmax_weights(out, x, axis, keepdims):
+    return exp(x - _restore_reduced(out, shape(x), axis, keepdims))
+
+
+logsumexp = Primitive(
+    "logsumexp", _logsumexp_impl,
+    jvps=(lambda t, out, x, axis=None, keepdims=False:
+          sum_(t * _softmax_weights(out, x, axis, keepdims), axis=axis, keepdims=keepdims),),
+    vjps=(lambda g, out, x, axis=None, keepdims=False:
+          _restore_reduced(g, shape(x), axis, keepdims) * _softmax_weights(out, x, axis, keepdims),),
+    rule=Rule("ln Σ exp({0})", ("Σ {t0}·softmax({0})",), ("{g}·softmax({0})",)),
+)
+
+# -- linear algebra ------------------------------------------------------------------
+
+
+def _swap_last(x):
+    return swapaxes(x, -1, -2)
+
+
+def _matmul_vjp_left(g, out, a, b):
+    a_ndim, b_ndim = len(shape(a)), len(shape(b))
+    if a_ndim == 1 and b_ndim == 1:
+        return g * b
+    if b_ndim == 1:
+        return unbroadcast(expand_dims(g, -1) * b, shape(a))
+    if a_ndim == 1:
+        return unbroadcast(squeeze(matmul(b, expand_dims(g, -1)), -1), shape(a))
+    return unbroadcast(matmul(g, _swap_last(b)), shape(a))
+
+
+def _matmul_vjp_right(g, out, a, b):
+    a_ndim, b_ndim = len(shape(a)), len(shape(b))
+    if a_ndim == 1 and b_ndim == 1:
+        return g * a
+    if a_ndim == 1:
+        return unbroadcast(expand_dims(a, -1) * expand_dims(g, -2), shape(b))
+    if b_ndim == 1:
+        return unbroadcast(squeeze(matmul(_swap_last(a), expand_dims(g, -1)), -1), shape(b))
+    return unbroadcast(matmul(_swap_last(a), g), shape(b))
+
+
+matmul = Primitive(
+    "matmul", np.matmul,
+    jvps=(lambda t, out, a, b: matmul(t, b), lambda t, out, a, b: matmul(a, t)),
+    vjps=(_matmul_vjp_left, _matmul_vjp_right),
+    rule=Rule("{0} @ {1}", ("{t0} @ {1}", "{0} @ {t1}"), ("{g} @ {1}ᵀ", "{0}ᵀ @ {g}")),
+)
+
+outer = Primitive(
+    "outer", np.outer,
+    jvps=(lambda t, out, a, b: outer(t, b), lambda t, out, a, b: outer(a, t)),
+    vjps=(lambda g, out, a, b: reshape(matmul(g, reshape(b, newshape=(-1,))), newshape=shape(a)),
+          lambda g, out, a, b: reshape(matmul(reshape(a, newshape=(-1,)), g), newshape=shape(b))),
+    rule=Rule("{0} ⊗ {1}", ("{t0} ⊗ {1}", "{0} ⊗ {t1}"), ("{g} @ {1}", "{0} @ {g}")),
+)
+
+# -- shape and structure -------------------------------------------------------------
+
+
+def _transpose_impl(x, axes=None):
+    return np.transpose(x, axes)
+
+
+def _inverse_axes(axes, ndim):
+    return None if axes is None else tuple(np.argsort([a % ndim for a in axes]))
+
+
+transpose = Primitive(
+    "transpose", _transpose_impl,
+    jvps=(lambda t, out, x, axes=None: transpose(t, axes=axes),),
+    vjps=(lambda g, out, x, axes=None: transpose(g, axes=_inverse_axes(axes, len(shape(x)))),),
+    rule=Rule("{0}ᵀ", ("{t0}ᵀ",), ("{g}ᵀ",)),
+)
+
+
+def swapaxes(x, axis1, axis2):
+    """swapaxes as a transpose, so it needs no rules of its own."""
+    axes = list(range(len(shape(x))))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, axes=tuple(axes))
+
+
+def _reshape_impl(x, newshape):
+    return np.reshape(x, newshape)
+
+
+reshape = Primitive(
+    "reshape", _reshape_impl,
+    jvps=(lambda t, out, x, newshape: reshape(t, newshape=newshape),),
+    vjps=(lambda g, out, x, newshape: reshape(g, newshape=shape(x)),),
+    rule=Rule("reshape({0}, {p[newshape]})", ("reshape({t0})",), ("reshape({g})",)),
+)
+
+
+def squeeze(x, axis=None):
+    """squeeze as a reshape."""
+    x_shape = shape(x)
+    axes = _normalize_axis(axis, len(x_shape)) if axis is not None else tuple(
+        i for i, n in enumerate(x_shape) if n == 1)
+    if any(x_shape[a] != 1 for a in axes):
+        raise ValueError(f"cannot squeeze axis {axis} of a value with shape {x_shape}: its size is not 1.")
+    return reshape(x, newshape=tuple(n for i, n in enumerate(x_shape) if i not in axes))
+
+
+def expand_dims(x, axis):
+    """expand_dims as a reshape."""
+    return reshape(x, newshape=np.expand_dims(np.empty(shape(x), dtype=bool), axis).shape)
+
+
+def _broadcast_to_impl(x, target_shape):
+    return np.broadcast_to(x, target_shape)
+
+
+broadcast_to = Primitive(
+    "broadcast_to", _broadcast_to_impl,
+    jvps=(lambda t, out, x, target_shape: broadcast_to(t, target_shape=target_shape),),
+    vjps=(lambda g, out, x, target_shape: unbroadcast(g, shape(x)),),
+    rule=Rule("broadcast({0}, {p[target_shape]})", ("broadcast({t0})",), ("Σ {g} over broadcast axes",)),
+)
+
+
+def _zeros_like_raw(x):
+    return np.zeros(shape(x), dtype=np.result_type(raw(x), float))
+
+
+def _concatenate_impl(*xs, axis=0):
+    return np.concatenate(xs, axis=axis)
+
+
+def _concatenate_vjp(position):
+    def rule(g, out, *xs, axis=0):
+        sizes = [shape(x)[axis] for x in xs]
+        start = sum(sizes[:position])
+        index = [slice(None)] * len(shape(out))
+        index[axis] = slice(start, start + sizes[position])
+        return getitem(g, index=tuple(index))
+
+    return rule
+
+
+def _joint_tangents(tangents, values):
+    return [_zeros_like_raw(v) if t is None else t for t, v in zip(tangents, values)]
+
+
+class _Positional:
+    """Rules for any number of arguments, alike but for their position (concatenate, stack)."""
+
+    def __init__(self, make_rule):
+        self.make_rule = make_rule
+
+    def __len__(self):
+        return sys.maxsize
+
+    def __getitem__(self, position):
+        return self.make_rule(position)
+
+
+concatenate = Primitive(
+    "concatenate", _concatenate_impl,
+    joint_jvp=lambda ts, out, *xs, axis=0: concatenate(*_joint_tangents(ts, xs), axis=axis),
+    vjps=_Positional(_concatenate_vjp),
+    rule=Rule("concatenate({args})", (), ("{g}[block]",)),
+)
+
+
+def _stack_impl(*xs, axis=0):
+    return np.stack(xs, axis=axis)
+
+
+def _stack_vjp(position):
+    def rule(g, out, *xs, axis=0):
+        index = [slice(None)] * len(shape(out))
+        index[axis] = position
+        return getitem(g, index=tuple(index))
+
+    return rule
+
+
+stack = Primitive(
+    "stack", _stack_impl,
+    joint_jvp=lambda ts, out, *xs, axis=0: stack(*_joint_tangents(ts, xs), axis=axis),
+    vjps=_Positional(_stack_vjp),
+    rule=Rule("stack({args})", (), ("{g}[slice]",)),
+)
+
+
+def _getitem_impl(x, index):
+    return x[index]
+
+
+def _scatter_add_impl(g, index, target_shape):
+    out = np.zeros(target_shape, dtype=np.result_type(g, float))
+    if _is_basic_index(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+getitem = Primitive(
+    "getitem", _getitem_impl,
+    jvps=(lambda t, out, x, index: getitem(t, index=index),),
+    vjps=(lambda g, out, x, index: scatter_add(g, index=index, target_shape=shape(x)),),
+    rule=Rule("{0}[{p[index]}]", ("{t0}[{p[index]}]",), ("{g} into [{p[index]}]",)),
+)
+scatter_add = Primitive(
+    "scatter_add", _scatter_add_impl,
+    jvps=(lambda t, out, g, index, target_shape: scatter_add(t, index=index, target_shape=target_shape),),
+    vjps=(lambda h, out, g, index, target_shape: getitem(h, index=index),),
+    rule=Rule("zeros{p[target_shape]} with {0} added at [{p[index]}]",
+              ("{t0} added at [{p[index]}]",), ("{g}[{p[index]}]",)),
+)
+
+
+def _set_at_impl(x, value, index):
+    out = np.array(x, dtype=np.result_type(x, value, float))
+    out[index] = value
+    return out
+
+
+set_at = Primitive(
+    "set_at", _set_at_impl,
+    jvps=(lambda t, out, x, v, index: set_at(t, 0.0, index=index),
+          lambda t, out, x, v, index: set_at(np.zeros(shape(out)), t, index=index)),
+    vjps=(lambda g, out, x, v, index: set_at(g, 0.0, index=index),
+          lambda g, out, x, v, index: unbroadcast(getitem(g, index=index), shape(v))),
+    rule=Rule("{0} with [{p[index]}] = {1}", ("{t0} with [{p[index]}] = 0", "{t1} at [{p[index]}]"),
+              ("{g} with [{p[index]}] = 0", "{g}[{p[index]}]")),
+)

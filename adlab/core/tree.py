@@ -1,0 +1,41 @@
+"""Nested containers of arrays ("pytrees"): tuples, lists and dicts of leaves."""
+
+from __future__ import annotations
+
+
+def flatten(tree):
+    """Leaves in a fixed order, and a description to rebuild the container."""
+    leaves = []
+    return leaves, _flatten_into(tree, leaves)
+
+
+def _flatten_into(tree, leaves):
+    if isinstance(tree, (tuple, list)):
+        return (type(tree), tuple(_flatten_into(item, leaves) for item in tree))
+    if isinstance(tree, dict):
+        keys = sorted(tree)
+        return (dict, (keys, tuple(_flatten_into(tree[k], leaves) for k in keys)))
+    leaves.append(tree)
+    return None
+
+
+def unflatten(treedef, leaves):
+    """Rebuild a container from `flatten`'s description and new leaves."""
+    return _build(treedef, iter(leaves))
+
+
+def _build(treedef, leaves):
+    if treedef is None:
+        return next(leaves)
+    kind, children = treedef
+    if kind is dict:
+        keys, subtrees = children
+        return {k: _build(sub, leaves) for k, sub in zip(keys, subtrees)}
+    items = [_build(sub, leaves) for sub in children]
+    return kind(*items) if hasattr(kind, "_fields") else kind(items)  # namedtuples take fields
+
+
+def tree_map(fn, tree, *others):
+    leaves, treedef = flatten(tree)
+    other_leaves = [flatten(o)[0] for o in others]
+    return unflatten(treedef, [fn(*items) for items in zip(leaves, *other_leaves)])

@@ -1,0 +1,23 @@
+"""NumPy with derivatives: ``import adlab.numpy as anp``.
+
+Everything NumPy has is here; the functions adlab can differentiate call the
+engine directly, skipping NumPy's dispatch, which makes scalar code faster.
+Plain ``np.sin(x)`` on traced values works too.
+"""
+
+from numpy import *  # noqa: F401,F403 - the rest of NumPy, unchanged
+
+from .core.numpy_api import (  # noqa: F401
+    array, asarray, atleast_1d, broadcast_to, clip, concatenate, dot, expand_dims,
+    hstack, inner, log_softmax, logsumexp, max, mean, min, moveaxis, outer, positive, prod,
+    ravel, reciprocal, reshape, softmax, square, squeeze, stack, std, sum, swapaxes, transpose,
+    var, vdot, vstack, where,
+)
+from .core.rules import (  # noqa: F401
+    absolute, add, arccos, arcsin, arctan, cos, cosh, divide, exp, expm1, log, log1p, matmul,
+    maximum, minimum, multiply, negative, power, sin, sinh, sqrt, subtract, tan, tanh,
+)
+
+abs = absolute  # noqa: A001
+amax, amin = max, min
+true_divide = divide
