@@ -25,6 +25,15 @@ class Operand:
 
 
 @dataclass(frozen=True)
+class Contribution:
+    """One term of an adjoint: v̄_j gets `value` from row `row`, where v_j is argument `position`."""
+
+    row: int
+    position: int
+    value: object
+
+
+@dataclass(frozen=True)
 class Row:
     """One line of the Wengert list."""
 
@@ -37,7 +46,7 @@ class Row:
     label: str | None = None      # "x_1" for inputs; "y" or "y_1" for outputs
     tangent: object = None        # set by Trace.forward
     adjoint: object = None        # set by Trace.reverse
-    contributions: tuple = ()     # (index of the using row, term) per use, in sweep order
+    contributions: tuple = ()     # Contribution per use of this value, in sweep order
 
     @property
     def name(self):
@@ -134,6 +143,26 @@ class Trace:
         return (f"<Trace of {self.function_name}: {self.n_inputs} input(s), {ops} operation(s), "
                 f"{len(self.outputs)} output(s), {self.mode}>")
 
+    def local_partials(self, index):
+        """∂v_index/∂(each operand) at this point, from the primitive's JVP rule.
+
+        One value per operand; None for constants and for non-scalar values,
+        whose local derivative is a Jacobian rather than a number.
+        """
+        row = self[index]
+        if row.is_input:
+            return ()
+        prim, params, values, out, parents = self._recording.trace.tape[index + self.n_inputs - 1]
+        partials = []
+        for position, operand in enumerate(row.operands):
+            if operand.index is None or shape(operand.value) != () or shape(out) != ():
+                partials.append(None)
+                continue
+            tangents = [None] * len(values)
+            tangents[position] = 1.0
+            partials.append(raw(push_tangents(prim, values, tangents, out, params)))
+        return tuple(partials)
+
     # -- sweeps --------------------------------------------------------------------------
 
     def forward(self, *tangents):
@@ -175,8 +204,8 @@ class Trace:
         terms = []
         adjoints = backward(self._recording.trace.tape, seeds, contributions=terms)
         uses = [[] for _ in self.rows]
-        for to_row, from_row, term in terms:
-            uses[to_row].append((from_row - n + 1, raw(term)))
+        for to_row, from_row, position, term in terms:
+            uses[to_row].append(Contribution(from_row - n + 1, position, raw(term)))
         rows = tuple(replace(r, adjoint=_zeros_like(r.value) if a is None else raw(a), tangent=None, contributions=tuple(u))
                      for r, a, u in zip(self.rows, adjoints, uses))
         return replace(self, rows=rows, mode="reverse", seed=tuple(cotangents))
@@ -190,4 +219,4 @@ def trace(f, *args):
     return Trace.record(f, *args)
 
 
-__all__ = ["Operand", "Row", "Trace", "trace"]
+__all__ = ["Contribution", "Operand", "Row", "Trace", "trace"]

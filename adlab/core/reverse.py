@@ -56,7 +56,7 @@ def backward(tape, seeds, contributions=None):
     """Sweep the tape from the end; return every row's adjoint (None means zero).
 
     ``seeds`` maps rows to output cotangents. When ``contributions`` is a list,
-    each term ``(to_row, from_row, value)`` is appended to it as it is added,
+    each term ``(to_row, from_row, position, value)`` is appended to it as it is added,
     which is what a trace table shows for a value used several times.
     """
     adjoints = [None] * len(tape)
@@ -80,7 +80,7 @@ def backward(tape, seeds, contributions=None):
                     raise missing_rule(prim, "VJP", position)
                 term = rule(g, out, *args, **params)
             if contributions is not None:
-                contributions.append((parent, row, term))
+                contributions.append((parent, row, position, term))
             previous = adjoints[parent]
             adjoints[parent] = term if previous is None else previous + term
     return adjoints
