@@ -12,6 +12,27 @@ from .trace import Trace, trace
 
 __all__ = [
     "checkpoint", "grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "value_and_grad", "vjp",
-    "log_softmax", "logsumexp", "softmax", "Primitive", "primitive", "Trace", "trace",
+    "log_softmax", "logsumexp", "softmax", "Primitive", "primitive", "Trace", "trace", "explore",
 ]
 __version__ = "0.1.0"
+
+
+def explore(f, *args):
+    """Widgets to step through f's sweeps at args: tables, graph and Jacobian together."""
+    from .display.explorer import explore as explore_widget
+
+    return explore_widget(f, *args)
+
+
+def load_ipython_extension(ipython):
+    """`%load_ext adlab`: register the tracing magics."""
+    from .magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    """`%unload_ext adlab`: remove everything `%load_ext adlab` registered."""
+    from .magics import unload_ipython_extension as unload
+
+    unload(ipython)

@@ -80,6 +80,8 @@ class Trace:
     output_values: tuple
     mode: str = "primal"           # "primal", "forward" or "reverse"
     seed: tuple = ()               # the tangents or cotangents of the sweep
+    function: object = field(default=None, repr=False, compare=False)
+    args: tuple = field(default=(), repr=False, compare=False)
     _recording: _Recording = field(default=None, repr=False, compare=False)
 
     # -- construction -----------------------------------------------------------------
@@ -102,7 +104,8 @@ class Trace:
                             None if prim is None else prim.rule, label))
         outputs = tuple(None if row is None else row - n + 1 for row in recording.out_rows)
         name = getattr(f, "__name__", "f")
-        return cls(name, tuple(rows), outputs, tuple(raw(v) for v in recording.out_values), _recording=recording)
+        return cls(name, tuple(rows), outputs, tuple(raw(v) for v in recording.out_values),
+                   function=f, args=args, _recording=recording)
 
     # -- access -------------------------------------------------------------------------
 
@@ -162,6 +165,38 @@ class Trace:
             tangents[position] = 1.0
             partials.append(raw(push_tangents(prim, values, tangents, out, params)))
         return tuple(partials)
+
+    # -- views (adlab.display, loaded on first use) -------------------------------------
+
+    def to_html(self, precision=3):
+        from .display.tables import to_html
+
+        return to_html(self, precision=precision)
+
+    def _repr_html_(self):
+        return self.to_html()
+
+    def to_markdown(self, precision=3):
+        from .display.tables import to_markdown
+
+        return to_markdown(self, precision=precision)
+
+    def to_latex(self, precision=3):
+        from .display.tables import to_latex
+
+        return to_latex(self, precision=precision)
+
+    def graph(self, **options):
+        """The computation graph as a graphviz.Digraph (see adlab.display.graph.to_graphviz)."""
+        from .display.graph import to_graphviz
+
+        return to_graphviz(self, **options)
+
+    def explore(self):
+        """Step through this trace's sweeps with widgets (see adlab.explore)."""
+        from .display.explorer import explore
+
+        return explore(self.function, *self.args)
 
     # -- sweeps --------------------------------------------------------------------------
 
