@@ -289,8 +289,27 @@ def _array_function(self, func, types, args, kwargs):
 def _no_setitem(self, index, value):
     raise TypeError(
         "traced arrays are immutable, so x[...] = v (or x[...] += v) cannot be recorded; "
-        "write y = x.at[...].set(v) (or .add(v)), which returns a new array."
+        "write y = adlab.numpy.set_at(x, index, v) (or add_at), or x.at[index].set(v), which return a new array."
     )
+
+
+def _in_place(name, op):
+    """`x op= v`: fine for a traced scalar (it rebinds, as for floats); an error for an array.
+
+    NumPy's `x += v` writes into x, changing every alias of it; a traced array
+    cannot be written into, and silently rebinding instead would make traced and
+    untraced runs of the same code disagree.
+    """
+
+    def method(self, other):
+        if shape(self) != ():
+            raise TypeError(
+                f"x {name}= v would write into a traced array, which is immutable; "
+                f"write x = x {name} v instead (a new array)."
+            )
+        return op(self, other)
+
+    return method
 
 
 def _no_array(self, dtype=None, copy=None):
@@ -300,8 +319,20 @@ def _no_array(self, dtype=None, copy=None):
     )
 
 
+def set_at(x, index, value):
+    """A copy of x with x[index] = value: the functional form of item assignment."""
+    return r.set_at(x, value, index=_raw_tree(index))
+
+
+def add_at(x, index, value):
+    """A copy of x with value added at x[index] (repeated indices add up, like np.add.at)."""
+    index = _raw_tree(index)
+    target = shape(np.empty(shape(x))[index])
+    return x + r.scatter_add(r.broadcast_to(value, target_shape=target), index=index, target_shape=shape(x))
+
+
 class _IndexUpdate:
-    """`x.at[index].set(v)` / `.add(v)`: JAX's functional form of x[index] = v."""
+    """`x.at[index].set(v)` / `.add(v)`: JAX's spelling of set_at / add_at."""
 
     __slots__ = ("array", "index")
 
@@ -309,12 +340,10 @@ class _IndexUpdate:
         self.array, self.index = array, index
 
     def set(self, value):
-        return r.set_at(self.array, value, index=self.index)
+        return set_at(self.array, self.index, value)
 
     def add(self, value):
-        return self.array + r.scatter_add(
-            r.broadcast_to(value, target_shape=shape(np.empty(shape(self.array))[self.index])),
-            index=self.index, target_shape=shape(self.array))
+        return add_at(self.array, self.index, value)
 
 
 class _At:
@@ -324,7 +353,7 @@ class _At:
         self.array = array
 
     def __getitem__(self, index):
-        return _IndexUpdate(self.array, _raw_tree(index))
+        return _IndexUpdate(self.array, index)
 
 
 def _describe(self):
@@ -361,6 +390,9 @@ def install_operators(box_type):
         "__matmul__": lambda a, b: r.matmul(a, b), "__rmatmul__": lambda a, b: r.matmul(b, a),
         "__neg__": lambda a: r.negative(a), "__pos__": lambda a: a, "__abs__": lambda a: r.absolute(a),
         "__getitem__": lambda a, index: r.getitem(a, index=_raw_tree(index)),
+        "__iadd__": _in_place("+", r.add), "__isub__": _in_place("-", r.subtract),
+        "__imul__": _in_place("*", r.multiply), "__itruediv__": _in_place("/", r.divide),
+        "__ipow__": _in_place("**", r.power), "__imatmul__": _in_place("@", r.matmul),
         "__setitem__": _no_setitem, "__array__": _no_array, "__len__": _len, "__iter__": _iterate,
         "__lt__": _compare(lambda a, b: a < b), "__le__": _compare(lambda a, b: a <= b),
         "__gt__": _compare(lambda a, b: a > b), "__ge__": _compare(lambda a, b: a >= b),

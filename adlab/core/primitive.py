@@ -91,9 +91,7 @@ def primitive(impl=None, *, name=None, rule=None):
     """
     if impl is None:
         return lambda f: primitive(f, name=name, rule=rule)
-    prim = Primitive(name or impl.__name__, impl, rule=rule)
-    prim.__doc__ = impl.__doc__
-    return prim
+    return Primitive(name or impl.__name__, impl, rule=rule)
 
 
 _levels = itertools.count(1)
