@@ -46,7 +46,7 @@ def _assert_close(actual, expected, atol, rtol, what):
         where = np.argwhere(bad)[0] if actual.ndim else ()
         at = f" at {tuple(int(i) for i in where)}" if actual.ndim else ""
         raise AssertionError(
-            f"{what}{at}: AD gives {actual[tuple(where)]!r}, finite differences give {expected[tuple(where)]!r} "
+            f"{what}{at}: AD gives {float(actual[tuple(where)])!r}, finite differences give {float(expected[tuple(where)])!r} "
             f"({int(bad.sum())} of {bad.size} entries differ by more than atol={atol}, rtol={rtol})."
         )
 

@@ -72,6 +72,10 @@ class Primitive:
         self.vjps = tuple(vjps)
         return self
 
+    @property
+    def __name__(self):  # so a primitive reads like the function it wraps
+        return self.name
+
     def __repr__(self):
         return f"<adlab primitive {self.name}>"
 
