@@ -289,7 +289,7 @@ def _vector_steps(method, x, h):
             return np.full(x.shape, 1e-20)
         return np.array([optimal_step(method, xj) for xj in x])
     try:
-        steps = np.broadcast_to(np.asarray(h, dtype=float), x.shape)
+        steps = np.broadcast_to(np.asarray(h), x.shape)
     except ValueError:
         raise ValueError(f"h must be one number or one per component of x ({x.size}), "
                          f"got shape {np.shape(h)}.") from None
@@ -423,22 +423,27 @@ def plot_error_vs_step(data, ax=None):
     else:
         fig = ax.figure
     floor = 0.5 * EPS * max(abs(data.exact), np.finfo(float).tiny)
-    marked = False
-    for method, err in data.errors.items():
+    shown = {m: np.maximum(err, floor) for m, err in data.errors.items()}  # nan stays a gap
+    colors = {}
+    for method, err in shown.items():
         p = str(ORDERS[method]).translate(_SUPERSCRIPTS)
-        shown = np.maximum(err, floor)  # nan stays nan: a gap in the line
-        (line,) = ax.loglog(data.steps, shown, label=f"{method}: O(h{p})")
-        h_opt = data.optimal_steps[method]
-        if h_opt is not None:
+        (line,) = ax.loglog(data.steps, err, label=f"{method}: O(h{p})")
+        colors[method] = line.get_color()
+    label = "optimal h ≈ ε^(1/(p+1))"
+    for method, h_opt in data.optimal_steps.items():
+        if h_opt is not None:  # none for complex step: any small h will do
             k = np.argmin(np.abs(np.log(data.steps / h_opt)))
-            ax.scatter([h_opt], [shown[k]], s=60, color=line.get_color(), edgecolor="black",
-                       zorder=3, label=None if marked else "optimal h ≈ ε^(1/(p+1))")
-            marked = True
+            ax.scatter([h_opt], [shown[method][k]], s=60, color=colors[method],
+                       edgecolor="black", zorder=3, label=label)
+            label = None
+    values = np.concatenate(list(shown.values()))
+    if np.isfinite(values).any():
+        ax.set_ylim(top=1e3 * np.nanmax(values))  # room for the notes at the top
     ax.set_xlabel("step size h")
     ax.set_ylabel("absolute error |estimate − exact|")
     ax.set_title(f"Derivative error vs step at x = {data.x:g}")
     ax.text(0.02, 0.97, "← round-off ∝ ε/h", transform=ax.transAxes, va="top")
     ax.text(0.98, 0.97, "truncation ∝ hᵖ →", transform=ax.transAxes, va="top", ha="right")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(loc="lower left", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")
     return fig
