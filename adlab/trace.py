@@ -95,8 +95,7 @@ class Trace:
         rows = []
         for k, (prim, params, values, out, parents) in enumerate(recording.trace.tape):
             index = k - n + 1
-            traced = dict(parents)
-            operands = tuple(Operand(traced[p] - n + 1 if p in traced else None, raw(v)) for p, v in enumerate(values))
+            operands = tuple(Operand(p - n + 1 if p >= 0 else None, raw(v)) for p, v in zip(parents, values))
             label = f"x_{k + 1}" if prim is None else None
             if k in out_rows:
                 label = "y" if m == 1 else f"y_{out_rows[k] + 1}"
@@ -212,9 +211,7 @@ class Trace:
             tangent_of[k] = _as_tangent(t, row.value, f"tangent of x_{k + 1}")
         for k in range(n, len(tape)):
             prim, params, values, out, parents = tape[k]
-            arg_tangents = [None] * len(values)
-            for position, parent in parents:
-                arg_tangents[position] = tangent_of[parent]
+            arg_tangents = [None if parent < 0 else tangent_of[parent] for parent in parents]
             if any(t is not None for t in arg_tangents):
                 tangent_of[k] = push_tangents(prim, values, arg_tangents, out, params)
         rows = tuple(replace(r, tangent=_zeros_like(r.value) if t is None else raw(t), adjoint=None, contributions=())

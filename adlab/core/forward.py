@@ -25,15 +25,16 @@ class JVPTrace:
         self.level = level
 
     def process(self, prim, args, params):
-        values, tangents = [], []
+        values, tangents, nested = [], [], False
         for arg in args:
             if type(arg) is JVPBox and arg.trace is self:
-                values.append(arg.value)
                 tangents.append(arg.tangent)
+                arg = arg.value
             else:
-                values.append(arg)
                 tangents.append(None)
-        out = bind(prim, *values, **params)
+            nested = nested or isinstance(arg, Box)
+            values.append(arg)
+        out = bind(prim, *values, **params) if nested else prim.impl(*values, **params)
         return JVPBox(out, self, push_tangents(prim, values, tangents, out, params))
 
 

@@ -13,7 +13,7 @@ import builtins
 import numpy as np
 
 from . import rules as r
-from .primitive import Box, raw, shape
+from .primitive import Box, bind, raw, shape
 
 # -- NumPy-signature functions -------------------------------------------------------
 
@@ -382,13 +382,13 @@ def _compare(op):
 def install_operators(box_type):
     """Give the box class NumPy's operators, methods and properties."""
     ops = {
-        "__add__": lambda a, b: r.add(a, b), "__radd__": lambda a, b: r.add(b, a),
-        "__sub__": lambda a, b: r.subtract(a, b), "__rsub__": lambda a, b: r.subtract(b, a),
-        "__mul__": lambda a, b: r.multiply(a, b), "__rmul__": lambda a, b: r.multiply(b, a),
-        "__truediv__": lambda a, b: r.divide(a, b), "__rtruediv__": lambda a, b: r.divide(b, a),
-        "__pow__": lambda a, b: r.power(a, b), "__rpow__": lambda a, b: r.power(b, a),
-        "__matmul__": lambda a, b: r.matmul(a, b), "__rmatmul__": lambda a, b: r.matmul(b, a),
-        "__neg__": lambda a: r.negative(a), "__pos__": lambda a: a, "__abs__": lambda a: r.absolute(a),
+        "__add__": lambda a, b: bind(r.add, a, b), "__radd__": lambda a, b: bind(r.add, b, a),
+        "__sub__": lambda a, b: bind(r.subtract, a, b), "__rsub__": lambda a, b: bind(r.subtract, b, a),
+        "__mul__": lambda a, b: bind(r.multiply, a, b), "__rmul__": lambda a, b: bind(r.multiply, b, a),
+        "__truediv__": lambda a, b: bind(r.divide, a, b), "__rtruediv__": lambda a, b: bind(r.divide, b, a),
+        "__pow__": lambda a, b: bind(r.power, a, b), "__rpow__": lambda a, b: bind(r.power, b, a),
+        "__matmul__": lambda a, b: bind(r.matmul, a, b), "__rmatmul__": lambda a, b: bind(r.matmul, b, a),
+        "__neg__": lambda a: bind(r.negative, a), "__pos__": lambda a: a, "__abs__": lambda a: bind(r.absolute, a),
         "__getitem__": lambda a, index: r.getitem(a, index=_raw_tree(index)),
         "__iadd__": _in_place("+", r.add), "__isub__": _in_place("-", r.subtract),
         "__imul__": _in_place("*", r.multiply), "__itruediv__": _in_place("/", r.divide),

@@ -59,9 +59,6 @@ class Primitive:
         self.joint_vjp = joint_vjp
         self.rule = rule or Rule(f"{name}({{args}})")
 
-    def __call__(self, *args, **params):
-        return bind(self, *args, **params)
-
     def defjvp(self, *jvps):
         """Set the JVP rules, one per argument (None for a non-differentiable one)."""
         self.jvps = tuple(jvps)
@@ -124,6 +121,9 @@ def bind(prim, *args, **params):
     return top.process(prim, args, params)
 
 
+Primitive.__call__ = bind  # calling a primitive binds it: prim(x) is bind(prim, x)
+
+
 def raw(x):
     """The plain value under every level of boxes."""
     while isinstance(x, Box):
@@ -133,4 +133,6 @@ def raw(x):
 
 def shape(x):
     """Shape of a value, boxed or not, without tracing anything."""
-    return np.shape(raw(x))
+    while isinstance(x, Box):
+        x = x.value
+    return () if type(x) is float else np.shape(x)

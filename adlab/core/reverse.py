@@ -2,10 +2,10 @@
 
 A tape row is ``(prim, params, args, out, parents)``: the primitive, its
 parameters, the argument values one level down, the output value, and
-``parents``, the ``(argument position, row)`` pairs of arguments traced at
-this level. Rows hold values and row numbers, never boxes, so the tape has no
-reference cycles for Python's garbage collector to chase, and sweeping it is
-a loop, so a million-row chain needs no recursion.
+``parents``, for each argument the row it came from (-1 for a constant).
+Rows hold values and row numbers in tuples, never boxes, so the tape has no
+reference cycles and little for Python's garbage collector to chase; sweeping
+it is a loop, so a million-row chain needs no recursion.
 """
 
 from __future__ import annotations
@@ -39,14 +39,25 @@ class ReverseTrace:
         return ReverseBox(value, self, len(self.tape) - 1)
 
     def process(self, prim, args, params):
-        values, parents = [], []
-        for position, arg in enumerate(args):
-            if type(arg) is ReverseBox and arg.trace is self:
-                values.append(arg.value)
-                parents.append((position, arg.index))
-            else:
-                values.append(arg)
-        out = bind(prim, *values, **params)
+        if len(args) == 1:  # unary: the argument is ours, since this trace is the innermost
+            values = (args[0].value,)
+            parents = (args[0].index,)
+        elif len(args) == 2:  # binary, spelled out: this is the hot path of scalar code
+            a, b = args
+            a_ours = type(a) is ReverseBox and a.trace is self
+            b_ours = type(b) is ReverseBox and b.trace is self
+            values = (a.value if a_ours else a, b.value if b_ours else b)
+            parents = (a.index if a_ours else -1, b.index if b_ours else -1)
+        else:
+            ours = [type(a) is ReverseBox and a.trace is self for a in args]
+            values = tuple([a.value if mine else a for a, mine in zip(args, ours)])
+            parents = tuple([a.index if mine else -1 for a, mine in zip(args, ours)])
+        for value in values:
+            if isinstance(value, Box):  # traced at an outer level too
+                out = bind(prim, *values, **params)
+                break
+        else:
+            out = prim.impl(*values, **params)
         tape = self.tape
         tape.append((prim, params, values, out, parents))
         return ReverseBox(out, self, len(tape) - 1)
@@ -70,7 +81,9 @@ def backward(tape, seeds, contributions=None):
         if not parents:  # an input row
             continue
         joint = None if prim.joint_vjp is None else prim.joint_vjp(g, out, *args, **params)
-        for position, parent in parents:
+        for position, parent in enumerate(parents):
+            if parent < 0:
+                continue
             if joint is not None:
                 term = joint[position]
             else:

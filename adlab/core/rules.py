@@ -53,9 +53,11 @@ def _python_or_numpy(python_op, numpy_fn):
     return impl
 
 
-def unbroadcast(g, target_shape):
-    """Sum a cotangent over the axes along which its argument was broadcast."""
-    g_shape = shape(g)
+def unbroadcast(g, like):
+    """Sum a cotangent over the axes along which `like` (an argument) was broadcast."""
+    if type(g) is float:  # a scalar output: every argument was a scalar too
+        return g
+    g_shape, target_shape = shape(g), shape(like)
     if g_shape == target_shape:
         return g
     extra = len(g_shape) - len(target_shape)
@@ -69,6 +71,8 @@ def unbroadcast(g, target_shape):
 
 def broadcast_like(t, out):
     """A tangent of a broadcast argument, spread to the output's shape."""
+    if type(t) is float and type(out) is float:
+        return t
     out_shape = shape(out)
     return t if shape(t) == out_shape else broadcast_to(t, target_shape=out_shape)
 
@@ -107,27 +111,27 @@ def _is_basic_index(index):
 add = Primitive(
     "add", operator.add,
     jvps=(lambda t, out, x, y: broadcast_like(t, out), lambda t, out, x, y: broadcast_like(t, out)),
-    vjps=(lambda g, out, x, y: unbroadcast(g, shape(x)), lambda g, out, x, y: unbroadcast(g, shape(y))),
+    vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(g, y)),
     rule=Rule("{0} + {1}", ("{t0}", "{t1}"), ("{g}·1", "{g}·1")),
 )
 subtract = Primitive(
     "subtract", operator.sub,
     jvps=(lambda t, out, x, y: broadcast_like(t, out), lambda t, out, x, y: broadcast_like(-t, out)),
-    vjps=(lambda g, out, x, y: unbroadcast(g, shape(x)), lambda g, out, x, y: unbroadcast(-g, shape(y))),
+    vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(-g, y)),
     rule=Rule("{0} − {1}", ("{t0}", "−{t1}"), ("{g}·1", "{g}·(−1)")),
 )
 multiply = Primitive(
     "multiply", operator.mul,
     jvps=(lambda t, out, x, y: broadcast_like(t * y, out), lambda t, out, x, y: broadcast_like(x * t, out)),
-    vjps=(lambda g, out, x, y: unbroadcast(g * y, shape(x)), lambda g, out, x, y: unbroadcast(g * x, shape(y))),
+    vjps=(lambda g, out, x, y: unbroadcast(g * y, x), lambda g, out, x, y: unbroadcast(g * x, y)),
     rule=Rule("{0} × {1}", ("{t0}·{1}", "{t1}·{0}"), ("{g}·{1}", "{g}·{0}")),
 )
 divide = Primitive(
     "divide", _python_or_numpy(operator.truediv, np.true_divide),
     jvps=(lambda t, out, x, y: broadcast_like(divide(t, y), out),
           lambda t, out, x, y: broadcast_like(-divide(t * out, y), out)),
-    vjps=(lambda g, out, x, y: unbroadcast(divide(g, y), shape(x)),
-          lambda g, out, x, y: unbroadcast(-divide(g * out, y), shape(y))),
+    vjps=(lambda g, out, x, y: unbroadcast(divide(g, y), x),
+          lambda g, out, x, y: unbroadcast(-divide(g * out, y), y)),
     rule=Rule("{0} / {1}", ("{t0}/{1}", "−{t1}·{0}/{1}²"), ("{g}/{1}", "−{g}·{0}/{1}²")),
 )
 negative = Primitive(
@@ -149,8 +153,8 @@ power = Primitive(
     "power", _python_or_numpy(operator.pow, np.power),
     jvps=(lambda t, out, x, y: broadcast_like(t * y * x ** (y - 1), out),
           lambda t, out, x, y: broadcast_like(t * out * _log_or_zero(x), out)),
-    vjps=(lambda g, out, x, y: unbroadcast(g * y * x ** (y - 1), shape(x)),
-          lambda g, out, x, y: unbroadcast(g * out * _log_or_zero(x), shape(y))),
+    vjps=(lambda g, out, x, y: unbroadcast(g * y * x ** (y - 1), x),
+          lambda g, out, x, y: unbroadcast(g * out * _log_or_zero(x), y)),
     rule=Rule("{0}^{1}", ("{t0}·{1}·{0}^({1}−1)", "{t1}·{0}^{1}·ln({0})"),
               ("{g}·{1}·{0}^({1}−1)", "{g}·{0}^{1}·ln({0})")),
 )
@@ -208,8 +212,8 @@ maximum = Primitive(
     "maximum", np.maximum,
     jvps=(lambda t, out, x, y: broadcast_like(t * _tie_split(x, y), out),
           lambda t, out, x, y: broadcast_like(t * _tie_split(y, x), out)),
-    vjps=(lambda g, out, x, y: unbroadcast(g * _tie_split(x, y), shape(x)),
-          lambda g, out, x, y: unbroadcast(g * _tie_split(y, x), shape(y))),
+    vjps=(lambda g, out, x, y: unbroadcast(g * _tie_split(x, y), x),
+          lambda g, out, x, y: unbroadcast(g * _tie_split(y, x), y)),
     rule=Rule("max({0}, {1})", ("{t0}·[{0} ≥ {1}]", "{t1}·[{1} ≥ {0}]"),
               ("{g}·[{0} ≥ {1}]", "{g}·[{1} ≥ {0}]")),
 )
@@ -217,8 +221,8 @@ minimum = Primitive(
     "minimum", np.minimum,
     jvps=(lambda t, out, x, y: broadcast_like(t * _tie_split(y, x), out),
           lambda t, out, x, y: broadcast_like(t * _tie_split(x, y), out)),
-    vjps=(lambda g, out, x, y: unbroadcast(g * _tie_split(y, x), shape(x)),
-          lambda g, out, x, y: unbroadcast(g * _tie_split(x, y), shape(y))),
+    vjps=(lambda g, out, x, y: unbroadcast(g * _tie_split(y, x), x),
+          lambda g, out, x, y: unbroadcast(g * _tie_split(x, y), y)),
     rule=Rule("min({0}, {1})", ("{t0}·[{0} ≤ {1}]", "{t1}·[{1} ≤ {0}]"),
               ("{g}·[{0} ≤ {1}]", "{g}·[{1} ≤ {0}]")),
 )
@@ -232,8 +236,8 @@ where = Primitive(
     "where", _where_impl,
     jvps=(None, lambda t, out, c, x, y: broadcast_like(where(c, t, 0.0), out),
           lambda t, out, c, x, y: broadcast_like(where(c, 0.0, t), out)),
-    vjps=(None, lambda g, out, c, x, y: unbroadcast(where(c, g, 0.0), shape(x)),
-          lambda g, out, c, x, y: unbroadcast(where(c, 0.0, g), shape(y))),
+    vjps=(None, lambda g, out, c, x, y: unbroadcast(where(c, g, 0.0), x),
+          lambda g, out, c, x, y: unbroadcast(where(c, 0.0, g), y)),
     rule=Rule("where({0}, {1}, {2})", ("", "{t1}·[{0}]", "{t2}·[not {0}]"),
               ("", "{g}·[{0}]", "{g}·[not {0}]")),
 )
@@ -374,10 +378,10 @@ def _matmul_vjp_left(g, out, a, b):
     if a_ndim == 1 and b_ndim == 1:
         return g * b
     if b_ndim == 1:
-        return unbroadcast(expand_dims(g, -1) * b, shape(a))
+        return unbroadcast(expand_dims(g, -1) * b, a)
     if a_ndim == 1:
-        return unbroadcast(squeeze(matmul(b, expand_dims(g, -1)), -1), shape(a))
-    return unbroadcast(matmul(g, _swap_last(b)), shape(a))
+        return unbroadcast(squeeze(matmul(b, expand_dims(g, -1)), -1), a)
+    return unbroadcast(matmul(g, _swap_last(b)), a)
 
 
 def _matmul_vjp_right(g, out, a, b):
@@ -385,10 +389,10 @@ def _matmul_vjp_right(g, out, a, b):
     if a_ndim == 1 and b_ndim == 1:
         return g * a
     if a_ndim == 1:
-        return unbroadcast(expand_dims(a, -1) * expand_dims(g, -2), shape(b))
+        return unbroadcast(expand_dims(a, -1) * expand_dims(g, -2), b)
     if b_ndim == 1:
-        return unbroadcast(squeeze(matmul(_swap_last(a), expand_dims(g, -1)), -1), shape(b))
-    return unbroadcast(matmul(_swap_last(a), g), shape(b))
+        return unbroadcast(squeeze(matmul(_swap_last(a), expand_dims(g, -1)), -1), b)
+    return unbroadcast(matmul(_swap_last(a), g), b)
 
 
 matmul = Primitive(
@@ -466,7 +470,7 @@ def _broadcast_to_impl(x, target_shape):
 broadcast_to = Primitive(
     "broadcast_to", _broadcast_to_impl,
     jvps=(lambda t, out, x, target_shape: broadcast_to(t, target_shape=target_shape),),
-    vjps=(lambda g, out, x, target_shape: unbroadcast(g, shape(x)),),
+    vjps=(lambda g, out, x, target_shape: unbroadcast(g, x),),
     rule=Rule("broadcast({0}, {p[target_shape]})", ("broadcast({t0})",), ("Σ {g} over broadcast axes",)),
 )
 
@@ -575,7 +579,7 @@ set_at = Primitive(
     jvps=(lambda t, out, x, v, index: set_at(t, 0.0, index=index),
           lambda t, out, x, v, index: set_at(np.zeros(shape(out)), t, index=index)),
     vjps=(lambda g, out, x, v, index: set_at(g, 0.0, index=index),
-          lambda g, out, x, v, index: unbroadcast(getitem(g, index=index), shape(v))),
+          lambda g, out, x, v, index: unbroadcast(getitem(g, index=index), v)),
     rule=Rule("{0} with [{p[index]}] = {1}", ("{t0} with [{p[index]}] = 0", "{t1} at [{p[index]}]"),
               ("{g} with [{p[index]}] = 0", "{g}[{p[index]}]")),
 )
