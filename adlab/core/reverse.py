@@ -78,17 +78,22 @@ def backward(tape, seeds, contributions=None):
         if g is None:
             continue
         prim, params, args, out, parents = tape[row]
-        if not parents:  # an input row
+        if prim is None:  # an input row
             continue
         joint = None if prim.joint_vjp is None else prim.joint_vjp(g, out, *args, **params)
-        for position, parent in enumerate(parents):
+        rules = prim.vjps
+        position = -1
+        for parent in parents:
+            position += 1
             if parent < 0:
                 continue
             if joint is not None:
                 term = joint[position]
             else:
-                rules = prim.vjps
-                rule = rules[position] if position < len(rules) else None
+                try:
+                    rule = rules[position]
+                except IndexError:
+                    rule = None
                 if rule is None:
                     raise missing_rule(prim, "VJP", position)
                 term = rule(g, out, *args, **params)
