@@ -1,0 +1,43 @@
+"""Start-up: wall time of `python -c "import X"` in a fresh interpreter, median of several runs.
+
+The bare interpreter (`python -c pass`) is measured too, so the import's own cost can be read off.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from harness import REPO, attempt, load, ratio, table
+
+MODULES = ("adlab", "autograd", "torch", "jax")
+
+
+def seconds(statement, repeats):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-c", statement]
+    subprocess.run(command, env=env, check=True)  # warm-up: fills the OS file cache
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(command, env=env, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run(settings):
+    repeats = 3 if settings.quick else 10
+    bare = seconds("pass", repeats)
+    results = {}
+    for name in MODULES:
+        results[name] = attempt(name, f"startup {name}", lambda: (load(name), seconds(f"import {name}", repeats))[1])
+    adlab = results["adlab"] if isinstance(results["adlab"], float) else None
+    rows = [["(bare interpreter)", f"{bare * 1e3:.0f}", "0", "—", ""]]
+    for name, r in results.items():
+        if isinstance(r, str):
+            rows.append([f"import {name}", "—", "—", "—", r])
+        else:
+            rows.append([f"import {name}", f"{r * 1e3:.0f}", f"{(r - bare) * 1e3:.0f}", ratio(adlab, r), ""])
+    table(f"Start-up: python -c \"import X\" (ms, median of {repeats})",
+          ["command", "wall", "minus bare interpreter", "adlab/peer", "status"], rows)

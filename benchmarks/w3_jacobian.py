@@ -1,0 +1,93 @@
+"""W3 Jacobian of y = tanh(W x), W of shape (m, n): forward mode against reverse mode.
+
+Forward mode costs one sweep per input direction (n), reverse mode one per output (m), so
+jacfwd should win when n < m and jacrev when n > m; the table shows which mode wins at each
+shape for each library. Reference: the closed form J = diag(1 - tanh(W x)**2) W.
+"""
+
+import numpy as np
+
+from harness import Skip, attempt, check, load, measure, ms, ratio, table
+
+SHAPES = ((1, 1000), (10, 1000), (100, 100), (1000, 10), (1000, 1))  # (n inputs, m outputs)
+MODES = ("jacfwd", "jacrev")
+
+
+def make_problem(n, m):
+    rng = np.random.default_rng(n * 10_000 + m)
+    W = rng.standard_normal((m, n)) / np.sqrt(n)
+    x = rng.standard_normal(n)
+    return W, x, (1 - np.tanh(W @ x) ** 2)[:, None] * W
+
+
+# Each setup returns {mode: callable returning the (m, n) Jacobian}; a missing mode is skipped.
+
+
+def adlab_setup(W, x):
+    adlab = load("adlab")
+    import adlab.numpy as anp
+
+    f = lambda x: anp.tanh(W @ x)  # noqa: E731
+    jacfwd, jacrev = adlab.jacfwd(f), adlab.jacrev(f)
+    return {"jacfwd": lambda: jacfwd(x), "jacrev": lambda: jacrev(x)}
+
+
+def autograd_setup(W, x):
+    autograd = load("autograd")
+    jacobian = autograd.jacobian(lambda x: autograd.numpy.tanh(W @ x))  # reverse mode, one VJP per output
+    return {"jacrev": lambda: jacobian(x)}
+
+
+def torch_setup(W, x):
+    torch = load("torch")
+    tW, tx = torch.from_numpy(W), torch.from_numpy(x)
+    f = lambda x: torch.tanh(tW @ x)  # noqa: E731
+    jacfwd, jacrev = torch.func.jacfwd(f), torch.func.jacrev(f)
+    return {"jacfwd": lambda: jacfwd(tx), "jacrev": lambda: jacrev(tx)}
+
+
+def jax_setup(W, x):
+    jax = load("jax")
+    jW, jx = jax.numpy.asarray(W), jax.numpy.asarray(x)
+    f = lambda x: jax.numpy.tanh(jW @ x)  # noqa: E731
+    jacfwd, jacrev = jax.jacfwd(f), jax.jacrev(f)
+    return {"jacfwd": lambda: jax.block_until_ready(jacfwd(jx)),
+            "jacrev": lambda: jax.block_until_ready(jacrev(jx))}
+
+
+SETUPS = {"adlab": adlab_setup, "autograd": autograd_setup, "torch": torch_setup, "jax (eager)": jax_setup}
+NO_MODE = {"autograd": {"jacfwd": "n/a (no forward-mode Jacobian)"}}
+
+
+def run(settings):
+    rows = []
+    for n, m in SHAPES:
+        W, x, expected = make_problem(n, m)
+        results = {}
+        for name, setup in SETUPS.items():
+            modes = attempt(name, f"W3 {name} n={n} m={m}", lambda: setup(W, x))
+            results[name] = {}
+            for mode in MODES:
+                def body():
+                    if isinstance(modes, str):
+                        raise Skip(modes)
+                    if mode not in modes:
+                        raise Skip(NO_MODE[name][mode])
+                    seconds, jacobian = measure(modes[mode], settings)
+                    return seconds, check(f"W3 {name} {mode} n={n} m={m}", [jacobian], [expected])
+                results[name][mode] = attempt(name, f"W3 {name} {mode} n={n} m={m}", body)
+        best = {name: min((r[0] for r in modes.values() if isinstance(r, tuple)), default=None)
+                for name, modes in results.items()}
+        theory = "jacfwd" if n < m else "jacrev" if n > m else "either"
+        for name, modes in results.items():
+            cells = [ms(r[0]) if isinstance(r, tuple) else "—" for r in modes.values()]
+            timed = {mode: r[0] for mode, r in modes.items() if isinstance(r, tuple)}
+            faster = min(timed, key=timed.get) if len(timed) == 2 else "—"
+            status = [r[1] if isinstance(r, tuple) else r for r in modes.values()]
+            rows.append([f"({n}, {m})", theory, name, *cells, faster, ratio(best["adlab"], best[name]),
+                         "; ".join(dict.fromkeys(status))])
+    table("W3 Jacobian of tanh(W x), W of shape (m, n) (ms, median)",
+          ["(n, m)", "theory", "library", "jacfwd", "jacrev", "faster", "adlab best/peer best", "check / status"],
+          rows, ["theory: the mode that needs fewer sweeps (n inputs for jacfwd, m outputs for jacrev). "
+                 "Check: against diag(1 - tanh(W x)²) W, relative error.",
+                 "micrograd: n/a (scalar-only engine)."])
