@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from . import numpy_api as anp
+from .batching import batched_call
 from .forward import JVPBox, JVPTrace
 from .primitive import Primitive, new_level, raw, shape
 from .reverse import ReverseBox, ReverseTrace, backward
@@ -178,25 +179,20 @@ def grad(f, argnums=0, has_aux=False):
 
 
 def _basis(x):
-    """One-hot tangents/cotangents shaped like x, one per element."""
+    """The standard basis shaped like x, as one batch: e_k is basis[k]."""
     size = math.prod(shape(x))
-    dtype = np.result_type(raw(x), float)
-    for k in range(size):
-        e = np.zeros(size, dtype=dtype)
-        e[k] = 1.0
-        yield e.reshape(shape(x)) if shape(x) else e[0]
+    return np.eye(size, dtype=np.result_type(raw(x), float)).reshape((size,) + shape(x))
 
 
-def _assemble(blocks, out_shape, in_shape, by_columns):
-    """Stack Jacobian rows (reverse) or columns (forward) into shape out_shape + in_shape."""
-    axis = len(out_shape) if by_columns else 0
-    if not blocks:
-        return np.zeros(out_shape + in_shape)
-    return anp.reshape(anp.stack(blocks, axis=axis), out_shape + in_shape)
+def _block(batched, out_shape, in_shape, by_columns):
+    """A Jacobian block out_shape + in_shape from a batch of columns (forward) or rows (reverse)."""
+    if by_columns:
+        batched = anp.moveaxis(batched, 0, -1)
+    return anp.reshape(batched, out_shape + in_shape)
 
 
 def jacrev(f, argnums=0):
-    """The Jacobian by reverse mode: one sweep per output element (fills rows)."""
+    """The Jacobian by reverse mode: all rows in one sweep with a batch of basis cotangents."""
 
     @functools.wraps(f)
     def jacobian(*args, **kwargs):
@@ -205,8 +201,11 @@ def jacrev(f, argnums=0):
         inputs = flatten([args[i] for i in nums])[0]
         per_output = []
         for leaf, out in enumerate(recording.out_values):
-            rows = [recording.pull({leaf: e}) for e in _basis(out)]
-            per_input = [_assemble([row[k] for row in rows], shape(out), shape(x), False) for k, x in enumerate(inputs)]
+            if math.prod(shape(out)) == 0:
+                per_input = [np.zeros(shape(out) + shape(x)) for x in inputs]
+            else:
+                rows = batched_call(lambda e: recording.pull({leaf: e}), _basis(out))
+                per_input = [_block(rows[k], shape(out), shape(x), False) for k, x in enumerate(inputs)]
             per_output.append(_by_argnums(unflatten(recording.in_def, per_input), argnums))
         return unflatten(recording.out_def, per_output)
 
@@ -214,30 +213,31 @@ def jacrev(f, argnums=0):
 
 
 def jacfwd(f, argnums=0):
-    """The Jacobian by forward mode: one sweep per input element (fills columns)."""
+    """The Jacobian by forward mode: all columns of an input in one sweep with a batch of basis tangents."""
 
     @functools.wraps(f)
     def jacobian(*args, **kwargs):
         nums = _selected(argnums, len(args), "jacfwd")
-        selected = [args[i] for i in nums]
-        leaves, in_def = flatten(selected)
+        leaves, in_def = flatten([args[i] for i in nums])
         for i, x in enumerate(leaves):
             _check_differentiable(x, f"jacfwd's input {i}")
         partial = _bind_selected(f, args, kwargs, nums)
-        columns = []  # per input leaf: list of flat output tangents per basis direction
-        out_def = out_values = None
+        out_values, out_def = flatten(partial(*unflatten(in_def, leaves)))
+        columns = []  # per input leaf: one batched tangent per output leaf
         for k, x in enumerate(leaves):
-            columns.append([])
-            for e in _basis(x):
+            if math.prod(shape(x)) == 0:
+                columns.append(None)
+                continue
+
+            def output_tangents(e, k=k):
                 tangents = [e if j == k else None for j in range(len(leaves))]
-                out, out_tangent = _push_forward(partial, leaves, in_def, tangents)
-                out_values, out_def = flatten(out)
-                columns[k].append(flatten(out_tangent)[0])
-        if out_def is None:  # every input is empty: evaluate once for the output's structure
-            out_values, out_def = flatten(partial(*unflatten(in_def, leaves)))
+                return flatten(_push_forward(partial, leaves, in_def, tangents)[1])[0]
+
+            columns.append(batched_call(output_tangents, _basis(x)))
         per_output = []
         for o, out in enumerate(out_values):
-            per_input = [_assemble([c[o] for c in columns[k]], shape(out), shape(x), True) for k, x in enumerate(leaves)]
+            per_input = [np.zeros(shape(out) + shape(x)) if columns[k] is None
+                         else _block(columns[k][o], shape(out), shape(x), True) for k, x in enumerate(leaves)]
             per_output.append(_by_argnums(unflatten(in_def, per_input), argnums))
         return unflatten(out_def, per_output)
 

@@ -108,6 +108,7 @@ class Box:
 
     __slots__ = ("value", "trace")
     __hash__ = None  # like NumPy arrays: traced values are not dict keys
+    batch_axes = 0  # leading axes of the value that are a batch, not the value's own shape
 
 
 def bind(prim, *args, **params):
@@ -132,7 +133,11 @@ def raw(x):
 
 
 def shape(x):
-    """Shape of a value, boxed or not, without tracing anything."""
+    """Shape of a value, boxed or not, without tracing anything (batch axes excluded)."""
+    batch_axes = 0
     while isinstance(x, Box):
+        batch_axes += x.batch_axes
         x = x.value
-    return () if type(x) is float else np.shape(x)
+    if type(x) is float:
+        return ()
+    return np.shape(x)[batch_axes:] if batch_axes else np.shape(x)
