@@ -1,0 +1,5 @@
+"""Views of a trace: tables (`tables`), the computation graph (`graph`), widgets (`explorer`).
+
+Nothing is imported here: `import adlab` must stay free of graphviz, IPython
+and ipywidgets, so each view module loads when a trace is first shown.
+"""
