@@ -1,0 +1,206 @@
+"""The sweep explorer, driven as a student drives it: set a widget's value, read the panels."""
+
+import re
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+
+import adlab
+from adlab.display import explorer as explorer_module
+from adlab.display.explorer import Explorer
+
+
+def seed_example(x1, x2):
+    """Eq. 5 of the course notes, in the order of its Table 1: y = x1·x2 + x2 − ln(x1)."""
+    v1 = x1 * x2
+    v2 = np.log(x1)
+    v3 = v1 + x2
+    return v3 - v2
+
+
+def two_outputs(x1, x2):
+    """f: R² → R², so J is 2×2: y1 = x1·x2, y2 = x1 + sin(x2)."""
+    return x1 * x2, x1 + np.sin(x2)
+
+
+def table_rows(explorer):
+    """(css classes, text) per row of the table panel, tags stripped."""
+    rows = re.findall(r"<tr(?: class=\"([^\"]*)\")?>(.*?)</tr>", explorer.table.value)
+    return [(classes, re.sub(r"<[^>]+>", "", cells)) for classes, cells in rows[1:]]  # rows[0]: the header
+
+
+def current_row(explorer):
+    [text] = [text for classes, text in table_rows(explorer) if "adlab-current" in classes]
+    return text
+
+
+def highlighted(explorer):
+    """Nodes and edges the DOT source draws highlighted (thick)."""
+    lines = [line.strip() for line in explorer.digraph.source.splitlines() if "penwidth" in line]
+    nodes = {line.split()[0] for line in lines if "->" not in line}
+    edges = {tuple(line.split(" [")[0].split(" -> ")) for line in lines if "->" in line}
+    return nodes, edges
+
+
+def jacobian(explorer):
+    """The Jacobian panel's entries, row by row, as text ('' where the sweep has not produced one)."""
+    rows = re.findall(r"<tr>(.*?)</tr>", explorer.jacobian.value)
+    return [[re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)] for row in rows[1:]]
+
+
+def test_opens_on_the_whole_primal_trace():
+    explorer = adlab.explore(seed_example, 3, -4)  # ints are fine: they become floats
+    assert isinstance(explorer, widgets.VBox)
+    assert "application/vnd.jupyter.widget-view+json" in explorer._repr_mimebundle_()
+    assert explorer.trace.mode == "primal" and explorer.order == [-1, 0, 1, 2, 3, 4]
+    assert explorer.step.value == explorer.step.max == explorer.play.max == 5
+    assert [box.value for box in explorer.inputs] == [3.0, -4.0]
+    assert explorer.direction.layout.display == explorer.output.layout.display == "none"
+    texts = [text for _, text in table_rows(explorer)]
+    assert texts[-2].startswith("v4 = v3 − v2") and "−17.099" in texts[-2] and texts[-1].startswith("y = v4")
+    assert current_row(explorer).startswith("v4")
+    assert jacobian(explorer) == [["", ""]]
+
+
+def test_forward_sweep_walks_down_one_row_at_a_time():
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    explorer.mode.value = "forward"
+    explorer.direction.value = (1, ())  # along x2: ẋ = (0, 1), Table 2
+    assert explorer.direction.layout.display is None and explorer.output.layout.display == "none"
+    assert explorer.order == [-1, 0, 1, 2, 3, 4]
+
+    explorer.step.value = 2
+    assert explorer.current == 1
+    names = [text.split(" =")[0] for _, text in table_rows(explorer)]
+    assert names == ["v−1", "v0", "v1"]  # rows below the current one are not computed yet, nor is y
+    assert current_row(explorer).endswith("0×(−4) + 1×3 = 3")
+    assert highlighted(explorer) == ({"v1"}, {("vm1", "v1"), ("v0", "v1")})
+    assert jacobian(explorer) == [["", ""]]
+    assert "row v₁" in explorer.caption.value
+
+    explorer.step.value = 5
+    assert [text.split(" =")[0] for _, text in table_rows(explorer)] == ["v−1", "v0", "v1", "v2", "v3", "v4", "y"]
+    assert highlighted(explorer) == ({"v4"}, {("v3", "v4"), ("v2", "v4")})
+    assert jacobian(explorer) == [["", "4"]]  # ∂y/∂x2 = x1 + 1 = 4 (the source prints −4)
+
+
+def test_reverse_sweep_walks_up_and_fills_the_gradient_as_it_reaches_the_inputs():
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    explorer.mode.value = "reverse"
+    assert explorer.output.layout.display is None and explorer.direction.layout.display == "none"
+    assert explorer.order == [4, 3, 2, 1, 0, -1]
+
+    explorer.step.value = 0
+    assert explorer.current == 4 and current_row(explorer).startswith("v4")
+    assert highlighted(explorer) == ({"v4"}, set())  # v̄4 = ȳ: the seed, no edge used yet
+    assert jacobian(explorer) == [["", ""]]
+
+    explorer.step.value = 4
+    assert explorer.current == 0
+    # v̄0 gathers one contribution from each row that used v0: v3 = v1 + v0 and v1 = v−1 × v0
+    assert highlighted(explorer) == ({"v0"}, {("v0", "v3"), ("v0", "v1")})
+    assert jacobian(explorer) == [["", "4"]]
+
+    explorer.step.value = 5
+    assert jacobian(explorer) == [["−4.333", "4"]]  # one reverse sweep: the whole gradient
+
+
+def test_vector_function_forward_fills_a_column_and_reverse_a_row():
+    explorer = Explorer(two_outputs, 2.0, 0.0)
+    explorer.mode.value = "forward"
+    explorer.direction.value = (0, ())
+    assert jacobian(explorer) == [["0", ""], ["1", ""]]  # column x1: (∂y1/∂x1, ∂y2/∂x1) = (x2, 1)
+    explorer.direction.value = (1, ())
+    assert jacobian(explorer) == [["", "2"], ["", "1"]]  # column x2: (x1, cos x2)
+
+    explorer.mode.value = "reverse"
+    explorer.output.value = (1, ())
+    assert [label for label, _ in explorer.output.options] == ["y₁", "y₂"]
+    assert jacobian(explorer) == [["", ""], ["1", "1"]]  # row y2
+    assert "fills one <b>row</b>" in explorer.jacobian.value
+    explorer.step.value = 0
+    assert jacobian(explorer) == [["", ""], ["", ""]]
+
+
+def test_array_input_and_output_components():
+    def scale(x, a):
+        return a * x
+
+    explorer = Explorer(scale, np.array([1.0, 2.0]), 3.0)
+    assert isinstance(explorer.inputs[0], widgets.Text) and explorer.inputs[0].value == "1.0, 2.0"
+    assert [label for label, _ in explorer.direction.options] == ["x₁[0]", "x₁[1]", "x₂"]
+    assert [label for label, _ in explorer.output.options] == ["y[0]", "y[1]"]
+    explorer.mode.value = "forward"
+    explorer.direction.value = (1, ())
+    assert jacobian(explorer) == [["", "", "1"], ["", "", "2"]]  # ∂(a·x)/∂a = x
+
+    explorer.inputs[0].value = "5, 7"
+    assert jacobian(explorer) == [["", "", "5"], ["", "", "7"]]
+    explorer.inputs[0].value = "5, 7, 9"
+    assert "needs 2 numbers, got 3" in explorer.message.value
+    assert jacobian(explorer) == [["", "", "5"], ["", "", "7"]]  # the last good sweep stays
+
+
+def test_moving_a_slider_retraces_and_revisited_points_come_from_the_cache():
+    calls = []
+
+    def counted(x1, x2):
+        calls.append((x1, x2))
+        return seed_example(x1, x2)
+
+    explorer = Explorer(counted, 3.0, -4.0)
+    explorer.inputs[0].value, explorer.inputs[1].value = 2.0, 4.0  # Table 1's point
+    assert "ln(2) = 0.693" in table_rows(explorer)[3][1] and "11.307" in table_rows(explorer)[-1][1]
+    at_2_4 = explorer.trace
+    explorer.inputs[0].value = 3.0
+    explorer.inputs[0].value = 2.0
+    assert explorer.trace is at_2_4
+    assert calls == [(3.0, -4.0), (2.0, -4.0), (2.0, 4.0), (3.0, 4.0)]  # f ran once per point
+
+
+def test_errors_from_f_are_shown_and_the_last_sweep_stays():
+    def positive_only(x):
+        if x < 0:
+            raise ValueError("x must be positive")
+        return np.sqrt(x)
+
+    explorer = Explorer(positive_only, 4.0)
+    explorer.inputs[0].value = -1.0
+    assert "ValueError: x must be positive" in explorer.message.value
+    assert explorer.trace.value == 2.0
+    explorer.inputs[0].value = 9.0
+    assert explorer.message.value == "" and explorer.trace.value == 3.0
+
+
+def test_a_sweep_without_rules_is_reported_not_raised():
+    clamp = adlab.primitive(lambda x: np.clip(x, 0.0, 1.0), name="clamp")
+    explorer = Explorer(lambda x: clamp(x) * 2.0, 0.5)
+    explorer.mode.value = "forward"
+    assert "no JVP rule" in explorer.message.value and explorer.trace.mode == "primal"
+
+
+def test_control_flow_changes_the_number_of_rows_and_the_step_range_follows():
+    def piecewise(x):
+        return x * x * x if x > 0 else -x
+
+    explorer = Explorer(piecewise, 2.0)
+    assert explorer.step.max == explorer.play.max == 2
+    explorer.inputs[0].value = -2.0
+    assert explorer.step.max == explorer.play.max == explorer.step.value == 1
+    assert [text.split(" =")[0] for _, text in table_rows(explorer)] == ["v0", "v1", "y"]
+
+
+def test_trace_explore_opens_the_same_explorer():
+    explorer = adlab.trace(seed_example, 3.0, -4.0).explore()
+    assert isinstance(explorer, Explorer) and explorer.trace.value == pytest.approx(-17.0986, abs=1e-4)
+
+
+def test_graph_panel_shows_whatever_render_gives(monkeypatch):
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    assert "v₁ = v₋₁ × v₀" in explorer.graph.value  # SVG from dot, or the DOT source without it
+
+    monkeypatch.setattr(explorer_module, "render", lambda digraph: widgets.HTML("laid out in the browser"))
+    explorer.step.value = 0
+    [drawing] = explorer.children[-1].children[0].children
+    assert isinstance(drawing, widgets.HTML) and drawing.value == "laid out in the browser"
