@@ -234,7 +234,7 @@ class Trace:
                 row = index + n - 1
                 seeds[row] = c if row not in seeds else seeds[row] + c
         terms = []
-        adjoints = backward(self._recording.trace.tape, seeds, contributions=terms)
+        adjoints = backward(self._recording.trace.tape, seeds, contributions=terms, keep_all=True)
         uses = [[] for _ in self.rows]
         for to_row, from_row, position, term in terms:
             uses[to_row].append(Contribution(from_row - n + 1, position, raw(term)))

@@ -63,12 +63,14 @@ class ReverseTrace:
         return ReverseBox(out, self, len(tape) - 1)
 
 
-def backward(tape, seeds, contributions=None):
-    """Sweep the tape from the end; return every row's adjoint (None means zero).
+def backward(tape, seeds, contributions=None, keep_all=False):
+    """Sweep the tape from the end; return the adjoints (None means zero).
 
-    ``seeds`` maps rows to output cotangents. When ``contributions`` is a list,
-    each term ``(to_row, from_row, position, value)`` is appended to it as it is added,
-    which is what a trace table shows for a value used several times.
+    ``seeds`` maps rows to output cotangents. An operation row's adjoint is
+    dropped once it has been passed on, as hand-written backprop does, unless
+    ``keep_all``; input rows keep theirs. When ``contributions`` is a list,
+    each term ``(to_row, from_row, position, value)`` is appended to it as it
+    is added, which is what a trace table shows for a value used several times.
     """
     adjoints = [None] * len(tape)
     for row, cotangent in seeds.items():
@@ -80,6 +82,8 @@ def backward(tape, seeds, contributions=None):
         prim, params, args, out, parents = tape[row]
         if prim is None:  # an input row
             continue
+        if not keep_all:
+            adjoints[row] = None
         joint = None if prim.joint_vjp is None else prim.joint_vjp(g, out, *args, **params)
         rules = prim.vjps
         position = -1
