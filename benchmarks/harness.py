@@ -6,6 +6,7 @@ import ctypes
 import gc
 import importlib
 import importlib.metadata
+import math
 import statistics
 import sys
 import time
@@ -71,6 +72,8 @@ def describe(name):
         load(name)
     except Skip:
         return f"{name} not installed"
+    except Exception as error:  # noqa: BLE001 -- its rows will show the error again
+        return f"{name} fails to import ({type(error).__name__})"
     try:
         text = f"{name} {importlib.metadata.version(name)}"
     except importlib.metadata.PackageNotFoundError:
@@ -97,8 +100,6 @@ def keep_freed_memory():
     libc.mallopt(M_MMAP_THRESHOLD, 32 * 2**20)  # glibc's maximum
     libc.mallopt(M_TRIM_THRESHOLD, 2**30)
     return "glibc malloc keeps freed memory (mmap threshold 32 MiB, trim threshold 1 GiB)"
-
-
 
 def measure(run, settings, gc_enabled=True):
     """Median seconds of repeated calls of run() after one warm-up call, and the last result."""
@@ -169,14 +170,20 @@ def attempt(library, where, body):
 # --- output ----------------------------------------------------------------------------
 
 
+def fmt3(value):
+    """Three significant figures, without an exponent: 1722, 32.1, 2.00, 0.0351."""
+    digits = max(0, 2 - math.floor(math.log10(abs(value)))) if value else 0
+    return f"{value:.{digits}f}"
+
+
 def ms(seconds):
-    return f"{seconds * 1e3:.3g}" if seconds >= 1e-3 else f"{seconds * 1e3:.2g}"
+    return fmt3(seconds * 1e3)
 
 
 def ratio(adlab_value, peer_value):
     """adlab / peer as a cell, '—' when either side has no number."""
     if isinstance(adlab_value, float) and isinstance(peer_value, float) and peer_value > 0:
-        return f"{adlab_value / peer_value:.2f}"
+        return fmt3(adlab_value / peer_value)
     return "—"
 
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from harness import REPO, Skip, attempt, check, keep_freed_memory, load, measure, ratio, table
+from harness import REPO, Skip, attempt, check, fmt3, keep_freed_memory, load, measure, ratio, table
 
 X0 = 0.5
 
@@ -123,7 +123,7 @@ def run(settings):
             if isinstance(r, str):
                 rows.append([f"{n:,}", lib, "—", "—", "—", "—", r])
             else:
-                rows.append([f"{n:,}", lib, f"{r['on']:.3g}", f"{r['off']:.3g}",
+                rows.append([f"{n:,}", lib, fmt3(r["on"]), fmt3(r["off"]),
                              ratio(base.get("on"), r["on"]), ratio(base.get("off"), r["off"]), r["check"]])
     table("W1 scalar graph: chain of N operations, build + reverse sweep (µs per operation, median)",
           ["N", "library", "GC on", "GC off", "adlab/peer GC on", "adlab/peer GC off", "check / status"], rows,
@@ -131,27 +131,27 @@ def run(settings):
     long_chain(settings)
 
 
-def long_chain(settings, libraries=("adlab",)):
-    """One long chain per library, each in a fresh interpreter: wall time and peak RSS."""
+def long_chain(settings):
+    """One long adlab chain in a fresh interpreter: wall time and peak RSS."""
     n = 100_000 if settings.quick else 1_000_000
-    expected = reference(n)
-    rows = []
-    for lib in libraries:
-        def body():
-            load(lib)  # Skip here if the library is not installed
-            out = subprocess.run([sys.executable, __file__, lib, str(n)], capture_output=True, text=True,
-                                 timeout=1800, cwd=REPO)
-            if out.returncode != 0:
-                raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode)
-            r = json.loads(out.stdout)
-            status = check(f"W1 long chain {lib} N={n}", [r["value"], r["grad"]], expected)
-            return [f"{r['wall']:.2f}", f"{r['wall'] / n * 1e6:.3g}", f"{r['peak_mb']:.0f}",
-                    f"{r['peak_mb'] - r['start_mb']:.0f}", status]
-        r = attempt(lib, f"W1 long chain {lib}", body)
-        rows.append([lib, f"{n:,}", *(r if isinstance(r, list) else ["—"] * 4 + [r])])
+
+    def body():
+        load("adlab")  # Skip here if adlab is not installed
+        out = subprocess.run([sys.executable, __file__, "adlab", str(n)], capture_output=True, text=True,
+                             timeout=1800, cwd=REPO)
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode)
+        r = json.loads(out.stdout)
+        status = check(f"W1 long chain N={n}", [r["value"], r["grad"]], reference(n))
+        return [fmt3(r["wall"]), fmt3(r["wall"] / n * 1e6), f"{r['peak_mb']:.0f}",
+                f"{r['peak_mb'] - r['start_mb']:.0f}", status]
+
+    r = attempt("adlab", "W1 long chain", body)
     table(f"W1 long chain: one chain of N = {n:,} in a fresh process (GC on)",
-          ["library", "N", "wall s", "µs/op", "peak RSS MB", "RSS growth MB", "check / status"], rows,
-          ["RSS growth: peak resident memory minus the peak before the chain (after imports and a 1,000-op warm-up)."])
+          ["library", "N", "wall s", "µs/op", "peak RSS MB", "RSS growth MB", "check / status"],
+          [["adlab", f"{n:,}", *(r if isinstance(r, list) else ["—"] * 4 + [r])]],
+          ["RSS growth: peak resident memory minus the peak before the chain (after imports and a 1,000-op warm-up). "
+           "Any library's: python benchmarks/w1_scalar.py LIBRARY N (prints JSON)."])
 
 
 def peak_rss_mb():

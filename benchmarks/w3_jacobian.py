@@ -20,7 +20,7 @@ def make_problem(n, m):
     return W, x, (1 - np.tanh(W @ x) ** 2)[:, None] * W
 
 
-# Each setup returns {mode: callable returning the (m, n) Jacobian}; a missing mode is skipped.
+# Each setup returns {mode: callable returning the (m, n) Jacobian, or why the mode is missing}.
 
 
 def adlab_setup(W, x):
@@ -35,7 +35,7 @@ def adlab_setup(W, x):
 def autograd_setup(W, x):
     autograd = load("autograd")
     jacobian = autograd.jacobian(lambda x: autograd.numpy.tanh(W @ x))  # reverse mode, one VJP per output
-    return {"jacrev": lambda: jacobian(x)}
+    return {"jacfwd": "n/a (no forward-mode Jacobian)", "jacrev": lambda: jacobian(x)}
 
 
 def torch_setup(W, x):
@@ -56,7 +56,6 @@ def jax_setup(W, x):
 
 
 SETUPS = {"adlab": adlab_setup, "autograd": autograd_setup, "torch": torch_setup, "jax (eager)": jax_setup}
-NO_MODE = {"autograd": {"jacfwd": "n/a (no forward-mode Jacobian)"}}
 
 
 def run(settings):
@@ -69,23 +68,20 @@ def run(settings):
             results[name] = {}
             for mode in MODES:
                 def body():
-                    if isinstance(modes, str):
-                        raise Skip(modes)
-                    if mode not in modes:
-                        raise Skip(NO_MODE[name][mode])
-                    seconds, jacobian = measure(modes[mode], settings)
+                    job = modes if isinstance(modes, str) else modes[mode]
+                    if isinstance(job, str):
+                        raise Skip(job)
+                    seconds, jacobian = measure(job, settings)
                     return seconds, check(f"W3 {name} {mode} n={n} m={m}", [jacobian], [expected])
                 results[name][mode] = attempt(name, f"W3 {name} {mode} n={n} m={m}", body)
-        best = {name: min((r[0] for r in modes.values() if isinstance(r, tuple)), default=None)
-                for name, modes in results.items()}
         theory = "jacfwd" if n < m else "jacrev" if n > m else "either"
-        for name, modes in results.items():
-            cells = [ms(r[0]) if isinstance(r, tuple) else "—" for r in modes.values()]
-            timed = {mode: r[0] for mode, r in modes.items() if isinstance(r, tuple)}
-            faster = min(timed, key=timed.get) if len(timed) == 2 else "—"
-            status = [r[1] if isinstance(r, tuple) else r for r in modes.values()]
-            rows.append([f"({n}, {m})", theory, name, *cells, faster, ratio(best["adlab"], best[name]),
-                         "; ".join(dict.fromkeys(status))])
+        timed = {name: {mode: r[0] for mode, r in res.items() if isinstance(r, tuple)} for name, res in results.items()}
+        best = {name: min(t.values(), default=None) for name, t in timed.items()}
+        for name, res in results.items():
+            t = timed[name]
+            status = "; ".join(dict.fromkeys(r[1] if isinstance(r, tuple) else r for r in res.values()))
+            rows.append([f"({n}, {m})", theory, name, *(ms(t[mode]) if mode in t else "—" for mode in MODES),
+                         min(t, key=t.get) if len(t) == 2 else "—", ratio(best["adlab"], best[name]), status])
     table("W3 Jacobian of tanh(W x), W of shape (m, n) (ms, median)",
           ["(n, m)", "theory", "library", "jacfwd", "jacrev", "faster", "adlab best/peer best", "check / status"],
           rows, ["theory: the mode that needs fewer sweeps (n inputs for jacfwd, m outputs for jacrev). "
