@@ -17,21 +17,24 @@ MODULES = ("adlab", "autograd", "torch", "jax")
 def seconds(statement, repeats):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     command = [sys.executable, "-c", statement]
-    subprocess.run(command, env=env, check=True)  # warm-up: fills the OS file cache
+    subprocess.run(command, env=env, check=True, capture_output=True)  # warm-up: fills the OS file cache
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run(command, env=env, check=True)
+        subprocess.run(command, env=env, check=True, capture_output=True)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def import_seconds(name, repeats):
+    load(name)  # Skip if it is not installed
+    return seconds(f"import {name}", repeats)
 
 
 def run(settings):
     repeats = 3 if settings.quick else 10
     bare = seconds("pass", repeats)
-    results = {}
-    for name in MODULES:
-        results[name] = attempt(name, f"startup {name}", lambda: (load(name), seconds(f"import {name}", repeats))[1])
+    results = {name: attempt(name, f"startup {name}", lambda: import_seconds(name, repeats)) for name in MODULES}
     adlab = results["adlab"] if isinstance(results["adlab"], float) else None
     rows = [["(bare interpreter)", f"{bare * 1e3:.0f}", "0", "—", ""]]
     for name, r in results.items():
