@@ -94,3 +94,125 @@ def _check(f, args, order, modes, eps, atol, rtol, rng, label):
         if order > 1:
             _check(lambda *xs: vjp(f, *xs)[1](cotangents), args, order - 1, modes, eps, atol, rtol, rng,
                    f"the VJP of {label}")
+
+
+# -- feedback on hand-derived derivatives ----------------------------------------------
+
+
+class Feedback:
+    """How a hand-derived gradient or Jacobian compares with AD's, entry by entry.
+
+    ``ok`` is True when every entry matches within the tolerances; ``wrong``
+    lists ``(label, index, yours, true)`` for each entry that does not;
+    ``message`` says which and by how much.
+    """
+
+    def __init__(self, ok, message, wrong=(), yours=None, true=None):
+        self.ok, self.message, self.wrong, self.yours, self.true = ok, message, tuple(wrong), yours, true
+
+    def __repr__(self):
+        return self.message
+
+
+_SHOWN = 10  # wrong entries listed in a message; the rest are counted
+
+
+def _number_text(x):
+    return f"{float(x):.6g}"
+
+
+def _wrong_entries(label, yours, true, rtol, atol):
+    """The wrong entries of one block, as (label, index, yours, true) tuples."""
+    bad = ~np.isclose(yours, true, rtol=rtol, atol=atol, equal_nan=True)
+    indices = [tuple(int(i) for i in index) for index in np.argwhere(bad)]
+    return [(label, index, yours[index], true[index]) for index in indices]
+
+
+def _feedback(what, yours_blocks, true_blocks, labels, rtol, atol, shape_hint):
+    """Compare block by block (one block per argument); shape problems first, in one sentence each."""
+    for label, yours, true in zip(labels, yours_blocks, true_blocks):
+        if yours.shape != true.shape:
+            of = f" for {label}" if label else ""
+            if yours.ndim == 2 and yours.T.shape == true.shape and np.allclose(yours.T, true, rtol=rtol, atol=atol):
+                return Feedback(False, f"Your {what}{of} is the transpose of the true one: it needs one row per "
+                                       f"output element and one column per input element, shape {true.shape}.")
+            return Feedback(False, f"Your {what}{of} has shape {yours.shape} but the true one has shape {true.shape}"
+                                   f"{shape_hint}.")
+    wrong = [entry for label, yours, true in zip(labels, yours_blocks, true_blocks)
+             for entry in _wrong_entries(label, yours, true, rtol, atol)]
+    total = sum(int(t.size) for t in true_blocks)
+    if not wrong:
+        entries = f"All {total} entries of your {what} are" if total > 1 else f"Your {what} is"
+        return Feedback(True, f"{entries} right (within rtol={rtol}, atol={atol}).", yours=yours_blocks, true=true_blocks)
+    lines = [f"{len(wrong)} of {total} entries of your {what} {'is' if len(wrong) == 1 else 'are'} wrong:"
+             if total > 1 else f"Your {what} is wrong:"]
+    for label, index, y, t in wrong[:_SHOWN]:
+        where = " ".join(part for part in (f"{label}:" if label else "", f"at [{', '.join(map(str, index))}]:"
+                                           if index else "") if part)
+        lines.append(f"  {where + ' ' if where else ''}yours {_number_text(y)}, true {_number_text(t)} "
+                     f"(off by {_number_text(y - t)})")
+    if len(wrong) > _SHOWN:
+        lines.append(f"  … and {len(wrong) - _SHOWN} more.")
+    return Feedback(False, "\n".join(lines), wrong, yours_blocks, true_blocks)
+
+
+def _blocks(value, count, what):
+    """One float array per selected argument; `count` blocks expected when argnums is a tuple."""
+    if count is None:
+        return [np.asarray(value, dtype=float)]
+    if not isinstance(value, (tuple, list)) or len(value) != count:
+        raise ValueError(f"with several argnums, give your {what} as a tuple of {count} parts, one per argument.")
+    return [np.asarray(v, dtype=float) for v in value]
+
+
+def _labels(argnums):
+    return [""] if isinstance(argnums, int) else [f"argument {i}" for i in argnums]
+
+
+def compare_gradient(yours, f, *args, argnums=0, rtol=1e-6, atol=1e-8):
+    """Check a hand-derived gradient of a scalar f at args against adlab.grad, entry by entry.
+
+    ``yours`` is the gradient (a number or an array shaped like the argument;
+    a tuple of them for several argnums), or a function that returns it when
+    called with args. Returns a Feedback; ``assert_gradient`` raises instead.
+    """
+    from .core.api import grad
+
+    mine = yours(*args) if callable(yours) else yours
+    true = grad(f, argnums=argnums)(*args)
+    count = None if isinstance(argnums, int) else len(argnums)
+    return _feedback("gradient", _blocks(mine, count, "gradient"), _blocks(true, count, "gradient"),
+                     _labels(argnums), rtol, atol, ", the shape of the argument")
+
+
+def compare_jacobian(yours, f, *args, argnums=0, rtol=1e-6, atol=1e-8):
+    """Check a hand-derived Jacobian of f at args against adlab.jacrev, entry by entry.
+
+    The Jacobian of f: R^n -> R^m has one row per output element and one
+    column per input element (shape output shape + input shape). ``yours`` is
+    that array (a tuple of them for several argnums), or a function returning
+    it when called with args. Returns a Feedback; ``assert_jacobian`` raises.
+    """
+    from .core.api import jacrev
+
+    mine = yours(*args) if callable(yours) else yours
+    true = jacrev(f, argnums=argnums)(*args)
+    if isinstance(true, dict) or (isinstance(argnums, int) and isinstance(true, (tuple, list))):
+        raise ValueError("compare_jacobian needs f to return one array; stack several outputs with np.stack.")
+    count = None if isinstance(argnums, int) else len(argnums)
+    return _feedback("Jacobian", _blocks(mine, count, "Jacobian"), _blocks(true, count, "Jacobian"),
+                     _labels(argnums), rtol, atol, " (output shape + input shape)")
+
+
+def assert_gradient(yours, f, *args, argnums=0, rtol=1e-6, atol=1e-8):
+    """compare_gradient, raising AssertionError with its message when an entry is wrong."""
+    feedback = compare_gradient(yours, f, *args, argnums=argnums, rtol=rtol, atol=atol)
+    if not feedback.ok:
+        raise AssertionError(feedback.message)
+
+
+def assert_jacobian(yours, f, *args, argnums=0, rtol=1e-6, atol=1e-8):
+    """compare_jacobian, raising AssertionError with its message when an entry is wrong."""
+    feedback = compare_jacobian(yours, f, *args, argnums=argnums, rtol=rtol, atol=atol)
+    if not feedback.ok:
+        raise AssertionError(feedback.message)
