@@ -218,3 +218,13 @@ def test_max_rows_none_shows_every_row():
     t = adlab.trace(lambda x: chain(x, 60), 1.0)
     assert len(html_rows(tables.to_html(t, max_rows=None))) == 61 + 1
     assert "hidden" in tables.to_html(t)
+
+
+def test_negative_numbers_get_parentheses_where_a_reader_needs_them():
+    forward = body_rows(tables.to_markdown(adlab.trace(lambda x: 1.0 - x ** 2.0, -0.5).forward(1.0)))
+    assert forward[1] == (r"| $v_1 = v_0^{2}$ | (−0.5)^2 = 0.25 "
+                          r"| $\dot{v}_1 = \dot{v}_0\cdot 2\cdot v_0^{(2-1)}$ | 1×2×(−0.5)^(2−1) = −1 |")
+    assert forward[2] == r"| $v_2 = 1 - v_1$ | 1 − 0.25 = 0.75 | $\dot{v}_2 = -\dot{v}_1$ | −(−1) = 1 |"
+    reverse = body_rows(tables.to_markdown(adlab.trace(lambda x: 1.0 - x * x, -0.5).reverse(-2.0)))
+    assert reverse[0].endswith(r"| 2×(−0.5) + 2×(−0.5) = −2 |")
+    assert reverse[1] == r"| $v_1 = v_0 \times v_0$ | −0.5 × (−0.5) = 0.25 | $\bar{v}_1 = \bar{v}_2\cdot (-1)$ | −2×(−1) = 2 |"

@@ -77,9 +77,12 @@ def to_graphviz(trace, show_values=True, partials=False, highlight=None, highlig
     for row in trace.rows:
         if row.index not in group_of:
             _row_node(graph, formatter, trace, row, show_values, _row_id(row.index) in highlighted)
+    members = {name: [] for name in groups}
+    for row in trace.rows:
+        if row.index in group_of:
+            members[group_of[row.index]].append(row)
     for name, node in groups.items():
-        members = [trace[i] for i, g in group_of.items() if g == name]
-        graph.node(node, _group_label(name, members), **_style("group", node in highlighted))
+        graph.node(node, _group_label(name, members[name]), **_style("group", node in highlighted))
     _edges(graph, trace, formatter, node_of, partials, {(node_of[a], node_of[b]) for a, b in highlight_edges})
     for k, index in enumerate(trace.outputs):
         node = f"y{k}"

@@ -108,7 +108,7 @@ class TextNotation:
 
 
 class MarkdownTextNotation(TextNotation):
-    """Unicode for Markdown cells: NaN and inf in bold, pipes escaped."""
+    """Unicode for Markdown cells, with NaN and inf in bold."""
 
     def number(self, text, finite):
         return text if finite else f"**{text}**"
@@ -138,9 +138,6 @@ class HtmlNotation(TextNotation):
         body = ", ".join(items + (["…"] if more else []))
         note = f' <span class="adlab-nonfinite">({nonfinite})</span>' if nonfinite else ""
         return f'<span class="adlab-shape">{shape}</span> [{body}]{note}'
-
-    def const_array(self, shape):
-        return f"const{shape}"
 
 
 _LATEX_SYMBOLS = {
@@ -217,15 +214,18 @@ def render(template, resolve, notation, leading=False):
     """Fill a Rule template; `resolve(field_name)` returns a Field.
 
     A negative number is parenthesized unless it opens the expression
-    (`leading`) or already sits alone in brackets or an argument list.
+    (`leading`) or already sits alone in brackets or an argument list; as
+    the base of a power it always is: (−0.7)², not −0.7².
     """
     parts = _FIELD.split(template)
     filled = []
     for i in range(1, len(parts), 2):
         field = resolve(parts[i][1:-1])
-        before, after = parts[i - 1].rstrip(), parts[i + 1].lstrip()
-        opens = (i == 1 and not parts[0] and leading) or (before.endswith(("(", "[", ",")) and after[:1] in (")", "]", ","))
-        filled.append(f"({field.text})" if field.negative and not opens else field.text)
+        before, after = parts[i - 1].rstrip(), parts[i + 1]
+        alone = (i == 1 and not parts[0] and leading) or (
+            before.endswith(("(", "[", ",")) and after.lstrip()[:1] in (")", "]", ","))
+        base = after[:1] in ("^", "²")
+        filled.append(f"({field.text})" if field.negative and (base or not alone) else field.text)
         parts[i] = f"\x00{len(filled) - 1}\x01"
     return _SENTINEL.sub(lambda m: filled[int(m.group(1))], notation.literal("".join(parts)))
 
@@ -245,7 +245,7 @@ def format_param(name, value, notation, precision):
     if name == "index":
         items = value if isinstance(value, tuple) else (value,)
         return ", ".join(_index_item(i, notation, precision) for i in items)
-    if is_scalar(value) and not isinstance(value, (bool, np.bool_)) and value is not None:
+    if is_scalar(value) and not isinstance(value, (bool, np.bool_)):
         return notation.number(*format_number(value, precision))
     if isinstance(value, np.ndarray):
         return notation.const_array(value.shape)
@@ -281,6 +281,10 @@ class RowFormatter:
         self.precision = precision
         self.n_inputs = trace.n_inputs
         self.multiple_outputs = len(trace.outputs) > 1
+
+    def row(self, index):
+        """Row v_index; `trace[index]` would count the inputs again on every call."""
+        return self.trace.rows[index + self.n_inputs - 1]
 
     # -- names and values
 
@@ -339,7 +343,7 @@ class RowFormatter:
         operands = row.operands
 
         def tangent_of(operand):
-            return self.trace[operand.index].tangent if operand.index is not None else 0.0
+            return self.row(operand.index).tangent if operand.index is not None else 0.0
 
         def resolve(name):
             if name.isdigit():
@@ -378,7 +382,7 @@ class RowFormatter:
     # -- primal
 
     def primal(self, index):
-        row = self.trace[index]
+        row = self.row(index)
         if row.is_input:
             return f"{self.name(index)}{self.notation.literal(' = ')}{self.input_name(index)}", self.value(row.value)
         return self._equation(self.name(index), self.expression(row), self._numeric([(False, row.rule.expr)], row),
@@ -394,7 +398,7 @@ class RowFormatter:
             return None
         resolve = self._resolver(row, True, **resolver_options)
         try:
-            return [(negated, render(t.replace("·", "×"), resolve, self.notation, leading=leading and i == 0))
+            return [(negated, render(t.replace("·", "×"), resolve, self.notation, leading and i == 0 and not negated))
                     for i, (negated, t) in enumerate(templates)]
         except CannotSubstitute:
             return None
@@ -402,13 +406,13 @@ class RowFormatter:
     # -- forward
 
     def tangent(self, index):
-        row = self.trace[index]
+        row = self.row(index)
         lhs = self.name(index, "dot")
         if row.is_input:
             return f"{lhs}{self.notation.literal(' = ')}{self.input_name(index, 'dot')}", self.value(row.tangent)
         templates = self._tangent_templates(row)
         resolve = self._resolver(row, False)
-        symbols = join_terms([(neg, render(t, resolve, self.notation, leading=i == 0))
+        symbols = join_terms([(neg, render(t, resolve, self.notation, leading=i == 0 and not neg))
                               for i, (neg, t) in enumerate(templates)], self.notation)
         numbers = self._numeric(templates, row, partials=lambda: self.trace.local_partials(index))
         return self._equation(lhs, symbols, numbers, row.tangent)
@@ -433,7 +437,7 @@ class RowFormatter:
 
     def adjoint(self, index):
         """v̄_i = ȳ (if v_i is an output) + one term per use of v_i, in sweep order."""
-        row = self.trace[index]
+        row = self.row(index)
         lhs = self.name(index, "bar")
         if row.is_input:
             lhs = f"{lhs}{self.notation.literal(' = ')}{self.input_name(index, 'bar')}"
@@ -447,9 +451,9 @@ class RowFormatter:
                     wrap = field.negative and len(numeric_terms) > 0
                     numeric_terms.append((False, f"({field.text})" if wrap else field.text))
         for contribution in row.contributions:
-            user = self.trace[contribution.row]
+            user = self.row(contribution.row)
             term = self._adjoint_template(user, contribution.position)
-            leading = not symbol_terms
+            leading = not symbol_terms and not term[0]
             symbol_terms.append((term[0], render(term[1], self._resolver(user, False), self.notation, leading)))
             if numeric_terms is not None:
                 numbers = self._numeric([term], user, leading=leading,

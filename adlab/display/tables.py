@@ -149,7 +149,7 @@ def to_html(trace, precision=3, highlight=None, max_rows=MAX_ROWS, order="index"
             out.append(f'<tr class="adlab-fold"><td colspan="{len(headers)}">'
                        f"{_fold_text(formatter, line[1], HTML)}</td></tr>")
             continue
-        classes = _row_classes(trace, line, highlight)
+        classes = _row_classes(formatter, line, highlight)
         out.append(f'<tr class="{classes}">' if classes else "<tr>")
         for j, cell in enumerate(_cells(formatter, trace.mode, line)):
             kind = "adlab-value" if j % 2 else "adlab-rule"
@@ -163,12 +163,12 @@ def _sweep_class(column):
     return ' class="adlab-sweep"' if column == 2 else ""
 
 
-def _row_classes(trace, line, highlight):
+def _row_classes(formatter, line, highlight):
     kind, i = line
     classes = []
     if kind == "output":
         classes.append("adlab-output")
-    elif trace[i].is_input:
+    elif formatter.row(i).is_input:
         classes.append("adlab-input")
     if kind == "row" and i == highlight:
         classes.append("adlab-current")
