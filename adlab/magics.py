@@ -89,6 +89,8 @@ class TraceMagics(Magics):
             if not re.fullmatch(r"at\s+\S.*", rest, re.DOTALL):
                 raise UsageError(f"write the inputs on the %%trace line: %%trace at x1=3, x2=-4 (got '{rest}').")
             body, values_text = cell, rest[2:]
+        if re.search(r"(^|\s)--[A-Za-z]", values_text):
+            raise UsageError(f"options go before the expression: %trace --reverse f at 3, -4 (got '{line.strip()}').")
         positional, named = _parse_values(values_text, namespace)
         if cell is None and _looks_like_function(body, named, namespace):
             f, args, names = _bind_function(body, positional, named, namespace)

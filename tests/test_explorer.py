@@ -204,3 +204,14 @@ def test_graph_panel_shows_whatever_render_gives(monkeypatch):
     explorer.step.value = 0
     [drawing] = explorer.children[-1].children[0].children
     assert isinstance(drawing, widgets.HTML) and drawing.value == "laid out in the browser"
+
+
+def test_replaying_a_sweep_draws_each_graph_once(monkeypatch):
+    drawn = []
+    monkeypatch.setattr(explorer_module, "render", lambda digraph: drawn.append(digraph.source) or "<svg/>")
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    explorer.mode.value = "reverse"
+    for _ in range(2):
+        for step in range(6):
+            explorer.step.value = step
+    assert len(drawn) == len(set(drawn)) == 1 + 6  # the primal graph, then one per reverse step

@@ -119,6 +119,7 @@ def test_explore_opens_the_explorer_on_the_chosen_sweep(shell):
     ("%trace --forward f at 3, -4", "nothing to trace before 'at' (--forward took 'f' as its input)"),
     ("%trace --forward x3 f at 3, -4", "no such input; the inputs are x1, x2"),
     ("%trace --forward x1 --reverse f at 3, -4", "choose one sweep"),
+    ("%trace f at 3, -4 --reverse", "options go before the expression"),
     ("%trace --reverse (x, x*x) at x=2", "f returns 2 values: choose one, e.g. --reverse=y1"),
     ("%trace f at 3, 'four'", "input 2 = 'four' is not a number"),
     ("%trace x*2 at 3", "name the inputs"),

@@ -26,6 +26,7 @@ from .tables import to_html
 
 MODES = ("primal", "forward", "reverse")
 CACHED_TRACES = 64  # primal traces kept per explorer: one per input point visited
+CACHED_DRAWINGS = 256  # rendered graphs (dot takes most of a re-render): replaying a sweep costs no dot run
 PRECISION = 3
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -53,7 +54,7 @@ class Explorer(widgets.VBox):
         leaves, self._treedef = flatten(args)
         leaves = [_as_float(x) for x in leaves]
         self.function = f
-        self._traces = OrderedDict()
+        self._traces, self._drawings = OrderedDict(), OrderedDict()
         self._primal = self.trace = self._record(leaves)
         self._seed = None  # the input or output component of the current sweep
         self._input_shapes = [np.shape(x) for x in leaves]
@@ -129,13 +130,8 @@ class Explorer(widgets.VBox):
     def _record(self, leaves):
         """The primal trace at these input values; a point visited before comes from the cache."""
         key = tuple((np.shape(x), np.asarray(x).tobytes()) for x in leaves)
-        if key in self._traces:
-            self._traces.move_to_end(key)
-        else:
-            self._traces[key] = Trace.record(self.function, *unflatten(self._treedef, leaves))
-            if len(self._traces) > CACHED_TRACES:
-                self._traces.popitem(last=False)
-        return self._traces[key]
+        return _cached(self._traces, key, lambda: Trace.record(self.function, *unflatten(self._treedef, leaves)),
+                       CACHED_TRACES)
 
     def _sweep(self):
         """The sweep the controls ask for; if it fails (a primitive without a rule), the last one stays."""
@@ -182,7 +178,7 @@ class Explorer(widgets.VBox):
         table = self.trace if mode == "reverse" else snapshot
         self.table.value = to_html(table, precision=PRECISION, highlight=row.index)
         self.digraph = to_graphviz(snapshot, highlight=row.index, highlight_edges=_edges(row, mode))
-        drawing = render(self.digraph)
+        drawing = _cached(self._drawings, self.digraph.source, lambda: render(self.digraph), CACHED_DRAWINGS)
         if isinstance(drawing, widgets.DOMWidget):  # laid out in the browser (no dot): show that widget
             self._graph_panel.children = [drawing]
         else:
@@ -214,6 +210,17 @@ class Explorer(widgets.VBox):
                 if input_rows[leaf] in done:
                     entries[j][i] = np.asarray(self.trace.input_adjoints[leaf])[index]
         return entries
+
+
+def _cached(cache, key, compute, size):
+    """compute() once per key, keeping the `size` most recently used results."""
+    if key in cache:
+        cache.move_to_end(key)
+    else:
+        cache[key] = compute()
+        if len(cache) > size:
+            cache.popitem(last=False)
+    return cache[key]
 
 
 # -- inputs -------------------------------------------------------------------------------------------
