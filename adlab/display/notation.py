@@ -230,10 +230,10 @@ def render(template, resolve, notation, leading=False):
     return _SENTINEL.sub(lambda m: filled[int(m.group(1))], notation.literal("".join(parts)))
 
 
-def join_terms(terms, notation, empty="0"):
+def join_terms(terms, notation):
     """Sum rendered terms; a term that starts with a minus is subtracted: `a − b`, not `a + −b`."""
     if not terms:
-        return empty
+        return "0"
     out = terms[0][1] if not terms[0][0] else notation.literal("−") + terms[0][1]
     for negated, text in terms[1:]:
         out += notation.literal(" − " if negated else " + ") + text
@@ -244,7 +244,7 @@ def format_param(name, value, notation, precision):
     """A primitive's parameter (axis, shape, index) as the rule shows it."""
     if name == "index":
         items = value if isinstance(value, tuple) else (value,)
-        return ", ".join(_index_item(i, notation, precision) for i in items)
+        return ", ".join(_index_item(i, notation) for i in items)
     if is_scalar(value) and not isinstance(value, (bool, np.bool_)):
         return notation.number(*format_number(value, precision))
     if isinstance(value, np.ndarray):
@@ -252,7 +252,7 @@ def format_param(name, value, notation, precision):
     return notation.literal(str(value))
 
 
-def _index_item(item, notation, precision):
+def _index_item(item, notation):
     if isinstance(item, slice):
         parts = ["" if p is None else str(p) for p in (item.start, item.stop, item.step)]
         return notation.literal(":".join(parts if item.step is not None else parts[:2]))
