@@ -396,13 +396,17 @@ def expression_swell(depths=range(1, 7), examples=None):
 
 
 def plot_expression_swell(table=None, depths=range(1, 9)):
-    """One log-scale panel per example: symbolic derivative sizes against AD's, over depth."""
-    import matplotlib.pyplot as plt
+    """One log-scale panel per example: symbolic derivative sizes against AD's, over depth.
+
+    Returns a matplotlib Figure without pyplot, so nothing is shown twice in a notebook.
+    """
+    from matplotlib.figure import Figure
 
     table = expression_swell(depths) if table is None else table
     examples = list(dict.fromkeys(row.example for row in table))
-    figure, axes = plt.subplots(1, len(examples), figsize=(4.5 * len(examples), 3.8), squeeze=False)
-    lines = (("derivative_ops", "f′ symbolic, naive", "o-"), ("cse_ops", "f′ symbolic after cse", "s-"),
+    figure = Figure(figsize=(4.5 * len(examples), 3.8), layout="constrained")
+    axes = figure.subplots(1, len(examples), squeeze=False)
+    lines = (("derivative_ops", "f' symbolic, naive", "o-"), ("cse_ops", "f' symbolic after cse", "s-"),
              ("vjp_ops", "AD reverse sweep", "^--"), ("jvp_ops", "AD forward sweep", "v--"),
              ("trace_ops", "AD trace of f", "x:"))
     for ax, example in zip(axes[0], examples):
@@ -414,5 +418,4 @@ def plot_expression_swell(table=None, depths=range(1, 9)):
         ax.set_xlabel("depth n")
     axes[0][0].set_ylabel("operations")
     axes[0][0].legend(fontsize="small")
-    figure.tight_layout()
     return figure

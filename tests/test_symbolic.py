@@ -202,7 +202,8 @@ def test_logistic_map_derivative_swells_exponentially_and_cse_undoes_it(swell):
     naive = [r.derivative_ops for r in swell if r.example == "logistic map"]
     cse = [r.cse_ops for r in swell if r.example == "logistic map"]
     assert all(b > 2.5 * a for a, b in zip(naive[1:], naive[2:]))       # each layer multiplies the size
-    assert max(b - a for a, b in zip(cse, cse[1:])) < 30                 # each layer adds a bounded amount
+    cse_growth = [b / a for a, b in zip(cse[1:], cse[2:])]
+    assert cse_growth == sorted(cse_growth, reverse=True) and cse_growth[-1] < 1.5   # polynomial, not exponential
     assert naive[-1] > 20 * cse[-1]
 
 
@@ -222,9 +223,6 @@ def test_swell_examples_symbolic_derivative_equals_ad(name):
 
 
 def test_plot_expression_swell(swell):
-    import matplotlib
-
-    matplotlib.use("Agg")
     figure = sy.plot_expression_swell(swell)
     axes = figure.get_axes()
     assert [ax.get_title() for ax in axes] == list(sy.SWELL_EXAMPLES)
