@@ -49,7 +49,8 @@ class Template:
     parameter; ``{s0}``, ``{shape}`` the shapes of argument 0 and of the
     result. ``tangent`` has one term per argument (the terms of traced
     arguments are summed); ``adjoint`` one contribution per argument, added to
-    its ``_bar`` (or a whole statement using ``{bar}``, the ``_bar`` name).
+    its ``_bar`` (or a whole statement using ``{bar}``, the ``_bar`` name);
+    the last entry serves any further arguments (stack, concatenate).
     ``elementwise`` operations broadcast: tangents are broadcast to the
     result's shape, adjoints summed back to the argument's. ``joint_tangent``
     replaces the terms for structural operations (stack), where ``{ts}``

@@ -175,6 +175,9 @@ class _Symbolic:
         return op(*inputs)  # a composite such as np.square: built from primitives, which land back here
 
     def __array_function__(self, func, types, args, kwargs):
+        if func is np.where and len(args) == 3 and not kwargs:  # a branch written as data has a closed form
+            condition, x, y = (_unwrap(a) for a in args)
+            return _Symbolic(sp.Piecewise((x, condition), (y, True)))
         raise SymbolicError(f"numpy.{func.__name__} works on arrays; adlab.symbolic converts code on numbers only.")
 
     def __float__(self):
@@ -223,14 +226,16 @@ def from_function(f, *symbols):
     """The SymPy expression of f, by calling f on symbols (f's parameter names by default).
 
     f may use Python arithmetic and NumPy functions on numbers; a loop with a
-    fixed count unrolls. A branch on the input's value has no closed form:
-    that raises SymbolicError, though AD differentiates f (along the branch
-    taken) without trouble.
+    fixed count unrolls, and np.where becomes a Piecewise expression. A Python
+    branch on the input's value has no closed form: that raises SymbolicError,
+    though AD differentiates f (along the branch taken) without trouble.
     """
     if len(symbols) == 1 and isinstance(symbols[0], str):
         symbols = _symbols(symbols[0].replace(",", " ").split())
     if not symbols:
-        symbols = _default_symbols(f, len(inspect.signature(f).parameters))
+        required = [p for p in inspect.signature(f).parameters.values()
+                    if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+        symbols = _symbols([p.name for p in required])
     name = getattr(f, "__name__", "f")
     try:
         result = f(*[_Symbolic(s) for s in symbols])

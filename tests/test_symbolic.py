@@ -39,6 +39,20 @@ def test_from_function_runs_numpy_code_on_symbols():
         "x", real=True)
 
 
+def test_from_function_symbols_cover_the_required_parameters_only():
+    x = sp.Symbol("x", real=True)
+    def two_steps(x, depth=2):
+        return sy.logistic_map(x, depth)
+    assert sy.from_function(two_steps) == 4 * (4 * x * (1 - x)) * (1 - 4 * x * (1 - x))
+
+
+def test_np_where_on_a_symbol_is_piecewise():
+    x = sp.Symbol("x", real=True)
+    leaky_relu = sy.from_function(lambda x: np.where(x > 0, x, 0.1 * x))
+    assert leaky_relu == sp.Piecewise((x, x > 0), (sp.Float(0.1) * x, True))
+    assert [sy.evaluate(sp.diff(leaky_relu, x), [x], [v]) for v in (2.0, -2.0)] == [1.0, 0.1]
+
+
 def test_compare_agrees_with_ad_on_the_seed():
     result = sy.compare(seed_example, 3.0, -4.0)
     assert result.gradient == (x2 - 1 / x1, x1 + 1)
