@@ -65,7 +65,8 @@ class Explorer(widgets.VBox):
                                for c in self._output_components]
 
         self.inputs = [_input_widget(_label("x", (k, ()), always_number=True), x) for k, x in enumerate(leaves)]
-        self.mode = widgets.ToggleButtons(options=MODES, value="primal", description="sweep")
+        self.mode = widgets.ToggleButtons(options=MODES, value="primal", description="sweep",
+                                          style={"button_width": "80px"})
         self.direction = widgets.Dropdown(options=list(zip(self._input_labels, self._input_components)),
                                           description="along")
         self.output = widgets.Dropdown(options=list(zip(self._output_labels, self._output_components)),
@@ -78,8 +79,8 @@ class Explorer(widgets.VBox):
         self.message = widgets.HTML()
         self.table = widgets.HTML()
         self.graph = widgets.HTML()
-        self._graph_panel = widgets.Box([self.graph])
-        self.jacobian = widgets.HTML()
+        self._graph_panel = widgets.Box([self.graph], layout=widgets.Layout(overflow="auto", flex="1 1 auto"))
+        self.jacobian = widgets.HTML(layout=widgets.Layout(flex="0 0 auto", margin="0 0 0 1em"))
         self.digraph = None
 
         for box in self.inputs:
