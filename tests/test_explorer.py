@@ -9,6 +9,7 @@ import pytest
 import adlab
 from adlab.display import explorer as explorer_module
 from adlab.display.explorer import Explorer
+from adlab.display.graph import SvgGraph
 
 
 def seed_example(x1, x2):
@@ -208,7 +209,7 @@ def test_graph_panel_shows_whatever_render_gives(monkeypatch):
 
 def test_replaying_a_sweep_draws_each_graph_once(monkeypatch):
     drawn = []
-    monkeypatch.setattr(explorer_module, "render", lambda digraph: drawn.append(digraph.source) or "<svg/>")
+    monkeypatch.setattr(explorer_module, "render", lambda digraph: drawn.append(digraph.source) or SvgGraph("<svg/>"))
     explorer = Explorer(seed_example, 3.0, -4.0)
     explorer.mode.value = "reverse"
     for _ in range(2):

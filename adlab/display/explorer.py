@@ -367,16 +367,7 @@ def _number(value):
 # -- the graph panel --------------------------------------------------------------------------------
 
 
-def _as_html(displayable):
-    """HTML for an HTML widget from what `graph.render` returns (SVG, HTML, or text)."""
-    if hasattr(displayable, "_repr_mimebundle_"):
-        bundle = displayable._repr_mimebundle_() or {}
-    else:
-        bundle = {kind: getattr(displayable, method)()
-                  for kind, method in (("image/svg+xml", "_repr_svg_"), ("text/html", "_repr_html_"))
-                  if hasattr(displayable, method)}
-    bundle = bundle[0] if isinstance(bundle, tuple) else bundle
-    for kind in ("image/svg+xml", "text/html"):
-        if bundle.get(kind):
-            return bundle[kind]
-    return f"<pre>{html.escape(bundle.get('text/plain', repr(displayable)))}</pre>"
+def _as_html(drawing):
+    """What `graph.render` drew (SVG from dot, or the DOT source as HTML without it), for an HTML widget."""
+    bundle = drawing._repr_mimebundle_()
+    return bundle.get("image/svg+xml") or bundle.get("text/html") or f"<pre>{html.escape(bundle['text/plain'])}</pre>"
