@@ -110,7 +110,7 @@ class Trace:
 
     @property
     def n_inputs(self):
-        return sum(1 for r in self.rows if r.is_input)
+        return len(self._recording.inputs)
 
     def __len__(self):
         return len(self.rows)
@@ -167,23 +167,26 @@ class Trace:
 
     # -- views (adlab.display, loaded on first use) -------------------------------------
 
-    def to_html(self, precision=3):
+    def to_html(self, precision=3, **options):
+        """See adlab.display.tables.to_html for the options (highlight, max_rows, order)."""
         from .display.tables import to_html
 
-        return to_html(self, precision=precision)
+        return to_html(self, precision=precision, **options)
 
     def _repr_html_(self):
         return self.to_html()
 
-    def to_markdown(self, precision=3):
+    def to_markdown(self, precision=3, **options):
+        """See adlab.display.tables.to_markdown for the options (highlight, max_rows, order)."""
         from .display.tables import to_markdown
 
-        return to_markdown(self, precision=precision)
+        return to_markdown(self, precision=precision, **options)
 
-    def to_latex(self, precision=3):
+    def to_latex(self, precision=3, **options):
+        """See adlab.display.tables.to_latex for the options (highlight, max_rows, order)."""
         from .display.tables import to_latex
 
-        return to_latex(self, precision=precision)
+        return to_latex(self, precision=precision, **options)
 
     def graph(self, **options):
         """The computation graph as a graphviz.Digraph (see adlab.display.graph.to_graphviz)."""

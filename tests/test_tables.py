@@ -58,7 +58,7 @@ def test_table2_forward_tangent_trace_along_x2_in_markdown():
         r"| $v_0 = x_2$ | −4 | $\dot{v}_0 = \dot{x}_2$ | 1 |",
         r"| $v_1 = v_{-1} \times v_0$ | 3 × (−4) = −12 | $\dot{v}_1 = \dot{v}_{-1}\cdot v_0 + \dot{v}_0\cdot v_{-1}$ "
         r"| 0×(−4) + 1×3 = 3 |",
-        r"| $v_2 = \ln (v_{-1})$ | ln(3) = 1.099 | $\dot{v}_2 = \dot{v}_{-1}/v_{-1}$ | 0/3 = 0 |",
+        r"| $v_2 = \ln (v_{-1})$ | ln(3) = 1.099 | $\dot{v}_2 = \dot{v}_{-1}\cdot (1/v_{-1})$ | 0×(1/3) = 0 |",
         r"| $v_3 = v_1 + v_0$ | −12 + (−4) = −16 | $\dot{v}_3 = \dot{v}_1 + \dot{v}_0$ | 3 + 1 = 4 |",
         r"| $v_4 = v_3 - v_2$ | −16 − 1.099 = −17.099 | $\dot{v}_4 = \dot{v}_3 - \dot{v}_2$ | 4 − 0 = 4 |",
         r"| $y = v_4$ | −17.099 | $\dot{y} = \dot{v}_4$ | 4 |",  # the source prints ẏ = −4 (errata)
@@ -68,7 +68,7 @@ def test_table2_forward_tangent_trace_along_x2_in_markdown():
 def test_table3_reverse_adjoint_trace_shows_every_contribution():
     rows = body_rows(tables.to_markdown(adlab.trace(seed_example, 3.0, -4.0).reverse()))
     assert [row.split(" | ")[2:] for row in rows] == [
-        [r"$\bar{v}_{-1} = \bar{x}_1 = \bar{v}_2/v_{-1} + \bar{v}_1\cdot v_0$", "−1/3 + 1×(−4) = −4.333 |"],
+        [r"$\bar{v}_{-1} = \bar{x}_1 = \bar{v}_2\cdot (1/v_{-1}) + \bar{v}_1\cdot v_0$", "−1×(1/3) + 1×(−4) = −4.333 |"],
         [r"$\bar{v}_0 = \bar{x}_2 = \bar{v}_3\cdot 1 + \bar{v}_1\cdot v_{-1}$", "1×1 + 1×3 = 4 |"],
         [r"$\bar{v}_1 = \bar{v}_3\cdot 1$", "1×1 = 1 |"],
         [r"$\bar{v}_2 = \bar{v}_4\cdot (-1)$", "1×(−1) = −1 |"],
@@ -130,7 +130,7 @@ def test_latex_is_a_tabular_in_math_mode_with_ascii_minus():
 
 def test_precision_is_a_parameter():
     md = tables.to_markdown(adlab.trace(seed_example, 3.0, -4.0).reverse(), precision=5)
-    assert "−1/3 + 1×(−4) = −4.33333" in md and "ln(3) = 1.09861" in md
+    assert "−1×(1/3) + 1×(−4) = −4.33333" in md and "ln(3) = 1.09861" in md
 
 
 # -- what drops out, what cannot be substituted ---------------------------------------

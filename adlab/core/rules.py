@@ -174,7 +174,7 @@ exp = _unary("exp", np.exp, math.exp, lambda x, out: out, "exp({0})", "exp({0})"
 log = Primitive(
     "log", _scalar_fast(np.log, math.log),
     jvps=(lambda t, out, x: divide(t, x),), vjps=(lambda g, out, x: divide(g, x),),
-    rule=Rule("ln({0})", ("{t0}/{0}",), ("{g}/{0}",)),
+    rule=Rule("ln({0})", ("{t0}·(1/{0})",), ("{g}·(1/{0})",)),
 )
 log1p = Primitive(
     "log1p", _scalar_fast(np.log1p, math.log1p),
