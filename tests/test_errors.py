@@ -119,3 +119,14 @@ def test_check_grads_reports_where_a_wrong_rule_fails():
     check_grads(wrong, (np.array([0.3, 1.0]),), modes=("fwd",), order=1)
     with pytest.raises(AssertionError, match=r"reverse mode \(VJP\) of wrong_sin"):
         check_grads(wrong, (np.array([0.3, 1.0]),), modes=("rev",), order=1)
+
+
+def test_float_int_and_math_functions_on_traced_values():
+    import math
+
+    for f in (math.log, math.exp, float, int):
+        with pytest.raises(TypeError, match=r"would drop its derivative.*np\.log\(x\)"):
+            adlab.grad(lambda x: f(x) * x)(2.0)
+    shown = []
+    adlab.grad(lambda x: shown.append(f"{x:.2f}") or x * x)(2.0)
+    assert shown == ["2.00"]

@@ -312,6 +312,23 @@ def _in_place(name, op):
     return method
 
 
+def _no_conversion(kind):
+    """float(x), int(x) and math.log(x) on a traced value would silently drop its derivative."""
+
+    def method(self):
+        raise TypeError(
+            f"{kind}() of a traced value would drop its derivative (math.log(x) and math.exp(x) call it too); "
+            f"use NumPy on traced values, e.g. np.log(x), and convert only results you no longer differentiate."
+        )
+
+    return method
+
+
+def _format(self, spec):
+    """f"{x:.3f}" prints the value, as print(x) does."""
+    return format(raw(self), spec) if spec else repr(self)
+
+
 def _no_array(self, dtype=None, copy=None):
     raise TypeError(
         "a traced value cannot become a plain NumPy array (the derivative would be lost); "
@@ -397,8 +414,9 @@ def install_operators(box_type):
         "__lt__": _compare(lambda a, b: a < b), "__le__": _compare(lambda a, b: a <= b),
         "__gt__": _compare(lambda a, b: a > b), "__ge__": _compare(lambda a, b: a >= b),
         "__eq__": _compare(lambda a, b: a == b), "__ne__": _compare(lambda a, b: a != b),
-        "__bool__": lambda a: bool(raw(a)), "__float__": lambda a: float(raw(a)),
-        "__int__": lambda a: int(raw(a)), "__repr__": _describe,
+        "__bool__": lambda a: bool(raw(a)), "__float__": _no_conversion("float"),
+        "__int__": _no_conversion("int"), "__complex__": _no_conversion("complex"),
+        "__index__": _no_conversion("int"), "__repr__": _describe, "__format__": _format,
         "__array_ufunc__": _array_ufunc, "__array_function__": _array_function,
         "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "var": var, "std": std,
         "dot": dot, "reshape": lambda a, *s, **k: reshape(a, s[0] if len(s) == 1 else s, **k),
