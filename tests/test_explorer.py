@@ -96,6 +96,10 @@ def test_reverse_sweep_walks_up_and_fills_the_gradient_as_it_reaches_the_inputs(
     assert explorer.current == 4 and current_row(explorer).startswith("v4")
     assert highlighted(explorer) == ({"v4"}, set())  # v̄4 = ȳ: the seed, no edge used yet
     assert jacobian(explorer) == [["", ""]]
+    rows = [text for _, text in table_rows(explorer)]
+    # only v̄4 is known after the first step: the other adjoints are still empty cells
+    assert [row.endswith(f"v̄{i}") for i, row in zip(range(1, 4), rows[2:5])] == [True, True, True]
+    assert rows[5].endswith("v̄4 = ȳ1")
 
     explorer.step.value = 4
     assert explorer.current == 0

@@ -174,10 +174,7 @@ class Explorer(widgets.VBox):
         snapshot = _snapshot(self.trace, done)
         seed = self._seed_label()
         self.caption.value = _caption(mode, seed, row, self.step.value, len(self.trace))
-        # to_html cannot draw an adjoint that is not known yet (None): in a reverse sweep the table shows
-        # every adjoint and marks the current row, while the DAG and J show only what is known so far.
-        table = self.trace if mode == "reverse" else snapshot
-        self.table.value = to_html(table, precision=PRECISION, highlight=row.index)
+        self.table.value = to_html(snapshot, precision=PRECISION, highlight=row.index)
         self.digraph = to_graphviz(snapshot, highlight=row.index, highlight_edges=_edges(row, mode))
         drawing = _cached(self._drawings, self.digraph.source, lambda: render(self.digraph), CACHED_DRAWINGS)
         if isinstance(drawing, widgets.DOMWidget):  # laid out in the browser (no dot): show that widget

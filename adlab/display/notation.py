@@ -441,6 +441,8 @@ class RowFormatter:
         lhs = self.name(index, "bar")
         if row.is_input:
             lhs = f"{lhs}{self.notation.literal(' = ')}{self.input_name(index, 'bar')}"
+        if row.adjoint is None:  # a sweep still on its way (the explorer): nothing to show yet
+            return lhs, ""
         symbol_terms = []
         numeric_terms = [] if is_scalar(row.adjoint) else None
         for k, output in enumerate(self.trace.outputs):
