@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .core import rules
 from .trace import Trace, trace as record_trace
 
 __all__ = ["GeneratedCode", "Template", "TEMPLATES", "CodegenError", "tangent_program", "adjoint_program"]
@@ -141,15 +142,6 @@ TEMPLATES = {
     "concatenate": Template("np.concatenate([{args}], axis={p[axis]})", adjoint=("{g}[{block}]",),
                             joint_tangent="np.concatenate([{ts}], axis={p[axis]})"),
 }
-
-
-def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) without overflow: shift by the largest element first."""
-    x = np.asarray(x)
-    peak = np.max(x, axis=axis, keepdims=True)
-    peak = np.where(np.isfinite(peak), peak, 0.0)
-    out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
-    return out if keepdims else np.squeeze(out, axis=axis)
 
 
 # -- names and literals -----------------------------------------------------------------
@@ -435,7 +427,7 @@ def _output_source(trace, suffix, constants):
 def _compile(source, name, constants, kind, trace):
     filename = f"<adlab.codegen {kind} #{next(_compiled)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # tracebacks show the lines
-    namespace = {"np": np, "logsumexp": logsumexp, **constants.values}
+    namespace = {"np": np, "logsumexp": rules.logsumexp.impl, **constants.values}
     exec(compile(source, filename, "exec"), namespace)
     return GeneratedCode(source, namespace[name], kind, trace)
 

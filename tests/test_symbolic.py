@@ -9,6 +9,7 @@ import sympy as sp
 
 import adlab
 from adlab import symbolic as sy
+from scalar_cases import SCALAR_CASES
 
 
 def seed_example(x1, x2):
@@ -64,42 +65,15 @@ def test_compare_agrees_with_ad_on_the_seed():
 
 # -- every primitive with a SymPy counterpart ------------------------------------------------
 
-CASES = {  # primitive: (f, point)
-    "add": (lambda x, y: x + y, (0.3, -1.2)),
-    "subtract": (lambda x, y: x - y, (0.3, -1.2)),
-    "multiply": (lambda x, y: x * y, (0.3, -1.2)),
-    "divide": (lambda x, y: x / y, (0.3, -1.2)),
-    "negative": (lambda x: -x, (0.3,)),
-    "power": (lambda x, y: x ** y, (1.3, -1.2)),
-    "exp": (np.exp, (0.3,)),
-    "log": (np.log, (1.3,)),
-    "log1p": (np.log1p, (0.3,)),
-    "expm1": (np.expm1, (0.3,)),
-    "sqrt": (np.sqrt, (1.3,)),
-    "sin": (np.sin, (0.3,)),
-    "cos": (np.cos, (0.3,)),
-    "tan": (np.tan, (0.3,)),
-    "arcsin": (np.arcsin, (0.3,)),
-    "arccos": (np.arccos, (0.3,)),
-    "arctan": (np.arctan, (0.3,)),
-    "sinh": (np.sinh, (0.3,)),
-    "cosh": (np.cosh, (0.3,)),
-    "tanh": (np.tanh, (0.3,)),
-    "abs": (np.abs, (-0.3,)),
-    "maximum": (np.maximum, (0.3, -1.2)),
-    "minimum": (np.minimum, (0.3, -1.2)),
-    "where": (lambda x, y: np.where(x > y, x * y, y - x), (0.3, -1.2)),
-    "clip": (lambda x: np.clip(x, -1.0, 1.0), (0.3,)),
-}
 
 
 def test_every_sympy_counterpart_has_a_case():
-    assert set(CASES) == set(sy.SYMPY)
+    assert set(SCALAR_CASES) == set(sy.SYMPY)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", sorted(SCALAR_CASES))
 def test_symbolic_gradient_equals_ad(name):
-    f, point = CASES[name]
+    f, point = SCALAR_CASES[name]
     assert name in [row.op for row in adlab.trace(f, *point)]
     result = sy.compare(f, *point)
     assert result.symbolic == pytest.approx(result.ad, rel=1e-12, abs=1e-14)
@@ -117,7 +91,7 @@ def test_conventions_agree_at_awkward_points(f, point):
 
 
 def test_where_follows_the_branch_the_trace_took():
-    f = CASES["where"][0]
+    f = SCALAR_CASES["where"][0]
     assert sy.expression(adlab.trace(f, 0.3, -1.2), "x y") == sp.Symbol("x", real=True) * sp.Symbol("y", real=True)
     assert sy.expression(adlab.trace(f, -2.0, 1.0), "x y") == sp.Symbol("y", real=True) - sp.Symbol("x", real=True)
 

@@ -208,24 +208,22 @@ def _tie_split(x, y):
     return _mask(x > y) + 0.5 * _mask(x == y)
 
 
-maximum = Primitive(
-    "maximum", np.maximum,
-    jvps=(lambda t, out, x, y: broadcast_like(t * _tie_split(x, y), out),
-          lambda t, out, x, y: broadcast_like(t * _tie_split(y, x), out)),
-    vjps=(lambda g, out, x, y: unbroadcast(g * _tie_split(x, y), x),
-          lambda g, out, x, y: unbroadcast(g * _tie_split(y, x), y)),
-    rule=Rule("max({0}, {1})", ("{t0}·[{0} ≥ {1}]", "{t1}·[{1} ≥ {0}]"),
-              ("{g}·[{0} ≥ {1}]", "{g}·[{1} ≥ {0}]")),
-)
-minimum = Primitive(
-    "minimum", np.minimum,
-    jvps=(lambda t, out, x, y: broadcast_like(t * _tie_split(y, x), out),
-          lambda t, out, x, y: broadcast_like(t * _tie_split(x, y), out)),
-    vjps=(lambda g, out, x, y: unbroadcast(g * _tie_split(y, x), x),
-          lambda g, out, x, y: unbroadcast(g * _tie_split(x, y), y)),
-    rule=Rule("min({0}, {1})", ("{t0}·[{0} ≤ {1}]", "{t1}·[{1} ≤ {0}]"),
-              ("{g}·[{0} ≤ {1}]", "{g}·[{1} ≤ {0}]")),
-)
+def _selection(name, numpy_fn, share, relation):
+    """maximum or minimum: the gradient goes to the argument chosen; `share(x, y)` is x's part."""
+    return Primitive(
+        name, numpy_fn,
+        jvps=(lambda t, out, x, y: broadcast_like(t * share(x, y), out),
+              lambda t, out, x, y: broadcast_like(t * share(y, x), out)),
+        vjps=(lambda g, out, x, y: unbroadcast(g * share(x, y), x),
+              lambda g, out, x, y: unbroadcast(g * share(y, x), y)),
+        rule=Rule(f"{name[:3]}({{0}}, {{1}})",
+                  (f"{{t0}}·[{{0}} {relation} {{1}}]", f"{{t1}}·[{{1}} {relation} {{0}}]"),
+                  (f"{{g}}·[{{0}} {relation} {{1}}]", f"{{g}}·[{{1}} {relation} {{0}}]")),
+    )
+
+
+maximum = _selection("maximum", np.maximum, _tie_split, "≥")
+minimum = _selection("minimum", np.minimum, lambda x, y: _tie_split(y, x), "≤")
 
 
 def _where_impl(condition, x, y):
