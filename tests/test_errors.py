@@ -9,6 +9,8 @@ import adlab
 def test_grad_of_a_non_scalar_names_jacrev_and_vjp():
     with pytest.raises(TypeError, match=r"returned shape \(3,\).*adlab\.jacrev.*adlab\.vjp"):
         adlab.grad(lambda x: x * 2)(np.ones(3))
+    with pytest.raises(TypeError, match=r"returned 2 values.*adlab\.jacrev"):
+        adlab.grad(lambda x: (x, x))(1.0)
 
 
 @pytest.mark.parametrize("bad", [3, True, np.arange(3), np.array([True, False]), 1 + 2j])

@@ -12,7 +12,7 @@ from .batching import batched_call
 from .forward import JVPBox, JVPTrace
 from .primitive import Primitive, new_level, raw, shape
 from .reverse import ReverseBox, ReverseTrace, backward
-from .tree import flatten, unflatten
+from .tree import flatten, tree_map, unflatten
 
 
 def _check_differentiable(x, where):
@@ -83,12 +83,15 @@ class _Recording:
         out, aux = _split_aux(result, has_aux, name)
         out_leaves, self.out_def = flatten(out)
         self.out_rows = [o.index if self._ours(o) else None for o in out_leaves]
-        self.out_values = [o.value if self._ours(o) else o for o in out_leaves]
+        self.out_values = [self._value(o) for o in out_leaves]
         self.out = unflatten(self.out_def, self.out_values)
-        self.aux = None if aux is None else unflatten(flatten(aux)[1], [o.value if self._ours(o) else o for o in flatten(aux)[0]])
+        self.aux = None if aux is None else tree_map(self._value, aux)  # aux is not differentiated
 
     def _ours(self, x):
         return type(x) is ReverseBox and x.trace is self.trace
+
+    def _value(self, x):
+        return x.value if self._ours(x) else x
 
     def pull(self, seeds):
         """Input cotangents (flat) for output cotangents given as {output leaf: cotangent}."""
@@ -152,8 +155,10 @@ def value_and_grad(f, argnums=0, has_aux=False):
         nums = _selected(argnums, len(args), "grad")
         recording = _Recording(_bind_selected(f, args, kwargs, nums), [args[i] for i in nums], has_aux, "grad")
         if len(recording.out_values) != 1 or shape(recording.out) != ():
+            returned = (f"shape {shape(recording.out)}" if len(recording.out_values) == 1
+                        else f"{len(recording.out_values)} values")
             raise TypeError(
-                f"grad needs f to return a scalar, but it returned shape {shape(recording.out_values[0]) if len(recording.out_values) == 1 else 'a container'}; "
+                f"grad needs f to return a scalar, but it returned {returned}; "
                 f"use adlab.jacrev for the Jacobian or adlab.vjp for a vector-Jacobian product."
             )
         dtype = np.result_type(raw(recording.out))
