@@ -151,13 +151,13 @@ def check(where, got, expected, rtol=RTOL):
     return f"ok {worst:.0e}"
 
 
-def attempt(library, where, body):
-    """Run body(); a Skip becomes its message, any other error a 'failed' cell.
+def attempt(library, where, body, *args):
+    """body(*args); a Skip becomes its message, any other error a 'failed' cell.
 
     An error in adlab fails the run; a peer's error is only reported (it is the peer's limit).
     """
     try:
-        return body()
+        return body(*args)
     except Skip as skip:
         return str(skip)
     except Exception as error:  # noqa: BLE001 -- reported in the table
@@ -191,7 +191,7 @@ def table(title, headers, rows, notes=()):
     """Print a Markdown table (pasteable into RESULTS.md)."""
     cells = [[str(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
-    line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"  # noqa: E731
+    line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"  # noqa: E731
     print(f"\n### {title}\n")
     print(line(headers))
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")

@@ -86,7 +86,8 @@ def main(argv):
         print(f"\n({workload} took {time.perf_counter() - begun:.0f} s)")
     print(f"\nTotal time: {time.perf_counter() - start:.0f} s")
     if harness.failures:
-        print("\nFAILURES (wrong results, or errors raised by adlab):\n" + "\n".join(f"- {f}" for f in harness.failures))
+        print("\nFAILURES (wrong results, or errors raised by adlab):")
+        print("\n".join(f"- {failure}" for failure in harness.failures))
         return 1
     print("\nAll results matched their references.")
     return 0

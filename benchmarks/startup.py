@@ -34,7 +34,7 @@ def import_seconds(name, repeats):
 def run(settings):
     repeats = 3 if settings.quick else 10
     bare = seconds("pass", repeats)
-    results = {name: attempt(name, f"startup {name}", lambda: import_seconds(name, repeats)) for name in MODULES}
+    results = {name: attempt(name, f"startup {name}", import_seconds, name, repeats) for name in MODULES}
     adlab = results["adlab"] if isinstance(results["adlab"], float) else None
     rows = [["(bare interpreter)", f"{bare * 1e3:.0f}", "0", "—", ""]]
     for name, r in results.items():

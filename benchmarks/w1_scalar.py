@@ -116,8 +116,7 @@ def run(settings):
     speed, rows = {}, []
     for n in sizes:
         expected = reference(n)
-        results = {lib: attempt(lib, f"W1 {lib} N={n}", lambda: per_op(lib, n, settings, expected, speed))
-                   for lib in CHAINS}
+        results = {lib: attempt(lib, f"W1 {lib} N={n}", per_op, lib, n, settings, expected, speed) for lib in CHAINS}
         base = results["adlab"] if isinstance(results["adlab"], dict) else {}
         for lib, r in results.items():
             if isinstance(r, str):

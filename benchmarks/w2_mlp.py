@@ -23,7 +23,7 @@ WEIGHTS = tuple(range(6))  # argnums of W1, b1, W2, b2, W3, b3
 def make_data(seed=0):
     rng = np.random.default_rng(seed)
     params = []
-    for fan_in, fan_out in zip(LAYERS, LAYERS[1:]):
+    for fan_in, fan_out in zip(LAYERS[:-1], LAYERS[1:], strict=True):
         params += [rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in), 0.1 * rng.standard_normal(fan_out)]
     X = rng.standard_normal((BATCH, LAYERS[0]))
     Y = np.eye(LAYERS[-1])[rng.integers(0, LAYERS[-1], BATCH)]  # one-hot labels
@@ -59,9 +59,9 @@ def finite_difference_check(params, X, Y, grads, eps=1e-6):
     """Relative error of the backprop's directional derivative against a central difference."""
     rng = np.random.default_rng(1)
     d = [rng.standard_normal(p.shape) for p in params]
-    plus = loss(np, *(p + eps * di for p, di in zip(params, d)), X, Y)
-    minus = loss(np, *(p - eps * di for p, di in zip(params, d)), X, Y)
-    exact = sum(float(np.sum(g * di)) for g, di in zip(grads, d))
+    plus = loss(np, *(p + eps * di for p, di in zip(params, d, strict=True)), X, Y)
+    minus = loss(np, *(p - eps * di for p, di in zip(params, d, strict=True)), X, Y)
+    exact = sum(float(np.sum(g * di)) for g, di in zip(grads, d, strict=True))
     return abs((plus - minus) / (2 * eps) - exact) / abs(exact)
 
 
@@ -113,7 +113,8 @@ def jax_setup(params, X, Y, jit):
     value_and_grad = jax.value_and_grad(forward, argnums=WEIGHTS)
     if jit:
         forward, value_and_grad = jax.jit(forward), jax.jit(value_and_grad)
-    return (lambda: jax.block_until_ready(forward(*args))), (lambda: jax.block_until_ready(value_and_grad(*args))), False
+    return (lambda: jax.block_until_ready(forward(*args)),
+            lambda: jax.block_until_ready(value_and_grad(*args)), False)
 
 
 SETUPS = {"NumPy, hand-written": numpy_setup, "adlab": adlab_setup, "autograd": autograd_setup,
@@ -135,22 +136,25 @@ def traced_peak_mb(run):
     return peak / 2**20
 
 
+def measure_library(name, setup, params, X, Y, reference, settings):
+    forward, value_and_grad, traced = setup(params, X, Y)
+    fwd, value = measure(forward, settings)
+    vg, (vg_value, grads) = measure(value_and_grad, settings)
+    ref_value, ref_grads = reference
+    status = check(f"W2 {name}", [value, vg_value, *grads], [ref_value, ref_value, *ref_grads])
+    peak = traced_peak_mb(value_and_grad) if traced else None
+    return {"fwd": fwd, "vg": vg, "peak": peak, "check": status}
+
+
 def run(settings):
     params, X, Y = make_data()
     ref_value, ref_grads = backprop(*params, X, Y)
     fd_error = finite_difference_check(params, X, Y, ref_grads)
     if fd_error > 1e-6:
         raise AssertionError(f"W2: the hand-written backprop disagrees with finite differences ({fd_error:.1e})")
-    results = {}
-    for name, setup in SETUPS.items():
-        def body():
-            forward, value_and_grad, traced = setup(params, X, Y)
-            fwd, value = measure(forward, settings)
-            vg, (vg_value, grads) = measure(value_and_grad, settings)
-            status = check(f"W2 {name}", [value, vg_value, *grads], [ref_value, ref_value, *ref_grads])
-            peak = traced_peak_mb(value_and_grad) if traced else None
-            return {"fwd": fwd, "vg": vg, "peak": peak, "check": status}
-        results[name] = attempt(name.split()[0], f"W2 {name}", body)
+    results = {name: attempt(name.split()[0], f"W2 {name}", measure_library, name, setup, params, X, Y,
+                             (ref_value, ref_grads), settings)
+               for name, setup in SETUPS.items()}
 
     floor = results["NumPy, hand-written"]
     adlab = results["adlab"] if isinstance(results["adlab"], dict) else {}

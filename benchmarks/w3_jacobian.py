@@ -58,22 +58,25 @@ def jax_setup(W, x):
 SETUPS = {"adlab": adlab_setup, "autograd": autograd_setup, "torch": torch_setup, "jax (eager)": jax_setup}
 
 
+def measure_mode(where, job, expected, settings):
+    """(median seconds, check cell) of one mode; job is its callable or why it is missing."""
+    if isinstance(job, str):
+        raise Skip(job)
+    seconds, jacobian = measure(job, settings)
+    return seconds, check(where, [jacobian], [expected])
+
+
 def run(settings):
     rows = []
     for n, m in SHAPES:
         W, x, expected = make_problem(n, m)
         results = {}
         for name, setup in SETUPS.items():
-            modes = attempt(name, f"W3 {name} n={n} m={m}", lambda: setup(W, x))
-            results[name] = {}
+            modes = attempt(name, f"W3 {name} n={n} m={m}", setup, W, x)
             for mode in MODES:
-                def body():
-                    job = modes if isinstance(modes, str) else modes[mode]
-                    if isinstance(job, str):
-                        raise Skip(job)
-                    seconds, jacobian = measure(job, settings)
-                    return seconds, check(f"W3 {name} {mode} n={n} m={m}", [jacobian], [expected])
-                results[name][mode] = attempt(name, f"W3 {name} {mode} n={n} m={m}", body)
+                where = f"W3 {name} {mode} n={n} m={m}"
+                job = modes if isinstance(modes, str) else modes[mode]
+                results.setdefault(name, {})[mode] = attempt(name, where, measure_mode, where, job, expected, settings)
         theory = "jacfwd" if n < m else "jacrev" if n > m else "either"
         timed = {name: {mode: r[0] for mode, r in res.items() if isinstance(r, tuple)} for name, res in results.items()}
         best = {name: min(t.values(), default=None) for name, t in timed.items()}
