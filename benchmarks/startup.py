@@ -16,8 +16,11 @@ MODULES = ("adlab", "autograd", "torch", "jax")
 
 def seconds(statement, repeats):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    # Bytecode as a user has it: pip compiled the installed peers' .pyc files; the working tree's
+    # adlab gets its own on the warm-up import, even where the environment says not to write them.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     command = [sys.executable, "-c", statement]
-    subprocess.run(command, env=env, check=True, capture_output=True)  # warm-up: fills the OS file cache
+    subprocess.run(command, env=env, check=True, capture_output=True)  # warm-up: bytecode and OS file cache
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
