@@ -88,7 +88,7 @@ class Trace:
 
     @classmethod
     def record(cls, f, *args):
-        recording = _Recording(f, args, name="trace")
+        recording = _Recording(f, args, name="trace", keep_values=True)  # tables show every operand
         n = len(recording.inputs)
         out_rows = {row: i for i, row in enumerate(recording.out_rows) if row is not None}
         m = len(recording.out_values)

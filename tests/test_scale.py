@@ -66,3 +66,16 @@ def test_memory_is_proportional_to_the_tape():
     small, large = peak_bytes(20_000), peak_bytes(80_000)
     assert large / small == pytest.approx(4.0, rel=0.25)
     assert large / 80_000 < 1000  # bytes per operation
+
+
+def test_the_tape_keeps_only_what_the_vjps_read():
+    """Pre-activations are freed as in hand-written backprop: add and tanh keep shapes, not values."""
+    from adlab.core.api import _Recording
+    from adlab.core.reverse import ShapeOnly
+
+    x, W, b = np.ones((4, 3)), np.full((3, 5), 0.1), np.zeros(5)
+    recording = _Recording(lambda W, b: np.sum(np.tanh(x @ W + b)), (W, b))
+    rows = {prim.name: values for prim, _, values, _, _ in recording.trace.tape if prim is not None}
+    assert all(isinstance(v, np.ndarray) for v in rows["matmul"])  # the VJPs multiply by these
+    assert isinstance(rows["add"][0], ShapeOnly) and isinstance(rows["tanh"][0], ShapeOnly)
+    assert adlab.trace(lambda W: np.tanh(x @ W), W)[2].operands[0].value.shape == (4, 5)  # tables keep all

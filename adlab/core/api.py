@@ -73,11 +73,11 @@ def _split_aux(result, has_aux, name):
 class _Recording:
     """One reverse-mode evaluation of f: its tape, inputs and outputs, ready to pull back."""
 
-    def __init__(self, f, primals, has_aux=False, name="vjp"):
+    def __init__(self, f, primals, has_aux=False, name="vjp", keep_values=False):
         leaves, self.in_def = flatten(primals)
         for i, x in enumerate(leaves):
             _check_differentiable(x, f"{name}'s input {i}")
-        self.trace = ReverseTrace(new_level())
+        self.trace = ReverseTrace(new_level(), keep_values)
         self.inputs = [self.trace.new_input(x) for x in leaves]
         result = f(*unflatten(self.in_def, self.inputs))
         out, aux = _split_aux(result, has_aux, name)

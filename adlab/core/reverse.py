@@ -10,6 +10,8 @@ it is a loop, so a million-row chain needs no recursion.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .forward import missing_rule
 from .primitive import Box, bind
 
@@ -25,14 +27,28 @@ class ReverseBox(Box):
         self.index = index
 
 
+class ShapeOnly:
+    """Stands on the tape for an array whose VJPs need only its shape and dtype."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, array):
+        self.shape, self.dtype = array.shape, array.dtype
+
+
 class ReverseTrace:
-    """One reverse-mode level: records each primitive call as a tape row."""
+    """One reverse-mode level: records each primitive call as a tape row.
 
-    __slots__ = ("level", "tape")
+    With ``keep_values`` off, arguments a primitive declares ``shape_only`` are
+    kept as their shapes (see Primitive); a trace for tables keeps every value.
+    """
 
-    def __init__(self, level):
+    __slots__ = ("level", "tape", "keep_values")
+
+    def __init__(self, level, keep_values=False):
         self.level = level
         self.tape = []
+        self.keep_values = keep_values
 
     def new_input(self, value):
         self.tape.append((None, {}, (), value, ()))
@@ -58,6 +74,9 @@ class ReverseTrace:
                 break
         else:
             out = prim.impl(*values, **params)
+        if prim.shape_only and not self.keep_values:
+            values = tuple(ShapeOnly(v) if i in prim.shape_only and type(v) is np.ndarray else v
+                           for i, v in enumerate(values))
         tape = self.tape
         tape.append((prim, params, values, out, parents))
         return ReverseBox(out, self, len(tape) - 1)

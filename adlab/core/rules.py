@@ -113,12 +113,14 @@ add = Primitive(
     jvps=(lambda t, out, x, y: broadcast_like(t, out), lambda t, out, x, y: broadcast_like(t, out)),
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(g, y)),
     rule=Rule("{0} + {1}", ("{t0}", "{t1}"), ("{g}·1", "{g}·1")),
+    shape_only=(0, 1),
 )
 subtract = Primitive(
     "subtract", operator.sub,
     jvps=(lambda t, out, x, y: broadcast_like(t, out), lambda t, out, x, y: broadcast_like(-t, out)),
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(-g, y)),
     rule=Rule("{0} − {1}", ("{t0}", "−{t1}"), ("{g}·1", "{g}·(−1)")),
+    shape_only=(0, 1),
 )
 multiply = Primitive(
     "multiply", operator.mul,
@@ -138,6 +140,7 @@ negative = Primitive(
     "negative", operator.neg,
     jvps=(lambda t, out, x: -t,), vjps=(lambda g, out, x: -g,),
     rule=Rule("−{0}", ("−{t0}",), ("−{g}",)),
+    shape_only=(0,),
 )
 
 
@@ -160,17 +163,21 @@ power = Primitive(
 )
 
 
-def _unary(name, numpy_fn, math_fn, derivative, expr, factor):
-    """An elementwise function f with f'(x) = derivative(x, out); factor is f' as text."""
+def _unary(name, numpy_fn, math_fn, derivative, expr, factor, from_output=False):
+    """An elementwise function f with f'(x) = derivative(x, out); factor is f' as text.
+
+    ``from_output``: f' is computed from the output alone (exp, tanh), so the tape need not keep x.
+    """
     return Primitive(
         name, _scalar_fast(numpy_fn, math_fn) if math_fn else numpy_fn,
         jvps=(lambda t, out, x: t * derivative(x, out),),
         vjps=(lambda g, out, x: g * derivative(x, out),),
         rule=Rule(expr, (f"{{t0}}·{factor}",), (f"{{g}}·{factor}",)),
+        shape_only=(0,) if from_output else (),
     )
 
 
-exp = _unary("exp", np.exp, math.exp, lambda x, out: out, "exp({0})", "exp({0})")
+exp = _unary("exp", np.exp, math.exp, lambda x, out: out, "exp({0})", "exp({0})", from_output=True)
 log = Primitive(
     "log", _scalar_fast(np.log, math.log),
     jvps=(lambda t, out, x: divide(t, x),), vjps=(lambda g, out, x: divide(g, x),),
@@ -181,15 +188,16 @@ log1p = Primitive(
     jvps=(lambda t, out, x: divide(t, 1.0 + x),), vjps=(lambda g, out, x: divide(g, 1.0 + x),),
     rule=Rule("ln(1 + {0})", ("{t0}/(1 + {0})",), ("{g}/(1 + {0})",)),
 )
-expm1 = _unary("expm1", np.expm1, math.expm1, lambda x, out: out + 1.0, "exp({0}) − 1", "exp({0})")
+expm1 = _unary("expm1", np.expm1, math.expm1, lambda x, out: out + 1.0, "exp({0}) − 1", "exp({0})", from_output=True)
 sqrt = Primitive(
     "sqrt", _scalar_fast(np.sqrt, math.sqrt),
     jvps=(lambda t, out, x: divide(t, 2.0 * out),), vjps=(lambda g, out, x: divide(g, 2.0 * out),),
     rule=Rule("√{0}", ("{t0}/(2√{0})",), ("{g}/(2√{0})",)),
+    shape_only=(0,),
 )
 sin = _unary("sin", np.sin, math.sin, lambda x, out: cos(x), "sin({0})", "cos({0})")
 cos = _unary("cos", np.cos, math.cos, lambda x, out: -sin(x), "cos({0})", "(−sin({0}))")
-tan = _unary("tan", np.tan, math.tan, lambda x, out: 1.0 + out * out, "tan({0})", "(1 + tan²({0}))")
+tan = _unary("tan", np.tan, math.tan, lambda x, out: 1.0 + out * out, "tan({0})", "(1 + tan²({0}))", from_output=True)
 arcsin = _unary("arcsin", np.arcsin, math.asin, lambda x, out: divide(1.0, sqrt(1.0 - x * x)),
                 "arcsin({0})", "1/√(1 − {0}²)")
 arccos = _unary("arccos", np.arccos, math.acos, lambda x, out: -divide(1.0, sqrt(1.0 - x * x)),
@@ -198,7 +206,7 @@ arctan = _unary("arctan", np.arctan, math.atan, lambda x, out: divide(1.0, 1.0 +
                 "arctan({0})", "1/(1 + {0}²)")
 sinh = _unary("sinh", np.sinh, math.sinh, lambda x, out: cosh(x), "sinh({0})", "cosh({0})")
 cosh = _unary("cosh", np.cosh, math.cosh, lambda x, out: sinh(x), "cosh({0})", "sinh({0})")
-tanh = _unary("tanh", np.tanh, math.tanh, lambda x, out: 1.0 - out * out, "tanh({0})", "(1 − tanh²({0}))")
+tanh = _unary("tanh", np.tanh, math.tanh, lambda x, out: 1.0 - out * out, "tanh({0})", "(1 − tanh²({0}))", from_output=True)
 absolute = _unary("abs", np.abs, abs, lambda x, out: np.sign(raw(x)), "|{0}|", "sign({0})")
 
 
@@ -238,6 +246,7 @@ where = Primitive(
           lambda g, out, c, x, y: unbroadcast(where(c, 0.0, g), y)),
     rule=Rule("where({0}, {1}, {2})", ("", "{t1}·[{0}]", "{t2}·[not {0}]"),
               ("", "{g}·[{0}]", "{g}·[not {0}]")),
+    shape_only=(1, 2),
 )
 
 
@@ -274,6 +283,7 @@ sum_ = Primitive(
     jvps=(lambda t, out, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims),),
     vjps=(lambda g, out, x, axis=None, keepdims=False: _restore_reduced(g, shape(x), axis, keepdims),),
     rule=Rule("Σ {0}", ("Σ {t0}",), ("{g}",)),
+    shape_only=(0,),
 )
 
 
@@ -424,6 +434,7 @@ transpose = Primitive(
     jvps=(lambda t, out, x, axes=None: transpose(t, axes=axes),),
     vjps=(lambda g, out, x, axes=None: transpose(g, axes=_inverse_axes(axes, len(shape(x)))),),
     rule=Rule("{0}ᵀ", ("{t0}ᵀ",), ("{g}ᵀ",)),
+    shape_only=(0,),
 )
 
 
@@ -443,6 +454,7 @@ reshape = Primitive(
     jvps=(lambda t, out, x, newshape: reshape(t, newshape=newshape),),
     vjps=(lambda g, out, x, newshape: reshape(g, newshape=shape(x)),),
     rule=Rule("reshape({0}, {p[newshape]})", ("reshape({t0})",), ("reshape({g})",)),
+    shape_only=(0,),
 )
 
 
@@ -470,6 +482,7 @@ broadcast_to = Primitive(
     jvps=(lambda t, out, x, target_shape: broadcast_to(t, target_shape=target_shape),),
     vjps=(lambda g, out, x, target_shape: unbroadcast(g, x),),
     rule=Rule("broadcast({0}, {p[target_shape]})", ("broadcast({t0})",), ("Σ {g} over broadcast axes",)),
+    shape_only=(0,),
 )
 
 
@@ -496,6 +509,19 @@ def _joint_tangents(tangents, values):
     return [_zeros_like_raw(v) if t is None else t for t, v in zip(tangents, values)]
 
 
+class _EveryPosition:
+    """`i in _EVERY_POSITION` for any argument position i."""
+
+    def __contains__(self, position):
+        return True
+
+    def __bool__(self):
+        return True
+
+
+_EVERY_POSITION = _EveryPosition()
+
+
 class _Positional:
     """Rules for any number of arguments, alike but for their position (concatenate, stack)."""
 
@@ -514,6 +540,7 @@ concatenate = Primitive(
     joint_jvp=lambda ts, out, *xs, axis=0: concatenate(*_joint_tangents(ts, xs), axis=axis),
     vjps=_Positional(_concatenate_vjp),
     rule=Rule("concatenate({args})", (), ("{g}[block]",)),
+    shape_only=_EVERY_POSITION,
 )
 
 
@@ -535,6 +562,7 @@ stack = Primitive(
     joint_jvp=lambda ts, out, *xs, axis=0: stack(*_joint_tangents(ts, xs), axis=axis),
     vjps=_Positional(_stack_vjp),
     rule=Rule("stack({args})", (), ("{g}[slice]",)),
+    shape_only=_EVERY_POSITION,
 )
 
 
@@ -556,6 +584,7 @@ getitem = Primitive(
     jvps=(lambda t, out, x, index: getitem(t, index=index),),
     vjps=(lambda g, out, x, index: scatter_add(g, index=index, target_shape=shape(x)),),
     rule=Rule("{0}[{p[index]}]", ("{t0}[{p[index]}]",), ("{g} into [{p[index]}]",)),
+    shape_only=(0,),
 )
 scatter_add = Primitive(
     "scatter_add", _scatter_add_impl,
@@ -563,6 +592,7 @@ scatter_add = Primitive(
     vjps=(lambda h, out, g, index, target_shape: getitem(h, index=index),),
     rule=Rule("zeros{p[target_shape]} with {0} added at [{p[index]}]",
               ("{t0} added at [{p[index]}]",), ("{g}[{p[index]}]",)),
+    shape_only=(0,),
 )
 
 
@@ -580,4 +610,5 @@ set_at = Primitive(
           lambda g, out, x, v, index: unbroadcast(getitem(g, index=index), v)),
     rule=Rule("{0} with [{p[index]}] = {1}", ("{t0} with [{p[index]}] = 0", "{t1} at [{p[index]}]"),
               ("{g} with [{p[index]}] = 0", "{g}[{p[index]}]")),
+    shape_only=(0, 1),
 )
