@@ -75,7 +75,9 @@ def test_the_tape_keeps_only_what_the_vjps_read():
 
     x, W, b = np.ones((4, 3)), np.full((3, 5), 0.1), np.zeros(5)
     recording = _Recording(lambda W, b: np.sum(np.tanh(x @ W + b)), (W, b))
-    rows = {prim.name: values for prim, _, values, _, _ in recording.trace.tape if prim is not None}
-    assert all(isinstance(v, np.ndarray) for v in rows["matmul"])  # the VJPs multiply by these
-    assert isinstance(rows["add"][0], ShapeOnly) and isinstance(rows["tanh"][0], ShapeOnly)
+    rows = {prim.name: (values, out) for prim, _, values, out, _ in recording.trace.tape if prim is not None}
+    assert all(isinstance(v, np.ndarray) for v in rows["matmul"][0])  # the VJPs multiply by these ...
+    assert isinstance(rows["matmul"][1], ShapeOnly)  # ... but never read the product
+    assert isinstance(rows["add"][0][0], ShapeOnly) and isinstance(rows["add"][1], ShapeOnly)
+    assert isinstance(rows["tanh"][0][0], ShapeOnly) and isinstance(rows["tanh"][1], np.ndarray)  # 1 − tanh²
     assert adlab.trace(lambda W: np.tanh(x @ W), W)[2].operands[0].value.shape == (4, 5)  # tables keep all

@@ -47,15 +47,16 @@ class Primitive:
     ``joint_vjp(g, out, *args, **params)`` returns every argument's cotangent
     at once where computing them together is cheaper (checkpointing).
     ``shape_only`` lists the arguments whose values no VJP rule reads (only
-    their shapes): the tape then keeps a shape in their place, so large
-    intermediates are freed as hand-written backprop frees them.
+    their shapes), and "out" if no VJP rule reads the output's value: the
+    tape then keeps a shape in their place, so large intermediates are freed
+    as hand-written backprop frees them.
     """
 
     __slots__ = ("name", "impl", "jvps", "vjps", "joint_jvp", "joint_vjp", "rule", "shape_only")
 
     def __init__(self, name, impl, jvps=(), vjps=(), rule=None, joint_jvp=None, joint_vjp=None, shape_only=()):
         self.name = name
-        self.shape_only = shape_only  # argument positions whose VJPs need only the shape, not the value
+        self.shape_only = shape_only  # argument positions (and "out") whose VJPs need only the shape
         self.impl = impl
         self.jvps = jvps
         self.vjps = vjps

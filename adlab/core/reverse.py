@@ -74,11 +74,14 @@ class ReverseTrace:
                 break
         else:
             out = prim.impl(*values, **params)
+        stored = out
         if prim.shape_only and not self.keep_values:
             values = tuple(ShapeOnly(v) if i in prim.shape_only and type(v) is np.ndarray else v
                            for i, v in enumerate(values))
+            if "out" in prim.shape_only and type(out) is np.ndarray:
+                stored = ShapeOnly(out)
         tape = self.tape
-        tape.append((prim, params, values, out, parents))
+        tape.append((prim, params, values, stored, parents))
         return ReverseBox(out, self, len(tape) - 1)
 
 

@@ -113,20 +113,21 @@ add = Primitive(
     jvps=(lambda t, out, x, y: broadcast_like(t, out), lambda t, out, x, y: broadcast_like(t, out)),
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(g, y)),
     rule=Rule("{0} + {1}", ("{t0}", "{t1}"), ("{g}·1", "{g}·1")),
-    shape_only=(0, 1),
+    shape_only=(0, 1, "out"),
 )
 subtract = Primitive(
     "subtract", operator.sub,
     jvps=(lambda t, out, x, y: broadcast_like(t, out), lambda t, out, x, y: broadcast_like(-t, out)),
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(-g, y)),
     rule=Rule("{0} − {1}", ("{t0}", "−{t1}"), ("{g}·1", "{g}·(−1)")),
-    shape_only=(0, 1),
+    shape_only=(0, 1, "out"),
 )
 multiply = Primitive(
     "multiply", operator.mul,
     jvps=(lambda t, out, x, y: broadcast_like(t * y, out), lambda t, out, x, y: broadcast_like(x * t, out)),
     vjps=(lambda g, out, x, y: unbroadcast(g * y, x), lambda g, out, x, y: unbroadcast(g * x, y)),
     rule=Rule("{0} × {1}", ("{t0}·{1}", "{t1}·{0}"), ("{g}·{1}", "{g}·{0}")),
+    shape_only=("out",),
 )
 divide = Primitive(
     "divide", _python_or_numpy(operator.truediv, np.true_divide),
@@ -140,7 +141,7 @@ negative = Primitive(
     "negative", operator.neg,
     jvps=(lambda t, out, x: -t,), vjps=(lambda g, out, x: -g,),
     rule=Rule("−{0}", ("−{t0}",), ("−{g}",)),
-    shape_only=(0,),
+    shape_only=(0, "out"),
 )
 
 
@@ -166,14 +167,15 @@ power = Primitive(
 def _unary(name, numpy_fn, math_fn, derivative, expr, factor, from_output=False):
     """An elementwise function f with f'(x) = derivative(x, out); factor is f' as text.
 
-    ``from_output``: f' is computed from the output alone (exp, tanh), so the tape need not keep x.
+    ``from_output``: f' is computed from the output alone (exp, tanh), so the tape need not keep x;
+    otherwise from x alone, so the tape need not keep the output.
     """
     return Primitive(
         name, _scalar_fast(numpy_fn, math_fn) if math_fn else numpy_fn,
         jvps=(lambda t, out, x: t * derivative(x, out),),
         vjps=(lambda g, out, x: g * derivative(x, out),),
         rule=Rule(expr, (f"{{t0}}·{factor}",), (f"{{g}}·{factor}",)),
-        shape_only=(0,) if from_output else (),
+        shape_only=(0,) if from_output else ("out",),
     )
 
 
@@ -182,11 +184,13 @@ log = Primitive(
     "log", _scalar_fast(np.log, math.log),
     jvps=(lambda t, out, x: divide(t, x),), vjps=(lambda g, out, x: divide(g, x),),
     rule=Rule("ln({0})", ("{t0}·(1/{0})",), ("{g}·(1/{0})",)),
+    shape_only=("out",),
 )
 log1p = Primitive(
     "log1p", _scalar_fast(np.log1p, math.log1p),
     jvps=(lambda t, out, x: divide(t, 1.0 + x),), vjps=(lambda g, out, x: divide(g, 1.0 + x),),
     rule=Rule("ln(1 + {0})", ("{t0}/(1 + {0})",), ("{g}/(1 + {0})",)),
+    shape_only=("out",),
 )
 expm1 = _unary("expm1", np.expm1, math.expm1, lambda x, out: out + 1.0, "exp({0}) − 1", "exp({0})", from_output=True)
 sqrt = Primitive(
@@ -227,6 +231,7 @@ def _selection(name, numpy_fn, share, relation):
         rule=Rule(f"{name[:3]}({{0}}, {{1}})",
                   (f"{{t0}}·[{{0}} {relation} {{1}}]", f"{{t1}}·[{{1}} {relation} {{0}}]"),
                   (f"{{g}}·[{{0}} {relation} {{1}}]", f"{{g}}·[{{1}} {relation} {{0}}]")),
+        shape_only=("out",),
     )
 
 
@@ -246,7 +251,7 @@ where = Primitive(
           lambda g, out, c, x, y: unbroadcast(where(c, 0.0, g), y)),
     rule=Rule("where({0}, {1}, {2})", ("", "{t1}·[{0}]", "{t2}·[not {0}]"),
               ("", "{g}·[{0}]", "{g}·[not {0}]")),
-    shape_only=(1, 2),
+    shape_only=(1, 2, "out"),
 )
 
 
@@ -269,6 +274,7 @@ clip = Primitive(
     jvps=(lambda t, out, x, low, high: t * _inside(x, low, high),),
     vjps=(lambda g, out, x, low, high: g * _inside(x, low, high),),
     rule=Rule("clip({0}, {p[low]}, {p[high]})", ("{t0}·[inside]",), ("{g}·[inside]",)),
+    shape_only=("out",),
 )
 
 # -- reductions ----------------------------------------------------------------------
@@ -283,7 +289,7 @@ sum_ = Primitive(
     jvps=(lambda t, out, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims),),
     vjps=(lambda g, out, x, axis=None, keepdims=False: _restore_reduced(g, shape(x), axis, keepdims),),
     rule=Rule("Σ {0}", ("Σ {t0}",), ("{g}",)),
-    shape_only=(0,),
+    shape_only=(0, "out"),
 )
 
 
@@ -408,6 +414,7 @@ matmul = Primitive(
     jvps=(lambda t, out, a, b: matmul(t, b), lambda t, out, a, b: matmul(a, t)),
     vjps=(_matmul_vjp_left, _matmul_vjp_right),
     rule=Rule("{0} @ {1}", ("{t0} @ {1}", "{0} @ {t1}"), ("{g} @ {1}ᵀ", "{0}ᵀ @ {g}")),
+    shape_only=("out",),
 )
 
 outer = Primitive(
@@ -416,6 +423,7 @@ outer = Primitive(
     vjps=(lambda g, out, a, b: reshape(matmul(g, reshape(b, newshape=(-1,))), newshape=shape(a)),
           lambda g, out, a, b: reshape(matmul(reshape(a, newshape=(-1,)), g), newshape=shape(b))),
     rule=Rule("{0} ⊗ {1}", ("{t0} ⊗ {1}", "{0} ⊗ {t1}"), ("{g} @ {1}", "{0} @ {g}")),
+    shape_only=("out",),
 )
 
 # -- shape and structure -------------------------------------------------------------
@@ -434,7 +442,7 @@ transpose = Primitive(
     jvps=(lambda t, out, x, axes=None: transpose(t, axes=axes),),
     vjps=(lambda g, out, x, axes=None: transpose(g, axes=_inverse_axes(axes, len(shape(x)))),),
     rule=Rule("{0}ᵀ", ("{t0}ᵀ",), ("{g}ᵀ",)),
-    shape_only=(0,),
+    shape_only=(0, "out"),
 )
 
 
@@ -454,7 +462,7 @@ reshape = Primitive(
     jvps=(lambda t, out, x, newshape: reshape(t, newshape=newshape),),
     vjps=(lambda g, out, x, newshape: reshape(g, newshape=shape(x)),),
     rule=Rule("reshape({0}, {p[newshape]})", ("reshape({t0})",), ("reshape({g})",)),
-    shape_only=(0,),
+    shape_only=(0, "out"),
 )
 
 
@@ -482,7 +490,7 @@ broadcast_to = Primitive(
     jvps=(lambda t, out, x, target_shape: broadcast_to(t, target_shape=target_shape),),
     vjps=(lambda g, out, x, target_shape: unbroadcast(g, x),),
     rule=Rule("broadcast({0}, {p[target_shape]})", ("broadcast({t0})",), ("Σ {g} over broadcast axes",)),
-    shape_only=(0,),
+    shape_only=(0, "out"),
 )
 
 
@@ -510,7 +518,7 @@ def _joint_tangents(tangents, values):
 
 
 class _EveryPosition:
-    """`i in _EVERY_POSITION` for any argument position i."""
+    """`i in _EVERY_POSITION` for any argument position i, and for "out"."""
 
     def __contains__(self, position):
         return True
@@ -584,7 +592,7 @@ getitem = Primitive(
     jvps=(lambda t, out, x, index: getitem(t, index=index),),
     vjps=(lambda g, out, x, index: scatter_add(g, index=index, target_shape=shape(x)),),
     rule=Rule("{0}[{p[index]}]", ("{t0}[{p[index]}]",), ("{g} into [{p[index]}]",)),
-    shape_only=(0,),
+    shape_only=(0, "out"),
 )
 scatter_add = Primitive(
     "scatter_add", _scatter_add_impl,
@@ -592,7 +600,7 @@ scatter_add = Primitive(
     vjps=(lambda h, out, g, index, target_shape: getitem(h, index=index),),
     rule=Rule("zeros{p[target_shape]} with {0} added at [{p[index]}]",
               ("{t0} added at [{p[index]}]",), ("{g}[{p[index]}]",)),
-    shape_only=(0,),
+    shape_only=(0, "out"),
 )
 
 
@@ -610,5 +618,5 @@ set_at = Primitive(
           lambda g, out, x, v, index: unbroadcast(getitem(g, index=index), v)),
     rule=Rule("{0} with [{p[index]}] = {1}", ("{t0} with [{p[index]}] = 0", "{t1} at [{p[index]}]"),
               ("{g} with [{p[index]}] = 0", "{g}[{p[index]}]")),
-    shape_only=(0, 1),
+    shape_only=(0, 1, "out"),
 )
