@@ -75,7 +75,7 @@ class ReverseTrace:
         else:
             out = prim.impl(*values, **params)
         stored = out
-        if prim.shape_only and not self.keep_values:
+        if prim.shape_only and type(out) is not float and not self.keep_values:  # scalars cost nothing to keep
             values = tuple(ShapeOnly(v) if i in prim.shape_only and type(v) is np.ndarray else v
                            for i, v in enumerate(values))
             if "out" in prim.shape_only and type(out) is np.ndarray:
