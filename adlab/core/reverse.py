@@ -73,7 +73,7 @@ class ReverseTrace:
                 out = bind(prim, *values, **params)
                 break
         else:
-            out = prim.impl(*values, **params)
+            out = prim.impl(*values, **params) if params else prim.impl(*values)
         stored = out
         if prim.shape_only and type(out) is not float and not self.keep_values:  # scalars cost nothing to keep
             values = tuple(ShapeOnly(v) if i in prim.shape_only and type(v) is np.ndarray else v
@@ -122,7 +122,7 @@ def backward(tape, seeds, contributions=None, keep_all=False):
                     rule = None
                 if rule is None:
                     raise missing_rule(prim, "VJP", position)
-                term = rule(g, out, *args, **params)
+                term = rule(g, out, *args, **params) if params else rule(g, out, *args)
             if contributions is not None:
                 contributions.append((parent, row, position, term))
             previous = adjoints[parent]
