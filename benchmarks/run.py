@@ -26,7 +26,7 @@ WORKLOADS = {"w1": "w1_scalar", "w2": "w2_mlp", "w3": "w3_jacobian", "w4": "w4_h
 
 
 def enter_venv(argv):
-    """Create or refresh benchmarks/.venv (adlab editable plus every peer), then re-run inside it."""
+    """Create or refresh benchmarks/.venv (adlab editable with its course extra, and every peer), then re-run in it."""
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
     python = VENV / "bin" / "python"
@@ -36,7 +36,8 @@ def enter_venv(argv):
     stamp = VENV / "benchmarks-installed.txt"
     if not stamp.exists() or stamp.read_text() != wanted:
         print("Installing adlab and its peers into benchmarks/.venv ...", flush=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-e", str(REPO), *PEERS], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-e", f"{REPO}[course]", *PEERS],
+                       check=True)  # [course]: the teaching workload draws tables, graphs and widgets
         stamp.write_text(wanted)
     os.execv(python, [str(python), __file__, *argv])
 
