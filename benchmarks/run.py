@@ -32,12 +32,12 @@ def enter_venv(argv):
     python = VENV / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    wanted = "\n".join(PEERS) + "\n" + (REPO / "pyproject.toml").read_text()
+    install = ["-e", f"{REPO}[course]", *PEERS]  # [course]: the teaching workload draws tables, graphs, widgets
+    wanted = "\n".join(install) + "\n" + (REPO / "pyproject.toml").read_text()
     stamp = VENV / "benchmarks-installed.txt"
     if not stamp.exists() or stamp.read_text() != wanted:
         print("Installing adlab and its peers into benchmarks/.venv ...", flush=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-e", f"{REPO}[course]", *PEERS],
-                       check=True)  # [course]: the teaching workload draws tables, graphs and widgets
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *install], check=True)
         stamp.write_text(wanted)
     os.execv(python, [str(python), __file__, *argv])
 
