@@ -394,6 +394,8 @@ def _matmul_vjp_left(g, out, a, b):
     if b_ndim == 1:
         return unbroadcast(expand_dims(g, -1) * b, a)
     if a_ndim == 1:
+        if b_ndim == 2:  # vector @ matrix: its cotangent is one matrix-vector product
+            return matmul(b, g)
         return unbroadcast(squeeze(matmul(b, expand_dims(g, -1)), -1), a)
     return unbroadcast(matmul(g, _swap_last(b)), a)
 
@@ -405,6 +407,8 @@ def _matmul_vjp_right(g, out, a, b):
     if a_ndim == 1:
         return unbroadcast(expand_dims(a, -1) * expand_dims(g, -2), b)
     if b_ndim == 1:
+        if a_ndim == 2:  # matrix @ vector: likewise
+            return matmul(g, a)
         return unbroadcast(squeeze(matmul(_swap_last(a), expand_dims(g, -1)), -1), b)
     return unbroadcast(matmul(_swap_last(a), g), b)
 
