@@ -322,14 +322,19 @@ def _prod_partial(out, x, axis, keepdims):
     return np.moveaxis(others, list(range(-len(axes), 0)), axes) if axes else others
 
 
-prod = Primitive(
-    "prod", _prod_impl,
-    jvps=(lambda t, out, x, axis=None, keepdims=False:
-          sum_(t * _prod_partial(out, x, axis, keepdims), axis=axis, keepdims=keepdims),),
-    vjps=(lambda g, out, x, axis=None, keepdims=False:
-          _restore_reduced(g, shape(x), axis, keepdims) * _prod_partial(out, x, axis, keepdims),),
-    rule=Rule("Π {0}", ("Σ {t0}·Π_others",), ("{g}·Π_others",)),
-)
+def _weighted_reduction(name, impl, weights, rule):
+    """A reduction whose derivative weighs each reduced entry: ẏ = Σ w·ẋ, x̄ = ȳ·w (prod, max, logsumexp)."""
+    return Primitive(
+        name, impl,
+        jvps=(lambda t, out, x, axis=None, keepdims=False:
+              sum_(t * weights(out, x, axis, keepdims), axis=axis, keepdims=keepdims),),
+        vjps=(lambda g, out, x, axis=None, keepdims=False:
+              _restore_reduced(g, shape(x), axis, keepdims) * weights(out, x, axis, keepdims),),
+        rule=rule,
+    )
+
+
+prod = _weighted_reduction("prod", _prod_impl, _prod_partial, Rule("Π {0}", ("Σ {t0}·Π_others",), ("{g}·Π_others",)))
 
 
 def _extreme(name, numpy_fn):
@@ -345,14 +350,7 @@ def _extreme(name, numpy_fn):
     def impl(x, axis=None, keepdims=False):
         return numpy_fn(x, axis=axis, keepdims=keepdims)
 
-    return Primitive(
-        name, impl,
-        jvps=(lambda t, out, x, axis=None, keepdims=False:
-              sum_(t * selected(out, x, axis, keepdims), axis=axis, keepdims=keepdims),),
-        vjps=(lambda g, out, x, axis=None, keepdims=False:
-              _restore_reduced(g, shape(x), axis, keepdims) * selected(out, x, axis, keepdims),),
-        rule=Rule(f"{name} {{0}}", ("{t0} at the " + name,), ("{g} at the " + name,)),
-    )
+    return _weighted_reduction(name, impl, selected, Rule(f"{name} {{0}}", ("{t0} at the " + name,), ("{g} at the " + name,)))
 
 
 max_ = _extreme("max", np.max)
@@ -371,14 +369,8 @@ def _softmax_weights(out, x, axis, keepdims):
     return exp(x - _restore_reduced(out, shape(x), axis, keepdims))
 
 
-logsumexp = Primitive(
-    "logsumexp", _logsumexp_impl,
-    jvps=(lambda t, out, x, axis=None, keepdims=False:
-          sum_(t * _softmax_weights(out, x, axis, keepdims), axis=axis, keepdims=keepdims),),
-    vjps=(lambda g, out, x, axis=None, keepdims=False:
-          _restore_reduced(g, shape(x), axis, keepdims) * _softmax_weights(out, x, axis, keepdims),),
-    rule=Rule("ln Σ exp({0})", ("Σ {t0}·softmax({0})",), ("{g}·softmax({0})",)),
-)
+logsumexp = _weighted_reduction("logsumexp", _logsumexp_impl, _softmax_weights,
+                                Rule("ln Σ exp({0})", ("Σ {t0}·softmax({0})",), ("{g}·softmax({0})",)))
 
 # -- linear algebra ------------------------------------------------------------------
 
