@@ -8,9 +8,9 @@ Plain ``np.sin(x)`` on traced values works too.
 from numpy import *  # noqa: F401,F403 - the rest of NumPy, unchanged
 
 from .core.numpy_api import (  # noqa: F401
-    add_at, array, asarray, atleast_1d, broadcast_to, clip, concatenate, dot, expand_dims,
+    add_at, array, copy, asarray, atleast_1d, broadcast_to, clip, concatenate, dot, expand_dims,
     hstack, inner, log_softmax, logsumexp, max, mean, min, moveaxis, outer, positive, prod,
-    ravel, reciprocal, reshape, set_at, softmax, square, squeeze, stack, std, sum, swapaxes, transpose,
+    ravel, reciprocal, reshape, set_at, softmax, sort, square, squeeze, stack, std, sum, swapaxes, transpose,
     var, vdot, vstack, where,
 )
 from .core.rules import (  # noqa: F401

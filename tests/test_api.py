@@ -191,3 +191,66 @@ def test_anp_namespace_matches_numpy_on_plain_values():
         expected = getattr(np, name)
         got = getattr(anp, name)
         assert np.allclose(got(x) if callable(got) else got, expected(x) if callable(expected) else expected)
+
+
+def test_polynomials_at_zero():
+    poly = lambda x: sum(c * x ** k for k, c in enumerate([1.0, 2.0, 3.0]))  # noqa: E731
+    assert adlab.grad(poly)(0.0) == 2.0
+    np.testing.assert_array_equal(adlab.grad(lambda x: np.sum(poly(x)))(np.zeros(2)), [2.0, 2.0])
+    assert adlab.grad(adlab.grad(adlab.grad(lambda x: x ** 2)))(0.0) == 0.0
+    assert adlab.hessian(poly)(0.0) == 6.0
+    check_grads(lambda x, y: x ** y, (np.array([0.5, 2.0]), np.array([0.0, 1.0])), order=2)
+
+
+def test_copy_and_sort_carry_the_derivative():
+    x = np.array([3.0, 1.0, 2.0])
+    np.testing.assert_array_equal(adlab.grad(lambda x: np.sum(np.copy(x) ** 2))(x), 2 * x)
+    np.testing.assert_array_equal(adlab.grad(lambda x: np.sum(x.copy() * x))(x), 2 * x)
+    np.testing.assert_array_equal(adlab.grad(lambda x: np.sort(x)[0])(x), [0.0, 1.0, 0.0])
+    check_grads(lambda a: np.sort(a, axis=0) * np.arange(1.0, 4.0)[:, None], (np.array([[3., 1.], [1., 2.], [0., 5.]]),))
+    with pytest.raises(TypeError, match="numpy.unique"):
+        adlab.grad(lambda x: np.sum(np.unique(x)))(x)
+
+
+def test_set_at_with_repeated_indices_keeps_the_last_write():
+    f = lambda x: anp.set_at(x, [0, 0], x[1:3] * 2.0)  # noqa: E731  x[0] = 2·x[2] in the end
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(f(x), [6.0, 2.0, 3.0])
+    np.testing.assert_array_equal(adlab.grad(lambda x: f(x)[0])(x), [0.0, 0.0, 2.0])
+    np.testing.assert_array_equal(adlab.jacrev(f)(x), adlab.jacfwd(f)(x))
+
+
+def test_float32_stays_float32_everywhere():
+    x = np.array([0.5, -1.5, 2.0], dtype=np.float32)
+    for f in (np.max, lambda a: np.sum(np.maximum(a, 0.0)), lambda a: np.sum(np.clip(a, -1.0, 1.0)),
+              lambda a: np.sum(anp.set_at(a, 0, a[1] ** 2)), lambda a: np.sum(a[np.array([0, 0, 2])])):
+        assert adlab.grad(f)(x).dtype == np.float32
+    assert adlab.jacfwd(np.sin)(x).dtype == adlab.jacrev(np.sin)(x).dtype == np.float32
+    assert adlab.hessian(lambda a: np.sum(a ** 3))(x).dtype == np.float32
+
+
+def test_jacfwd_runs_f_only_traced():
+    """Functions that use traced-only syntax (x.at[...]) work in every transformation."""
+    f = lambda x: x.at[0].set(x[1] ** 2)  # noqa: E731
+    np.testing.assert_array_equal(adlab.jacfwd(f)(np.ones(3)), adlab.jacrev(f)(np.ones(3)))
+
+
+def test_checkpoint_of_closures_constants_and_keywords():
+    def leaky(w):
+        return adlab.checkpoint(lambda h: np.tanh(w * h))(2.0 * w)
+
+    with pytest.raises(TypeError, match="traced value it was not given.*pass every traced value"):
+        adlab.grad(leaky)(0.3)
+    honest = lambda w: adlab.checkpoint(lambda h, w: np.tanh(w * h))(2.0 * w, w)  # noqa: E731
+    assert adlab.grad(honest)(0.3) == pytest.approx(4 * 0.3 * (1 - np.tanh(2 * 0.09) ** 2))
+    assert adlab.grad(adlab.checkpoint(lambda x, n: x ** n))(2.0, 3) == 12.0
+    assert adlab.grad(adlab.checkpoint(lambda x, scale=1.0: scale * x ** 2))(3.0, scale=2.0) == 12.0
+    with pytest.raises(TypeError, match="returned a tuple"):
+        adlab.grad(lambda x: adlab.checkpoint(lambda y: (y, y))(x)[0])(1.0)
+
+
+def test_none_is_an_empty_node_and_a_missing_return_is_named():
+    g = adlab.grad(lambda p: p["w"] * 2.0)({"w": 1.0, "unused": None})
+    assert g == {"w": 2.0, "unused": None}
+    with pytest.raises(TypeError, match="returned None; did it forget `return`"):
+        adlab.grad(lambda x: None)(1.0)

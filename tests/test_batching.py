@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import adlab
+import adlab.numpy  # noqa: F401 - adlab.numpy.set_at below
 from test_primitives import BINARY, MATRIX_SHAPES, PAIRS, REDUCTIONS, SHAPE_OPS, UNARY, values
 
 
@@ -84,3 +85,11 @@ def test_empty_inputs_and_outputs():
     assert adlab.jacfwd(lambda x: x * 2)(np.zeros(0)).shape == (0, 0)
     assert adlab.jacrev(lambda x: np.sum(x) * np.ones(0))(np.ones(2)).shape == (0, 2)
     assert adlab.jacfwd(lambda x, y: x * np.sum(y), argnums=(0, 1))(np.ones(2), np.zeros(0))[1].shape == (2, 0)
+
+
+@pytest.mark.parametrize("index", [(0, slice(None), [0, 1]), ([0, 1], slice(None), 0), (slice(None), 1, [0, 1])],
+                         ids=str)
+def test_an_integer_beside_an_array_index_is_advanced_too(index):
+    """NumPy moves advanced axes to the front when an int and an array are separated by a slice."""
+    assert_batched_jacobians_match(lambda a: a[index] * 2.0, (values((2, 3, 2), seed=21),))
+    assert_batched_jacobians_match(lambda a: adlab.numpy.set_at(a, index, 7.0 * a[index]), (values((2, 3, 2), seed=22),))

@@ -53,8 +53,11 @@ def test_where_with_an_unsafe_branch_and_the_double_where_remedy():
     np.testing.assert_array_equal(safe, [0.0, 0.25])
 
 
-def test_power_derivative_in_the_exponent_at_zero_base():
+def test_power_derivatives_at_zero_and_negative_bases():
     assert adlab.grad(lambda y: 0.0 ** y)(2.0) == 0.0
+    assert adlab.grad(lambda x: x ** 0.0)(0.0) == 0.0 and adlab.grad(lambda x: x ** 1.0)(0.0) == 1.0
+    with pytest.warns(RuntimeWarning):
+        assert np.isnan(adlab.grad(lambda y: np.sum(np.array([-2.0]) ** y))(np.array([2.0]))[0])
 
 
 def test_comparisons_and_sign_are_not_differentiated():

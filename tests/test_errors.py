@@ -132,3 +132,15 @@ def test_float_int_and_math_functions_on_traced_values():
     shown = []
     adlab.grad(lambda x: shown.append(f"{x:.2f}") or x * x)(2.0)
     assert shown == ["2.00"]
+
+
+def test_inputs_that_are_not_numbers_and_bad_argnums():
+    with pytest.raises(TypeError, match="input 1 is a str, not a number"):
+        adlab.grad(lambda p: p["a"] * 2.0)({"a": 3.0, "name": "w"})
+    assert adlab.grad(lambda x, y: x * y, argnums=np.int64(1))(2.0, 3.0) == 2.0
+    with pytest.raises(ValueError, match="names an argument twice"):
+        adlab.grad(lambda x, y: x * y, argnums=(0, 0))(2.0, 3.0)
+    with pytest.raises(TypeError, match="tangent of input 0 is not a float"):
+        adlab.jvp(np.sin, (1.0,), (1j,))
+    with pytest.raises(TypeError, match="pass arrays, not lists"):
+        adlab.grad(lambda x: np.sum(x))([1.0, 2.0])

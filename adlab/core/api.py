@@ -10,13 +10,16 @@ import numpy as np
 from . import numpy_api as anp
 from .batching import batched_call
 from .forward import JVPBox, JVPTrace
-from .primitive import Primitive, new_level, raw, shape
+from .primitive import Box, Primitive, new_level, raw, shape
 from .reverse import ReverseBox, ReverseTrace, backward
 from .tree import flatten, tree_map, unflatten
 
 
 def _check_differentiable(x, where):
-    dtype = np.result_type(raw(x))
+    value = raw(x)
+    if not isinstance(value, (float, int, complex, np.ndarray, np.generic)):
+        raise TypeError(f"{where} is a {type(value).__name__}, not a number; pass floats or arrays of floats.")
+    dtype = np.result_type(value)
     if not np.issubdtype(dtype, np.floating):
         kind = "a boolean" if dtype == bool else f"an {dtype}" if dtype.kind in "iu" else f"a {dtype}"
         raise TypeError(
@@ -38,16 +41,21 @@ def _as_tangent(t, x, what):
         raise ValueError(f"the {what} has shape {shape(t)} but its value has shape {shape(x)}; they must match.")
     if isinstance(t, (int, np.integer)):  # bool is an int too
         return float(t)
-    if isinstance(t, np.ndarray) and not np.issubdtype(t.dtype, np.inexact):
+    if isinstance(t, np.ndarray) and np.issubdtype(t.dtype, np.integer):
         return t.astype(float)
+    if not np.issubdtype(np.result_type(raw(t)), np.floating):
+        raise TypeError(f"the {what} is not a float (it is {np.result_type(raw(t))}); pass floats.")
     return t
 
 
 def _selected(argnums, nargs, name):
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if not nums or any(not isinstance(i, int) or not -nargs <= i < nargs for i in nums):
+    nums = (argnums,) if isinstance(argnums, (int, np.integer)) else tuple(argnums)
+    if not nums or any(not isinstance(i, (int, np.integer)) or not -nargs <= i < nargs for i in nums):
         raise ValueError(f"{name}: argnums={argnums!r} does not select among the {nargs} positional argument(s).")
-    return tuple(i % nargs for i in nums)
+    nums = tuple(int(i) % nargs for i in nums)
+    if len(set(nums)) < len(nums):
+        raise ValueError(f"{name}: argnums={argnums!r} names an argument twice; name each once.")
+    return nums
 
 
 def _bind_selected(f, args, kwargs, nums):
@@ -154,6 +162,8 @@ def value_and_grad(f, argnums=0, has_aux=False):
     def value_and_grad_f(*args, **kwargs):
         nums = _selected(argnums, len(args), "grad")
         recording = _Recording(_bind_selected(f, args, kwargs, nums), [args[i] for i in nums], has_aux, "grad")
+        if recording.out is None:
+            raise TypeError("grad needs f to return a scalar, but it returned None; did it forget `return`?")
         if len(recording.out_values) != 1 or shape(recording.out) != ():
             returned = (f"shape {shape(recording.out)}" if len(recording.out_values) == 1
                         else f"{len(recording.out_values)} values")
@@ -164,7 +174,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
         dtype = np.result_type(raw(recording.out))
         seed = 1.0 if dtype == np.float64 else np.ones((), dtype=dtype)
         grads = unflatten(recording.in_def, recording.pull({0: seed}))
-        grads = grads[0] if isinstance(argnums, int) else tuple(grads)
+        grads = grads[0] if isinstance(argnums, (int, np.integer)) else tuple(grads)
         value = (recording.out, recording.aux) if has_aux else recording.out
         return value, grads
 
@@ -186,7 +196,7 @@ def grad(f, argnums=0, has_aux=False):
 def _basis(x):
     """The standard basis shaped like x, as one batch: e_k is basis[k]."""
     size = math.prod(shape(x))
-    return np.eye(size, dtype=np.result_type(raw(x), float)).reshape((size,) + shape(x))
+    return np.eye(size, dtype=np.result_type(raw(x), 0.0)).reshape((size,) + shape(x))
 
 
 def _block(batched, out_shape, in_shape, by_columns):
@@ -227,7 +237,7 @@ def jacfwd(f, argnums=0):
         for i, x in enumerate(leaves):
             _check_differentiable(x, f"jacfwd's input {i}")
         partial = _bind_selected(f, args, kwargs, nums)
-        out_values, out_def = flatten(partial(*unflatten(in_def, leaves)))
+        primal = []  # the outputs' values, from the first sweep (only tangents are batched)
         columns = []  # per input leaf: one batched tangent per output leaf
         for k, x in enumerate(leaves):
             if math.prod(shape(x)) == 0:
@@ -236,9 +246,13 @@ def jacfwd(f, argnums=0):
 
             def output_tangents(e, k=k):
                 tangents = [e if j == k else None for j in range(len(leaves))]
-                return flatten(_push_forward(partial, leaves, in_def, tangents)[1])[0]
+                out, out_tangents = _push_forward(partial, leaves, in_def, tangents)
+                primal[:] = [flatten(out)]
+                return flatten(out_tangents)[0]
 
             columns.append(batched_call(output_tangents, _basis(x)))
+        # with every input empty there was no sweep: evaluate once for the outputs' shapes
+        out_values, out_def = primal[0] if primal else flatten(partial(*unflatten(in_def, leaves)))
         per_output = []
         for o, out in enumerate(out_values):
             per_input = [np.zeros(shape(out) + shape(x)) if columns[k] is None
@@ -250,7 +264,7 @@ def jacfwd(f, argnums=0):
 
 
 def _by_argnums(per_arg, argnums):
-    return per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
+    return per_arg[0] if isinstance(argnums, (int, np.integer)) else tuple(per_arg)
 
 
 def hessian(f, argnums=0):
@@ -281,16 +295,37 @@ def checkpoint(f):
     """f that stores only its inputs and output on the tape and recomputes the rest.
 
     The reverse sweep re-runs f to get its intermediates back: memory for time,
-    as in rematerialization. Arguments are floats or arrays; f returns one value.
+    as in rematerialization. f takes floats or arrays (and non-float constants)
+    and returns one value; traced values it uses must be passed as arguments.
     """
     name = getattr(f, "__name__", "f")
 
+    def floats(args):
+        return [i for i, a in enumerate(args) if np.issubdtype(np.result_type(raw(a)), np.floating)]
+
     def joint_jvp(tangents, out, *args):
-        tangents = [_zeros_like(x) if t is None else t for t, x in zip(tangents, args)]
-        return jvp(f, args, tangents)[1]
+        return _push_forward(f, list(args), flatten(args)[1], list(tangents))[1]
 
     def joint_vjp(g, out, *args):
-        return vjp(f, *args)[1](g)
+        differentiated = floats(args)
+        cotangents = vjp(_bind_selected(f, args, {}, differentiated), *[args[i] for i in differentiated])[1](g)
+        by_position = dict(zip(differentiated, cotangents))
+        return [by_position.get(i) for i in range(len(args))]
 
-    prim = Primitive(f"checkpoint({name})", f, joint_jvp=joint_jvp, joint_vjp=joint_vjp)
-    return functools.wraps(f)(lambda *args: prim(*args))
+    def impl(*args):
+        out = f(*args)
+        if not isinstance(out, (float, int, np.ndarray, np.generic)):
+            what = "a traced value it was not given" if isinstance(out, Box) else f"a {type(out).__name__}"
+            raise TypeError(f"checkpoint({name}) needs f to return one array computed from its arguments, "
+                            f"but it returned {what}; pass every traced value f uses as an argument.")
+        return out
+
+    prim = Primitive(f"checkpoint({name})", impl, joint_jvp=joint_jvp, joint_vjp=joint_vjp)
+
+    @functools.wraps(f)
+    def checkpointed(*args, **kwargs):
+        if kwargs:
+            return checkpoint(functools.partial(f, **kwargs))(*args)
+        return prim(*args)
+
+    return checkpointed

@@ -91,10 +91,16 @@ def _is_array_index(item):
 
 
 def _keeps_batch_first(index):
-    """True unless NumPy would move advanced-index axes in front of the batch axis."""
+    """True unless NumPy would move advanced-index axes in front of the batch axis.
+
+    Beside an array index, an integer is an advanced index too; NumPy moves the
+    advanced axes to the front when they are not next to each other.
+    """
     items = index if isinstance(index, tuple) else (index,)
-    positions = [i for i, item in enumerate(items) if _is_array_index(item)]
-    return not positions or positions[-1] - positions[0] == len(positions) - 1
+    if not any(_is_array_index(item) for item in items):
+        return True
+    positions = [i for i, item in enumerate(items) if _is_array_index(item) or isinstance(item, int)]
+    return positions[-1] - positions[0] == len(positions) - 1
 
 
 # -- rules ---------------------------------------------------------------------------

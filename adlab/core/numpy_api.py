@@ -179,6 +179,22 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A
     return r.clip(a, low=_constant(low), high=_constant(high))
 
 
+def copy(a, order="K", subok=False):
+    """A traced value is never written into, so its copy is itself."""
+    return a
+
+
+def sort(a, axis=-1, kind=None, order=None):
+    """Sorted along an axis, as indexing by argsort: each entry's derivative follows it."""
+    if axis is None:
+        return sort(reshape(a, -1))
+    values = raw(a)
+    positions = np.argsort(values, axis=axis, kind=kind)
+    index = list(np.indices(np.shape(values), sparse=True))
+    index[axis % np.ndim(values)] = positions
+    return r.getitem(a, index=tuple(index))
+
+
 def square(x):
     return r.multiply(x, x)
 
@@ -233,14 +249,14 @@ FUNCTIONS = {
     np.reshape: reshape, np.ravel: ravel, np.squeeze: squeeze, np.expand_dims: expand_dims,
     np.broadcast_to: broadcast_to, np.concatenate: concatenate, np.stack: stack,
     np.hstack: hstack, np.vstack: vstack, np.atleast_1d: atleast_1d, np.where: where,
-    np.clip: clip,
+    np.clip: clip, np.copy: copy, np.sort: sort,
 }
 
 CONSTANT_FUNCTIONS = {
-    np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.sort, np.zeros_like,
+    np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.zeros_like,
     np.ones_like, np.empty_like, np.full_like, np.allclose, np.isclose, np.array_equal,
     np.count_nonzero, np.nonzero, np.result_type, np.iscomplexobj, np.isrealobj, np.round,
-    np.around, np.any, np.all, np.unique, np.copy,
+    np.around, np.any, np.all,
 }
 
 _NO_OUT = "adlab cannot write into an existing array (out=): traced values are immutable; use the returned value."
@@ -332,7 +348,8 @@ def _format(self, spec):
 def _no_array(self, dtype=None, copy=None):
     raise TypeError(
         "a traced value cannot become a plain NumPy array (the derivative would be lost); "
-        "keep it traced: use np.stack([...]) or adlab.numpy.array to build arrays from traced values."
+        "build arrays from traced values with np.stack([...]) or adlab.numpy.array, and pass arrays, "
+        "not lists, to grad/jvp/vjp (np.array([1.0, 2.0]))."
     )
 
 
@@ -421,7 +438,7 @@ def install_operators(box_type):
         "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "var": var, "std": std,
         "dot": dot, "reshape": lambda a, *s, **k: reshape(a, s[0] if len(s) == 1 else s, **k),
         "transpose": lambda a, *axes: transpose(a, (axes[0] if len(axes) == 1 else axes) or None),
-        "squeeze": squeeze, "ravel": ravel, "flatten": ravel, "clip": clip,
+        "squeeze": squeeze, "ravel": ravel, "flatten": ravel, "clip": clip, "copy": copy,
         "astype": _astype,
     }
     for name, method in ops.items():

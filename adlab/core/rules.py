@@ -96,9 +96,9 @@ def _count(x_shape, axis):
     return math.prod(x_shape[a] for a in _normalize_axis(axis, len(x_shape)))
 
 
-def _mask(condition):
-    """A constant float mask; comparisons on raw values are not differentiated."""
-    return np.asarray(condition, dtype=float)
+def _mask(condition, like):
+    """A constant mask in like's float dtype; comparisons on raw values are not differentiated."""
+    return np.asarray(condition, dtype=np.result_type(raw(like), 0.0))
 
 
 def _is_basic_index(index):
@@ -146,18 +146,30 @@ negative = Primitive(
 
 
 def _log_or_zero(x):
-    """log(x) where x > 0, else 0: the y-derivative of x**y at x = 0 is 0 (for y > 0)."""
-    positive = raw(x) > 0
-    if np.all(positive):
+    """log(x), but 0 where x = 0: the y-derivative of x**y at x = 0 is 0 (for y > 0).
+
+    Where x < 0 it stays log(x) = nan, with NumPy's warning: x**y has no real y-derivative there.
+    """
+    zero = raw(x) == 0
+    if not np.any(zero):
         return log(x)
-    return where(positive, log(where(positive, x, 1.0)), 0.0)
+    return where(zero, 0.0, log(where(zero, 1.0, x)))
+
+
+def _power_slope(x, y):
+    """∂(x**y)/∂x = y·x**(y−1); 0 at x = 0 with y = 0, where x**0 is constant but x**(−1) is infinite."""
+    singular = (raw(x) == 0) & (raw(y) == 0)
+    if not np.any(singular):
+        return y * power(x, y - 1)
+    exponent = where(singular, 1.0, y)
+    return where(singular, 0.0, exponent * power(x, exponent - 1))
 
 
 power = Primitive(
     "power", _python_or_numpy(operator.pow, np.power),
-    jvps=(lambda t, out, x, y: broadcast_like(t * y * x ** (y - 1), out),
+    jvps=(lambda t, out, x, y: broadcast_like(t * _power_slope(x, y), out),
           lambda t, out, x, y: broadcast_like(t * out * _log_or_zero(x), out)),
-    vjps=(lambda g, out, x, y: unbroadcast(g * y * x ** (y - 1), x),
+    vjps=(lambda g, out, x, y: unbroadcast(g * _power_slope(x, y), x),
           lambda g, out, x, y: unbroadcast(g * out * _log_or_zero(x), y)),
     rule=Rule("{0}^{1}", ("{t0}·{1}·{0}^({1}−1)", "{t1}·{0}^{1}·ln({0})"),
               ("{g}·{1}·{0}^({1}−1)", "{g}·{0}^{1}·ln({0})")),
@@ -217,7 +229,7 @@ absolute = _unary("abs", np.abs, abs, lambda x, out: np.sign(raw(x)), "|{0}|", "
 def _tie_split(x, y):
     """Share of the gradient going to x in maximum(x, y): 1, 0, or 0.5 on ties."""
     x, y = raw(x), raw(y)
-    return _mask(x > y) + 0.5 * _mask(x == y)
+    return _mask(x > y, x) + 0.5 * _mask(x == y, x)
 
 
 def _selection(name, numpy_fn, share, relation):
@@ -262,7 +274,7 @@ def _inside(x, low, high):
         inside &= x >= low
     if high is not None:
         inside &= x <= high
-    return _mask(inside)
+    return _mask(inside, x)
 
 
 def _clip_impl(x, low, high):
@@ -344,7 +356,7 @@ def _extreme(name, numpy_fn):
         x_raw, out_raw = raw(x), raw(out)
         if not keepdims and axis is not None:
             out_raw = np.expand_dims(out_raw, _normalize_axis(axis, np.ndim(x_raw)))
-        hits = _mask(x_raw == out_raw)
+        hits = _mask(x_raw == out_raw, x_raw)
         return hits / np.sum(hits, axis=axis, keepdims=True)
 
     def impl(x, axis=None, keepdims=False):
@@ -491,7 +503,7 @@ broadcast_to = Primitive(
 
 
 def _zeros_like_raw(x):
-    return np.zeros(shape(x), dtype=np.result_type(raw(x), float))
+    return np.zeros(shape(x), dtype=np.result_type(raw(x), 0.0))
 
 
 def _concatenate_impl(*xs, axis=0):
@@ -575,7 +587,7 @@ def _getitem_impl(x, index):
 
 
 def _scatter_add_impl(g, index, target_shape):
-    out = np.zeros(target_shape, dtype=np.result_type(g, float))
+    out = np.zeros(target_shape, dtype=np.result_type(g, 0.0))
     if _is_basic_index(index):
         out[index] = g
     else:
@@ -601,17 +613,31 @@ scatter_add = Primitive(
 
 
 def _set_at_impl(x, value, index):
-    out = np.array(x, dtype=np.result_type(x, value, float))
+    out = np.array(x, dtype=np.result_type(x, value, 0.0))
     out[index] = value
     return out
+
+
+def _set_at_value_vjp(g, out, x, v, index):
+    """Each written entry gets its cotangent; with repeated indices only the last write counts."""
+    written = getitem(g, index=index)
+    if not _is_basic_index(index):
+        x_shape = shape(x)
+        selected = np.empty(x_shape, dtype=bool)[index].shape
+        order = np.arange(math.prod(selected)).reshape(selected)
+        last = np.full(x_shape, -1)
+        last[index] = order
+        kept = last[index] == order
+        if not np.all(kept):
+            written = written * kept
+    return unbroadcast(written, v)
 
 
 set_at = Primitive(
     "set_at", _set_at_impl,
     jvps=(lambda t, out, x, v, index: set_at(t, 0.0, index=index),
-          lambda t, out, x, v, index: set_at(np.zeros(shape(out)), t, index=index)),
-    vjps=(lambda g, out, x, v, index: set_at(g, 0.0, index=index),
-          lambda g, out, x, v, index: unbroadcast(getitem(g, index=index), v)),
+          lambda t, out, x, v, index: set_at(np.zeros(shape(out), dtype=np.result_type(raw(out))), t, index=index)),
+    vjps=(lambda g, out, x, v, index: set_at(g, 0.0, index=index), _set_at_value_vjp),
     rule=Rule("{0} with [{p[index]}] = {1}", ("{t0} with [{p[index]}] = 0", "{t1} at [{p[index]}]"),
               ("{g} with [{p[index]}] = 0", "{g}[{p[index]}]")),
     shape_only=(0, 1, "out"),

@@ -1,4 +1,4 @@
-"""Nested containers of arrays ("pytrees"): tuples, lists and dicts of leaves."""
+"""Nested containers of arrays ("pytrees"): tuples, lists, dicts and None around leaves."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ def flatten(tree):
 
 
 def _flatten_into(tree, leaves):
+    if tree is None:  # an empty node, as in JAX: nothing to differentiate
+        return (type(None), ())
     if isinstance(tree, (tuple, list)):
         return (type(tree), tuple(_flatten_into(item, leaves) for item in tree))
     if isinstance(tree, dict):
@@ -28,6 +30,8 @@ def _build(treedef, leaves):
     if treedef is None:
         return next(leaves)
     kind, children = treedef
+    if kind is type(None):
+        return None
     if kind is dict:
         keys, subtrees = children
         return {k: _build(sub, leaves) for k, sub in zip(keys, subtrees)}
