@@ -144,3 +144,14 @@ def test_inputs_that_are_not_numbers_and_bad_argnums():
         adlab.jvp(np.sin, (1.0,), (1j,))
     with pytest.raises(TypeError, match="pass arrays, not lists"):
         adlab.grad(lambda x: np.sum(x))([1.0, 2.0])
+
+
+def test_writing_a_traced_value_into_a_numpy_array_names_the_remedy():
+    def f(x):
+        out = np.zeros(3)
+        out[0] = x
+        return np.sum(out)
+
+    with pytest.raises(ValueError) as raised:  # NumPy's own error, raised from adlab's
+        adlab.grad(f)(1.0)
+    assert "out[i] = x" in str(raised.value.__cause__) and "adlab.numpy.set_at" in str(raised.value.__cause__)

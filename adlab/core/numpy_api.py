@@ -333,8 +333,9 @@ def _no_conversion(kind):
 
     def method(self):
         raise TypeError(
-            f"{kind}() of a traced value would drop its derivative (math.log(x) and math.exp(x) call it too); "
-            f"use NumPy on traced values, e.g. np.log(x), and convert only results you no longer differentiate."
+            f"{kind}() of a traced value would drop its derivative (math.log(x), math.exp(x) and out[i] = x "
+            f"into a NumPy array call it too); use NumPy on traced values, e.g. np.log(x), and build arrays "
+            f"with np.stack([...]) or adlab.numpy.set_at."
         )
 
     return method
