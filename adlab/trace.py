@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .core.api import _as_tangent, _Recording, _zeros_like
+from .core.api import _as_tangent, _Recording
 from .core.forward import push_tangents
-from .core.primitive import Rule, raw, shape
+from .core.primitive import Rule, raw, shape, zeros_like
 from .core.reverse import backward
 
 
@@ -133,7 +133,7 @@ class Trace:
     @property
     def output_tangents(self):
         """ẏ per output after a forward sweep."""
-        return tuple(_zeros_like(v) if i is None else self[i].tangent for i, v in zip(self.outputs, self.output_values))
+        return tuple(zeros_like(v) if i is None else self[i].tangent for i, v in zip(self.outputs, self.output_values))
 
     @property
     def input_adjoints(self):
@@ -217,7 +217,7 @@ class Trace:
             arg_tangents = [None if parent < 0 else tangent_of[parent] for parent in parents]
             if any(t is not None for t in arg_tangents):
                 tangent_of[k] = push_tangents(prim, values, arg_tangents, out, params)
-        rows = tuple(replace(r, tangent=_zeros_like(r.value) if t is None else raw(t), adjoint=None, contributions=())
+        rows = tuple(replace(r, tangent=zeros_like(r.value) if t is None else raw(t), adjoint=None, contributions=())
                      for r, t in zip(self.rows, tangent_of))
         return replace(self, rows=rows, mode="forward", seed=tuple(tangents))
 
@@ -241,7 +241,7 @@ class Trace:
         uses = [[] for _ in self.rows]
         for to_row, from_row, position, term in terms:
             uses[to_row].append(Contribution(from_row - n + 1, position, raw(term)))
-        rows = tuple(replace(r, adjoint=_zeros_like(r.value) if a is None else raw(a), tangent=None, contributions=tuple(u))
+        rows = tuple(replace(r, adjoint=zeros_like(r.value) if a is None else raw(a), tangent=None, contributions=tuple(u))
                      for r, a, u in zip(self.rows, adjoints, uses))
         return replace(self, rows=rows, mode="reverse", seed=tuple(cotangents))
 

@@ -112,6 +112,8 @@ def test_constant_and_unused_inputs_get_zero_gradients():
     g = adlab.grad(lambda x, y: np.sum(x), argnums=(0, 1))(np.ones(2), np.ones(3))
     np.testing.assert_array_equal(g[1], np.zeros(3))
     assert adlab.jvp(lambda x: 2.0, (1.0,), (1.0,)) == (2.0, 0.0)
+    for jacobian in (adlab.jacfwd, adlab.jacrev):  # zero derivatives are floats, even of an int output
+        assert jacobian(lambda x: 3)(np.ones(2)).dtype == np.float64
 
 
 def test_float32_stays_float32():

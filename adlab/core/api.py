@@ -10,7 +10,7 @@ import numpy as np
 from . import numpy_api as anp
 from .batching import batched_call
 from .forward import JVPBox, JVPTrace
-from .primitive import Box, Primitive, new_level, raw, shape
+from .primitive import Box, Primitive, new_level, raw, shape, zeros_like
 from .reverse import ReverseBox, ReverseTrace, backward
 from .tree import flatten, tree_map, unflatten
 
@@ -26,13 +26,6 @@ def _check_differentiable(x, where):
             f"{where} is {kind} value, but only float inputs can be differentiated; "
             f"pass floats (3.0 instead of 3, or np.asarray(x, dtype=float))."
         )
-
-
-def _zeros_like(x):
-    value = raw(x)
-    if np.ndim(value) == 0 and isinstance(value, float):
-        return 0.0
-    return np.zeros(np.shape(value), dtype=np.result_type(value))
 
 
 def _as_tangent(t, x, what):
@@ -109,7 +102,7 @@ class _Recording:
             if row is not None:
                 row_seeds[row] = cotangent if row not in row_seeds else row_seeds[row] + cotangent
         adjoints = backward(self.trace.tape, row_seeds)
-        return [_zeros_like(box.value) if adjoints[box.index] is None else adjoints[box.index]
+        return [zeros_like(box.value) if adjoints[box.index] is None else adjoints[box.index]
                 for box in self.inputs]
 
     def pullback(self, cotangent):
@@ -151,7 +144,7 @@ def _push_forward(f, leaves, in_def, tangent_leaves):
     for o in out_leaves:
         ours = type(o) is JVPBox and o.trace is trace
         values.append(o.value if ours else o)
-        out_tangents.append(o.tangent if ours else _zeros_like(o))
+        out_tangents.append(o.tangent if ours else zeros_like(o))
     return unflatten(out_def, values), unflatten(out_def, out_tangents)
 
 

@@ -146,3 +146,11 @@ def shape(x):
     if type(x) is float:
         return ()
     return np.shape(x)[batch_axes:] if batch_axes else np.shape(x)
+
+
+def zeros_like(x):
+    """A zero tangent or cotangent for x: its shape, its float dtype (0.0 for a Python float)."""
+    value = raw(x)
+    if isinstance(value, float):
+        return 0.0
+    return np.zeros(shape(x), dtype=np.result_type(value, 0.0))

@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from .primitive import Primitive, Rule, raw, shape
+from .primitive import Primitive, Rule, raw, shape, zeros_like
 
 # -- helpers -------------------------------------------------------------------------
 
@@ -502,10 +502,6 @@ broadcast_to = Primitive(
 )
 
 
-def _zeros_like_raw(x):
-    return np.zeros(shape(x), dtype=np.result_type(raw(x), 0.0))
-
-
 def _concatenate_impl(*xs, axis=0):
     return np.concatenate(xs, axis=axis)
 
@@ -522,7 +518,7 @@ def _concatenate_vjp(position):
 
 
 def _joint_tangents(tangents, values):
-    return [_zeros_like_raw(v) if t is None else t for t, v in zip(tangents, values)]
+    return [zeros_like(v) if t is None else t for t, v in zip(tangents, values)]
 
 
 class _EveryPosition:
