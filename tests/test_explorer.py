@@ -1,6 +1,8 @@
 """The sweep explorer, driven as a student drives it: set a widget's value, read the panels."""
 
 import re
+import shutil
+import warnings
 
 import ipywidgets as widgets
 import numpy as np
@@ -48,7 +50,8 @@ def test_opens_on_the_whole_primal_trace():
     assert isinstance(explorer, widgets.VBox)
     assert "application/vnd.jupyter.widget-view+json" in explorer._repr_mimebundle_()
     assert explorer.trace.mode == "primal" and explorer.order == [-1, 0, 1, 2, 3, 4]
-    assert explorer.step.value == explorer.step.max == explorer.play.max == 5
+    assert explorer.step.value == explorer.step.max == explorer.play.max == 6
+    assert explorer.step.min == explorer.play.min == 1 and "step 6 of 6" in explorer.caption.value
     assert [box.value for box in explorer.inputs] == [3.0, -4.0]
     assert explorer.direction.layout.display == explorer.output.layout.display == "none"
     texts = [text for _, text in table_rows(explorer)]
@@ -64,16 +67,16 @@ def test_forward_sweep_walks_down_one_row_at_a_time():
     assert explorer.direction.layout.display is None and explorer.output.layout.display == "none"
     assert explorer.order == [-1, 0, 1, 2, 3, 4]
 
-    explorer.step.value = 2
+    explorer.step.value = 3
     assert explorer.current == 1
     names = [text.split(" =")[0] for _, text in table_rows(explorer)]
     assert names == ["v−1", "v0", "v1"]  # rows below the current one are not computed yet, nor is y
     assert current_row(explorer).endswith("0×(−4) + 1×3 = 3")
     assert highlighted(explorer) == ({"v1"}, {("vm1", "v1"), ("v0", "v1")})
     assert jacobian(explorer) == [["", ""]]
-    assert "row v₁" in explorer.caption.value
+    assert "step 3 of 6: row v₁" in explorer.caption.value  # the slider and the caption count alike
 
-    explorer.step.value = 5
+    explorer.step.value = 6
     assert [text.split(" =")[0] for _, text in table_rows(explorer)] == ["v−1", "v0", "v1", "v2", "v3", "v4", "y"]
     assert highlighted(explorer) == ({"v4"}, {("v3", "v4"), ("v2", "v4")})
     assert jacobian(explorer) == [["", "4"]]  # ∂y/∂x2 = x1 + 1 = 4 (the source prints −4)
@@ -85,7 +88,7 @@ def test_reverse_sweep_walks_up_and_fills_the_gradient_as_it_reaches_the_inputs(
     assert explorer.output.layout.display is None and explorer.direction.layout.display == "none"
     assert explorer.order == [4, 3, 2, 1, 0, -1]
 
-    explorer.step.value = 0
+    explorer.step.value = 1
     assert explorer.current == 4 and current_row(explorer).startswith("v4")
     assert highlighted(explorer) == ({"v4"}, set())  # v̄4 = ȳ: the seed, no edge used yet
     assert jacobian(explorer) == [["", ""]]
@@ -94,13 +97,13 @@ def test_reverse_sweep_walks_up_and_fills_the_gradient_as_it_reaches_the_inputs(
     assert [row.endswith(f"v̄{i}") for i, row in zip(range(1, 4), rows[2:5])] == [True, True, True]
     assert rows[5].endswith("v\u03044 = y\u03041")  # v̄4 = ȳ = 1 (combining macrons, as the table writes them)
 
-    explorer.step.value = 4
+    explorer.step.value = 5
     assert explorer.current == 0
     # v̄0 gathers one contribution from each row that used v0: v3 = v1 + v0 and v1 = v−1 × v0
     assert highlighted(explorer) == ({"v0"}, {("v0", "v3"), ("v0", "v1")})
     assert jacobian(explorer) == [["", "4"]]
 
-    explorer.step.value = 5
+    explorer.step.value = 6
     assert jacobian(explorer) == [["−4.333", "4"]]  # one reverse sweep: the whole gradient
 
 
@@ -117,7 +120,7 @@ def test_vector_function_forward_fills_a_column_and_reverse_a_row():
     assert [label for label, _ in explorer.output.options] == ["y₁", "y₂"]
     assert jacobian(explorer) == [["", ""], ["1", "1"]]  # row y2
     assert "fills one <b>row</b>" in explorer.jacobian.value
-    explorer.step.value = 0
+    explorer.step.value = 1
     assert jacobian(explorer) == [["", ""], ["", ""]]
 
 
@@ -148,24 +151,25 @@ def test_moving_a_slider_retraces_and_revisited_points_come_from_the_cache():
         return seed_example(x1, x2)
 
     explorer = Explorer(counted, 3.0, -4.0)
+    calls.clear()  # the sliders' domain probes
     explorer.inputs[0].value, explorer.inputs[1].value = 2.0, 4.0  # Table 1's point
     assert "ln(2) = 0.693" in table_rows(explorer)[3][1] and "11.307" in table_rows(explorer)[-1][1]
     at_2_4 = explorer.trace
     explorer.inputs[0].value = 3.0
     explorer.inputs[0].value = 2.0
     assert explorer.trace is at_2_4
-    assert calls == [(3.0, -4.0), (2.0, -4.0), (2.0, 4.0), (3.0, 4.0)]  # f ran once per point
+    assert calls == [(2.0, -4.0), (2.0, 4.0), (3.0, 4.0)]  # f ran once per new point
 
 
 def test_errors_from_f_are_shown_and_the_last_sweep_stays():
-    def positive_only(x):
-        if x < 0:
-            raise ValueError("x must be positive")
+    def refuses_one_point(x):
+        if x == 2.25:  # a point the slider's domain probe does not visit
+            raise ValueError("x must not be 2.25")
         return np.sqrt(x)
 
-    explorer = Explorer(positive_only, 4.0)
-    explorer.inputs[0].value = -1.0
-    assert "ValueError: x must be positive" in explorer.message.value
+    explorer = Explorer(refuses_one_point, 4.0)
+    explorer.inputs[0].value = 2.25
+    assert "ValueError: x must not be 2.25" in explorer.message.value
     assert explorer.trace.value == 2.0
     explorer.inputs[0].value = 9.0
     assert explorer.message.value == "" and explorer.trace.value == 3.0
@@ -183,9 +187,9 @@ def test_control_flow_changes_the_number_of_rows_and_the_step_range_follows():
         return x * x * x if x > 0 else -x
 
     explorer = Explorer(piecewise, 2.0)
-    assert explorer.step.max == explorer.play.max == 2
+    assert explorer.step.max == explorer.play.max == 3
     explorer.inputs[0].value = -2.0
-    assert explorer.step.max == explorer.play.max == explorer.step.value == 1
+    assert explorer.step.max == explorer.play.max == explorer.step.value == 2
     assert [text.split(" =")[0] for _, text in table_rows(explorer)] == ["v0", "v1", "y"]
 
 
@@ -199,8 +203,8 @@ def test_graph_panel_shows_whatever_render_gives(monkeypatch):
     assert "v₁ = v₋₁ × v₀" in explorer.graph.value  # SVG from dot, or the DOT source without it
 
     monkeypatch.setattr(explorer_module, "render", lambda digraph: widgets.HTML("laid out in the browser"))
-    explorer.step.value = 0
-    [drawing] = explorer.children[-1].children[0].children
+    explorer.step.value = 1
+    [drawing] = explorer.children[-1].children
     assert isinstance(drawing, widgets.HTML) and drawing.value == "laid out in the browser"
 
 
@@ -210,6 +214,59 @@ def test_replaying_a_sweep_draws_each_graph_once(monkeypatch):
     explorer = Explorer(seed_example, 3.0, -4.0)
     explorer.mode.value = "reverse"
     for _ in range(2):
-        for step in range(6):
+        for step in range(1, 7):
             explorer.step.value = step
     assert len(drawn) == len(set(drawn)) == 1 + 6  # the primal graph, then one per reverse step
+
+
+def test_the_graph_has_a_row_of_its_own_and_shrinks_to_fit_it():
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    assert explorer.children[-1] is explorer._graph_panel and explorer._graph_panel.layout.width == "100%"
+    if shutil.which("dot"):
+        assert explorer.graph.value.startswith('<svg style="max-width:100%;height:auto"')
+
+
+# -- sliders stay inside f's domain, for any f -------------------------------------------------------
+
+
+def slider_range(f, x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # probing the domain warns about nothing
+        [slider] = Explorer(f, x).inputs
+    return slider.min, slider.max
+
+
+def test_log_slider_stays_above_zero():
+    low, high = slider_range(np.log, 3.0)
+    assert 0 < low <= 0.05 and high == 9
+
+
+def test_sqrt_slider_stays_where_its_derivative_is_finite():
+    low, high = slider_range(np.sqrt, 4.0)  # sqrt(0) = 0, but sqrt'(0) = inf
+    assert 0 < low <= 0.1 and high == 12  # the first point of a 0.1 grid
+
+
+def test_arcsin_slider_stays_inside_minus_one_to_one():
+    low, high = slider_range(np.arcsin, 0.5)
+    assert -1 < low <= -0.98 and 0.98 <= high < 1
+
+
+def test_a_function_that_refuses_points_gets_a_slider_that_avoids_them():
+    def positive_only(x):
+        if x <= 0:
+            raise ValueError("x must be positive")
+        return x * 2.0
+
+    low, high = slider_range(positive_only, 1.0)
+    assert 0 < low <= 0.05 and high == 6
+
+
+def test_the_seed_examples_x1_slider_stays_where_ln_x1_is_defined_and_x2_keeps_its_range():
+    x1, x2 = Explorer(seed_example, 3.0, -4.0).inputs
+    assert 0 < x1.min <= 0.05 and x1.max == 9 and (x2.min, x2.max) == (-12, 4)
+
+
+def test_where_f_is_undefined_at_the_start_the_range_stays():
+    with np.errstate(all="ignore"):
+        [slider] = Explorer(np.log, -1.0).inputs
+    assert (slider.min, slider.max) == (-6, 4)

@@ -137,6 +137,14 @@ def test_render_draws_svg_with_dot():
     assert "v₁ = v₋₁ × v₀" in drawn._repr_mimebundle_()["image/svg+xml"]
 
 
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_svg_as_html_shrinks_to_the_output_width():
+    """Jupyter prefers the HTML: an inline <svg> no wider than its output, so wide graphs (partials) fit."""
+    html = adlab.trace(seed_example, 3.0, -4.0).graph(partials=True)._repr_mimebundle_()["text/html"]
+    assert html.startswith('<svg style="max-width:100%;height:auto" ') and "viewBox=" in html
+    assert "<?xml" not in html and "∂v₁/∂v₋₁ = −4" in html
+
+
 @pytest.fixture
 def no_dot(monkeypatch, tmp_path):
     """A PATH without Graphviz's executables, as on a machine where it was never installed."""

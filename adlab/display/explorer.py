@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import math
+import warnings
 from collections import OrderedDict
 from dataclasses import replace
 
@@ -27,6 +28,8 @@ from .tables import to_html
 MODES = ("primal", "forward", "reverse")
 CACHED_TRACES = 64  # primal traces kept per explorer: one per input point visited
 CACHED_DRAWINGS = 256  # rendered graphs (dot takes most of a re-render): replaying a sweep costs no dot run
+DOMAIN_PROBES = 16  # points tried between a start value and each end of its slider
+DOMAIN_BISECTIONS = 12  # then halvings of the gap to the first point where f is undefined
 PRECISION = 3
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -44,8 +47,8 @@ class Explorer(widgets.VBox):
     ``mode`` ("primal", "forward", "reverse"), ``direction`` (forward: which
     input component e_i, as (input number, index) from 0: (1, ()) is x_2),
     ``output`` (reverse: which output component e_j, likewise) and
-    ``step`` (how many rows the sweep has done, from 0). ``play`` animates
-    ``step`` in the browser. ``trace`` is the current sweep; ``table``,
+    ``step`` (how many rows the sweep has done, 1 to the number of rows, as
+    the caption counts them). ``play`` animates ``step`` in the browser. ``trace`` is the current sweep; ``table``,
     ``graph``, ``jacobian``, ``caption`` and ``message`` are HTML panels, and
     ``digraph`` is the graphviz.Digraph drawn in ``graph``.
     """
@@ -64,23 +67,26 @@ class Explorer(widgets.VBox):
         self._output_labels = [_label("y", c, always_number=len(self._primal.outputs) > 1)
                                for c in self._output_components]
 
-        self.inputs = [_input_widget(_label("x", (k, ()), always_number=True), x) for k, x in enumerate(leaves)]
+        self.inputs = [_input_widget(_label("x", (k, ()), always_number=True), x,
+                                     lambda point, k=k: self._defined_at(leaves, k, point))
+                       for k, x in enumerate(leaves)]
         self.mode = widgets.ToggleButtons(options=MODES, value="primal", description="sweep",
                                           style={"button_width": "80px"})
         self.direction = widgets.Dropdown(options=list(zip(self._input_labels, self._input_components)),
                                           description="along")
         self.output = widgets.Dropdown(options=list(zip(self._output_labels, self._output_components)),
                                        description="from")
-        last = len(self.trace) - 1
-        self.step = widgets.IntSlider(value=last, min=0, max=last, description="step")
-        self.play = widgets.Play(value=last, min=0, max=last, interval=900, description="walk the sweep")
+        last = len(self.trace)
+        self.step = widgets.IntSlider(value=last, min=1, max=last, description="step")
+        self.play = widgets.Play(value=last, min=1, max=last, interval=900, description="walk the sweep")
         widgets.jslink((self.play, "value"), (self.step, "value"))
         self.caption = widgets.HTML()
         self.message = widgets.HTML()
         self.table = widgets.HTML()
-        self.graph = widgets.HTML()
-        self._graph_panel = widgets.Box([self.graph], layout=widgets.Layout(overflow="auto", flex="1 1 auto"))
-        self.jacobian = widgets.HTML(layout=widgets.Layout(flex="0 0 auto", margin="0 0 0 1em"))
+        self.graph = widgets.HTML(layout=widgets.Layout(width="100%"))
+        # the graph gets a row of its own and its SVG shrinks to the row's width: no node hides behind a panel
+        self._graph_panel = widgets.Box([self.graph], layout=widgets.Layout(width="100%", overflow="auto"))
+        self.jacobian = widgets.HTML(layout=widgets.Layout(max_width="28em", margin="0 0 0 1em"))
         self.digraph = None
 
         for box in self.inputs:
@@ -94,8 +100,9 @@ class Explorer(widgets.VBox):
             widgets.HBox([self.mode, self.direction, self.output]),
             widgets.HBox([self.play, self.step, self.caption]),
             self.message,
-            self.table,
-            widgets.HBox([self._graph_panel, self.jacobian]),
+            widgets.HBox([self.table, self.jacobian], layout=widgets.Layout(flex_flow="row wrap",
+                                                                            align_items="flex-start")),
+            self._graph_panel,
         ])
         self._show_seed_choice()
         self._render()
@@ -126,6 +133,21 @@ class Explorer(widgets.VBox):
     def _show_error(self, error):
         self.message.value = f"<span style='color:#b00020'>{html.escape(f'{type(error).__name__}: {error}')}</span>"
 
+    def _defined_at(self, leaves, k, point):
+        """Whether f's outputs and their derivatives along x_{k+1} are finite with x_{k+1} = point, the others as given.
+
+        The sliders stay where this holds, so no student slides ln or sqrt out of its domain.
+        """
+        leaves = [point if j == k else x for j, x in enumerate(leaves)]
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                primal = Trace.record(self.function, *unflatten(self._treedef, leaves))
+                swept = primal.forward(*_unit([row.value for row in primal if row.is_input], (k, ())))
+        except Exception:  # f refusing the point (a ValueError, a domain check) is undefined too
+            return False
+        return all(np.all(np.isfinite(v)) for v in (*swept.output_values, *swept.output_tangents))
+
     # -- the sweep -----------------------------------------------------------------------------
 
     def _record(self, leaves):
@@ -150,7 +172,7 @@ class Explorer(widgets.VBox):
             return
         self.message.value = ""
         self.trace, self._seed = trace, seed
-        last = len(trace) - 1
+        last = len(trace)
         if self.step.max != last:  # control flow in f can change the number of rows
             self.step.max = self.play.max = last  # a clamped step.value re-renders once more
         self._render()
@@ -164,12 +186,12 @@ class Explorer(widgets.VBox):
     @property
     def current(self):
         """The row the sweep is at now (its Wengert index)."""
-        return self.order[self.step.value]
+        return self.order[self.step.value - 1]
 
     # -- drawing ---------------------------------------------------------------------------------
 
     def _render(self):
-        mode, done = self.trace.mode, set(self.order[: self.step.value + 1])
+        mode, done = self.trace.mode, set(self.order[: self.step.value])
         row = self.trace[self.current]
         snapshot = _snapshot(self.trace, done)
         seed = self._seed_label()
@@ -233,17 +255,49 @@ def _as_float(x):
     return x
 
 
-def _input_widget(label, x):
-    """A slider around a scalar's value; for an array, a text box of its numbers (row-major)."""
+def _input_widget(label, x, defined):
+    """A slider around a scalar's value, within f's domain (`defined`); for an array, a text box of its numbers."""
     if np.shape(x) == ():
-        span = max(5.0, 2 * abs(x))
-        low, high = math.floor(x - span), math.ceil(x + span)
-        step = 10.0 ** (math.floor(math.log10(high - low)) - 2)
+        low, high, step = _slider_range(x, defined)
         return widgets.FloatSlider(value=x, min=low, max=high, step=step, description=label,
                                    continuous_update=False)
     return widgets.Text(value=", ".join(repr(float(v)) for v in np.ravel(x)),
                         description=f"{label} {np.shape(x)}", continuous_update=False,
                         tooltip="numbers separated by commas, in row-major order")
+
+
+def _slider_range(x, defined):
+    """(low, high, step): x ± max(5, 2|x|), pulled in to the stretch around x where `defined` holds.
+
+    Probing f itself finds the domain of any f (ln, sqrt, arcsin, 1/(1 − x), …)
+    without a table of primitives; if f is undefined at x already, the range stays.
+    """
+    span = max(5.0, 2 * abs(x))
+    low, high = math.floor(x - span), math.ceil(x + span)
+    if defined(x):
+        low, high = _defined_until(defined, x, low), _defined_until(defined, x, high)
+    step = 10.0 ** (math.floor(math.log10(max(high - low, 1e-12))) - 2)
+    digits = max(0, -math.floor(math.log10(step)))
+    low = min(round(math.ceil(low / step) * step, digits), x)  # ends on the step grid, inside the stretch
+    high = max(round(math.floor(high / step) * step, digits), x)
+    return low, high, step
+
+
+def _defined_until(defined, start, end):
+    """The point nearest `end` reached from `start` before f stops being defined: coarse steps, then bisection."""
+    good = start
+    for k in range(1, DOMAIN_PROBES + 1):
+        point = start + (end - start) * k / DOMAIN_PROBES
+        if not defined(point):
+            break
+        good = point
+    else:
+        return end
+    bad = point
+    for _ in range(DOMAIN_BISECTIONS):
+        middle = (good + bad) / 2
+        good, bad = (middle, bad) if defined(middle) else (good, middle)
+    return good
 
 
 def _read_input(box, shape):
@@ -317,7 +371,7 @@ def _edges(row, mode):
 
 
 def _caption(mode, seed, row, step, n_rows):
-    where = f"step {step + 1} of {n_rows}: row {_row_name(row.index)}"
+    where = f"step {step} of {n_rows}: row {_row_name(row.index)}"
     if mode == "forward":
         return f"Forward sweep along {seed} (ẋ = 1 there, 0 elsewhere), {where}: v and v̇ together, top to bottom."
     if mode == "reverse":
@@ -365,6 +419,6 @@ def _number(value):
 
 
 def _as_html(drawing):
-    """What `graph.render` drew (SVG from dot, or the DOT source as HTML without it), for an HTML widget."""
+    """What `graph.render` drew (scalable SVG from dot, or the DOT source without it), for an HTML widget."""
     bundle = drawing._repr_mimebundle_()
-    return bundle.get("image/svg+xml") or bundle.get("text/html") or f"<pre>{html.escape(bundle['text/plain'])}</pre>"
+    return bundle.get("text/html") or bundle.get("image/svg+xml") or f"<pre>{html.escape(bundle['text/plain'])}</pre>"

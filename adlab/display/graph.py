@@ -227,7 +227,7 @@ def render(digraph):
 
 
 class SvgGraph:
-    """A graph drawn by dot."""
+    """A graph drawn by dot; as HTML its picture shrinks to the width of the output (no scrolling, nothing cut off)."""
 
     def __init__(self, svg):
         self.svg = svg
@@ -235,8 +235,13 @@ class SvgGraph:
     def _repr_svg_(self):
         return self.svg
 
+    def _repr_html_(self):
+        """The <svg> element inline (no XML prolog), scaled down, never up, keeping its aspect ratio."""
+        element = self.svg[self.svg.index("<svg"):]
+        return f'<svg style="max-width:100%;height:auto"{element[len("<svg"):]}'
+
     def _repr_mimebundle_(self, include=None, exclude=None, **_):
-        return {"image/svg+xml": self.svg, "text/plain": "<computation graph (SVG)>"}
+        return {"text/html": self._repr_html_(), "image/svg+xml": self.svg, "text/plain": "<computation graph (SVG)>"}
 
 
 class DotSource:
