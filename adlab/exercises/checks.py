@@ -1,0 +1,166 @@
+"""Checks for numbers, arrays, trace columns, functions and choices.
+
+Every check takes the exercise's id first, then the student's answer, then
+what it should equal (computed by the engine in the check cell, so a reader
+sees where the truth comes from). It returns a `Result` that names each wrong
+entry: "row v̇₂: yours 0.333, expected −0.333".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .feedback import (Invalid, NotAnswered, as_array, as_number, finish, index_text, is_placeholder, number_text,
+                       row_name)
+
+RTOL = ATOL = 1e-3  # students type 0.333 for 1/3 and -4.333 for -13/3: three decimals are enough
+_SHOWN = 8  # wrong entries listed; the rest are counted
+_ACCENTS = {"value": "", "tangent": "\u0307", "adjoint": "\u0304"}
+
+
+def check_number(exercise, answer, expected, name="your answer", rtol=RTOL, atol=ATOL, hints=()):
+    """One number, e.g. ẏ or a count of operations."""
+    return check_array(exercise, answer, expected, name=name, rtol=rtol, atol=atol, hints=hints)
+
+
+def check_array(exercise, answer, expected, name="your answer", rtol=RTOL, atol=ATOL, hints=()):
+    """An array (a gradient, a Jacobian J[i, j], a JVP), entry by entry: "J[1, 0]: yours …, expected …"."""
+    expected = np.asarray(expected, dtype=float)
+    entry_names = [name + index_text(index) if expected.ndim else name for index in np.ndindex(expected.shape)]
+    return _compare(exercise, answer, expected, entry_names, name, rtol, atol, hints)
+
+
+def check_column(exercise, answer, trace, column="tangent", rtol=RTOL, atol=ATOL, hints=()):
+    """A column of a trace table: the values, tangents or adjoints, top to bottom.
+
+    Give either every row (inputs first: v₋₁, v₀, v₁ …) or only the operation rows (v₁ … v_l).
+    """
+    if column not in _ACCENTS:
+        raise ValueError(f"column must be 'value', 'tangent' or 'adjoint', not {column!r}.")
+    rows = list(trace.rows)
+    if column != "value" and getattr(rows[-1], column) is None:
+        raise ValueError(f"the trace has no {column}s: pass trace.forward(...) or trace.reverse(...).")
+    if any(np.ndim(getattr(row, column)) for row in rows):
+        raise ValueError("check_column compares scalar traces; use check_array for array values.")
+    operations = [row for row in rows if not row.is_input]
+    length = None if is_placeholder(answer) or isinstance(answer, str) else _length(answer)
+    if length == len(rows):
+        operations = rows
+    elif length is not None and length != len(operations):
+        first, last = operations[0], operations[-1]
+        return finish(exercise, "invalid",
+                      f"your column has {length} entries; give the {len(operations)} rows "
+                      f"{row_name(first.index, _ACCENTS[column])} … {row_name(last.index, _ACCENTS[column])} "
+                      f"(or all {len(rows)}, inputs first).", hints)
+    expected = np.array([float(getattr(row, column)) for row in operations])
+    names = ["row " + row_name(row.index, _ACCENTS[column]) for row in operations]
+    return _compare(exercise, answer, expected, names, "your column", rtol, atol, hints)
+
+
+def check_function(exercise, function, reference, inputs, name=None, rtol=1e-9, atol=1e-9, hints=()):
+    """A function of the student's, run on each argument tuple in `inputs` against `reference`.
+
+    Functions are checked tightly (rtol=1e-9): a formula is right or wrong, not rounded.
+    A function that raises NotImplementedError (the student copy's stub) is not answered yet.
+    """
+    name = name or getattr(function, "__name__", "your function")
+    if is_placeholder(function):
+        return finish(exercise, "unanswered", _NOT_ANSWERED, hints)
+    if not callable(function):
+        return finish(exercise, "invalid", f"`{name}` is a {type(function).__name__}, not a function; "
+                                           f"define it with def.", hints)
+    for args in inputs:
+        args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+        at = "(" + ", ".join(_arg_text(a) for a in args) + ")"
+        try:
+            yours = function(*args)
+        except NotImplementedError:
+            return finish(exercise, "unanswered", _NOT_ANSWERED, hints)
+        except Exception as error:  # the student's code failed: say so in one line, no traceback
+            return finish(exercise, "wrong", f"your `{name}` raised {type(error).__name__} at {at}: {error}", hints)
+        expected = np.asarray(reference(*args), dtype=float)
+        try:
+            values, missing = as_array(yours, expected.shape, f"`{name}`{at}")
+        except NotAnswered:
+            return finish(exercise, "wrong", f"your `{name}` returned nothing at {at}; did it forget `return`?", hints)
+        except Invalid as error:
+            return finish(exercise, "wrong", f"your {error}", hints)
+        bad = missing | ~np.isclose(values, expected, rtol=rtol, atol=atol)
+        if np.any(bad):
+            index = tuple(np.argwhere(bad)[0])
+            which = f" (entry {index_text(index)})" if expected.ndim else ""
+            return finish(exercise, "wrong", f"your `{name}` gives {number_text(values[index])} at {at}{which}; "
+                                             f"expected {number_text(expected[index])}.", hints)
+    return finish(exercise, "correct", f"correct: `{name}` matches at all {len(inputs)} test points.", hints)
+
+
+def check_choice(exercise, answer, expected, choices=None, explain="", hints=()):
+    """A word or a whole number: "forward" or "reverse", a count of sweeps. Case and spaces do not matter.
+
+    ``explain`` is shown with the verdict, right or wrong: a choice is learned from its reason.
+    """
+    if is_placeholder(answer):
+        return finish(exercise, "unanswered", _NOT_ANSWERED, hints)
+    reason = f"\n{explain}" if explain else ""
+    if isinstance(expected, str):
+        if not isinstance(answer, str):
+            return finish(exercise, "invalid", f"your answer is {answer!r}; give one of "
+                                               f"{', '.join(repr(c) for c in choices or (expected,))} (in quotes).",
+                          hints)
+        given = " ".join(answer.lower().split())
+        if choices and given not in [c.lower() for c in choices]:
+            return finish(exercise, "invalid", f"your answer {answer!r} is not one of "
+                                               f"{', '.join(repr(c) for c in choices)}.", hints)
+        if given == expected.lower():
+            return finish(exercise, "correct", f"correct: {expected}.{reason}", hints)
+        return finish(exercise, "wrong", f"yours {answer!r}, expected {expected!r}.{reason}", hints)
+    try:
+        value = as_number(answer, "your answer")
+    except Invalid as error:
+        return finish(exercise, "invalid", str(error), hints)
+    if value == expected:
+        return finish(exercise, "correct", f"correct: {number_text(expected)}.{reason}", hints)
+    return finish(exercise, "wrong", f"yours {number_text(value)}, expected {number_text(expected)}.{reason}", hints)
+
+
+_NOT_ANSWERED = "not answered yet: replace the ... (or the stub) with your answer, then run this cell again."
+
+
+def _compare(exercise, answer, expected, entry_names, name, rtol, atol, hints):
+    try:
+        values, missing = as_array(answer, expected.shape, name)
+    except NotAnswered:
+        return finish(exercise, "unanswered", _NOT_ANSWERED, hints)
+    except Invalid as error:
+        return finish(exercise, "invalid", str(error), hints)
+    wrong = ~missing & ~np.isclose(values, expected, rtol=rtol, atol=atol)
+    flat_names = np.array(entry_names, dtype=object).reshape(expected.shape)
+    lines = [f"{flat_names[i]}: yours {number_text(values[i])}, expected {number_text(expected[i])}"
+             for i in map(tuple, np.argwhere(wrong))]
+    open_entries = [flat_names[i] for i in map(tuple, np.argwhere(missing))]
+    total = expected.size
+    if not lines and not open_entries:
+        what = f"all {total} entries" if total > 1 else number_text(expected)
+        return finish(exercise, "correct", f"correct: {what}.", hints)
+    parts = []
+    if lines:
+        parts.append(f"{len(lines)} of {total} entries wrong" if total > 1 else "wrong")
+    if open_entries:
+        parts.append(f"{len(open_entries)} not answered yet ({', '.join(open_entries[:_SHOWN])}"
+                     f"{', …' if len(open_entries) > _SHOWN else ''})")
+    shown = lines[:_SHOWN] + ([f"… and {len(lines) - _SHOWN} more"] if len(lines) > _SHOWN else [])
+    return finish(exercise, "wrong" if lines else "unanswered", "; ".join(parts) + "." + "".join(
+        "\n  " + line for line in shown), hints)
+
+
+def _length(answer):
+    try:
+        return len(answer)
+    except TypeError:
+        return None
+
+
+def _arg_text(value):
+    if np.ndim(value) == 0 and isinstance(value, (int, float, np.number)):
+        return number_text(value)
+    return f"array of shape {np.shape(value)}" if isinstance(value, np.ndarray) else type(value).__name__

@@ -1,0 +1,224 @@
+"""What a check says: correct, wrong (and where), or not answered yet; and where it is recorded.
+
+A check never raises for a student's mistake: it returns a `Result` that the
+notebook shows in the check cell. Two exceptions, both on purpose: under
+nbgrader's autograder (NBGRADER_EXECUTION is set) an answer that is not correct
+raises AssertionError, since that is how nbgrader scores a test cell; and a
+check written wrongly by the lesson's author raises as any bug would.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import tempfile
+import time
+
+import numpy as np
+
+PROGRESS_FILE = ".adlab-progress.json"  # beside the notebook: the kernel's working directory
+_SUBSCRIPTS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
+
+
+class NotAnswered(Exception):
+    """Raised inside a check when the answer is still the student copy's placeholder."""
+
+
+class Invalid(Exception):
+    """Raised inside a check when the answer cannot be read (a string for a number, a wrong length)."""
+
+
+class Result:
+    """The outcome of one check, shown in the check cell.
+
+    ``status`` is "correct", "wrong", "unanswered" or "invalid"; ``message``
+    says what is wrong and where; ``hints`` are offered one at a time when
+    the answer is not correct yet.
+    """
+
+    STYLES = {  # status: (symbol, border colour, background)
+        "correct": ("✓", "#2e7d32", "#e8f5e9"),
+        "wrong": ("✗", "#c62828", "#ffebee"),
+        "invalid": ("✗", "#c62828", "#ffebee"),
+        "unanswered": ("…", "#9e9e9e", "#f5f5f5"),
+    }
+
+    def __init__(self, exercise, status, message, hints=()):
+        self.exercise, self.status, self.message, self.hints = exercise, status, message, tuple(hints)
+
+    @property
+    def ok(self):
+        return self.status == "correct"
+
+    @property
+    def headline(self):
+        return f"Exercise {self.exercise}: " + self.message.splitlines()[0]
+
+    def __repr__(self):
+        symbol = self.STYLES[self.status][0]
+        lines = [f"{symbol} {self.headline}", *self.message.splitlines()[1:]]
+        if self.hints and not self.ok:
+            lines.append(f"({len(self.hints)} hint{'s' if len(self.hints) > 1 else ''}: open them one at a time "
+                         f"in the notebook, or read result.hints)")
+        return "\n".join(lines)
+
+    def _repr_html_(self):
+        symbol, border, background = self.STYLES[self.status]
+        first, *rest = self.message.splitlines()
+        body = f"<b>{symbol} Exercise {html.escape(str(self.exercise))}:</b> {html.escape(first)}"
+        if rest:
+            body += "<pre style='margin:4px 0 0 0;background:none'>" + html.escape("\n".join(rest)) + "</pre>"
+        if self.hints and not self.ok:
+            body += _hints_html(self.hints)
+        return (f"<div class='adlab-check adlab-check-{self.status}' style='border-left:4px solid {border};"
+                f"background:{background};padding:6px 10px;margin:4px 0;color:#212121'>{body}</div>")
+
+
+def _hints_html(hints):
+    """Hints as nested <details>: hint k+1 can only be opened after hint k. No kernel needed."""
+    inner = ""
+    for number in range(len(hints), 0, -1):
+        inner = (f"<details style='margin-top:4px'><summary style='cursor:pointer'>Hint {number}</summary>"
+                 f"<div style='margin-left:1em'>{html.escape(hints[number - 1])}{inner}</div></details>")
+    return inner
+
+
+def finish(exercise, status, message, hints=()):
+    """Build the Result, record it in the student's folder, and raise under nbgrader if it is not correct."""
+    result = Result(exercise, status, message, hints)
+    record(result)
+    if os.environ.get("NBGRADER_EXECUTION", "").lower() in ("autograde", "validate") and not result.ok:
+        raise AssertionError(repr(result))
+    return result
+
+
+# -- progress, kept in the student's folder (never sent anywhere) ---------------------------
+
+
+def record(result, folder=None):
+    """Add this attempt to the progress file; an unanswered check is not an attempt.
+
+    Progress is a convenience: a folder we cannot write to never breaks a check.
+    """
+    if result.status == "unanswered" or os.environ.get("ADLAB_PROGRESS", "1") == "0":
+        return
+    path = os.path.join(folder or os.getcwd(), PROGRESS_FILE)
+    try:
+        progress = read_progress(path)
+        entry = progress["exercises"].setdefault(str(result.exercise), {"attempts": 0})
+        entry["attempts"] += 1
+        entry["status"] = "done" if result.ok else "wrong"
+        entry["solved"] = entry.get("solved", False) or result.ok
+        entry["last"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".adlab-progress-")
+        with os.fdopen(handle, "w") as out:
+            json.dump(progress, out, indent=1, sort_keys=True)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
+def read_progress(path):
+    """The progress file's contents; an empty record if it is missing or unreadable."""
+    try:
+        with open(path) as handle:
+            progress = json.load(handle)
+        if isinstance(progress, dict) and isinstance(progress.get("exercises"), dict):
+            return progress
+    except (OSError, ValueError):
+        pass
+    return {"version": 1, "exercises": {}}
+
+
+# -- reading answers ----------------------------------------------------------------------
+
+
+def is_placeholder(answer):
+    """The student copy's `...`, or nothing at all (a function that returns nothing)."""
+    return answer is Ellipsis or answer is None
+
+
+def as_number(answer, what):
+    """A float from a student's answer, or Invalid/NotAnswered with one sentence that says what to type."""
+    if is_placeholder(answer):
+        raise NotAnswered
+    if isinstance(answer, (bool, np.bool_)):
+        raise Invalid(f"{what} is {answer}, a truth value; give a number.")
+    if isinstance(answer, str):
+        raise Invalid(f"{what} is the text {answer!r}; type the number itself, without quotes (e.g. 4.0 or -1/3).")
+    if isinstance(answer, (int, float, np.integer, np.floating)):
+        return float(answer)
+    if isinstance(answer, np.ndarray) and answer.size == 1 and np.issubdtype(answer.dtype, np.number):
+        return float(answer.reshape(()))
+    if hasattr(answer, "value") and not callable(answer):
+        raise Invalid(f"{what} is a {type(answer).__name__}; give its number (e.g. its .value).")
+    raise Invalid(f"{what} is a {type(answer).__name__}, not a number; give a number such as 4.0.")
+
+
+def as_array(answer, shape, what):
+    """(values, missing): a float array of the given shape, and where the student left `...` in it."""
+    if is_placeholder(answer):
+        raise NotAnswered
+    if isinstance(answer, str):
+        raise Invalid(f"{what} is the text {answer!r}; give numbers, e.g. a list [1.0, 2.0], without quotes.")
+    try:
+        items = np.asarray(answer, dtype=object)
+    except ValueError:
+        raise Invalid(f"{what} has rows of different lengths; give shape {shape}.") from None
+    if items.shape != tuple(shape):
+        if items.size == math.prod(shape) and items.ndim != len(shape):
+            raise Invalid(f"{what} has shape {items.shape} but needs shape {tuple(shape)} "
+                          f"({_shape_words(shape)}).")
+        raise Invalid(f"{what} has {_count_words(items.shape)} but needs shape {tuple(shape)} ({_shape_words(shape)}).")
+    flat = items.reshape(-1)
+    if all(is_placeholder(item) for item in flat):
+        raise NotAnswered
+    values = np.full(flat.shape, np.nan)
+    missing = np.zeros(flat.shape, dtype=bool)
+    for k, item in enumerate(flat):
+        if is_placeholder(item):
+            missing[k] = True
+        else:
+            values[k] = as_number(item, what + (index_text(np.unravel_index(k, shape)) if shape else ""))
+    return values.reshape(shape), missing.reshape(shape)
+
+
+def _shape_words(shape):
+    if len(shape) == 1:
+        return f"{shape[0]} numbers"
+    if len(shape) == 2:
+        return f"{shape[0]} rows of {shape[1]} numbers"
+    return "nested lists of that shape"
+
+
+def _count_words(shape):
+    if len(shape) == 0:
+        return "one number"
+    if len(shape) == 1:
+        return f"{shape[0]} entr{'y' if shape[0] == 1 else 'ies'}"
+    return f"shape {shape}"
+
+
+def index_text(index):
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def number_text(x):
+    """A number as a student reads it: up to 4 decimals, trailing zeros dropped, a real minus sign."""
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "−inf"
+    if x != 0 and (abs(x) >= 1e6 or abs(x) < 1e-4):
+        text = f"{x:.4e}"
+    else:
+        text = f"{x:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "0") else text.replace("-", "−")
+
+
+def row_name(index, accent=""):
+    """v_2 as a table prints it: v₂, v̇₋₁ (accent "\u0307") or v̄₀ (accent "\u0304")."""
+    return "v" + accent + str(index).translate(_SUBSCRIPTS)
