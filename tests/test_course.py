@@ -1,0 +1,181 @@
+"""The course as a student gets it: lesson shape, stubs, student copies that run clean, no-clobber, installed lessons."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from adlab.course import MANIFEST, lesson_paths, stub_solutions, student_copy, write_student_copies
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
+
+
+def tagged(notebook, tag):
+    return [cell for cell in notebook.cells if tag in cell.get("metadata", {}).get("tags", [])]
+
+
+def test_the_package_finds_the_repository_lessons():
+    assert [p.name for p in lesson_paths()] == [p.name for p in LESSONS]
+    assert len(LESSONS) >= 6
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_lesson_has_the_shape_of_a_lesson(path):
+    notebook = nbformat.read(path, as_version=4)
+    opening = notebook.cells[0].source
+    assert notebook.cells[0].cell_type == "markdown" and opening.startswith("# Lesson ")
+    assert "minutes" in opening, "the opening says how long the lesson takes"
+    assert "Recap" in "".join(c.source for c in notebook.cells[-3:] if c.cell_type == "markdown")
+    solutions, checks = tagged(notebook, "solution"), tagged(notebook, "check")
+    assert len(checks) >= 3 and len(solutions) >= 3
+    for cell in solutions:
+        assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+    for cell in checks:
+        assert "check_" in cell.source, "a check cell calls one of adlab.exercises' checks"
+    assert "seed 0" not in "".join(c.source for c in notebook.cells if c.cell_type == "markdown").lower()
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_a_fresh_student_copy_runs_clean_and_every_check_waits_for_an_answer(path, tmp_path):
+    notebook = student_copy(nbformat.read(path, as_version=4))
+    for cell in tagged(notebook, "solution"):
+        assert "### BEGIN SOLUTION" not in cell.source and "# YOUR CODE HERE" in cell.source
+    NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    for number, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            assert output.output_type != "error", f"cell {number}: {output.get('ename')}: {output.get('evalue')}"
+            assert "Traceback" not in output.get("text", ""), f"cell {number} printed a traceback"
+    for cell in tagged(notebook, "check"):
+        shown = " ".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+        assert "not answered yet" in shown, f"a check in a fresh copy says: {shown[:200]!r}"
+    assert not (tmp_path / ".adlab-progress.json").exists(), "running a fresh copy records no attempt"
+
+
+def test_stubs_keep_names_signatures_and_docstrings():
+    source = '''x = 1
+### BEGIN SOLUTION
+v_dot = [-4.0, 1 / 3]
+a, b = 1, 2
+def grad_f(x1, x2=0.0):
+    """The gradient."""
+    return x2 - 1 / x1, x1 + 1
+class Variable(object):
+    """A dual number."""
+    def __add__(self, other):
+        return Variable(self.val + other.val, self.dot + other.dot)
+print(v_dot)
+### END SOLUTION
+done = True'''
+    assert stub_solutions(source) == '''x = 1
+# YOUR CODE HERE
+v_dot = ...
+a, b = ..., ...
+def grad_f(x1, x2=0.0):
+    """The gradient."""
+    raise NotImplementedError("write grad_f")
+class Variable(object):
+    """A dual number."""
+
+    def __add__(self, other):
+        raise NotImplementedError("write Variable.__add__")
+done = True'''
+
+
+def test_a_region_inside_a_method_becomes_a_raise_at_its_indent():
+    source = "class Value:\n    def backward(self):\n        ### BEGIN SOLUTION\n        for v in order:\n" \
+             "            v.step()\n        ### END SOLUTION\n"
+    stub = stub_solutions(source)
+    assert stub == ("class Value:\n    def backward(self):\n        # YOUR CODE HERE\n"
+                    '        raise NotImplementedError("your code here")')
+    namespace = {}
+    exec(stub, namespace)  # still valid Python
+    with pytest.raises(NotImplementedError):
+        namespace["Value"]().backward()
+
+
+@pytest.mark.parametrize("source, words", [
+    ("### BEGIN SOLUTION\nx = 1\n", "without its"),
+    ("x = 1\n### END SOLUTION\n", "without a"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "inside another"),
+])
+def test_unbalanced_markers_are_the_authors_error(source, words):
+    with pytest.raises(ValueError, match=words):
+        stub_solutions(source)
+
+
+def test_student_copies_clear_only_solution_and_check_outputs():
+    notebook = nbformat.read(LESSONS[0], as_version=4)
+    copy = student_copy(notebook)
+    for before, after in zip(notebook.cells, copy.cells):
+        tags = before.get("metadata", {}).get("tags", [])
+        if before.cell_type == "code" and ("solution" in tags or "check" in tags):
+            assert after.outputs == []
+        elif before.cell_type == "code":
+            assert after.outputs == before.outputs  # tables and graphs show before anything runs
+    assert notebook != copy and tagged(notebook, "check")[0].outputs, "the instructor version is not changed"
+
+
+def _edit(path, text):
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[0].source += text
+    nbformat.write(notebook, path)
+
+
+def test_adlab_lessons_never_overwrites_what_a_student_changed(tmp_path):
+    source_folder = tmp_path / "instructor"
+    source_folder.mkdir()
+    first, second = source_folder / LESSONS[0].name, source_folder / LESSONS[1].name
+    first.write_bytes(LESSONS[0].read_bytes())
+    second.write_bytes(LESSONS[1].read_bytes())
+    students = tmp_path / "ad-course"
+
+    assert [what for _, what in write_student_copies(students, [first, second])] == ["written", "written"]
+    assert [what for _, what in write_student_copies(students, [first, second])] == ["up to date", "up to date"]
+
+    _edit(students / first.name, "\n\nMy own note.")            # the student writes in lesson one
+    _edit(first, "\n\nAn update from the instructor.")          # the instructor updates both lessons
+    _edit(second, "\n\nAn update from the instructor.")
+    report = dict((path.name, what) for path, what in write_student_copies(students, [first, second]))
+
+    assert report[first.name].startswith("kept your changes")
+    mine = nbformat.read(students / first.name, as_version=4).cells[0].source
+    assert "My own note." in mine and "An update" not in mine
+    beside = students / f"{first.stem} (new version).ipynb"
+    assert "An update from the instructor." in nbformat.read(beside, as_version=4).cells[0].source
+    assert report[second.name] == "updated (you had not changed it)"
+    assert "An update" in nbformat.read(students / second.name, as_version=4).cells[0].source
+    assert set(json.loads((students / MANIFEST).read_text())) == {first.name, second.name}
+
+
+def test_the_command_prints_what_it_did(tmp_path):
+    adlab_command = Path(sys.executable).with_name("adlab")
+    done = subprocess.run([str(adlab_command), "lessons", str(tmp_path / "course")],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.count(": written") == len(LESSONS)
+    again = subprocess.run([str(adlab_command), "lessons", str(tmp_path / "course")],
+                           capture_output=True, text=True, check=True)
+    assert again.stdout.count(": up to date") == len(LESSONS)
+
+
+def test_the_lessons_travel_inside_the_installed_package(tmp_path):
+    """`pip install adlab[course]` then `adlab lessons DIR` works without the repository."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                    "-w", str(tmp_path / "wheel"), str(ROOT)], check=True, capture_output=True)
+    wheel, = (tmp_path / "wheel").glob("adlab-*.whl")
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = ("import adlab, sys; from adlab.cli import main; print(adlab.__file__, file=sys.stderr); "
+            f"sys.exit(main(['lessons', {str(tmp_path / 'course')!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(site)})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith(str(site)), "the wheel's adlab was imported, not the repository's"
+    assert sorted(p.name for p in (tmp_path / "course").glob("*.ipynb")) == [p.name for p in LESSONS]
