@@ -10,13 +10,13 @@ import numpy as np
 from . import numpy_api as anp
 from .batching import batched_call
 from .forward import JVPBox, JVPTrace
-from .primitive import Box, Primitive, new_level, raw, shape, zeros_like
+from .primitive import Box, Primitive, check_live, new_level, raw, shape, zeros_like
 from .reverse import ReverseBox, ReverseTrace, backward
 from .tree import flatten, tree_map, unflatten
 
 
 def _check_differentiable(x, where):
-    value = raw(x)
+    value = raw(check_live(x))
     if not isinstance(value, (float, int, complex, np.ndarray, np.generic)):
         raise TypeError(f"{where} is a {type(value).__name__}, not a number; pass floats or arrays of floats.")
     dtype = np.result_type(value)
@@ -41,7 +41,25 @@ def _as_tangent(t, x, what):
     return t
 
 
-def _selected(argnums, nargs, name):
+def _check_function(f, name):
+    """Catch grad(3.0) and grad(grad(f)(2.0)) where they are written, not when the result is called."""
+    if not callable(f):
+        raise TypeError(f"{name} takes the function to differentiate, but got a {type(f).__name__} ({f!r}); "
+                        f"write {name}(f)(x): the derivative is a function, called with the point.")
+
+
+def _check_argnums(argnums, name):
+    """argnums is an int or a tuple of ints, checked where grad(...) is written."""
+    items = argnums if isinstance(argnums, (tuple, list)) else (argnums,)
+    if not all(isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)) for i in items):
+        raise TypeError(f"{name}: argnums={argnums!r} must be an int or a tuple of ints, "
+                        f"e.g. argnums=0 or argnums=(0, 1), the positions of the arguments to differentiate.")
+
+
+def _selected(argnums, nargs, name, kwargs=()):
+    if nargs == 0 and kwargs:
+        raise TypeError(f"{name} differentiates with respect to positional arguments, but f got keywords only "
+                        f"({', '.join(kwargs)}); pass the point by position, e.g. {name}(f)(2.0).")
     nums = (argnums,) if isinstance(argnums, (int, np.integer)) else tuple(argnums)
     if not nums or any(not isinstance(i, (int, np.integer)) or not -nargs <= i < nargs for i in nums):
         raise ValueError(f"{name}: argnums={argnums!r} does not select among the {nargs} positional argument(s).")
@@ -54,6 +72,7 @@ def _selected(argnums, nargs, name):
 def _bind_selected(f, args, kwargs, nums):
     """f as a function of the selected positional arguments only."""
 
+    @functools.wraps(f)
     def partial(*selected):
         full = list(args)
         for i, value in zip(nums, selected):
@@ -71,6 +90,33 @@ def _split_aux(result, has_aux, name):
     return result[0], result[1]
 
 
+def _traced_call(f, args, trace, name):
+    """f(*args) under `trace`, finishing the trace when f returns (so leaked values are caught later).
+
+    Two Python and NumPy errors whose real cause is tracing get adlab's explanation.
+    """
+    try:
+        return f(*args)
+    except ValueError as error:
+        if isinstance(error.__cause__, anp.LostDerivativeError):  # NumPy's "setting an array element"
+            raise ValueError(f"{error.__cause__}") from error.__cause__
+        raise
+    except TypeError as error:
+        if any(isinstance(a, (list, tuple)) for a in args) and ("'list'" in str(error) or "'tuple'" in str(error)):
+            raise TypeError(f"{error}: {name} treats a Python list or tuple as separate scalar inputs (as JAX does); "
+                            f"pass an array, np.array([1.0, 2.0]), to use array operations on it.") from error
+        raise
+    finally:
+        trace.finished = f"{name}({getattr(f, '__name__', 'f')})"
+
+
+def _check_real(values, name):
+    for i, value in enumerate(values):
+        if np.iscomplexobj(raw(value)):
+            raise TypeError(f"{name} needs f to return real floats, but output {i} is complex; adlab differentiates "
+                            f"real functions only: write f with real arithmetic (real and imaginary parts as two floats).")
+
+
 class _Recording:
     """One reverse-mode evaluation of f: its tape, inputs and outputs, ready to pull back."""
 
@@ -80,11 +126,15 @@ class _Recording:
             _check_differentiable(x, f"{name}'s input {i}")
         self.trace = ReverseTrace(new_level(), keep_values)
         self.inputs = [self.trace.new_input(x) for x in leaves]
-        result = f(*unflatten(self.in_def, self.inputs))
+        result = _traced_call(f, unflatten(self.in_def, self.inputs), self.trace, name)
         out, aux = _split_aux(result, has_aux, name)
         out_leaves, self.out_def = flatten(out)
+        for o in out_leaves:
+            if not self._ours(o):
+                check_live(o)  # a value leaked from an earlier call
         self.out_rows = [o.index if self._ours(o) else None for o in out_leaves]
         self.out_values = [self._value(o) for o in out_leaves]
+        _check_real(self.out_values, name)
         self.out = unflatten(self.out_def, self.out_values)
         self.aux = None if aux is None else tree_map(self._value, aux)  # aux is not differentiated
 
@@ -115,6 +165,7 @@ class _Recording:
 
 def vjp(f, *primals, has_aux=False):
     """Evaluate f and return (out, vjp_fn): vjp_fn(ȳ) is ȳᵀJ, one reverse sweep per call."""
+    _check_function(f, "vjp")
     recording = _Recording(f, primals, has_aux, "vjp")
     if has_aux:
         return recording.out, recording.pullback, recording.aux
@@ -123,6 +174,7 @@ def vjp(f, *primals, has_aux=False):
 
 def jvp(f, primals, tangents):
     """Evaluate f and its Jacobian-vector product J·ẋ in one forward sweep."""
+    _check_function(f, "jvp")
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp takes primals and tangents as tuples, e.g. jvp(f, (x,), (v,)).")
     leaves, in_def = flatten(tuple(primals))
@@ -132,17 +184,19 @@ def jvp(f, primals, tangents):
     for i, x in enumerate(leaves):
         _check_differentiable(x, f"jvp's input {i}")
     tangent_leaves = [_as_tangent(t, x, f"tangent of input {i}") for i, (t, x) in enumerate(zip(tangent_leaves, leaves))]
-    return _push_forward(f, leaves, in_def, tangent_leaves)
+    return _push_forward(f, leaves, in_def, tangent_leaves, "jvp")
 
 
-def _push_forward(f, leaves, in_def, tangent_leaves):
+def _push_forward(f, leaves, in_def, tangent_leaves, name):
     """One forward sweep; a None tangent marks an input held constant."""
     trace = JVPTrace(new_level())
     boxes = [x if t is None else JVPBox(x, trace, t) for x, t in zip(leaves, tangent_leaves)]
-    out_leaves, out_def = flatten(f(*unflatten(in_def, boxes)))
+    out_leaves, out_def = flatten(_traced_call(f, unflatten(in_def, boxes), trace, name))
     values, out_tangents = [], []
     for o in out_leaves:
         ours = type(o) is JVPBox and o.trace is trace
+        if not ours:
+            check_live(o)  # a value leaked from an earlier call
         values.append(o.value if ours else o)
         out_tangents.append(o.tangent if ours else zeros_like(o))
     return unflatten(out_def, values), unflatten(out_def, out_tangents)
@@ -150,10 +204,12 @@ def _push_forward(f, leaves, in_def, tangent_leaves):
 
 def value_and_grad(f, argnums=0, has_aux=False):
     """f's value and its gradient with respect to argnums, by one reverse sweep."""
+    _check_function(f, "grad")
+    _check_argnums(argnums, "grad")
 
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
-        nums = _selected(argnums, len(args), "grad")
+        nums = _selected(argnums, len(args), "grad", kwargs)
         recording = _Recording(_bind_selected(f, args, kwargs, nums), [args[i] for i in nums], has_aux, "grad")
         if recording.out is None:
             raise TypeError("grad needs f to return a scalar, but it returned None; did it forget `return`?")
@@ -165,6 +221,10 @@ def value_and_grad(f, argnums=0, has_aux=False):
                 f"use adlab.jacrev for the Jacobian or adlab.vjp for a vector-Jacobian product."
             )
         dtype = np.result_type(raw(recording.out))
+        if not np.issubdtype(dtype, np.floating):
+            kind = "a boolean (a comparison such as x > 0, which has no derivative)" if dtype == bool else f"an {dtype}"
+            raise TypeError(f"grad needs f to return a float, but it returned {kind}; "
+                            f"return a float computed from the inputs.")
         seed = 1.0 if dtype == np.float64 else np.ones((), dtype=dtype)
         grads = unflatten(recording.in_def, recording.pull({0: seed}))
         grads = grads[0] if isinstance(argnums, (int, np.integer)) else tuple(grads)
@@ -202,9 +262,12 @@ def _block(batched, out_shape, in_shape, by_columns):
 def jacrev(f, argnums=0):
     """The Jacobian by reverse mode: all rows in one sweep with a batch of basis cotangents."""
 
+    _check_function(f, "jacrev")
+    _check_argnums(argnums, "jacrev")
+
     @functools.wraps(f)
     def jacobian(*args, **kwargs):
-        nums = _selected(argnums, len(args), "jacrev")
+        nums = _selected(argnums, len(args), "jacrev", kwargs)
         recording = _Recording(_bind_selected(f, args, kwargs, nums), [args[i] for i in nums], False, "jacrev")
         inputs = flatten([args[i] for i in nums])[0]
         per_output = []
@@ -223,9 +286,12 @@ def jacrev(f, argnums=0):
 def jacfwd(f, argnums=0):
     """The Jacobian by forward mode: all columns of an input in one sweep with a batch of basis tangents."""
 
+    _check_function(f, "jacfwd")
+    _check_argnums(argnums, "jacfwd")
+
     @functools.wraps(f)
     def jacobian(*args, **kwargs):
-        nums = _selected(argnums, len(args), "jacfwd")
+        nums = _selected(argnums, len(args), "jacfwd", kwargs)
         leaves, in_def = flatten([args[i] for i in nums])
         for i, x in enumerate(leaves):
             _check_differentiable(x, f"jacfwd's input {i}")
@@ -239,7 +305,7 @@ def jacfwd(f, argnums=0):
 
             def output_tangents(e, k=k):
                 tangents = [e if j == k else None for j in range(len(leaves))]
-                out, out_tangents = _push_forward(partial, leaves, in_def, tangents)
+                out, out_tangents = _push_forward(partial, leaves, in_def, tangents, "jacfwd")
                 primal[:] = [flatten(out)]
                 return flatten(out_tangents)[0]
 
@@ -262,6 +328,8 @@ def _by_argnums(per_arg, argnums):
 
 def hessian(f, argnums=0):
     """The Hessian as the forward-mode Jacobian of the reverse-mode gradient."""
+    _check_function(f, "hessian")
+    _check_argnums(argnums, "hessian")
     return jacfwd(jacrev(f, argnums), argnums)
 
 
@@ -272,6 +340,7 @@ def hvp(f, primals, tangents, method="forward-over-reverse"):
     (the usual choice); ``"reverse-on-forward"`` takes ∇f·v by forward mode
     and differentiates it in reverse, as in the course notes (seed 003).
     """
+    _check_function(f, "hvp")
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("hvp takes primals and tangents as tuples, e.g. hvp(f, (x,), (v,)).")
     argnums = tuple(range(len(primals)))
@@ -291,13 +360,14 @@ def checkpoint(f):
     as in rematerialization. f takes floats or arrays (and non-float constants)
     and returns one value; traced values it uses must be passed as arguments.
     """
+    _check_function(f, "checkpoint")
     name = getattr(f, "__name__", "f")
 
     def floats(args):
         return [i for i, a in enumerate(args) if np.issubdtype(np.result_type(raw(a)), np.floating)]
 
     def joint_jvp(tangents, out, *args):
-        return _push_forward(f, list(args), flatten(args)[1], list(tangents))[1]
+        return _push_forward(f, list(args), flatten(args)[1], list(tangents), "checkpoint")[1]
 
     def joint_vjp(g, out, *args):
         differentiated = floats(args)

@@ -14,7 +14,7 @@ why this transformation is internal rather than a general `vmap`.
 from __future__ import annotations
 
 from . import rules as r
-from .primitive import Box, new_level, shape
+from .primitive import Box, escaped, new_level, shape
 
 
 class BatchBox(Box):
@@ -31,13 +31,16 @@ class BatchBox(Box):
 class BatchTrace:
     """One batching level: each primitive call is replaced by its batched form."""
 
-    __slots__ = ("level", "size")
+    __slots__ = ("level", "size", "finished")
 
     def __init__(self, level, size):
         self.level = level
         self.size = size
+        self.finished = None
 
     def process(self, prim, args, params):
+        if self.finished:
+            raise escaped(self)
         values, batched = [], []
         for arg in args:
             ours = type(arg) is BatchBox and arg.trace is self
@@ -54,7 +57,10 @@ def batched_call(f, batch):
     """
     size = shape(batch)[0]
     trace = BatchTrace(new_level(), size)
-    outputs = f(BatchBox(batch, trace))
+    try:
+        outputs = f(BatchBox(batch, trace))
+    finally:
+        trace.finished = "a batched Jacobian sweep"
     return [o.value if type(o) is BatchBox and o.trace is trace else _broadcast(o, size) for o in outputs]
 
 
@@ -204,7 +210,7 @@ def _clip(size, prim, values, batched, low, high):
     return r.clip(values[0], low=low, high=high)
 
 
-ELEMENTWISE = [r.add, r.subtract, r.multiply, r.divide, r.negative, r.power, r.exp, r.log, r.log1p,
+ELEMENTWISE = [r.add, r.subtract, r.multiply, r.divide, r.remainder, r.negative, r.power, r.exp, r.log, r.log1p,
                r.expm1, r.sqrt, r.sin, r.cos, r.tan, r.arcsin, r.arccos, r.arctan, r.sinh, r.cosh,
                r.tanh, r.absolute, r.maximum, r.minimum, r.where]
 BATCH_RULES = {prim: _elementwise for prim in ELEMENTWISE}

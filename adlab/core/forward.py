@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .primitive import Box, bind
+from .primitive import Box, bind, escaped
 
 
 class JVPBox(Box):
@@ -19,12 +19,15 @@ class JVPBox(Box):
 class JVPTrace:
     """One forward-mode level: each primitive call pushes tangents through its JVP rules."""
 
-    __slots__ = ("level",)
+    __slots__ = ("level", "finished")
 
     def __init__(self, level):
         self.level = level
+        self.finished = None  # once f has returned: which transformation of which f, for the error
 
     def process(self, prim, args, params):
+        if self.finished:
+            raise escaped(self)
         values, tangents, nested = [], [], False
         for arg in args:
             if type(arg) is JVPBox and arg.trace is self:

@@ -13,6 +13,7 @@ constants.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from dataclasses import dataclass
 
@@ -66,13 +67,37 @@ class Primitive:
 
     def defjvp(self, *jvps):
         """Set the JVP rules, one per argument (None for a non-differentiable one)."""
-        self.jvps = tuple(jvps)
+        self.jvps = self._checked(jvps, "defjvp", "t")
         return self
 
     def defvjp(self, *vjps):
         """Set the VJP rules, one per argument (None for a non-differentiable one)."""
-        self.vjps = tuple(vjps)
+        self.vjps = self._checked(vjps, "defvjp", "g")
         return self
+
+    def _checked(self, rules, method, first):
+        """Rules that can be called as the engine calls them, rule(first, out, *args), checked where they are given."""
+        fewest, most = _positional_count(self.impl)
+        names = ", ".join(["x", "y", "z"][:fewest] if fewest <= 3 else [f"x{i}" for i in range(fewest)])
+        call = f"{first}, out, {names}" if names else f"{first}, out"
+        if most is not None and len(rules) > most:
+            raise TypeError(f"{self.name}.{method} got {len(rules)} rules for {most} argument(s); "
+                            f"give one rule per argument, e.g. {self.name}.{method}(lambda {call}: ...).")
+        for i, rule in enumerate(rules):
+            if rule is None:
+                continue
+            if not callable(rule):
+                raise TypeError(f"{self.name}.{method}: rule {i} is a {type(rule).__name__}, not a function; "
+                                f"write {self.name}.{method}(lambda {call}: ...).")
+            try:
+                inspect.signature(rule).bind(*range(2 + fewest))
+            except TypeError:
+                raise TypeError(f"{self.name}.{method}: rule {i} takes {inspect.signature(rule)}, but the engine calls "
+                                f"it with ({call}): the {'tangent' if first == 't' else 'cotangent'}, the output, "
+                                f"then the primitive's arguments: write it as lambda {call}: … instead.") from None
+            except ValueError:  # a builtin without a signature: trust it
+                pass
+        return tuple(rules)
 
     @property
     def __name__(self):  # so a primitive reads like the function it wraps
@@ -80,6 +105,18 @@ class Primitive:
 
     def __repr__(self):
         return f"<adlab primitive {self.name}>"
+
+
+def _positional_count(impl):
+    """How many positional arguments impl needs, and takes at most (None: any number, or unknown)."""
+    try:
+        parameters = inspect.signature(impl).parameters.values()
+    except (TypeError, ValueError):
+        return 0, None
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = sum(p.default is p.empty for p in positional)
+    variadic = any(p.kind == p.VAR_POSITIONAL for p in parameters)
+    return required, None if variadic else len(positional)
 
 
 def primitive(impl=None, *, name=None, rule=None):
@@ -97,6 +134,9 @@ def primitive(impl=None, *, name=None, rule=None):
     """
     if impl is None:
         return lambda f: primitive(f, name=name, rule=rule)
+    if not callable(impl):
+        raise TypeError(f"adlab.primitive wraps a function, not a {type(impl).__name__}; "
+                        f"decorate the function's def with @adlab.primitive.")
     return Primitive(name or impl.__name__, impl, rule=rule)
 
 
@@ -108,11 +148,23 @@ def new_level():
     return next(_levels)
 
 
+class UnexpectedTracerError(Exception):
+    """A traced value was used after the transformation that made it had returned (JAX's name)."""
+
+
+def escaped(trace):
+    """The error for computing with a value of a finished trace: where it came from, what to do instead."""
+    return UnexpectedTracerError(
+        f"a traced value escaped from {trace.finished}: it was kept (in a list, a global or an attribute) "
+        f"while that function was being differentiated and used after it returned; return what you need "
+        f"from the function instead (has_aux=True returns extra results alongside the derivative)."
+    )
+
+
 class Box:
     """A value traced at one level; subclasses carry what their mode needs."""
 
     __slots__ = ("value", "trace")
-    __hash__ = None  # like NumPy arrays: traced values are not dict keys
     batch_axes = 0  # leading axes of the value that are a batch, not the value's own shape
 
 
@@ -128,6 +180,16 @@ def bind(prim, *args, **params):
 
 
 Primitive.__call__ = bind  # calling a primitive binds it: prim(x) is bind(prim, x)
+
+
+def check_live(x):
+    """Refuse a value whose trace has finished (it escaped from its function); x otherwise."""
+    box = x
+    while isinstance(box, Box):
+        if box.trace.finished:
+            raise escaped(box.trace)
+        box = box.value
+    return x
 
 
 def raw(x):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .forward import missing_rule
-from .primitive import Box, bind
+from .primitive import Box, bind, escaped
 
 
 class ReverseBox(Box):
@@ -43,18 +43,21 @@ class ReverseTrace:
     kept as their shapes (see Primitive); a trace for tables keeps every value.
     """
 
-    __slots__ = ("level", "tape", "keep_values")
+    __slots__ = ("level", "tape", "keep_values", "finished")
 
     def __init__(self, level, keep_values=False):
         self.level = level
         self.tape = []
         self.keep_values = keep_values
+        self.finished = None  # once f has returned: which transformation of which f, for the error
 
     def new_input(self, value):
         self.tape.append((None, {}, (), value, ()))
         return ReverseBox(value, self, len(self.tape) - 1)
 
     def process(self, prim, args, params):
+        if self.finished:
+            raise escaped(self)
         if len(args) == 1:  # unary: the argument is ours, since this trace is the innermost
             values = (args[0].value,)
             parents = (args[0].index,)
