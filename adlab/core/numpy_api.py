@@ -9,6 +9,7 @@ dispatch machinery and is the fast path for scalar code.
 from __future__ import annotations
 
 import builtins
+import inspect
 
 import numpy as np
 
@@ -195,6 +196,15 @@ def sort(a, axis=-1, kind=None, order=None):
     return r.getitem(a, index=tuple(index))
 
 
+def remainder(x, y):
+    return r.remainder(x, y)
+
+
+def floor_divide(x, y):
+    """⌊x / y⌋ is piecewise constant: computed on values, not differentiated (as floor is)."""
+    return np.floor_divide(raw(x), raw(y))
+
+
 def square(x):
     return r.multiply(x, x)
 
@@ -232,14 +242,14 @@ UFUNCS = {
     np.arcsin: r.arcsin, np.arccos: r.arccos, np.arctan: r.arctan, np.sinh: r.sinh,
     np.cosh: r.cosh, np.tanh: r.tanh, np.absolute: r.absolute, np.maximum: r.maximum,
     np.minimum: r.minimum, np.matmul: r.matmul, np.square: square, np.reciprocal: reciprocal,
-    np.positive: positive,
+    np.positive: positive, np.remainder: remainder,
 }
 
 # Functions whose result does not depend differentiably on their input: run on values.
 CONSTANT_UFUNCS = {
     np.sign, np.floor, np.ceil, np.rint, np.trunc, np.isnan, np.isinf, np.isfinite,
     np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
-    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.signbit,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.signbit, np.floor_divide,
 }
 
 FUNCTIONS = {
@@ -289,7 +299,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if op is None:
         raise _no_rule(ufunc.__name__)
     if kwargs:
-        raise TypeError(f"adlab does not support the keyword(s) {sorted(kwargs)} of numpy.{ufunc.__name__}.")
+        raise TypeError(f"adlab does not support the keyword(s) {sorted(kwargs)} of numpy.{ufunc.__name__}; "
+                        f"call it without them (mask with np.where, convert dtypes before differentiating).")
     return op(*inputs)
 
 
@@ -299,7 +310,37 @@ def _array_function(self, func, types, args, kwargs):
     implementation = FUNCTIONS.get(func)
     if implementation is None:
         raise _no_rule(getattr(func, "__name__", str(func)))
+    if kwargs:
+        kwargs = _supported_keywords(func.__name__, implementation, args, kwargs)
     return implementation(*args, **kwargs)
+
+
+# What to write instead of a NumPy keyword adlab's version of a function does not take.
+_KEYWORD_HINTS = {
+    "where": "mask the values first, e.g. np.sum(np.where(mask, x, 0.0))",
+    "initial": "combine the result with it afterwards, e.g. np.maximum(np.max(x), 0.0)",
+    "dtype": "a traced value keeps its float dtype, so drop dtype= (or convert the inputs before differentiating)",
+}
+
+
+def _supported_keywords(name, implementation, args, kwargs):
+    """kwargs without the harmless ones (out=None, a dtype= the value already has); a clear error for the rest."""
+    kwargs = dict(kwargs)
+    if kwargs.get("out", 0) is None:
+        del kwargs["out"]
+    if "out" in kwargs:
+        raise TypeError(_NO_OUT)
+    if "dtype" in kwargs and args and (kwargs["dtype"] is None or
+                                       np.dtype(kwargs["dtype"]) == np.result_type(raw(args[0]))):
+        del kwargs["dtype"]
+    try:
+        inspect.signature(implementation).bind(*args, **kwargs)
+    except TypeError:
+        parameters = inspect.signature(implementation).parameters
+        unknown = [k for k in kwargs if k not in parameters] or list(kwargs)
+        hint = _KEYWORD_HINTS.get(unknown[0], "call it without that keyword")
+        raise TypeError(f"adlab's numpy.{name} does not take {unknown[0]}=; {hint}.") from None
+    return kwargs
 
 
 def _no_setitem(self, index, value):
@@ -328,11 +369,15 @@ def _in_place(name, op):
     return method
 
 
+class LostDerivativeError(TypeError):
+    """A traced value turned into a plain number (float(x), or NumPy storing it in an array)."""
+
+
 def _no_conversion(kind):
     """float(x), int(x) and math.log(x) on a traced value would silently drop its derivative."""
 
     def method(self):
-        raise TypeError(
+        raise LostDerivativeError(
             f"{kind}() of a traced value would drop its derivative (math.log(x), math.exp(x) and out[i] = x "
             f"into a NumPy array call it too); use NumPy on traced values, e.g. np.log(x), and build arrays "
             f"with np.stack([...]) or adlab.numpy.set_at."
@@ -395,7 +440,8 @@ def _describe(self):
     value = raw(self)
     kind = type(self.trace).__name__.replace("Trace", "").lower()
     text = repr(float(value)) if np.ndim(value) == 0 else f"array of shape {np.shape(value)}"
-    return f"Traced<{text}, {kind} level {self.trace.level}>"
+    escaped = f", escaped from {self.trace.finished}" if self.trace.finished else ""
+    return f"Traced<{text}, {kind} level {self.trace.level}{escaped}>"
 
 
 def _iterate(self):
@@ -410,6 +456,40 @@ def _len(self):
     return s[0]
 
 
+def _no_hash(self):
+    raise TypeError("a traced value cannot be a dict key or a set member (a NumPy array cannot either); "
+                    "key by something that is not traced, such as a name or an index.")
+
+
+def _power(a, b, modulo=None):
+    if modulo is not None:
+        raise TypeError("pow(x, y, mod) is for integers only; write x**y % mod for a traced value.")
+    return bind(r.power, a, b)
+
+
+def _no_plain_copy(name, instead):
+    def method(self, *args):
+        raise LostDerivativeError(f"x.{name}() of a traced value would drop its derivative; {instead}.")
+
+    return method
+
+
+def _on_values(func):
+    """A method computed on values only (argmax, round): the result is not differentiated."""
+    return lambda self, *args, **kwargs: func(raw(self), *args, **kwargs)
+
+
+def _missing_attribute(self, name):
+    """A NumPy array method adlab's traced values lack: say what to call instead."""
+    if hasattr(np.ndarray, name) and not name.startswith("_"):
+        func = getattr(np, name, None)
+        if func in FUNCTIONS or func in UFUNCS or func in CONSTANT_FUNCTIONS:
+            raise AttributeError(f"a traced value has no method .{name}(); call np.{name}(x) instead.")
+        raise AttributeError(f"a traced value has no method .{name}(), and adlab has no derivative rule for "
+                             f"numpy.{name}; write it with supported operations, or register it with @adlab.primitive.")
+    raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+
 def _compare(op):
     return lambda self, other: op(raw(self), raw(other))
 
@@ -421,8 +501,13 @@ def install_operators(box_type):
         "__sub__": lambda a, b: bind(r.subtract, a, b), "__rsub__": lambda a, b: bind(r.subtract, b, a),
         "__mul__": lambda a, b: bind(r.multiply, a, b), "__rmul__": lambda a, b: bind(r.multiply, b, a),
         "__truediv__": lambda a, b: bind(r.divide, a, b), "__rtruediv__": lambda a, b: bind(r.divide, b, a),
-        "__pow__": lambda a, b: bind(r.power, a, b), "__rpow__": lambda a, b: bind(r.power, b, a),
+        "__pow__": _power, "__rpow__": lambda a, b: bind(r.power, b, a),
         "__matmul__": lambda a, b: bind(r.matmul, a, b), "__rmatmul__": lambda a, b: bind(r.matmul, b, a),
+        "__mod__": lambda a, b: bind(r.remainder, a, b), "__rmod__": lambda a, b: bind(r.remainder, b, a),
+        "__floordiv__": floor_divide, "__rfloordiv__": lambda a, b: floor_divide(b, a),
+        "__divmod__": lambda a, b: (floor_divide(a, b), bind(r.remainder, a, b)),
+        "__rdivmod__": lambda a, b: (floor_divide(b, a), bind(r.remainder, b, a)),
+        "__round__": _on_values(round), "__hash__": _no_hash, "__getattr__": _missing_attribute,
         "__neg__": lambda a: bind(r.negative, a), "__pos__": lambda a: a, "__abs__": lambda a: bind(r.absolute, a),
         "__getitem__": lambda a, index: r.getitem(a, index=_raw_tree(index)),
         "__iadd__": _in_place("+", r.add), "__isub__": _in_place("-", r.subtract),
@@ -440,7 +525,10 @@ def install_operators(box_type):
         "dot": dot, "reshape": lambda a, *s, **k: reshape(a, s[0] if len(s) == 1 else s, **k),
         "transpose": lambda a, *axes: transpose(a, (axes[0] if len(axes) == 1 else axes) or None),
         "squeeze": squeeze, "ravel": ravel, "flatten": ravel, "clip": clip, "copy": copy,
-        "astype": _astype,
+        "astype": _astype, "argmax": _on_values(np.argmax), "argmin": _on_values(np.argmin),
+        "argsort": _on_values(np.argsort), "round": _on_values(np.round),
+        "item": _no_plain_copy("item", "use x itself (a traced scalar), or x[i] for one entry"),
+        "tolist": _no_plain_copy("tolist", "use list(x) for a list of traced entries"),
     }
     for name, method in ops.items():
         setattr(box_type, name, method)

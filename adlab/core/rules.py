@@ -137,6 +137,14 @@ divide = Primitive(
           lambda g, out, x, y: unbroadcast(-divide(g * out, y), y)),
     rule=Rule("{0} / {1}", ("{t0}/{1}", "−{t1}·{0}/{1}²"), ("{g}/{1}", "−{g}·{0}/{1}²")),
 )
+remainder = Primitive(  # x mod y with the sign of y, as Python's % and np.remainder; x − y·⌊x/y⌋
+    "remainder", _python_or_numpy(operator.mod, np.remainder),
+    jvps=(lambda t, out, x, y: broadcast_like(t, out),
+          lambda t, out, x, y: broadcast_like(-t * np.floor_divide(raw(x), raw(y)), out)),
+    vjps=(lambda g, out, x, y: unbroadcast(g, x),
+          lambda g, out, x, y: unbroadcast(-g * np.floor_divide(raw(x), raw(y)), y)),
+    rule=Rule("{0} mod {1}", ("{t0}", "−{t1}·⌊{0}/{1}⌋"), ("{g}·1", "−{g}·⌊{0}/{1}⌋")),
+)
 negative = Primitive(
     "negative", operator.neg,
     jvps=(lambda t, out, x: -t,), vjps=(lambda g, out, x: -g,),
