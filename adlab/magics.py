@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import ast
 import inspect
+import io
 import os
 import re
+import tokenize
 import traceback
 
 import numpy as np
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
 from .trace import trace as record_trace
 
@@ -32,6 +34,9 @@ USAGE = ("%trace [options] EXPRESSION at x1=3, x2=-4   |   %trace [options] FUNC
          "%%trace [options] at x1=3, x2=-4 (cell: statements ending with an expression); options: " + OPTIONS)
 _ADLAB_DIR = os.path.dirname(os.path.abspath(__file__))
 _CELL_FILE = "<%%trace cell>"
+_TOO_LONG = ("this expression is too long for Python to compile in one piece (its compiler stops at a few thousand "
+             "operations in one expression, fewer in a cell); split it into statements in a %%trace cell, or write "
+             "a function with a loop and trace that: %trace f at x1=3.")
 _DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 
 
@@ -41,6 +46,7 @@ class TraceMagics(Magics):
 
     displaced = None
 
+    @no_var_expand  # IPython's $name/{expr} expansion is quadratic in the line's length and mangles dict literals
     @line_cell_magic
     def trace(self, line, cell=None):
         """Trace an expression, a function or a cell at given inputs; show its table, DAG or explorer.
@@ -62,6 +68,7 @@ class TraceMagics(Magics):
             --explore     open the sweep explorer: sliders, a step-by-step sweep, the Jacobian.
 
         Inputs are x_1, x_2 … in the order given; 3 means 3.0, a list becomes an array.
+        A trailing # comment is ignored, as in Python.
         Expressions may use np, numpy's elementary functions by bare name (sin, cos, tan,
         exp, log or ln, sqrt, tanh, abs, maximum, sum, dot …) and any name in the notebook.
 
@@ -81,7 +88,7 @@ class TraceMagics(Magics):
             v2 = ln(x1)
             v1 + x2 - v2
         """
-        options, rest = _split_options(line)
+        options, rest = _split_options(_without_comment(line))
         namespace = {"np": np, "numpy": np, **self.shell.user_ns, **ELEMENTARY}
         if cell is None:
             body, values_text = _split_at(rest, options)
@@ -101,6 +108,17 @@ class TraceMagics(Magics):
         except Exception as error:  # the user's code failed: say what and where, in one line
             raise UsageError(_describe(error)) from None
         return _show(primal, options, names)
+
+
+def _without_comment(line):
+    """The line without a trailing # comment (a # inside a string is kept), as Python reads it."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(line).readline):
+            if token.type == tokenize.COMMENT:
+                return line[:token.start[1]]
+    except (tokenize.TokenError, SyntaxError):  # e.g. an unclosed bracket: reported when the line is read
+        pass
+    return line
 
 
 def _split_options(line):
@@ -158,6 +176,10 @@ def _parse_values(text, namespace):
             raise UsageError(f"cannot evaluate the value of {name}: {type(error).__name__}: {error}") from None
         return _as_input(v, name)
 
+    names = [k.arg for k in call.keywords]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise UsageError(f"{repeated[0]} is given two values; give each input once (Python refuses a repeated keyword too).")
     positional = [value(node, f"input {k + 1}") for k, node in enumerate(call.args)]
     named = {k.arg: value(k.value, k.arg) for k in call.keywords}
     return positional, named
@@ -219,12 +241,20 @@ def _compile(body, positional, named, namespace, as_cell):
         raise UsageError(f"name the inputs, e.g. {where}." if positional else f"give the inputs values: {where}.")
     names = list(named)
     filename = _CELL_FILE if as_cell else "<%trace>"
-    try:  # a cell's line 1 is the %%trace line: number the body from 2, as the notebook shows it
-        statements = ast.increment_lineno(ast.parse(body, filename, mode="exec"), 1).body if as_cell else \
-            [ast.Return(ast.parse(body.strip(), filename, mode="eval").body)]
+    try:
+        if not as_cell:  # compiled as Python compiles it, so as long an expression as Python allows
+            compile(body.strip(), filename, "eval")  # one expression, or a SyntaxError
+            source = f"def f({', '.join(names)}):\n    return (\n{body.strip()}\n    )\n"
+            scope = dict(namespace)
+            exec(compile(source, filename, "exec"), scope)
+            return scope["f"], [named[n] for n in names], names
+        # a cell's line 1 is the %%trace line: number the body from 2, as the notebook shows it
+        statements = ast.increment_lineno(ast.parse(body, filename, mode="exec"), 1).body
     except SyntaxError as error:
         where = f" (line {error.lineno + 1} of the cell)" if as_cell else ""
         raise UsageError(f"syntax error in '{(error.text or body).strip()}'{where}: {error.msg}.") from None
+    except (RecursionError, MemoryError):
+        raise UsageError(_TOO_LONG) from None
     if isinstance(statements[-1], ast.Expr):
         statements[-1] = ast.copy_location(ast.Return(statements[-1].value), statements[-1])
     if not any(isinstance(node, ast.Return) for s in statements for node in ast.walk(s)):
@@ -232,7 +262,10 @@ def _compile(body, positional, named, namespace, as_cell):
     module = ast.parse(f"def f({', '.join(names)}): pass")
     module.body[0].body = statements
     scope = dict(namespace)
-    exec(compile(ast.fix_missing_locations(module), filename, "exec"), scope)
+    try:
+        exec(compile(ast.fix_missing_locations(module), filename, "exec"), scope)
+    except (RecursionError, MemoryError):
+        raise UsageError(_TOO_LONG) from None
     return scope["f"], [named[n] for n in names], names
 
 
