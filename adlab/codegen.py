@@ -26,6 +26,7 @@ from __future__ import annotations
 import html
 import itertools
 import linecache
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -429,7 +430,9 @@ def _compile(source, name, constants, kind, trace):
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # tracebacks show the lines
     namespace = {"np": np, "logsumexp": rules.logsumexp.impl, **constants.values}
     exec(compile(source, filename, "exec"), namespace)
-    return GeneratedCode(source, namespace[name], kind, trace)
+    function = namespace[name]
+    weakref.finalize(function, linecache.cache.pop, filename, None)  # the lines live as long as the program
+    return GeneratedCode(source, function, kind, trace)
 
 
 def tangent_program(f_or_trace, *args):

@@ -256,8 +256,18 @@ def gradient(expr, symbols):
 
 
 def evaluate(expr, symbols, values):
-    """expr at symbols = values, as a float."""
-    return float(sp.sympify(expr).evalf(subs=dict(zip(symbols, values))))
+    """expr at symbols = values, as a float.
+
+    Only SymPy expressions and numbers: sympify would run a string as Python code.
+    """
+    if isinstance(expr, (int, float)) and not isinstance(expr, bool):
+        expr = sp.Float(expr)
+    if not isinstance(expr, sp.Basic):
+        raise TypeError(f"evaluate takes a SymPy expression, not a {type(expr).__name__}; build one from symbols "
+                        f"(x = sympy.Symbol('x'); x**2) or with adlab.symbolic.from_function(f).")
+    if len(symbols) != len(values):
+        raise ValueError(f"evaluate needs one value per symbol: {len(symbols)} symbol(s), {len(values)} value(s).")
+    return float(expr.evalf(subs=dict(zip(symbols, values))))
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,11 @@ def check_grads(f, args, order=2, modes=("fwd", "rev"), eps=1e-5, atol=1e-6, rto
     ``modes`` holds "fwd" and/or "rev". Order 2 also checks the derivatives of
     f's JVP and VJP, which covers every rule's own derivative rules.
     """
+    if not isinstance(args, (tuple, list)):
+        raise TypeError(f"check_grads takes f's arguments as a tuple: check_grads(f, ({args!r},)), "
+                        f"with a comma for a single argument.")
+    if isinstance(modes, str):
+        modes = (modes,)
     unknown = set(modes) - {"fwd", "rev"}
     if unknown:
         raise ValueError(f"check_grads: unknown mode(s) {sorted(unknown)}; use 'fwd' and/or 'rev'.")
@@ -159,10 +164,18 @@ def _feedback(what, yours_blocks, true_blocks, labels, rtol, atol, shape_hint):
 def _blocks(value, count, what):
     """One float array per selected argument; `count` blocks expected when argnums is a tuple."""
     if count is None:
-        return [np.asarray(value, dtype=float)]
+        return [_numbers(value, what)]
     if not isinstance(value, (tuple, list)) or len(value) != count:
         raise ValueError(f"with several argnums, give your {what} as a tuple of {count} parts, one per argument.")
-    return [np.asarray(v, dtype=float) for v in value]
+    return [_numbers(v, what) for v in value]
+
+
+def _numbers(value, what):
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"give your {what} as numbers (a float or an array of floats), or a function returning them, "
+                        f"not {type(value).__name__} {value!r}: e.g. compare_gradient(2 * x, f, x).") from None
 
 
 def _labels(argnums):
