@@ -290,7 +290,8 @@ def test_table_2_with_a_sign_slip_in_the_product_rule(table2):
 
 
 def test_table_2_not_answered_yet(table2):
-    assert check_dual_trace("4.3", Variable, (..., ...), table2, ln=ln).status == "unanswered"
+    result = check_dual_trace("4.3", Variable, (..., ...), table2, ln=ln)
+    assert result.status == "unanswered" and result.message.startswith("not answered yet: replace the ...")
     assert check_dual_trace("4.3", Variable, ..., table2, ln=ln).status == "unanswered"
     result = check_dual_trace("4.3", Variable, (Variable(3.0, 0.0), ...), table2, ln=ln)
     assert result.status == "unanswered" and "x2 is still `...`" in result.message

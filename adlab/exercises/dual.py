@@ -38,6 +38,7 @@ _FUNCTIONS = (("ln", np.log), ("sin", np.sin), ("exp", np.exp))
 
 _NOT_ANSWERED = ("not answered yet: write the bodies marked # YOUR CODE HERE (replace each "
                  "raise NotImplementedError), then run this cell again.")
+_NOT_ANSWERED_INPUTS = "not answered yet: replace the ... with your Variables, then run this cell again."
 
 
 class _Stop(Exception):
@@ -333,7 +334,7 @@ def _seeded_inputs(Variable, inputs, input_rows):
     n = len(input_rows)
     names = [f"x{k + 1}" for k in range(n)]
     if is_placeholder(inputs):
-        raise _Stop("unanswered", _NOT_ANSWERED)
+        raise _Stop("unanswered", _NOT_ANSWERED_INPUTS)
     if _is_variable(inputs, Variable) and n == 1:
         inputs = (inputs,)
     try:
@@ -345,7 +346,7 @@ def _seeded_inputs(Variable, inputs, input_rows):
                                f"e.g. ({', '.join(names)}).")
     open_ = [name for name, v in zip(names, inputs) if is_placeholder(v)]
     if len(open_) == n:
-        raise _Stop("unanswered", _NOT_ANSWERED)
+        raise _Stop("unanswered", _NOT_ANSWERED_INPUTS)
     if open_:
         raise _Stop("unanswered", f"not answered yet: {', '.join(open_)} {'is' if len(open_) == 1 else 'are'} still `...`.")
     for name, v, row in zip(names, inputs, input_rows):
