@@ -1,4 +1,11 @@
-"""The `adlab` command: student copies of the lessons (more subcommands for classrooms)."""
+"""The `adlab` command: student copies of the lessons, and the classroom tools around them.
+
+    adlab lessons DIR                 student copies of every lesson (never over a student's changes)
+    adlab hub-link --hub URL --repo URL [--branch B] [--lesson PATH]   the nbgitpuller link
+    adlab course-repo DIR             a git repository of student copies, committed, for nbgitpuller
+    adlab nbgrader-source COURSE_DIR  an nbgrader course folder (source/ notebooks with metadata)
+    adlab progress DIR...             the class table: student × exercise (done / wrong / not tried)
+"""
 
 from __future__ import annotations
 
@@ -14,9 +21,49 @@ def main(argv=None):
         description="Write the student copies of all lessons into FOLDER. A lesson you have changed is never "
                     "overwritten: the new version is written beside it.")
     lessons.add_argument("folder", metavar="FOLDER")
+
+    link = commands.add_parser(
+        "hub-link", help="print the nbgitpuller link that pulls the course into a student's hub account",
+        description="Print the nbgitpuller link for a JupyterHub: clicking it pulls REPO into the student's "
+                    "home (merging, never overwriting their changes) and opens the lesson in JupyterLab.")
+    link.add_argument("--hub", required=True, help="the hub's address, e.g. https://hub.example.edu")
+    link.add_argument("--repo", required=True, help="the course repository (see `adlab course-repo`)")
+    link.add_argument("--branch", help="the branch to pull (the repository's default if not given)")
+    link.add_argument("--lesson", help="the notebook to open, a path inside the repository")
+    link.add_argument("--targetpath", help="the folder in the student's home (the repository's name if not given)")
+
+    repo = commands.add_parser(
+        "course-repo", help="write the student copies into a git repository and commit them",
+        description="Write the student copies of all lessons (no solutions) into FOLDER, a git repository "
+                    "(created if needed), and commit. Push it where nbgitpuller can pull it.")
+    repo.add_argument("folder", metavar="FOLDER")
+    repo.add_argument("-m", "--message", help="the commit message")
+
+    grader = commands.add_parser(
+        "nbgrader-source", help="write an nbgrader course folder from the lessons",
+        description="Write COURSE_DIR/source/LESSON/LESSON.ipynb for each lesson with exercises, with nbgrader's "
+                    "cell metadata from the solution/check tags, and COURSE_DIR/nbgrader_config.py (kept if "
+                    "present). Then, in COURSE_DIR: nbgrader generate_assignment LESSON.")
+    grader.add_argument("course_dir", metavar="COURSE_DIR")
+
+    progress = commands.add_parser(
+        "progress", help="print the class table: student × exercise, from the students' folders",
+        description="Print one row per student FOLDER (its name is the student's) and one column per exercise: "
+                    "done, wrong or not tried, read from every .adlab-progress.json under the folder.")
+    progress.add_argument("folders", metavar="FOLDER", nargs="+")
+    progress.add_argument("--csv", action="store_true", help="comma-separated, for a spreadsheet")
+
     args = parser.parse_args(argv)
     if args.command == "lessons":
         return _lessons(args.folder)
+    if args.command == "hub-link":
+        return _hub_link(args)
+    if args.command == "course-repo":
+        return _course_repo(args.folder, args.message)
+    if args.command == "nbgrader-source":
+        return _nbgrader_source(args.course_dir)
+    if args.command == "progress":
+        return _progress(args.folders, args.csv)
     return 2
 
 
@@ -30,6 +77,63 @@ def _lessons(folder):
         return 1
     for path, what in report:
         print(f"{path}: {what}")
+    return 0
+
+
+def _hub_link(args):
+    from .classroom import hub_link
+
+    try:
+        print(hub_link(args.hub, args.repo, branch=args.branch, lesson=args.lesson, targetpath=args.targetpath))
+    except ValueError as error:
+        print(f"adlab hub-link: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _course_repo(folder, message):
+    from .classroom import write_course_repo
+
+    try:
+        written, commit = write_course_repo(folder, message=message)
+    except (OSError, RuntimeError) as error:
+        print(f"adlab course-repo: {error}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"{path}: student copy")
+    print(f"committed {commit[:12]}" if commit else "nothing changed: no new commit")
+    return 0
+
+
+def _nbgrader_source(course_dir):
+    from .classroom import write_nbgrader_source
+
+    try:
+        written = write_nbgrader_source(course_dir)
+    except (OSError, ValueError) as error:
+        print(f"adlab nbgrader-source: {error}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"{path}: nbgrader source (assignment {path.parent.name})")
+    if not written:
+        print("no lesson has exercises yet: nothing to grade")
+    return 0
+
+
+def _progress(folders, csv):
+    from pathlib import Path
+
+    from .classroom import format_progress_table, progress_table
+
+    missing = [f for f in folders if not Path(f).is_dir()]
+    if missing:
+        print(f"adlab progress: not a folder: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    exercises, rows = progress_table(folders)
+    if not exercises:
+        print("no progress recorded yet in these folders (no check has been run on an answer)")
+        return 0
+    sys.stdout.write(format_progress_table(exercises, rows, "csv" if csv else "text"))
     return 0
 
 
