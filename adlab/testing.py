@@ -171,6 +171,8 @@ def _blocks(value, count, what):
 
 
 def _numbers(value, what):
+    if value is None:
+        raise TypeError(f"your {what} is None: give it as numbers (did your function forget `return`?).")
     try:
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError):

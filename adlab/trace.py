@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .core.api import _as_tangent, _Recording
+from .core.api import _as_tangent, _check_function, _Recording
 from .core.forward import push_tangents
 from .core.primitive import Rule, raw, shape, zeros_like
 from .core.reverse import backward
@@ -88,6 +88,7 @@ class Trace:
 
     @classmethod
     def record(cls, f, *args):
+        _check_function(f, "trace")
         recording = _Recording(f, args, name="trace", keep_values=True)  # tables show every operand
         n = len(recording.inputs)
         out_rows = {row: i for i, row in enumerate(recording.out_rows) if row is not None}
@@ -133,12 +134,20 @@ class Trace:
     @property
     def output_tangents(self):
         """ẏ per output after a forward sweep."""
+        self._swept("forward", "tangents", "t.forward(*tangents)")
         return tuple(zeros_like(v) if i is None else self[i].tangent for i, v in zip(self.outputs, self.output_values))
 
     @property
     def input_adjoints(self):
         """x̄ per input after a reverse sweep."""
+        self._swept("reverse", "adjoints", "t.reverse()")
         return tuple(r.adjoint for r in self.rows if r.is_input)
+
+    def _swept(self, mode, what, call):
+        """Refuse to read a sweep's results from a trace that has not had that sweep."""
+        if self.mode != mode:
+            raise ValueError(f"this is a {self.mode} trace, with no {what}: a sweep returns a new trace, "
+                             f"so write t = {call} first.")
 
     def __repr__(self):
         ops = len(self.rows) - self.n_inputs

@@ -32,6 +32,8 @@ def _as_tangent(t, x, what):
     """Check a tangent or cotangent against the value it goes with; ints become floats."""
     if shape(t) != shape(x):
         raise ValueError(f"the {what} has shape {shape(t)} but its value has shape {shape(x)}; they must match.")
+    if not isinstance(raw(t), (float, int, complex, np.ndarray, np.generic)):
+        raise TypeError(f"the {what} is a {type(raw(t)).__name__}, not a number; pass floats or arrays of floats.")
     if isinstance(t, (int, np.integer)):  # bool is an int too
         return float(t)
     if isinstance(t, np.ndarray) and np.issubdtype(t.dtype, np.integer):
@@ -69,6 +71,14 @@ def _selected(argnums, nargs, name, kwargs=()):
     return nums
 
 
+def _selected_args(args, nums, name):
+    """The arguments argnums selects; None is refused here (as a tree it would be empty, with nothing to differentiate)."""
+    for i in nums:
+        if args[i] is None:
+            raise TypeError(f"{name}'s argument {i} is None, not a number; pass floats or arrays of floats.")
+    return [args[i] for i in nums]
+
+
 def _bind_selected(f, args, kwargs, nums):
     """f as a function of the selected positional arguments only."""
 
@@ -102,12 +112,18 @@ def _traced_call(f, args, trace, name):
             raise ValueError(f"{error.__cause__}") from error.__cause__
         raise
     except TypeError as error:
-        if any(isinstance(a, (list, tuple)) for a in args) and ("'list'" in str(error) or "'tuple'" in str(error)):
+        if any(isinstance(a, (list, tuple)) for a in args) and any(w in str(error) for w in ("'list'", "'tuple'", "sequence")):
             raise TypeError(f"{error}: {name} treats a Python list or tuple as separate scalar inputs (as JAX does); "
                             f"pass an array, np.array([1.0, 2.0]), to use array operations on it.") from error
         raise
     finally:
         trace.finished = f"{name}({getattr(f, '__name__', 'f')})"
+
+
+def _misshapen(kind, what, where, value, like):
+    return (f"a {kind} rule gave a {what} of shape {shape(value)} for {where}, whose shape is {shape(like)}; "
+            f"a custom rule must return one value shaped like its argument (or output) - check your "
+            f"def{kind.lower()} rules.")
 
 
 def _check_real(values, name):
@@ -152,8 +168,13 @@ class _Recording:
             if row is not None:
                 row_seeds[row] = cotangent if row not in row_seeds else row_seeds[row] + cotangent
         adjoints = backward(self.trace.tape, row_seeds)
-        return [zeros_like(box.value) if adjoints[box.index] is None else adjoints[box.index]
-                for box in self.inputs]
+        cotangents = []
+        for i, box in enumerate(self.inputs):
+            adjoint = adjoints[box.index]
+            if adjoint is not None and shape(adjoint) != shape(box.value):
+                raise ValueError(_misshapen("VJP", "cotangent", f"input {i}", adjoint, box.value))
+            cotangents.append(zeros_like(box.value) if adjoint is None else adjoint)
+        return cotangents
 
     def pullback(self, cotangent):
         leaves, cot_def = flatten(cotangent)
@@ -198,6 +219,8 @@ def _push_forward(f, leaves, in_def, tangent_leaves, name):
         if not ours:
             check_live(o)  # a value leaked from an earlier call
         values.append(o.value if ours else o)
+        if ours and shape(o.tangent) != shape(o.value):
+            raise ValueError(_misshapen("JVP", "tangent", f"output {len(values) - 1}", o.tangent, o.value))
         out_tangents.append(o.tangent if ours else zeros_like(o))
     return unflatten(out_def, values), unflatten(out_def, out_tangents)
 
@@ -210,7 +233,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
         nums = _selected(argnums, len(args), "grad", kwargs)
-        recording = _Recording(_bind_selected(f, args, kwargs, nums), [args[i] for i in nums], has_aux, "grad")
+        recording = _Recording(_bind_selected(f, args, kwargs, nums), _selected_args(args, nums, "grad"), has_aux, "grad")
         if recording.out is None:
             raise TypeError("grad needs f to return a scalar, but it returned None; did it forget `return`?")
         if len(recording.out_values) != 1 or shape(recording.out) != ():
@@ -268,7 +291,7 @@ def jacrev(f, argnums=0):
     @functools.wraps(f)
     def jacobian(*args, **kwargs):
         nums = _selected(argnums, len(args), "jacrev", kwargs)
-        recording = _Recording(_bind_selected(f, args, kwargs, nums), [args[i] for i in nums], False, "jacrev")
+        recording = _Recording(_bind_selected(f, args, kwargs, nums), _selected_args(args, nums, "jacrev"), False, "jacrev")
         inputs = flatten([args[i] for i in nums])[0]
         per_output = []
         for leaf, out in enumerate(recording.out_values):
@@ -292,7 +315,7 @@ def jacfwd(f, argnums=0):
     @functools.wraps(f)
     def jacobian(*args, **kwargs):
         nums = _selected(argnums, len(args), "jacfwd", kwargs)
-        leaves, in_def = flatten([args[i] for i in nums])
+        leaves, in_def = flatten(_selected_args(args, nums, "jacfwd"))
         for i, x in enumerate(leaves):
             _check_differentiable(x, f"jacfwd's input {i}")
         partial = _bind_selected(f, args, kwargs, nums)
