@@ -256,3 +256,11 @@ def test_none_is_an_empty_node_and_a_missing_return_is_named():
     assert g == {"w": 2.0, "unused": None}
     with pytest.raises(TypeError, match="returned None; did it forget `return`"):
         adlab.grad(lambda x: None)(1.0)
+
+
+def test_adlab_testing_after_a_plain_import_adlab():
+    import subprocess
+    import sys
+
+    code = "import adlab, numpy as np; adlab.testing.check_grads(np.sin, (1.0,)); print('ok')"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "ok"

@@ -251,3 +251,15 @@ def test_batched_matmul_is_refused_in_one_sentence():
     stack = rng.standard_normal((2, 3, 3))
     with pytest.raises(CodegenError, match="1-D and 2-D arrays only"):
         tangent_program(lambda s: np.sum(s @ A), stack)
+
+
+def test_generated_programs_leave_the_line_cache_when_freed():
+    import gc
+    import linecache
+
+    before = len(linecache.cache)
+    for _ in range(50):
+        tangent_program(lambda v: v * np.sin(v), 1.0)
+        adjoint_program(lambda v: v * np.sin(v), 1.0)
+    gc.collect()
+    assert len(linecache.cache) <= before
