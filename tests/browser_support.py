@@ -185,8 +185,11 @@ def screenshot_whole_notebook(page, path: Path):
     """The open notebook top to bottom: the page grows to its height for one picture (it scrolls inside
     .jp-WindowedPanel-outer, not the window)."""
     height = page.evaluate("""() => {
-        const outer = window.jupyterapp.shell.currentWidget.node.querySelector('.jp-WindowedPanel-outer');
-        return outer.scrollHeight - outer.clientHeight + window.innerHeight;
+        const notebook = window.jupyterapp.shell.currentWidget.content;
+        const outer = notebook.node.querySelector('.jp-WindowedPanel-outer'), box = outer.getBoundingClientRect();
+        const lastCell = notebook.widgets[notebook.widgets.length - 1].node.getBoundingClientRect();
+        const contentHeight = lastCell.bottom - box.top + outer.scrollTop + 16;
+        return box.top + contentHeight + (window.innerHeight - box.bottom);
     }""")
     path.parent.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 8, 16_000)})

@@ -109,7 +109,7 @@ def test_lesson_runs_and_renders_in_jupyterlab(page, lesson):
 EXPLORER = """() => {
     const output = document.querySelector('.widget-play').closest('.jp-OutputArea-output');
     const texts = Array.from(output.querySelectorAll('.widget-html-content')).map(e => e.textContent);
-    const svg = output.querySelector('svg g.graph').ownerSVGElement;
+    const svg = output.querySelector('svg g.graph').ownerSVGElement, graphPanel = svg.closest('.widget-box');
     const highlighted = Array.from(svg.querySelectorAll('g.node')).filter(g => g.querySelector('[fill="#ffd27f"]'));
     const box = element => { const r = element.getBoundingClientRect();
                              return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
@@ -121,9 +121,7 @@ EXPLORER = """() => {
         adjointShown: Array.from(output.querySelectorAll('.adlab-trace tbody tr:not(.adlab-output)'))
             .map(tr => tr.querySelectorAll('td').length === 4 && tr.querySelectorAll('td')[3].textContent !== ''),
         firstRowValue: output.querySelector('.adlab-trace tbody tr td.adlab-value').textContent,
-        output: box(output), graph: box(svg), graphPanelScrolls: svg.parentElement.closest('.widget-box')
-            ? svg.parentElement.closest('.widget-box').scrollWidth > svg.parentElement.closest('.widget-box').clientWidth + 1
-            : false,
+        output: box(output), graph: box(svg), graphPanelScrolls: graphPanel.scrollWidth > graphPanel.clientWidth + 1,
         table: box(output.querySelector('.adlab-trace table')),
         jacobian: box(output.querySelector('.adlab-jacobian')),
         // a node whose centre shows something else (another panel on top of it) is hidden
@@ -164,7 +162,9 @@ def assert_graph_fits(state):
     assert output["left"] - 1 <= graph["left"] and graph["right"] <= output["right"] + 1, state
     assert not state["graphPanelScrolls"] and not state["coveredNodes"], state
     for panel in (state["table"], state["jacobian"]):
-        assert panel["bottom"] <= graph["top"] or panel["right"] <= graph["left"], (panel, graph)
+        apart = (panel["right"] <= graph["left"] or graph["right"] <= panel["left"]
+                 or panel["bottom"] <= graph["top"] or graph["bottom"] <= panel["top"])
+        assert apart, f"a panel overlaps the graph: {panel} and {graph}"
 
 
 def test_explorer_steps_play_reverse_and_sliders_in_the_browser(page, lab):
