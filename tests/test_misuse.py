@@ -210,6 +210,8 @@ API = [
     ("no return", lambda: G(lambda v: None)(1.0), error(TypeError, r"forget `return`")),
     ("a complex output", lambda: G(lambda v: v * 1j)(2.0), error(TypeError, r"output 0 is complex.*real arithmetic")),
     ("a complex output by exp", lambda: G(lambda v: np.exp(v * 1j))(2.0), error(TypeError, r"complex")),
+    ("a complex value inside", lambda: G(lambda v: np.abs(v * 1j))(2.0), error(TypeError, r"write f with real arithmetic")),
+    ("a complex value inside jvp", lambda: JVP(lambda v: np.abs(v * 1j), (2.0,), (1.0,)), error(TypeError, r"complex")),
     ("a boolean output", lambda: G(lambda v: v > 0)(2.0), error(TypeError, r"returned a boolean.*return a float")),
     ("an integer output", lambda: G(lambda v: 3)(2.0), error(TypeError, r"returned an int64.*return a float")),
     ("a comparison summed", lambda: G(lambda v: np.sum(v > 0))(X2), error(TypeError, r"return a float")),

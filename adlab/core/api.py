@@ -126,6 +126,10 @@ def _misshapen(kind, what, where, value, like):
             f"def{kind.lower()} rules.")
 
 
+_COMPLEX_INSIDE = ("f computes with complex numbers (x * 1j, then abs or a comparison), which adlab does not "
+                   "differentiate: its rules are for real functions; write f with real arithmetic.")
+
+
 def _check_real(values, name):
     for i, value in enumerate(values):
         if np.iscomplexobj(raw(value)):
@@ -173,6 +177,8 @@ class _Recording:
             adjoint = adjoints[box.index]
             if adjoint is not None and shape(adjoint) != shape(box.value):
                 raise ValueError(_misshapen("VJP", "cotangent", f"input {i}", adjoint, box.value))
+            if adjoint is not None and np.iscomplexobj(raw(adjoint)):
+                raise TypeError(_COMPLEX_INSIDE)
             cotangents.append(zeros_like(box.value) if adjoint is None else adjoint)
         return cotangents
 
@@ -219,6 +225,8 @@ def _push_forward(f, leaves, in_def, tangent_leaves, name):
         if not ours:
             check_live(o)  # a value leaked from an earlier call
         values.append(o.value if ours else o)
+        if ours and np.iscomplexobj(raw(o.tangent)) and not np.iscomplexobj(raw(o.value)):
+            raise TypeError(_COMPLEX_INSIDE)
         if ours and shape(o.tangent) != shape(o.value):
             raise ValueError(_misshapen("JVP", "tangent", f"output {len(values) - 1}", o.tangent, o.value))
         out_tangents.append(o.tangent if ours else zeros_like(o))
