@@ -148,7 +148,7 @@ def test_the_student_copy_of_the_class_is_not_answered_yet():
     stubbed = define(stub_solutions(LESSON_CLASS))
     result = check_reverse_value("6.2", stubbed)
     assert result.status == "unanswered"
-    assert result.message.startswith("not answered yet: backward rule of `Value.__add__` still raises")
+    assert result.message.startswith("not answered yet: `Value.__add__` backward rule still raises")
     assert check_reverse_value("6.2", ...).status == "unanswered"
     assert check_reverse_value("6.2", None).status == "unanswered"
 
@@ -305,7 +305,7 @@ def test_missing_methods_a_crash_and_an_instance_each_get_one_line():
     assert missing.status == "wrong" and missing.message.startswith("your `NoLog` has no `log` method;")
     crash = check_reverse_value("6.2", Crashes)
     assert crash.status == "wrong"
-    assert crash.message == "your backward rule of `Crashes.exp` raised NameError: name 'undefined_name' is not defined"
+    assert crash.message == "your `Crashes.exp` backward rule raised NameError: name 'undefined_name' is not defined"
     instance = check_reverse_value("6.2", ReferenceValue(2.0))
     assert instance.status == "invalid" and "pass the class itself" in instance.message
     for result in (missing, crash, instance):
@@ -335,3 +335,16 @@ def test_backward_twice_on_the_reference_accumulates_stale_adjoints():
     y.zero_grad()
     y.backward()
     assert (x1.grad, x2.grad) == pytest.approx((-13 / 3, 4.0))
+
+
+
+class OrderNotWritten(ReferenceValue):
+    def topological_order(self):
+        raise NotImplementedError("your code here")
+
+
+def test_a_stub_called_by_backward_is_named():
+    result = check_reverse_value("6.2", OrderNotWritten)
+    assert result.status == "unanswered"
+    assert result.message.startswith("not answered yet: `OrderNotWritten.backward()` still raises "
+                                     "NotImplementedError (in `topological_order`)")

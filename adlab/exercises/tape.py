@@ -174,13 +174,23 @@ def _run(what, action):
         return action()
     except _Stop:
         raise
-    except NotImplementedError:
-        raise _Stop("unanswered", f"not answered yet: {what} still raises NotImplementedError; "
+    except NotImplementedError as error:
+        where = _innermost_function(error)
+        inside = f" (in `{where}`)" if where and where.strip("_") not in what else ""
+        raise _Stop("unanswered", f"not answered yet: {what} still raises NotImplementedError{inside}; "
                                   f"write it, then run this cell again.") from None
     except RecursionError:
         raise
     except Exception as error:  # the student's code failed: one line, no traceback
         raise _Stop("wrong", f"your {what} raised {type(error).__name__}: {error}") from None
+
+
+def _innermost_function(error):
+    """The name of the function that raised: `topological_order` when backward() calls a stub."""
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame.tb_frame.f_code.co_name if frame is not None else None
 
 
 def _log(v):
@@ -273,7 +283,7 @@ def _check_rule(Value, name, method, text, function, point):
              and all(any(p is leaf for leaf in leaves) or not _parents_of(p) for p in parents))
     if local:  # the rule alone: out.grad = 2, one call of out._backward()
         out.grad = OUT_GRAD
-        _run(f"backward rule of `{name}.{method}`", out._backward)
+        _run(f"`{name}.{method}` backward rule", out._backward)
         scale, how = OUT_GRAD, f" with out.grad = {number_text(OUT_GRAD)}"
         what = f"the backward rule of {text}"
     else:  # an operation made of several nodes (x - y as x + (-y)): its rule shows through backward()
