@@ -322,7 +322,7 @@ def test_a_sweep_without_the_seed_is_told_where_to_start():
     result = check_reverse_value("6.2", NoSeed)
     assert result.status == "wrong"
     assert result.message.startswith("your `NoSeed.backward()` gives x1.grad = 0 for Eq. 5")
-    assert "did backward() set y.grad = 1" in result.message
+    assert "backward() must set y.grad = 1, then call each node's _backward from the output back" in result.message
 
 
 def test_backward_twice_on_the_reference_accumulates_stale_adjoints():

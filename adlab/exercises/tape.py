@@ -323,7 +323,8 @@ def _check_eq5(Value, name):
         if not math.isclose(mine, truth, rel_tol=TOLERANCE, abs_tol=TOLERANCE):
             why = ""
             if yours == [0.0, 0.0]:
-                why = ": did backward() set y.grad = 1 before the sweep and call every node's _backward?"
+                why = (": backward() must set y.grad = 1, then call each node's _backward from the output back "
+                       "to the inputs (reversed topological order)")
             raise _Stop("wrong", f"your `{name}.backward()` gives {leaf_name}.grad = {number_text(mine)} for Eq. 5, "
                                  f"y = x1*x2 + x2 − ln(x1), at x1=3, x2=−4; expected {number_text(truth)}{why}.")
 
