@@ -147,3 +147,18 @@ def unrolled_with(step, x, n):
 def test_a_wrong_budget_or_step_gets_one_sentence(call, words):
     with pytest.raises((ValueError, TypeError), match=words):
         call()
+
+
+def test_a_constant_nobody_differentiates_gets_no_cotangent(layer):
+    """grad in x only: W's cotangent (a 30×30 outer product per step) is never computed."""
+    x, W = layer
+    calls = {"recorded with W traced": 0}
+
+    def step(v, W):
+        calls["recorded with W traced"] += isinstance(W, Box)
+        return tanh_layer(v, W)
+
+    adlab.grad(lambda x: np.sum(checkpoint_loop(step, x, 20, W, snapshots=4)))(x)
+    assert calls == {"recorded with W traced": 0}
+    adlab.grad(lambda W: np.sum(checkpoint_loop(step, x, 20, W, snapshots=4)))(W)
+    assert calls == {"recorded with W traced": 20}

@@ -394,14 +394,10 @@ def checkpoint(f):
     _check_function(f, "checkpoint")
     name = getattr(f, "__name__", "f")
 
-    def floats(args):
-        return [i for i, a in enumerate(args) if np.issubdtype(np.result_type(raw(a)), np.floating)]
-
     def joint_jvp(tangents, out, *args):
         return _push_forward(f, list(args), flatten(args)[1], list(tangents), "checkpoint")[1]
 
-    def joint_vjp(g, out, *args):
-        differentiated = floats(args)
+    def joint_vjp(differentiated, g, out, *args):
         cotangents = vjp(_bind_selected(f, args, {}, differentiated), *[args[i] for i in differentiated])[1](g)
         by_position = dict(zip(differentiated, cotangents))
         return [by_position.get(i) for i in range(len(args))]

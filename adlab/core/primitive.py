@@ -45,8 +45,10 @@ class Primitive:
     ``joint_jvp(tangents, out, *args, **params)`` replaces the per-argument
     JVPs for structural operations (concatenate, stack) where adding one
     zero-padded contribution per argument would be wasteful; likewise
-    ``joint_vjp(g, out, *args, **params)`` returns every argument's cotangent
-    at once where computing them together is cheaper (checkpointing).
+    ``joint_vjp(needed, g, out, *args, **params)`` returns the cotangents of
+    the arguments at positions ``needed`` (None elsewhere) at once, where
+    computing them together is cheaper (checkpointing: one recomputation, and
+    no cotangent for a constant such as a weight matrix nobody asked about).
     ``shape_only`` lists the arguments whose values no VJP rule reads (only
     their shapes), and "out" if no VJP rule reads the output's value: the
     tape then keeps a shape in their place, so large intermediates are freed

@@ -109,7 +109,8 @@ def backward(tape, seeds, contributions=None, keep_all=False):
             continue
         if not keep_all:
             adjoints[row] = None
-        joint = None if prim.joint_vjp is None else prim.joint_vjp(g, out, *args, **params)
+        joint = None if prim.joint_vjp is None else prim.joint_vjp(
+            [position for position, parent in enumerate(parents) if parent >= 0], g, out, *args, **params)
         rules = prim.vjps
         position = -1
         for parent in parents:

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from .api import jvp, vjp
-from .primitive import Primitive, raw
+from .primitive import Primitive
 
 
 def _choose(n, k):
@@ -128,16 +128,13 @@ def checkpoint_loop(step, x, n_steps, *args, snapshots=None):
             x = step(x, *args)
         return x
 
-    def floats(values):
-        return [i for i, a in enumerate(values) if np.issubdtype(np.result_type(raw(a)), np.floating)]
-
     def joint_jvp(tangents, out, *values):  # forward mode keeps nothing anyway: push through the loop
         moving = [i for i, t in enumerate(tangents) if t is not None]
         loop_of_moving = _bind_positions(loop, values, moving)
         return jvp(loop_of_moving, tuple(values[i] for i in moving), tuple(tangents[i] for i in moving))[1]
 
-    def joint_vjp(g, out, x, *args):
-        constant_positions = floats(args)
+    def joint_vjp(needed, g, out, x, *args):
+        constant_positions = [i - 1 for i in needed if i > 0]  # the loop's constants the sweep asks about
         stored, current, x_bar = {0: x}, None, g
         args_bar = {i: None for i in constant_positions}
         for action, *where in schedule(n_steps, snapshots):
