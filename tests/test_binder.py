@@ -2,7 +2,8 @@
 
 No image is built and docker is not needed. The Dockerfile must install Graphviz (apt.txt) and,
 after the repository is copied in, adlab with its course extra (requirements.txt), on the
-Python that runtime.txt names.
+Python that runtime.txt names; then postBuild writes the student copies that the README's Binder
+link opens (lab/tree/my-lessons).
 """
 
 from __future__ import annotations
@@ -34,4 +35,7 @@ def test_repo2docker_dockerfile():
     assert install > copy_repo  # installs the repository itself, so it must come after the copy
     requirements = [line.split("#")[0].strip() for line in (ROOT / "binder" / "requirements.txt").read_text().splitlines()]
     assert "-e .[course]" in requirements
-    assert not (ROOT / "binder" / "postBuild").exists()  # requirements.txt is the one install step
+    post_build = ROOT / "binder" / "postBuild"
+    assert post_build.stat().st_mode & 0o111, "postBuild must be executable for repo2docker"
+    assert "adlab lessons my-lessons" in post_build.read_text()  # the student copies the Binder link opens
+    assert dockerfile.index("binder/postBuild") > install
