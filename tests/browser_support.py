@@ -182,8 +182,11 @@ def cells(page) -> list[dict]:
 
 
 def screenshot_whole_notebook(page, path: Path):
-    """The open notebook top to bottom: the page grows to its height for one picture (it scrolls inside
-    .jp-WindowedPanel-outer, not the window)."""
+    """The open notebook top to bottom, as a JPEG (a PNG of a long lesson takes seconds longer to write).
+
+    The page grows to the notebook's height for one picture: it scrolls inside .jp-WindowedPanel-outer,
+    not the window.
+    """
     height = page.evaluate("""() => {
         const notebook = window.jupyterapp.shell.currentWidget.content;
         const outer = notebook.node.querySelector('.jp-WindowedPanel-outer'), box = outer.getBoundingClientRect();
@@ -196,6 +199,6 @@ def screenshot_whole_notebook(page, path: Path):
     try:
         page.evaluate("""() => { window.jupyterapp.shell.currentWidget.node
             .querySelector('.jp-WindowedPanel-outer').scrollTop = 0; }""")
-        page.screenshot(path=str(path))
+        page.screenshot(path=str(path), type="jpeg", quality=85)
     finally:
         page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
