@@ -156,7 +156,7 @@ def _operator_case(Variable, method, symbol, op):
         where = f"for Variable({_num(a)}, {_num(da)}) {symbol} Variable({_num(b)}, {_num(db)})"
         out = _call(f"Variable.{method}", lambda: op(x, y), where)
         _unchanged(f"Variable.{method}", ((x, "x", a, da), (y, "y", b, db)), where)
-        _compare(f"Variable.{method}", Variable, out, adlab_jvp(op, (a, b), (da, db)), where)
+        _compare(f"Variable.{method}", Variable, out, _engine_jvp(op, (a, b), (da, db)), where)
     return case
 
 
@@ -173,11 +173,11 @@ def _mixed_case(Variable, method, symbol, op, left):
         if left:
             where = f"for {_num(c)} {symbol} Variable({_num(a)}, {_num(da)})"
             out = _call(f"Variable.{name}", lambda: op(c, x), where)
-            expected = adlab_jvp(lambda t: op(c, t), (a,), (da,))
+            expected = _engine_jvp(lambda t: op(c, t), (a,), (da,))
         else:
             where = f"for Variable({_num(a)}, {_num(da)}) {symbol} {_num(c)}"
             out = _call(f"Variable.{name}", lambda: op(x, c), where)
-            expected = adlab_jvp(lambda t: op(t, c), (a,), (da,))
+            expected = _engine_jvp(lambda t: op(t, c), (a,), (da,))
         _unchanged(f"Variable.{name}", ((x, "x", a, da),), where)
         _compare(f"Variable.{name}", Variable, out, expected, where)
     return case
@@ -195,11 +195,11 @@ def _function_case(Variable, name, given, reference):
         where = f"for {name}(Variable({_num(a)}, {_num(da)}))"
         out = _call(f"`{name}`", lambda: given(x), where)
         _unchanged(f"`{name}`", ((x, "its argument", a, da),), where)
-        _compare(f"`{name}`", Variable, out, adlab_jvp(reference, (a,), (da,)), where)
+        _compare(f"`{name}`", Variable, out, _engine_jvp(reference, (a,), (da,)), where)
     return case
 
 
-def adlab_jvp(f, primals, tangents):
+def _engine_jvp(f, primals, tangents):
     """(value, tangent) of f from the engine's forward mode, as floats."""
     from ..core.api import jvp
 
