@@ -153,6 +153,8 @@ CELLS = """() => {
             svgImages: cell.node.querySelectorAll('.jp-OutputArea-output img[src^="data:image/svg"]').length,
             traceDivs: cell.node.querySelectorAll('.jp-OutputArea-output .adlab-trace').length,
             traceTables: cell.node.querySelectorAll('.jp-OutputArea-output .adlab-trace > table').length,
+            rightAlignedTraceCells: Array.from(cell.node.querySelectorAll('.jp-OutputArea-output .adlab-trace td'))
+                .filter(td => getComputedStyle(td).textAlign !== 'left').length,
             // graphs wider than their output area, or in an output that scrolls sideways: partly hidden
             overflowingGraphs: Array.from(outputs).filter(output => {
                 const box = output.getBoundingClientRect();

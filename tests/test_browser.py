@@ -82,6 +82,8 @@ def problems(cell):
     found += ["a trace shown as plain text" for text in cell["outputTexts"] if text.startswith("<Trace of")]
     if cell["traceTables"] < cell["traceDivs"]:
         found.append("a trace table without an HTML <table>")
+    if cell["rightAlignedTraceCells"]:
+        found.append("trace table cells not left-aligned (JupyterLab's table style won over the table's own)")
     draws_graph = re.search(r"\.graph\(|--graph|explore\(|--explore", cell["source"])
     if draws_graph and not cell["graphs"]:
         found.append("no graph drawn as <svg> (DOT source or an <img> instead?)")

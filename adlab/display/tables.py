@@ -30,11 +30,13 @@ HEADERS = {
 _SWEEP = {"forward": ("tangent", "output_tangent"), "reverse": ("adjoint", "output_adjoint")}
 _CONTEXT_ROWS = 2  # rows shown either side of a highlighted row inside a fold
 
+# Two classes per cell selector: JupyterLab's `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`
+# (right-aligned) would otherwise win, and the same table would read differently in an output and the explorer.
 CSS = """\
 .adlab-trace table { border-collapse: collapse; margin: 0.5em 0; }
-.adlab-trace th, .adlab-trace td { text-align: left; padding: 2px 12px; white-space: nowrap;
+.adlab-trace .adlab-table th, .adlab-trace .adlab-table td { text-align: left; padding: 2px 12px; white-space: nowrap;
   border-bottom: 1px solid rgba(128, 128, 128, 0.25); }
-.adlab-trace th { border-bottom: 2px solid rgba(128, 128, 128, 0.6); }
+.adlab-trace .adlab-table th { border-bottom: 2px solid rgba(128, 128, 128, 0.6); }
 .adlab-trace caption { caption-side: bottom; font-style: italic; padding-top: 4px; text-align: left; }
 .adlab-trace td.adlab-value { font-variant-numeric: tabular-nums; }
 .adlab-trace .adlab-sweep { border-left: 2px solid rgba(128, 128, 128, 0.4); }
@@ -140,7 +142,7 @@ def to_html(trace, precision=3, highlight=None, max_rows=MAX_ROWS, order="index"
     """An HTML table that renders without MathJax; `highlight` marks row v_highlight (a sweep's current row)."""
     formatter = RowFormatter(trace, HTML, precision)
     headers = HEADERS[trace.mode]
-    out = [f'<div class="adlab-trace"><style>{CSS}</style><table>',
+    out = [f'<div class="adlab-trace"><style>{CSS}</style><table class="adlab-table">',
            f"<caption>{_caption(formatter, trace, HTML)}</caption><thead><tr>"]
     out += [f'<th{_sweep_class(j)}>{escape(h)}</th>' for j, h in enumerate(headers)]
     out.append("</tr></thead><tbody>")
