@@ -28,8 +28,6 @@ import adlab
 def f(x1, x2):
     return x1 * x2 + x2 - np.log(x1)
 """
-
-
 WINDOWING_MODE = "() => window.jupyterapp.shell.currentWidget.content.notebookConfig.windowingMode"
 
 
