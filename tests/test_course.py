@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -167,8 +168,13 @@ def test_the_command_prints_what_it_did(tmp_path):
 
 def test_the_lessons_travel_inside_the_installed_package(tmp_path):
     """`pip install adlab[course]` then `adlab lessons DIR` works without the repository."""
+    source = tmp_path / "source"  # a clean tree: a build/ folder left in the clone keeps files since deleted
+    for name in ("adlab", "lessons"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                    "-w", str(tmp_path / "wheel"), str(ROOT)], check=True, capture_output=True)
+                    "-w", str(tmp_path / "wheel"), str(source)], check=True, capture_output=True)
     wheel, = (tmp_path / "wheel").glob("adlab-*.whl")
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

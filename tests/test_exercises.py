@@ -16,6 +16,7 @@ def in_a_student_folder(tmp_path, monkeypatch):
     """Checks record progress in the working directory: give each test its own."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("ADLAB_PROGRESS", raising=False)  # on, as for a student
     return tmp_path
 
 
