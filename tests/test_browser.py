@@ -241,3 +241,35 @@ def test_readme_magics_in_the_browser(page, lab):
         if "--explore" in line and not any("sweep" in text for text in cell["outputTexts"]):
             report.append(f"{line!r}: no explorer")
     assert not report, "\n".join(report)
+
+
+# -- a lesson shows its stored tables and graphs before anything runs ---------------------------------------------
+
+OPEN_WITHOUT_RUNNING = """async (path) => {
+    const app = window.jupyterapp;
+    const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+    await panel.context.ready;
+    const node = panel.content.node;
+    const drawn = () => node.querySelectorAll('.jp-OutputArea-output svg g.graph').length;
+    for (let waited = 0; waited < 10000 && drawn() === 0; waited += 200) {
+        await new Promise(resolve => setTimeout(resolve, 200));
+    }
+    const shown = {graphs: drawn(), tables: node.querySelectorAll('.jp-OutputArea-output .adlab-trace > table').length};
+    panel.context.model.dirty = false;
+    panel.dispose();
+    return shown;
+}"""
+
+
+def test_a_lesson_renders_before_it_runs_trusted_as_the_readme_and_adlab_lessons_leave_it(page, lab):
+    """An untrusted notebook's SVG is stripped; the README's `jupyter trust` and `adlab lessons` sign them."""
+    import subprocess
+    import sys
+
+    lesson = "lessons/01_evaluation_trace.ipynb"
+    subprocess.run([sys.executable, "-m", "jupyter", "trust", str(lab.root / lesson)], check=True, capture_output=True)
+    adlab_command = Path(sys.executable).with_name("adlab")
+    subprocess.run([str(adlab_command), "lessons", str(lab.root / "ad-course")], check=True, capture_output=True)
+    for path in (lesson, "ad-course/01_evaluation_trace.ipynb"):
+        shown = page.evaluate(OPEN_WITHOUT_RUNNING, path)
+        assert shown["graphs"] >= 3 and shown["tables"] >= 4, (path, shown)
