@@ -102,6 +102,25 @@ def test_a_function_is_run_on_the_checkers_inputs():
     wrong = check_function("2.1", slip, truth, points)
     assert wrong.status == "wrong"
     assert "your `slip` gives −3.6667 at (3, −4) (entry [0]); expected −4.3333." in wrong.message
+    shapes = check_function("2.1", lambda x1, x2: [1.0, 2.0, 3.0], truth, points, name="g")
+    assert "your `g` at (3, −4) has 3 entries but needs shape (2,)" in shapes.message
+
+
+def test_a_function_of_several_outputs_is_compared_output_by_output():
+    def layer_backward(x, W, g):
+        return np.outer(g, x), W.T @ g
+
+    def transposed(x, W, g):
+        return np.outer(x, g), W.T @ g
+
+    rng = np.random.default_rng(0)
+    inputs = [(rng.standard_normal(3), rng.standard_normal((2, 3)), rng.standard_normal(2))]
+    assert check_function("8.1", layer_backward, layer_backward, inputs, outputs=("dW", "dx")).ok
+    wrong = check_function("8.1", transposed, layer_backward, inputs, outputs=("dW", "dx"))
+    assert wrong.status == "wrong" and "your `transposed`'s dW at (array of shape (3,), array of shape (2, 3), " \
+        "array of shape (2,)) has shape (3, 2) but needs shape (2, 3)" in wrong.message
+    one = check_function("8.1", lambda x, W, g: W.T @ g, layer_backward, inputs, name="backward", outputs=("dW", "dx"))
+    assert "your `backward` returns 1 value at (" in one.message and "expected 2 (dW, dx)" in one.message
 
 
 def test_a_function_stub_crash_or_missing_return():

@@ -57,11 +57,14 @@ def check_column(exercise, answer, trace, column="tangent", rtol=RTOL, atol=ATOL
     return _compare(exercise, answer, expected, names, "your column", rtol, atol, hints)
 
 
-def check_function(exercise, function, reference, inputs, name=None, rtol=1e-9, atol=1e-9, hints=()):
+def check_function(exercise, function, reference, inputs, name=None, outputs=None, rtol=1e-9, atol=1e-9,
+                   hints=()):
     """A function of the student's, run on each argument tuple in `inputs` against `reference`.
 
     Functions are checked tightly (rtol=1e-9): a formula is right or wrong, not rounded.
     A function that raises NotImplementedError (the student copy's stub) is not answered yet.
+    Where `reference` returns several arrays (a tuple), each is compared in turn; ``outputs``
+    names them in messages, e.g. ("dW", "db", "dx").
     """
     name = name or getattr(function, "__name__", "your function")
     if is_placeholder(function):
@@ -71,27 +74,49 @@ def check_function(exercise, function, reference, inputs, name=None, rtol=1e-9, 
                                            f"define it with def.", hints)
     for args in inputs:
         args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
-        at = "(" + ", ".join(_arg_text(a) for a in args) + ")"
+        at = "at (" + ", ".join(_arg_text(a) for a in args) + ")"
         try:
             yours = function(*args)
         except NotImplementedError:
             return finish(exercise, "unanswered", _NOT_ANSWERED, hints)
         except Exception as error:  # the student's code failed: say so in one line, no traceback
-            return finish(exercise, "wrong", f"your `{name}` raised {type(error).__name__} at {at}: {error}", hints)
-        expected = np.asarray(reference(*args), dtype=float)
-        try:
-            values, missing = as_array(yours, expected.shape, f"`{name}`{at}")
-        except NotAnswered:
-            return finish(exercise, "wrong", f"your `{name}` returned nothing at {at}; did it forget `return`?", hints)
-        except Invalid as error:
-            return finish(exercise, "wrong", f"your {error}", hints)
-        bad = missing | ~np.isclose(values, expected, rtol=rtol, atol=atol)
-        if np.any(bad):
-            index = tuple(np.argwhere(bad)[0])
-            which = f" (entry {index_text(index)})" if expected.ndim else ""
-            return finish(exercise, "wrong", f"your `{name}` gives {number_text(values[index])} at {at}{which}; "
-                                             f"expected {number_text(expected[index])}.", hints)
+            return finish(exercise, "wrong", f"your `{name}` raised {type(error).__name__} {at}: {error}", hints)
+        problem = _first_difference(f"`{name}`", yours, reference(*args), at, outputs, rtol, atol)
+        if problem:
+            return finish(exercise, "wrong", problem, hints)
     return finish(exercise, "correct", f"correct: `{name}` matches at all {len(inputs)} test points.", hints)
+
+
+def _first_difference(name, yours, expected, at, outputs, rtol, atol):
+    """One sentence on the first entry where yours differs from expected, or None.
+
+    Several outputs of different shapes (or named by ``outputs``) are compared part by part; a tuple of
+    numbers, like a gradient in two arguments, as one array.
+    """
+    if isinstance(expected, (tuple, list)) and (outputs or len({np.shape(part) for part in expected}) > 1):
+        labels = list(outputs or [f"output {k}" for k in range(len(expected))])
+        if not isinstance(yours, (tuple, list)) or len(yours) != len(expected):
+            count = len(yours) if isinstance(yours, (tuple, list)) else 1
+            return (f"your {name} returns {count} value{'s' if count != 1 else ''} {at}; expected "
+                    f"{len(expected)} ({', '.join(labels)}).")
+        for label, mine, truth in zip(labels, yours, expected):
+            problem = _first_difference(f"{name}'s {label}", mine, truth, at, None, rtol, atol)
+            if problem:
+                return problem
+        return None
+    expected = np.asarray(expected, dtype=float)
+    try:
+        values, missing = as_array(yours, expected.shape, f"{name} {at}")
+    except NotAnswered:
+        return f"your {name} returned nothing {at}; did it forget `return`?"
+    except Invalid as error:
+        return f"your {error}"
+    bad = missing | ~np.isclose(values, expected, rtol=rtol, atol=atol)
+    if not np.any(bad):
+        return None
+    index = tuple(np.argwhere(bad)[0])
+    which = f" (entry {index_text(index)})" if expected.ndim else ""
+    return f"your {name} gives {number_text(values[index])} {at}{which}; expected {number_text(expected[index])}."
 
 
 def check_choice(exercise, answer, expected, choices=None, explain="", hints=()):
