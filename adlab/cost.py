@@ -27,14 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core.api import jvp, vjp
+from .core.primitive import ones_like
+from .core.recording import Recording
+from .core.reverse import ShapeOnly
 from .core.tree import flatten, tree_map
 from .trace import Trace, trace as record_trace
 
 __all__ = ["Cost", "cost", "ops", "jvp_ops", "vjp_ops", "tape_bytes", "seconds_per_call"]
-
-
-def _ones_like(x):
-    return 1.0 if np.ndim(x) == 0 else np.ones(np.shape(x))
 
 
 def ops(f_or_trace, *args):
@@ -49,7 +48,7 @@ def jvp_ops(f, *args):
     The tangents are inputs of that trace too, so no tangent operation is
     folded into a constant and missed.
     """
-    tangents = tree_map(_ones_like, args)
+    tangents = tree_map(ones_like, args)
 
     def tangent_program(*primals_and_tangents):
         return jvp(f, primals_and_tangents[:len(args)], primals_and_tangents[len(args):])[1]
@@ -59,7 +58,7 @@ def jvp_ops(f, *args):
 
 def vjp_ops(f, *args):
     """Operations of one VJP of f at args: the forward sweep and the reverse sweep, counted by tracing it."""
-    cotangent = tree_map(_ones_like, f(*args))
+    cotangent = tree_map(ones_like, f(*args))
 
     def adjoint_program(*primals_and_cotangent):
         return vjp(f, *primals_and_cotangent[:-1])[1](primals_and_cotangent[-1])
@@ -72,20 +71,21 @@ def _nbytes(value):
 
 
 def tape_bytes(f_or_trace, *args):
-    """Bytes of the numbers reverse mode's tape keeps for f at args.
+    """Bytes of the numbers reverse mode's tape keeps for f at args: the tape `grad` records.
 
-    Counted: every row's value and every constant argument, once each, at
-    their NumPy size (8 bytes per float64). Python's per-object overhead is
-    not counted, so the number is what any implementation storing the same
-    values would need.
+    Counted: every value a tape row keeps (inputs, results, constant arguments),
+    once each, at its NumPy size (8 bytes per float64). An array no VJP rule
+    reads is kept as its shape only (`Primitive.shape_only`: the input of
+    tanh, the result of a matmul) and counts nothing, unlike in a trace table,
+    which shows every value. Python's per-object overhead is not counted, so
+    the number is what any implementation storing the same values would need.
     """
-    trace = f_or_trace if isinstance(f_or_trace, Trace) else record_trace(f_or_trace, *args)
+    f, args = (f_or_trace.function, f_or_trace.args) if isinstance(f_or_trace, Trace) else (f_or_trace, args)
     stored = {}
-    for row in trace:
-        stored[id(row.value)] = row.value
-        for operand in row.operands:
-            if operand.index is None:
-                stored[id(operand.value)] = operand.value
+    for prim, params, values, out, parents in Recording(f, args, name="tape_bytes").tape:
+        for value in (out, *values):
+            if not isinstance(value, ShapeOnly):
+                stored[id(value)] = value
     return sum(_nbytes(v) for v in stored.values())
 
 
@@ -224,8 +224,8 @@ def cost(f, *args, timing=True, min_time=0.02):
                   vjp_ops=vjp_ops(f, *args), tape_bytes=tape_bytes(trace))
     if not timing:
         return Cost(**counts)
-    tangents = tree_map(_ones_like, args)
-    cotangent = tree_map(_ones_like, f(*args))
+    tangents = tree_map(ones_like, args)
+    cotangent = tree_map(ones_like, f(*args))
     times = dict(
         f_seconds=seconds_per_call(lambda: f(*args), min_time),
         jvp_seconds=seconds_per_call(lambda: jvp(f, args, tangents), min_time),
@@ -244,8 +244,8 @@ def _generated_seconds(trace, min_time):
     except CodegenError:
         return {}
     inputs = [row.value for row in trace if row.is_input]
-    input_tangents = [_ones_like(x) for x in inputs]
-    cotangents = [_ones_like(y) for y in trace.output_values]
+    input_tangents = [ones_like(x) for x in inputs]
+    cotangents = [ones_like(y) for y in trace.output_values]
     return dict(
         generated_jvp_seconds=seconds_per_call(lambda: tangent.function(*inputs, *input_tangents), min_time),
         generated_vjp_seconds=seconds_per_call(lambda: adjoint.function(*inputs, *cotangents), min_time),

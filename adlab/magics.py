@@ -19,7 +19,7 @@ import numpy as np
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
-from .trace import trace as record_trace
+from .trace import as_float, trace as record_trace
 
 # Bare names an expression may use for elementary functions: numpy's, which adlab
 # differentiates. They win over the notebook's names (a `from math import log`
@@ -174,7 +174,10 @@ def _parse_values(text, namespace):
             v = eval(compile(ast.Expression(node), "<%trace values>", "eval"), namespace)
         except Exception as error:
             raise UsageError(f"cannot evaluate the value of {name}: {type(error).__name__}: {error}") from None
-        return _as_input(v, name)
+        try:
+            return as_float(v, name)
+        except TypeError as error:
+            raise UsageError(str(error)) from None
 
     names = [k.arg for k in call.keywords]
     repeated = sorted({name for name in names if names.count(name) > 1})
@@ -183,19 +186,6 @@ def _parse_values(text, namespace):
     positional = [value(node, f"input {k + 1}") for k, node in enumerate(call.args)]
     named = {k.arg: value(k.value, k.arg) for k in call.keywords}
     return positional, named
-
-
-def _as_input(value, name):
-    """A float or a float array: students type 3 for 3.0."""
-    if isinstance(value, (bool, np.bool_)):
-        raise UsageError(f"{name} is a boolean; inputs must be numbers or arrays of numbers.")
-    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
-        return value
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise UsageError(f"{name} = {value!r} is not a number or an array of numbers.") from None
-    return float(array) if array.ndim == 0 else array
 
 
 def _looks_like_function(body, named, namespace):
@@ -307,18 +297,12 @@ def _output_index(choice, n_outputs):
     return int(match.group(1)) - 1
 
 
-def _ones_at(values, k):
-    """Sweep seeds: ones shaped like values[k], zeros shaped like the others."""
-    return [(1.0 if i == k else 0.0) if np.ndim(v) == 0 else (np.ones if i == k else np.zeros)(np.shape(v))
-            for i, v in enumerate(values)]
-
-
 def _sweep(primal, mode, seed):
     """The forward sweep seeded with ones on input `seed`, the reverse one from output `seed`, or no sweep."""
     if mode == "forward":
-        return primal.forward(*_ones_at([row.value for row in primal if row.is_input], seed))
+        return primal.forward_along(seed)
     if mode == "reverse":
-        return primal.reverse(*_ones_at(primal.output_values, seed))
+        return primal.reverse_from(seed)
     return primal
 
 
@@ -341,13 +325,7 @@ def _show(primal, options, names):
     if "explore" in options:
         from .display.explorer import Explorer
 
-        explorer = Explorer(primal.function, *primal.args)
-        if mode == "forward":
-            explorer.direction.value = (seed, (0,) * np.ndim(primal.args[seed]))
-        elif mode == "reverse":
-            explorer.output.value = (seed, (0,) * np.ndim(primal.output_values[seed]))
-        explorer.mode.value = mode
-        return explorer
+        return Explorer(primal.function, *primal.args).select(mode, seed)
     return swept
 
 

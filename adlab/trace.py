@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .core.api import _as_tangent, _check_function, _Recording
-from .core.forward import push_tangents
+import numpy as np
+
 from .core.primitive import Rule, raw, shape, zeros_like
-from .core.reverse import backward
+from .core.recording import Recording, check_function, check_tangent
+
+
+def wengert_index(position, n_inputs):
+    """The row at tape position `position` is v_index: inputs v_{1-n} … v_0, then v_1 … v_l."""
+    return position - n_inputs + 1
+
+
+def tape_position(index, n_inputs):
+    """Where v_index sits on the tape (and in `Trace.rows`): the inverse of wengert_index."""
+    return index + n_inputs - 1
 
 
 @dataclass(frozen=True)
@@ -82,27 +92,26 @@ class Trace:
     seed: tuple = ()               # the tangents or cotangents of the sweep
     function: object = field(default=None, repr=False, compare=False)
     args: tuple = field(default=(), repr=False, compare=False)
-    _recording: _Recording = field(default=None, repr=False, compare=False)
+    _recording: Recording = field(default=None, repr=False, compare=False)
 
     # -- construction -----------------------------------------------------------------
 
     @classmethod
     def record(cls, f, *args):
-        _check_function(f, "trace")
-        recording = _Recording(f, args, name="trace", keep_values=True)  # tables show every operand
+        check_function(f, "trace")
+        recording = Recording(f, args, name="trace", keep_values=True)  # tables show every operand
         n = len(recording.inputs)
         out_rows = {row: i for i, row in enumerate(recording.out_rows) if row is not None}
         m = len(recording.out_values)
         rows = []
-        for k, (prim, params, values, out, parents) in enumerate(recording.trace.tape):
-            index = k - n + 1
-            operands = tuple(Operand(p - n + 1 if p >= 0 else None, raw(v)) for p, v in zip(parents, values))
+        for k, (prim, params, values, out, parents) in enumerate(recording.tape):
+            operands = tuple(Operand(wengert_index(p, n) if p >= 0 else None, raw(v)) for p, v in zip(parents, values))
             label = f"x_{k + 1}" if prim is None else None
             if k in out_rows:
                 label = "y" if m == 1 else f"y_{out_rows[k] + 1}"
-            rows.append(Row(index, "input" if prim is None else prim.name, operands, dict(params), raw(out),
-                            None if prim is None else prim.rule, label))
-        outputs = tuple(None if row is None else row - n + 1 for row in recording.out_rows)
+            rows.append(Row(wengert_index(k, n), "input" if prim is None else prim.name, operands, dict(params),
+                            raw(out), None if prim is None else prim.rule, label))
+        outputs = tuple(None if row is None else wengert_index(row, n) for row in recording.out_rows)
         name = getattr(f, "__name__", "f")
         return cls(name, tuple(rows), outputs, tuple(raw(v) for v in recording.out_values),
                    function=f, args=args, _recording=recording)
@@ -121,7 +130,7 @@ class Trace:
 
     def __getitem__(self, index):
         """The row v_index (Wengert numbering: v_{-1}, v_0, v_1 …)."""
-        position = index + self.n_inputs - 1
+        position = tape_position(index, self.n_inputs)
         if not 0 <= position < len(self.rows):
             raise IndexError(f"this trace has rows v_{{{1 - self.n_inputs}}} … v_{len(self.rows) - self.n_inputs}, not v_{index}.")
         return self.rows[position]
@@ -160,19 +169,9 @@ class Trace:
         One value per operand; None for constants and for non-scalar values,
         whose local derivative is a Jacobian rather than a number.
         """
-        row = self[index]
-        if row.is_input:
+        if self[index].is_input:
             return ()
-        prim, params, values, out, parents = self._recording.trace.tape[index + self.n_inputs - 1]
-        partials = []
-        for position, operand in enumerate(row.operands):
-            if operand.index is None or shape(operand.value) != () or shape(out) != ():
-                partials.append(None)
-                continue
-            tangents = [None] * len(values)
-            tangents[position] = 1.0
-            partials.append(raw(push_tangents(prim, values, tangents, out, params)))
-        return tuple(partials)
+        return self._recording.local_partials(tape_position(index, self.n_inputs))
 
     # -- views (adlab.display, loaded on first use) -------------------------------------
 
@@ -203,12 +202,6 @@ class Trace:
 
         return to_graphviz(self, **options)
 
-    def explore(self):
-        """Step through this trace's sweeps with widgets (see adlab.explore)."""
-        from .display.explorer import explore
-
-        return explore(self.function, *self.args)
-
     # -- sweeps --------------------------------------------------------------------------
 
     def forward(self, *tangents):
@@ -216,18 +209,9 @@ class Trace:
         inputs = [r for r in self.rows if r.is_input]
         if len(tangents) != len(inputs):
             raise ValueError(f"forward() needs one tangent per input ({len(inputs)}), got {len(tangents)}.")
-        tape = self._recording.trace.tape
-        n = len(inputs)
-        tangent_of = [None] * len(tape)
-        for k, (t, row) in enumerate(zip(tangents, inputs)):
-            tangent_of[k] = _as_tangent(t, row.value, f"tangent of x_{k + 1}")
-        for k in range(n, len(tape)):
-            prim, params, values, out, parents = tape[k]
-            arg_tangents = [None if parent < 0 else tangent_of[parent] for parent in parents]
-            if any(t is not None for t in arg_tangents):
-                tangent_of[k] = push_tangents(prim, values, arg_tangents, out, params)
+        checked = [check_tangent(t, row.value, f"tangent of x_{k + 1}") for k, (t, row) in enumerate(zip(tangents, inputs))]
         rows = tuple(replace(r, tangent=zeros_like(r.value) if t is None else raw(t), adjoint=None, contributions=())
-                     for r, t in zip(self.rows, tangent_of))
+                     for r, t in zip(self.rows, self._recording.push(checked)))
         return replace(self, rows=rows, mode="forward", seed=tuple(tangents))
 
     def reverse(self, *cotangents):
@@ -238,21 +222,57 @@ class Trace:
             cotangents = (1.0,)
         if len(cotangents) != len(self.outputs):
             raise ValueError(f"reverse() needs one cotangent per output ({len(self.outputs)}), got {len(cotangents)}.")
+        seeds = {i: check_tangent(c, v, f"cotangent of output {i + 1}")
+                 for i, (c, v) in enumerate(zip(cotangents, self.output_values))}
+        adjoints, terms = self._recording.sweep_back(seeds)
         n = self.n_inputs
-        seeds = {}
-        for i, (index, c, v) in enumerate(zip(self.outputs, cotangents, self.output_values)):
-            c = _as_tangent(c, v, f"cotangent of output {i + 1}")
-            if index is not None:
-                row = index + n - 1
-                seeds[row] = c if row not in seeds else seeds[row] + c
-        terms = []
-        adjoints = backward(self._recording.trace.tape, seeds, contributions=terms, keep_all=True)
         uses = [[] for _ in self.rows]
         for to_row, from_row, position, term in terms:
-            uses[to_row].append(Contribution(from_row - n + 1, position, raw(term)))
+            uses[to_row].append(Contribution(wengert_index(from_row, n), position, raw(term)))
         rows = tuple(replace(r, adjoint=zeros_like(r.value) if a is None else raw(a), tangent=None, contributions=tuple(u))
                      for r, a, u in zip(self.rows, adjoints, uses))
         return replace(self, rows=rows, mode="reverse", seed=tuple(cotangents))
+
+    def forward_along(self, k, index=None):
+        """The forward sweep along input k: ẋ_k = 1 (everywhere in an array, or only at `index`), other ẋ = 0.
+
+        One sweep fills column k of the Jacobian (its entry `index`'s column for an array input).
+        """
+        return self.forward(*unit_seeds([r.value for r in self.rows if r.is_input], k, index))
+
+    def reverse_from(self, k, index=None):
+        """The reverse sweep from output k: ȳ_k = 1 (everywhere in an array, or only at `index`), other ȳ = 0."""
+        return self.reverse(*unit_seeds(self.output_values, k, index))
+
+
+def unit_seeds(values, k, index=None):
+    """Sweep seeds shaped like `values`: ones for values[k] (or a single 1 at `index` of it), zeros elsewhere."""
+    seeds = []
+    for i, value in enumerate(values):
+        if np.ndim(value) == 0:
+            seeds.append(1.0 if i == k else 0.0)
+            continue
+        seed = np.ones(np.shape(value)) if i == k and index is None else np.zeros(np.shape(value))
+        if i == k and index is not None:
+            seed[index] = 1.0
+        seeds.append(seed)
+    return seeds
+
+
+def as_float(value, name="the input"):
+    """An input as the engine differentiates it: students type 3 for 3.0 and [1, 2] for an array.
+
+    Float arrays pass unchanged; booleans and non-numbers raise TypeError naming `name`.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} is a boolean; inputs must be numbers or arrays of numbers.")
+    if isinstance(value, float) or isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
+        return value
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} = {value!r} is not a number or an array of numbers.") from None
+    return float(array) if array.ndim == 0 else array
 
 
 def trace(f, *args):
@@ -263,4 +283,4 @@ def trace(f, *args):
     return Trace.record(f, *args)
 
 
-__all__ = ["Contribution", "Operand", "Row", "Trace", "trace"]
+__all__ = ["Contribution", "Operand", "Row", "Trace", "trace", "unit_seeds", "as_float", "wengert_index", "tape_position"]

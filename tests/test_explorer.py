@@ -193,8 +193,8 @@ def test_control_flow_changes_the_number_of_rows_and_the_step_range_follows():
     assert [text.split(" =")[0] for _, text in table_rows(explorer)] == ["v0", "v1", "y"]
 
 
-def test_trace_explore_opens_the_same_explorer():
-    explorer = adlab.trace(seed_example, 3.0, -4.0).explore()
+def test_adlab_explore_opens_the_explorer():
+    explorer = adlab.explore(seed_example, 3.0, -4.0)
     assert isinstance(explorer, Explorer) and explorer.trace.value == pytest.approx(-17.0986, abs=1e-4)
 
 

@@ -70,12 +70,12 @@ def test_memory_is_proportional_to_the_tape():
 
 def test_the_tape_keeps_only_what_the_vjps_read():
     """Pre-activations are freed as in hand-written backprop: add and tanh keep shapes, not values."""
-    from adlab.core.api import _Recording
+    from adlab.core.recording import Recording
     from adlab.core.reverse import ShapeOnly
 
     x, W, b = np.ones((4, 3)), np.full((3, 5), 0.1), np.zeros(5)
-    recording = _Recording(lambda W, b: np.sum(np.tanh(x @ W + b)), (W, b))
-    rows = {prim.name: (values, out) for prim, _, values, out, _ in recording.trace.tape if prim is not None}
+    recording = Recording(lambda W, b: np.sum(np.tanh(x @ W + b)), (W, b))
+    rows = {prim.name: (values, out) for prim, _, values, out, _ in recording.tape if prim is not None}
     assert all(isinstance(v, np.ndarray) for v in rows["matmul"][0])  # the VJPs multiply by these ...
     assert isinstance(rows["matmul"][1], ShapeOnly)  # ... but never read the product
     assert isinstance(rows["add"][0][0], ShapeOnly) and isinstance(rows["add"][1], ShapeOnly)

@@ -9,45 +9,11 @@ import numpy as np
 
 from . import numpy_api as anp
 from .batching import batched_call
-from .forward import JVPBox, JVPTrace
-from .primitive import Box, Primitive, check_live, new_level, raw, shape, zeros_like
-from .reverse import ReverseBox, ReverseTrace, backward
-from .tree import flatten, tree_map, unflatten
-
-
-def _check_differentiable(x, where):
-    value = raw(check_live(x))
-    if not isinstance(value, (float, int, complex, np.ndarray, np.generic)):
-        raise TypeError(f"{where} is a {type(value).__name__}, not a number; pass floats or arrays of floats.")
-    dtype = np.result_type(value)
-    if not np.issubdtype(dtype, np.floating):
-        kind = "a boolean" if dtype == bool else f"an {dtype}" if dtype.kind in "iu" else f"a {dtype}"
-        raise TypeError(
-            f"{where} is {kind} value, but only float inputs can be differentiated; "
-            f"pass floats (3.0 instead of 3, or np.asarray(x, dtype=float))."
-        )
-
-
-def _as_tangent(t, x, what):
-    """Check a tangent or cotangent against the value it goes with; ints become floats."""
-    if shape(t) != shape(x):
-        raise ValueError(f"the {what} has shape {shape(t)} but its value has shape {shape(x)}; they must match.")
-    if not isinstance(raw(t), (float, int, complex, np.ndarray, np.generic)):
-        raise TypeError(f"the {what} is a {type(raw(t)).__name__}, not a number; pass floats or arrays of floats.")
-    if isinstance(t, (int, np.integer)):  # bool is an int too
-        return float(t)
-    if isinstance(t, np.ndarray) and np.issubdtype(t.dtype, np.integer):
-        return t.astype(float)
-    if not np.issubdtype(np.result_type(raw(t)), np.floating):
-        raise TypeError(f"the {what} is not a float (it is {np.result_type(raw(t))}); pass floats.")
-    return t
-
-
-def _check_function(f, name):
-    """Catch grad(3.0) and grad(grad(f)(2.0)) where they are written, not when the result is called."""
-    if not callable(f):
-        raise TypeError(f"{name} takes the function to differentiate, but got a {type(f).__name__} ({f!r}); "
-                        f"write {name}(f)(x): the derivative is a function, called with the point.")
+from .forward import JVPBox, JVPLevel
+from .primitive import Box, Primitive, check_live, raw, shape, zeros_like
+from .recording import (COMPLEX_INSIDE, Recording, check_differentiable, check_function, check_tangent, misshapen,
+                        traced_call)
+from .tree import flatten, unflatten
 
 
 def _check_argnums(argnums, name):
@@ -92,108 +58,10 @@ def _bind_selected(f, args, kwargs, nums):
     return partial
 
 
-def _split_aux(result, has_aux, name):
-    if not has_aux:
-        return result, None
-    if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        raise TypeError(f"{name}(..., has_aux=True) needs f to return a pair (output, auxiliary data).")
-    return result[0], result[1]
-
-
-def _traced_call(f, args, trace, name):
-    """f(*args) under `trace`, finishing the trace when f returns (so leaked values are caught later).
-
-    Two Python and NumPy errors whose real cause is tracing get adlab's explanation.
-    """
-    try:
-        return f(*args)
-    except ValueError as error:
-        if isinstance(error.__cause__, anp.LostDerivativeError):  # NumPy's "setting an array element"
-            raise ValueError(f"{error.__cause__}") from error.__cause__
-        raise
-    except TypeError as error:
-        if any(isinstance(a, (list, tuple)) for a in args) and any(w in str(error) for w in ("'list'", "'tuple'", "sequence")):
-            raise TypeError(f"{error}: {name} treats a Python list or tuple as separate scalar inputs (as JAX does); "
-                            f"pass an array, np.array([1.0, 2.0]), to use array operations on it.") from error
-        raise
-    finally:
-        trace.finished = f"{name}({getattr(f, '__name__', 'f')})"
-
-
-def _misshapen(kind, what, where, value, like):
-    return (f"a {kind} rule gave a {what} of shape {shape(value)} for {where}, whose shape is {shape(like)}; "
-            f"a custom rule must return one value shaped like its argument (or output) - check your "
-            f"def{kind.lower()} rules.")
-
-
-_COMPLEX_INSIDE = ("f computes with complex numbers (x * 1j, then abs or a comparison), which adlab does not "
-                   "differentiate: its rules are for real functions; write f with real arithmetic.")
-
-
-def _check_real(values, name):
-    for i, value in enumerate(values):
-        if np.iscomplexobj(raw(value)):
-            raise TypeError(f"{name} needs f to return real floats, but output {i} is complex; adlab differentiates "
-                            f"real functions only: write f with real arithmetic (real and imaginary parts as two floats).")
-
-
-class _Recording:
-    """One reverse-mode evaluation of f: its tape, inputs and outputs, ready to pull back."""
-
-    def __init__(self, f, primals, has_aux=False, name="vjp", keep_values=False):
-        leaves, self.in_def = flatten(primals)
-        for i, x in enumerate(leaves):
-            _check_differentiable(x, f"{name}'s input {i}")
-        self.trace = ReverseTrace(new_level(), keep_values)
-        self.inputs = [self.trace.new_input(x) for x in leaves]
-        result = _traced_call(f, unflatten(self.in_def, self.inputs), self.trace, name)
-        out, aux = _split_aux(result, has_aux, name)
-        out_leaves, self.out_def = flatten(out)
-        for o in out_leaves:
-            if not self._ours(o):
-                check_live(o)  # a value leaked from an earlier call
-        self.out_rows = [o.index if self._ours(o) else None for o in out_leaves]
-        self.out_values = [self._value(o) for o in out_leaves]
-        _check_real(self.out_values, name)
-        self.out = unflatten(self.out_def, self.out_values)
-        self.aux = None if aux is None else tree_map(self._value, aux)  # aux is not differentiated
-
-    def _ours(self, x):
-        return type(x) is ReverseBox and x.trace is self.trace
-
-    def _value(self, x):
-        return x.value if self._ours(x) else x
-
-    def pull(self, seeds):
-        """Input cotangents (flat) for output cotangents given as {output leaf: cotangent}."""
-        row_seeds = {}
-        for leaf, cotangent in seeds.items():
-            row = self.out_rows[leaf]
-            if row is not None:
-                row_seeds[row] = cotangent if row not in row_seeds else row_seeds[row] + cotangent
-        adjoints = backward(self.trace.tape, row_seeds)
-        cotangents = []
-        for i, box in enumerate(self.inputs):
-            adjoint = adjoints[box.index]
-            if adjoint is not None and shape(adjoint) != shape(box.value):
-                raise ValueError(_misshapen("VJP", "cotangent", f"input {i}", adjoint, box.value))
-            if adjoint is not None and np.iscomplexobj(raw(adjoint)):
-                raise TypeError(_COMPLEX_INSIDE)
-            cotangents.append(zeros_like(box.value) if adjoint is None else adjoint)
-        return cotangents
-
-    def pullback(self, cotangent):
-        leaves, cot_def = flatten(cotangent)
-        if cot_def != self.out_def:
-            raise ValueError("the cotangent must have the same structure as f's output (one value per output).")
-        leaves = [_as_tangent(c, o, f"cotangent of output {i}") for i, (c, o) in enumerate(zip(leaves, self.out_values))]
-        return unflatten(self.in_def, self.pull(dict(enumerate(leaves))))
-
-
 def vjp(f, *primals, has_aux=False):
     """Evaluate f and return (out, vjp_fn): vjp_fn(ȳ) is ȳᵀJ, one reverse sweep per call."""
-    _check_function(f, "vjp")
-    recording = _Recording(f, primals, has_aux, "vjp")
+    check_function(f, "vjp")
+    recording = Recording(f, primals, has_aux, "vjp")
     if has_aux:
         return recording.out, recording.pullback, recording.aux
     return recording.out, recording.pullback
@@ -201,7 +69,7 @@ def vjp(f, *primals, has_aux=False):
 
 def jvp(f, primals, tangents):
     """Evaluate f and its Jacobian-vector product J·ẋ in one forward sweep."""
-    _check_function(f, "jvp")
+    check_function(f, "jvp")
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp takes primals and tangents as tuples, e.g. jvp(f, (x,), (v,)).")
     leaves, in_def = flatten(tuple(primals))
@@ -209,39 +77,39 @@ def jvp(f, primals, tangents):
     if tangent_def != in_def:
         raise ValueError("tangents must have the same structure as primals (one tangent per input).")
     for i, x in enumerate(leaves):
-        _check_differentiable(x, f"jvp's input {i}")
-    tangent_leaves = [_as_tangent(t, x, f"tangent of input {i}") for i, (t, x) in enumerate(zip(tangent_leaves, leaves))]
+        check_differentiable(x, f"jvp's input {i}")
+    tangent_leaves = [check_tangent(t, x, f"tangent of input {i}") for i, (t, x) in enumerate(zip(tangent_leaves, leaves))]
     return _push_forward(f, leaves, in_def, tangent_leaves, "jvp")
 
 
 def _push_forward(f, leaves, in_def, tangent_leaves, name):
     """One forward sweep; a None tangent marks an input held constant."""
-    trace = JVPTrace(new_level())
-    boxes = [x if t is None else JVPBox(x, trace, t) for x, t in zip(leaves, tangent_leaves)]
-    out_leaves, out_def = flatten(_traced_call(f, unflatten(in_def, boxes), trace, name))
+    level = JVPLevel()
+    boxes = [x if t is None else JVPBox(x, level, t) for x, t in zip(leaves, tangent_leaves)]
+    out_leaves, out_def = flatten(traced_call(f, unflatten(in_def, boxes), level, name))
     values, out_tangents = [], []
     for o in out_leaves:
-        ours = type(o) is JVPBox and o.trace is trace
+        ours = type(o) is JVPBox and o.level is level
         if not ours:
             check_live(o)  # a value leaked from an earlier call
         values.append(o.value if ours else o)
         if ours and np.iscomplexobj(raw(o.tangent)) and not np.iscomplexobj(raw(o.value)):
-            raise TypeError(_COMPLEX_INSIDE)
+            raise TypeError(COMPLEX_INSIDE)
         if ours and shape(o.tangent) != shape(o.value):
-            raise ValueError(_misshapen("JVP", "tangent", f"output {len(values) - 1}", o.tangent, o.value))
+            raise ValueError(misshapen("JVP", "tangent", f"output {len(values) - 1}", o.tangent, o.value))
         out_tangents.append(o.tangent if ours else zeros_like(o))
     return unflatten(out_def, values), unflatten(out_def, out_tangents)
 
 
 def value_and_grad(f, argnums=0, has_aux=False):
     """f's value and its gradient with respect to argnums, by one reverse sweep."""
-    _check_function(f, "grad")
+    check_function(f, "grad")
     _check_argnums(argnums, "grad")
 
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
         nums = _selected(argnums, len(args), "grad", kwargs)
-        recording = _Recording(_bind_selected(f, args, kwargs, nums), _selected_args(args, nums, "grad"), has_aux, "grad")
+        recording = Recording(_bind_selected(f, args, kwargs, nums), _selected_args(args, nums, "grad"), has_aux, "grad")
         if recording.out is None:
             raise TypeError("grad needs f to return a scalar, but it returned None; did it forget `return`?")
         if len(recording.out_values) != 1 or shape(recording.out) != ():
@@ -293,13 +161,13 @@ def _block(batched, out_shape, in_shape, by_columns):
 def jacrev(f, argnums=0):
     """The Jacobian by reverse mode: all rows in one sweep with a batch of basis cotangents."""
 
-    _check_function(f, "jacrev")
+    check_function(f, "jacrev")
     _check_argnums(argnums, "jacrev")
 
     @functools.wraps(f)
     def jacobian(*args, **kwargs):
         nums = _selected(argnums, len(args), "jacrev", kwargs)
-        recording = _Recording(_bind_selected(f, args, kwargs, nums), _selected_args(args, nums, "jacrev"), False, "jacrev")
+        recording = Recording(_bind_selected(f, args, kwargs, nums), _selected_args(args, nums, "jacrev"), False, "jacrev")
         inputs = flatten([args[i] for i in nums])[0]
         per_output = []
         for leaf, out in enumerate(recording.out_values):
@@ -317,7 +185,7 @@ def jacrev(f, argnums=0):
 def jacfwd(f, argnums=0):
     """The Jacobian by forward mode: all columns of an input in one sweep with a batch of basis tangents."""
 
-    _check_function(f, "jacfwd")
+    check_function(f, "jacfwd")
     _check_argnums(argnums, "jacfwd")
 
     @functools.wraps(f)
@@ -325,7 +193,7 @@ def jacfwd(f, argnums=0):
         nums = _selected(argnums, len(args), "jacfwd", kwargs)
         leaves, in_def = flatten(_selected_args(args, nums, "jacfwd"))
         for i, x in enumerate(leaves):
-            _check_differentiable(x, f"jacfwd's input {i}")
+            check_differentiable(x, f"jacfwd's input {i}")
         partial = _bind_selected(f, args, kwargs, nums)
         primal = []  # the outputs' values, from the first sweep (only tangents are batched)
         columns = []  # per input leaf: one batched tangent per output leaf
@@ -359,7 +227,7 @@ def _by_argnums(per_arg, argnums):
 
 def hessian(f, argnums=0):
     """The Hessian as the forward-mode Jacobian of the reverse-mode gradient."""
-    _check_function(f, "hessian")
+    check_function(f, "hessian")
     _check_argnums(argnums, "hessian")
     return jacfwd(jacrev(f, argnums), argnums)
 
@@ -371,7 +239,7 @@ def hvp(f, primals, tangents, method="forward-over-reverse"):
     (the usual choice); ``"reverse-on-forward"`` takes ∇f·v by forward mode
     and differentiates it in reverse, as in the course notes (seed 003).
     """
-    _check_function(f, "hvp")
+    check_function(f, "hvp")
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("hvp takes primals and tangents as tuples, e.g. hvp(f, (x,), (v,)).")
     argnums = tuple(range(len(primals)))
@@ -391,7 +259,7 @@ def checkpoint(f):
     as in rematerialization. f takes floats or arrays (and non-float constants)
     and returns one value; traced values it uses must be passed as arguments.
     """
-    _check_function(f, "checkpoint")
+    check_function(f, "checkpoint")
     name = getattr(f, "__name__", "f")
 
     def joint_jvp(tangents, out, *args):

@@ -14,36 +14,36 @@ why this transformation is internal rather than a general `vmap`.
 from __future__ import annotations
 
 from . import rules as r
-from .primitive import Box, escaped, new_level, shape
+from .numpy_api import ArrayBox
+from .primitive import Level, escaped, shape
 
 
-class BatchBox(Box):
+class BatchBox(ArrayBox):
     """A value whose raw array has a leading batch axis."""
 
     __slots__ = ()
     batch_axes = 1
 
-    def __init__(self, value, trace):
+    def __init__(self, value, level):
         self.value = value
-        self.trace = trace
-
-
-class BatchTrace:
-    """One batching level: each primitive call is replaced by its batched form."""
-
-    __slots__ = ("level", "size", "finished")
-
-    def __init__(self, level, size):
         self.level = level
+
+
+class BatchLevel(Level):
+    """Batching as an interpreter: each primitive call is replaced by its batched form."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size):
+        super().__init__()
         self.size = size
-        self.finished = None
 
     def process(self, prim, args, params):
         if self.finished:
             raise escaped(self)
         values, batched = [], []
         for arg in args:
-            ours = type(arg) is BatchBox and arg.trace is self
+            ours = type(arg) is BatchBox and arg.level is self
             values.append(arg.value if ours else arg)
             batched.append(ours)
         rule = BATCH_RULES.get(prim, _one_by_one)
@@ -56,12 +56,12 @@ def batched_call(f, batch):
     f takes one array and returns a list of arrays; each output gets the batch axis first.
     """
     size = shape(batch)[0]
-    trace = BatchTrace(new_level(), size)
+    level = BatchLevel(size)
     try:
-        outputs = f(BatchBox(batch, trace))
+        outputs = f(BatchBox(batch, level))
     finally:
-        trace.finished = "a batched Jacobian sweep"
-    return [o.value if type(o) is BatchBox and o.trace is trace else _broadcast(o, size) for o in outputs]
+        level.finished = "a batched Jacobian sweep"
+    return [o.value if type(o) is BatchBox and o.level is level else _broadcast(o, size) for o in outputs]
 
 
 # -- helpers -------------------------------------------------------------------------

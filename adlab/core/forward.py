@@ -2,35 +2,32 @@
 
 from __future__ import annotations
 
-from .primitive import Box, bind, escaped
+from .numpy_api import ArrayBox
+from .primitive import Box, Level, bind, escaped, missing_rule
 
 
-class JVPBox(Box):
+class JVPBox(ArrayBox):
     """A primal value and its tangent, traced at one forward level."""
 
     __slots__ = ("tangent",)
 
-    def __init__(self, value, trace, tangent):
+    def __init__(self, value, level, tangent):
         self.value = value
-        self.trace = trace
+        self.level = level
         self.tangent = tangent
 
 
-class JVPTrace:
-    """One forward-mode level: each primitive call pushes tangents through its JVP rules."""
+class JVPLevel(Level):
+    """Forward mode as an interpreter: each primitive call pushes tangents through its JVP rules."""
 
-    __slots__ = ("level", "finished")
-
-    def __init__(self, level):
-        self.level = level
-        self.finished = None  # once f has returned: which transformation of which f, for the error
+    __slots__ = ()
 
     def process(self, prim, args, params):
         if self.finished:
             raise escaped(self)
         values, tangents, nested = [], [], False
         for arg in args:
-            if type(arg) is JVPBox and arg.trace is self:
+            if type(arg) is JVPBox and arg.level is self:
                 tangents.append(arg.tangent)
                 arg = arg.value
             else:
@@ -41,18 +38,10 @@ class JVPTrace:
         return JVPBox(out, self, push_tangents(prim, values, tangents, out, params))
 
 
-def missing_rule(prim, kind, position):
-    method = "defjvp" if kind == "JVP" else "defvjp"
-    return TypeError(
-        f"primitive '{prim.name}' has no {kind} rule for argument {position}; "
-        f"define it with {prim.name}.{method}(...) to differentiate through it."
-    )
-
-
 def push_tangents(prim, values, tangents, out, params):
     """The output tangent of one primitive call; None tangents are zero.
 
-    Shared by forward mode and by the trace's forward sweep, so both show the same numbers.
+    Shared by forward mode and by a recording's forward sweep (`Recording.push`), so both show the same numbers.
     """
     if prim.joint_jvp is not None:
         return prim.joint_jvp(tangents, out, *values, **params)

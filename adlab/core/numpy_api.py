@@ -1,7 +1,7 @@
-"""NumPy on traced values: NumPy-signature functions, dispatch tables, box operators.
+"""NumPy on traced values: NumPy-signature functions, dispatch tables, and `ArrayBox`, the boxes' operators.
 
-`np.sin(x)` on a traced x reaches `Box.__array_ufunc__`, `np.sum(x)` reaches
-`Box.__array_function__`; both look the function up in the tables below.
+`np.sin(x)` on a traced x reaches `ArrayBox.__array_ufunc__`, `np.sum(x)` reaches
+`ArrayBox.__array_function__`; both look the function up in the tables below.
 The same functions are the `adlab.numpy` namespace, which skips NumPy's
 dispatch machinery and is the fast path for scalar code.
 """
@@ -438,10 +438,10 @@ class _At:
 
 def _describe(self):
     value = raw(self)
-    kind = type(self.trace).__name__.replace("Trace", "").lower()
+    kind = type(self.level).__name__.replace("Level", "").lower()
     text = repr(float(value)) if np.ndim(value) == 0 else f"array of shape {np.shape(value)}"
-    escaped = f", escaped from {self.trace.finished}" if self.trace.finished else ""
-    return f"Traced<{text}, {kind} level {self.trace.level}{escaped}>"
+    escaped = f", escaped from {self.level.finished}" if self.level.finished else ""
+    return f"Traced<{text}, {kind} level {self.level.depth}{escaped}>"
 
 
 def _iterate(self):
@@ -494,53 +494,6 @@ def _compare(op):
     return lambda self, other: op(raw(self), raw(other))
 
 
-def install_operators(box_type):
-    """Give the box class NumPy's operators, methods and properties."""
-    ops = {
-        "__add__": lambda a, b: bind(r.add, a, b), "__radd__": lambda a, b: bind(r.add, b, a),
-        "__sub__": lambda a, b: bind(r.subtract, a, b), "__rsub__": lambda a, b: bind(r.subtract, b, a),
-        "__mul__": lambda a, b: bind(r.multiply, a, b), "__rmul__": lambda a, b: bind(r.multiply, b, a),
-        "__truediv__": lambda a, b: bind(r.divide, a, b), "__rtruediv__": lambda a, b: bind(r.divide, b, a),
-        "__pow__": _power, "__rpow__": lambda a, b: bind(r.power, b, a),
-        "__matmul__": lambda a, b: bind(r.matmul, a, b), "__rmatmul__": lambda a, b: bind(r.matmul, b, a),
-        "__mod__": lambda a, b: bind(r.remainder, a, b), "__rmod__": lambda a, b: bind(r.remainder, b, a),
-        "__floordiv__": floor_divide, "__rfloordiv__": lambda a, b: floor_divide(b, a),
-        "__divmod__": lambda a, b: (floor_divide(a, b), bind(r.remainder, a, b)),
-        "__rdivmod__": lambda a, b: (floor_divide(b, a), bind(r.remainder, b, a)),
-        "__round__": _on_values(round), "__hash__": _no_hash, "__getattr__": _missing_attribute,
-        "__neg__": lambda a: bind(r.negative, a), "__pos__": lambda a: a, "__abs__": lambda a: bind(r.absolute, a),
-        "__getitem__": lambda a, index: r.getitem(a, index=_raw_tree(index)),
-        "__iadd__": _in_place("+", r.add), "__isub__": _in_place("-", r.subtract),
-        "__imul__": _in_place("*", r.multiply), "__itruediv__": _in_place("/", r.divide),
-        "__ipow__": _in_place("**", r.power), "__imatmul__": _in_place("@", r.matmul),
-        "__setitem__": _no_setitem, "__array__": _no_array, "__len__": _len, "__iter__": _iterate,
-        "__lt__": _compare(lambda a, b: a < b), "__le__": _compare(lambda a, b: a <= b),
-        "__gt__": _compare(lambda a, b: a > b), "__ge__": _compare(lambda a, b: a >= b),
-        "__eq__": _compare(lambda a, b: a == b), "__ne__": _compare(lambda a, b: a != b),
-        "__bool__": lambda a: bool(raw(a)), "__float__": _no_conversion("float"),
-        "__int__": _no_conversion("int"), "__complex__": _no_conversion("complex"),
-        "__index__": _no_conversion("int"), "__repr__": _describe, "__format__": _format,
-        "__array_ufunc__": _array_ufunc, "__array_function__": _array_function,
-        "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "var": var, "std": std,
-        "dot": dot, "reshape": lambda a, *s, **k: reshape(a, s[0] if len(s) == 1 else s, **k),
-        "transpose": lambda a, *axes: transpose(a, (axes[0] if len(axes) == 1 else axes) or None),
-        "squeeze": squeeze, "ravel": ravel, "flatten": ravel, "clip": clip, "copy": copy,
-        "astype": _astype, "argmax": _on_values(np.argmax), "argmin": _on_values(np.argmin),
-        "argsort": _on_values(np.argsort), "round": _on_values(np.round),
-        "item": _no_plain_copy("item", "use x itself (a traced scalar), or x[i] for one entry"),
-        "tolist": _no_plain_copy("tolist", "use list(x) for a list of traced entries"),
-    }
-    for name, method in ops.items():
-        setattr(box_type, name, method)
-    properties = {
-        "shape": lambda a: shape(a), "ndim": lambda a: len(shape(a)),
-        "size": lambda a: int(np.prod(shape(a))), "dtype": lambda a: np.result_type(raw(a)),
-        "T": lambda a: r.transpose(a), "at": _At,
-    }
-    for name, getter in properties.items():
-        setattr(box_type, name, property(getter))
-
-
 def _astype(self, dtype):
     if np.dtype(dtype) == np.result_type(raw(self)):
         return self
@@ -549,4 +502,79 @@ def _astype(self, dtype):
     raise TypeError("casting a traced value to a non-float dtype drops its derivative; use raw values for that.")
 
 
-install_operators(Box)
+
+class ArrayBox(Box):
+    """A traced value that reads like a NumPy array: operators, methods and properties.
+
+    Every arithmetic operator binds a primitive, so the level of the box decides
+    what it means; comparisons and truth tests look at values only.
+    """
+
+    __slots__ = ()
+
+    __add__ = lambda a, b: bind(r.add, a, b)
+    __radd__ = lambda a, b: bind(r.add, b, a)
+    __sub__ = lambda a, b: bind(r.subtract, a, b)
+    __rsub__ = lambda a, b: bind(r.subtract, b, a)
+    __mul__ = lambda a, b: bind(r.multiply, a, b)
+    __rmul__ = lambda a, b: bind(r.multiply, b, a)
+    __truediv__ = lambda a, b: bind(r.divide, a, b)
+    __rtruediv__ = lambda a, b: bind(r.divide, b, a)
+    __pow__ = _power
+    __rpow__ = lambda a, b: bind(r.power, b, a)
+    __matmul__ = lambda a, b: bind(r.matmul, a, b)
+    __rmatmul__ = lambda a, b: bind(r.matmul, b, a)
+    __mod__ = lambda a, b: bind(r.remainder, a, b)
+    __rmod__ = lambda a, b: bind(r.remainder, b, a)
+    __floordiv__ = floor_divide
+    __rfloordiv__ = lambda a, b: floor_divide(b, a)
+    __divmod__ = lambda a, b: (floor_divide(a, b), bind(r.remainder, a, b))
+    __rdivmod__ = lambda a, b: (floor_divide(b, a), bind(r.remainder, b, a))
+    __neg__ = lambda a: bind(r.negative, a)
+    __pos__ = lambda a: a
+    __abs__ = lambda a: bind(r.absolute, a)
+    __getitem__ = lambda a, index: r.getitem(a, index=_raw_tree(index))
+    __iadd__ = _in_place("+", r.add)
+    __isub__ = _in_place("-", r.subtract)
+    __imul__ = _in_place("*", r.multiply)
+    __itruediv__ = _in_place("/", r.divide)
+    __ipow__ = _in_place("**", r.power)
+    __imatmul__ = _in_place("@", r.matmul)
+    __lt__ = _compare(lambda a, b: a < b)
+    __le__ = _compare(lambda a, b: a <= b)
+    __gt__ = _compare(lambda a, b: a > b)
+    __ge__ = _compare(lambda a, b: a >= b)
+    __eq__ = _compare(lambda a, b: a == b)
+    __ne__ = _compare(lambda a, b: a != b)
+    __bool__ = lambda a: bool(raw(a))
+    __round__ = _on_values(round)
+    __hash__ = _no_hash
+    __getattr__ = _missing_attribute
+    __setitem__ = _no_setitem
+    __array__ = _no_array
+    __len__ = _len
+    __iter__ = _iterate
+    __float__ = _no_conversion("float")
+    __int__ = _no_conversion("int")
+    __complex__ = _no_conversion("complex")
+    __index__ = _no_conversion("int")
+    __repr__ = _describe
+    __format__ = _format
+    __array_ufunc__ = _array_ufunc
+    __array_function__ = _array_function
+
+    sum, mean, prod, max, min, var, std, dot = sum, mean, prod, max, min, var, std, dot  # noqa: A003
+    squeeze, ravel, flatten, clip, copy, astype = squeeze, ravel, ravel, clip, copy, _astype
+    reshape = lambda a, *s, **k: reshape(a, s[0] if len(s) == 1 else s, **k)
+    transpose = lambda a, *axes: transpose(a, (axes[0] if len(axes) == 1 else axes) or None)
+    argmax, argmin, argsort, round = (_on_values(np.argmax), _on_values(np.argmin),  # noqa: A003
+                                      _on_values(np.argsort), _on_values(np.round))
+    item = _no_plain_copy("item", "use x itself (a traced scalar), or x[i] for one entry")
+    tolist = _no_plain_copy("tolist", "use list(x) for a list of traced entries")
+
+    shape = property(lambda a: shape(a))
+    ndim = property(lambda a: len(shape(a)))
+    size = property(lambda a: int(np.prod(shape(a))))
+    dtype = property(lambda a: np.result_type(raw(a)))
+    T = property(lambda a: r.transpose(a))
+    at = property(_At)

@@ -4,11 +4,14 @@ A *primitive* is an elementary operation (multiply, sin, sum, ...) defined once:
 its evaluation, one JVP rule and one VJP rule per argument, and a readable rule
 for the trace tables. A *box* is a value being traced by one transformation
 (forward or reverse) at one nesting *level*. `bind(prim, *args)` finds the
-innermost level among the arguments, lets that level's trace handle the call,
-and the trace calls `bind` again on the unboxed values; once no boxes are left,
-the primitive's evaluation runs. Levels are what keep nested derivatives apart
-(no perturbation confusion): an inner `grad` treats boxes of an outer one as
-constants.
+innermost level among the arguments and lets that level `process` the call;
+the level calls `bind` again on the unboxed values; once no boxes are left,
+the primitive's evaluation runs. Each kind of level is an interpreter of the
+primitives (forward mode: `JVPLevel`, reverse mode: `ReverseLevel`, batching:
+`BatchLevel`, SymPy: `adlab.symbolic.SymbolicLevel`), which is Autodidax's
+"a transformation is an interpreter". Levels are also what keep nested
+derivatives apart (no perturbation confusion): an inner `grad` treats boxes of
+an outer one as constants.
 """
 
 from __future__ import annotations
@@ -142,40 +145,68 @@ def primitive(impl=None, *, name=None, rule=None):
     return Primitive(name or impl.__name__, impl, rule=rule)
 
 
-_levels = itertools.count(1)
+_depths = itertools.count(1)
 
 
-def new_level():
-    """A fresh level, higher than every level in use: traces nest in creation order."""
-    return next(_levels)
+class Level:
+    """One interpreter of the primitives at one nesting depth.
+
+    ``process(prim, args, params)`` says what applying ``prim`` means at this
+    level; ``depth`` grows with every new level, so the innermost (newest)
+    level among a call's arguments handles it. ``finished`` is set once the
+    function being transformed has returned, naming it for the error a leaked
+    value then raises.
+    """
+
+    __slots__ = ("depth", "finished")
+
+    def __init__(self):
+        self.depth = next(_depths)
+        self.finished = None
+
+    def process(self, prim, args, params):
+        raise NotImplementedError
 
 
 class UnexpectedTracerError(Exception):
     """A traced value was used after the transformation that made it had returned (JAX's name)."""
 
 
-def escaped(trace):
-    """The error for computing with a value of a finished trace: where it came from, what to do instead."""
+def escaped(level):
+    """The error for computing with a value of a finished level: where it came from, what to do instead."""
     return UnexpectedTracerError(
-        f"a traced value escaped from {trace.finished}: it was kept (in a list, a global or an attribute) "
+        f"a traced value escaped from {level.finished}: it was kept (in a list, a global or an attribute) "
         f"while that function was being differentiated and used after it returned; return what you need "
         f"from the function instead (has_aux=True returns extra results alongside the derivative)."
     )
 
 
-class Box:
-    """A value traced at one level; subclasses carry what their mode needs."""
+def missing_rule(prim, kind, position):
+    """The error for differentiating through an argument the primitive has no `kind` ("JVP"/"VJP") rule for."""
+    method = "defjvp" if kind == "JVP" else "defvjp"
+    return TypeError(
+        f"primitive '{prim.name}' has no {kind} rule for argument {position}; "
+        f"define it with {prim.name}.{method}(...) to differentiate through it."
+    )
 
-    __slots__ = ("value", "trace")
+
+class Box:
+    """A value traced at one level; subclasses carry what their level needs.
+
+    Only what `bind` needs lives here; `adlab.core.numpy_api.ArrayBox` gives
+    boxes NumPy's operators.
+    """
+
+    __slots__ = ("value", "level")
     batch_axes = 0  # leading axes of the value that are a batch, not the value's own shape
 
 
 def bind(prim, *args, **params):
-    """Apply a primitive: handled by the innermost trace among the args, else evaluated."""
+    """Apply a primitive: handled by the innermost level among the args, else evaluated."""
     top = None
     for arg in args:
-        if isinstance(arg, Box) and (top is None or arg.trace.level > top.level):
-            top = arg.trace
+        if isinstance(arg, Box) and (top is None or arg.level.depth > top.depth):
+            top = arg.level
     if top is None:
         return prim.impl(*args, **params)
     return top.process(prim, args, params)
@@ -185,11 +216,11 @@ Primitive.__call__ = bind  # calling a primitive binds it: prim(x) is bind(prim,
 
 
 def check_live(x):
-    """Refuse a value whose trace has finished (it escaped from its function); x otherwise."""
+    """Refuse a value whose level has finished (it escaped from its function); x otherwise."""
     box = x
     while isinstance(box, Box):
-        if box.trace.finished:
-            raise escaped(box.trace)
+        if box.level.finished:
+            raise escaped(box.level)
         box = box.value
     return x
 
@@ -218,3 +249,11 @@ def zeros_like(x):
     if isinstance(value, float):
         return 0.0
     return np.zeros(shape(x), dtype=np.result_type(value, 0.0))
+
+
+def ones_like(x):
+    """A seed of ones for x: its shape, its float dtype (1.0 for a Python float)."""
+    value = raw(x)
+    if isinstance(value, float):
+        return 1.0
+    return np.ones(shape(x), dtype=np.result_type(value, 0.0))

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .forward import missing_rule
-from .primitive import Box, bind, escaped
+from .numpy_api import ArrayBox
+from .primitive import Box, Level, bind, escaped, missing_rule
 
 
-class ReverseBox(Box):
+class ReverseBox(ArrayBox):
     """A value traced at one reverse level, known by its row on the tape."""
 
     __slots__ = ("index",)
 
-    def __init__(self, value, trace, index):
+    def __init__(self, value, level, index):
         self.value = value
-        self.trace = trace
+        self.level = level
         self.index = index
 
 
@@ -36,20 +36,19 @@ class ShapeOnly:
         self.shape, self.dtype = array.shape, array.dtype
 
 
-class ReverseTrace:
-    """One reverse-mode level: records each primitive call as a tape row.
+class ReverseLevel(Level):
+    """Reverse mode as an interpreter: each primitive call is evaluated and recorded as a tape row.
 
     With ``keep_values`` off, arguments a primitive declares ``shape_only`` are
     kept as their shapes (see Primitive); a trace for tables keeps every value.
     """
 
-    __slots__ = ("level", "tape", "keep_values", "finished")
+    __slots__ = ("tape", "keep_values")
 
-    def __init__(self, level, keep_values=False):
-        self.level = level
+    def __init__(self, keep_values=False):
+        super().__init__()
         self.tape = []
         self.keep_values = keep_values
-        self.finished = None  # once f has returned: which transformation of which f, for the error
 
     def new_input(self, value):
         self.tape.append((None, {}, (), value, ()))
@@ -58,17 +57,17 @@ class ReverseTrace:
     def process(self, prim, args, params):
         if self.finished:
             raise escaped(self)
-        if len(args) == 1:  # unary: the argument is ours, since this trace is the innermost
+        if len(args) == 1:  # unary: the argument is ours, since this level is the innermost
             values = (args[0].value,)
             parents = (args[0].index,)
         elif len(args) == 2:  # binary, spelled out: this is the hot path of scalar code
             a, b = args
-            a_ours = type(a) is ReverseBox and a.trace is self
-            b_ours = type(b) is ReverseBox and b.trace is self
+            a_ours = type(a) is ReverseBox and a.level is self
+            b_ours = type(b) is ReverseBox and b.level is self
             values = (a.value if a_ours else a, b.value if b_ours else b)
             parents = (a.index if a_ours else -1, b.index if b_ours else -1)
         else:
-            ours = [type(a) is ReverseBox and a.trace is self for a in args]
+            ours = [type(a) is ReverseBox and a.level is self for a in args]
             values = tuple([a.value if mine else a for a, mine in zip(args, ours)])
             parents = tuple([a.index if mine else -1 for a, mine in zip(args, ours)])
         for value in values:

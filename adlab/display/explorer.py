@@ -20,9 +20,9 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..core.tree import flatten, unflatten
-from ..trace import Trace
+from ..trace import Trace, as_float
 from .graph import render, to_graphviz
-from .notation import format_number
+from .notation import HTML, TEXT, format_number
 from .tables import to_html
 
 MODES = ("primal", "forward", "reverse")
@@ -31,7 +31,6 @@ CACHED_DRAWINGS = 256  # rendered graphs (dot takes most of a re-render): replay
 DOMAIN_PROBES = 16  # points tried between a start value and each end of its slider
 DOMAIN_BISECTIONS = 12  # then halvings of the gap to the first point where f is undefined
 PRECISION = 3
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def explore(f, *args):
@@ -55,7 +54,7 @@ class Explorer(widgets.VBox):
 
     def __init__(self, f, *args):
         leaves, self._treedef = flatten(args)
-        leaves = [_as_float(x) for x in leaves]
+        leaves = [as_float(x, f"x{k + 1}") for k, x in enumerate(leaves)]
         self.function = f
         self._traces, self._drawings = OrderedDict(), OrderedDict()
         self._primal = self.trace = self._record(leaves)
@@ -121,6 +120,15 @@ class Explorer(widgets.VBox):
         self._primal = primal
         self._sweep()
 
+    def select(self, mode, k=0):
+        """Show the `mode` sweep along input k (forward) or from output k (reverse), from its first entry."""
+        if mode == "forward":
+            self.direction.value = (k, (0,) * len(self._input_shapes[k]))
+        elif mode == "reverse":
+            self.output.value = (k, (0,) * np.ndim(self._primal.output_values[k]))
+        self.mode.value = mode
+        return self
+
     def _on_sweep_choice(self, change):
         self._show_seed_choice()
         self._sweep()
@@ -143,7 +151,7 @@ class Explorer(widgets.VBox):
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 primal = Trace.record(self.function, *unflatten(self._treedef, leaves))
-                swept = primal.forward(*_unit([row.value for row in primal if row.is_input], (k, ())))
+                swept = primal.forward_along(k)
         except Exception:  # f refusing the point (a ValueError, a domain check) is undefined too
             return False
         return all(np.all(np.isfinite(v)) for v in (*swept.output_values, *swept.output_tangents))
@@ -162,9 +170,9 @@ class Explorer(widgets.VBox):
         seed = {"forward": self.direction.value, "reverse": self.output.value}.get(mode)
         try:
             if mode == "forward":
-                trace = primal.forward(*_unit([row.value for row in primal if row.is_input], seed))
+                trace = primal.forward_along(*seed)
             elif mode == "reverse":
-                trace = primal.reverse(*_unit(primal.output_values, seed))
+                trace = primal.reverse_from(*seed)
             else:
                 trace = primal
         except Exception as error:
@@ -246,15 +254,6 @@ def _cached(cache, key, compute, size):
 # -- inputs -------------------------------------------------------------------------------------------
 
 
-def _as_float(x):
-    """Students type 3 for 3.0; the engine differentiates floats only."""
-    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
-        return float(x)
-    if isinstance(x, (list, tuple, np.ndarray)) and np.issubdtype(np.asarray(x).dtype, np.integer):
-        return np.asarray(x, dtype=float)
-    return x
-
-
 def _input_widget(label, x, defined):
     """A slider around a scalar's value, within f's domain (`defined`); for an array, a text box of its numbers."""
     if np.shape(x) == ():
@@ -314,25 +313,10 @@ def _components(values):
     return [(leaf, index) for leaf, v in enumerate(values) for index in np.ndindex(np.shape(v))]
 
 
-def _unit(values, component):
-    """The seed e_k: zeros shaped like values, with a 1 at component (leaf, index)."""
-    leaf, index = component
-    seeds = []
-    for k, v in enumerate(values):
-        if np.shape(v) == ():
-            seeds.append(1.0 if k == leaf else 0.0)
-        else:
-            seed = np.zeros(np.shape(v))
-            if k == leaf:
-                seed[index] = 1.0
-            seeds.append(seed)
-    return seeds
-
-
 def _label(letter, component, always_number):
     """x₁, x₂[0, 1], y, y₂ … as in the table's labels."""
     leaf, index = component
-    name = letter + (str(leaf + 1).translate(_SUBSCRIPTS) if always_number else "")
+    name = TEXT.var(letter, leaf + 1 if always_number else None)
     return name + (f"[{', '.join(map(str, index))}]" if index else "")
 
 
@@ -371,16 +355,12 @@ def _edges(row, mode):
 
 
 def _caption(mode, seed, row, step, n_rows):
-    where = f"step {step} of {n_rows}: row {_row_name(row.index)}"
+    where = f"step {step} of {n_rows}: row {TEXT.var('v', row.index)}"
     if mode == "forward":
         return f"Forward sweep along {seed} (ẋ = 1 there, 0 elsewhere), {where}: v and v̇ together, top to bottom."
     if mode == "reverse":
         return f"Reverse sweep from {seed} (ȳ = 1 there, 0 elsewhere), {where}: v̄ from later rows, bottom to top."
     return f"Primal sweep, {where}: each v from the rows above it."
-
-
-def _row_name(index):
-    return "v" + (str(index).replace("-", "₋")).translate(_SUBSCRIPTS)
 
 
 # -- the Jacobian panel ---------------------------------------------------------------------------
@@ -402,17 +382,13 @@ def _jacobian_html(entries, row_labels, column_labels, mode, seed):
         cells = []
         for i, value in enumerate(values):
             style = "background:#fff3c4;" if i == shaded_column or j == shaded_row else ""
-            text = "" if value is None else _number(value)
+            text = "" if value is None else HTML.number(*format_number(value, PRECISION))
             cells.append(f"<td style='{style}padding:2px 8px;text-align:right;min-width:3em'>{text}</td>")
         body.append(f"<tr><th style='padding:2px 8px'>{label}</th>{''.join(cells)}</tr>")
-    return (f"<div class='adlab-jacobian'><b>Jacobian J = ∂y/∂x</b>"
+    return (f"<div class='adlab-jacobian'><style>.adlab-jacobian .adlab-nonfinite "
+            f"{{color:#c62828;font-weight:bold}}</style><b>Jacobian J = ∂y/∂x</b>"
             f"<table style='border-collapse:collapse'><tr><th></th>{head}</tr>{''.join(body)}</table>"
             f"<div style='font-size:90%'>{note}</div></div>")
-
-
-def _number(value):
-    text, finite = format_number(value, PRECISION)
-    return text if finite else f"<span style='color:#c62828;font-weight:bold'>{text}</span>"
 
 
 # -- the graph panel --------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ import re
 
 import numpy as np
 
+from ..trace import tape_position
+
 _FIELD = re.compile(r"(\{[^{}]+\})")
 _SENTINEL = re.compile("\x00(\\d+)\x01")
 _PARAM = re.compile(r"p\[(\w+)\]")
@@ -284,7 +286,7 @@ class RowFormatter:
 
     def row(self, index):
         """Row v_index; `trace[index]` would count the inputs again on every call."""
-        return self.trace.rows[index + self.n_inputs - 1]
+        return self.trace.rows[tape_position(index, self.n_inputs)]
 
     # -- names and values
 
