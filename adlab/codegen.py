@@ -217,11 +217,6 @@ def _index_source(index, constants):
     return ", ".join(parts)
 
 
-def _is_basic_index(index):
-    items = index if isinstance(index, tuple) else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
-
-
 def _summed_to(expr, target_shape, from_shape):
     """Source summing a broadcast value of from_shape back to target_shape (the adjoint of broadcasting)."""
     extra = len(from_shape) - len(target_shape)
@@ -257,7 +252,7 @@ def _template_key(row):
             raise CodegenError(f"{variable(row.index)} = matmul of arrays with {dims[0]} and {dims[1]} dimensions: "
                                f"adlab.codegen writes matmul for 1-D and 2-D arrays only.")
         return f"matmul {dims[0]}-D @ {dims[1]}-D"
-    if row.op == "getitem" and not _is_basic_index(row.params["index"]):
+    if row.op == "getitem" and not rules.is_basic_index(row.params["index"]):
         return "getitem with an index array"
     return row.op
 

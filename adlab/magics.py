@@ -19,16 +19,17 @@ import numpy as np
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
+from .core.rules import PRIMITIVES, negative
 from .trace import as_float, trace as record_trace
 
 # Bare names an expression may use for elementary functions: numpy's, which adlab
 # differentiates. They win over the notebook's names (a `from math import log`
-# would otherwise turn the traced value into a constant).
-ELEMENTARY = {name: getattr(np, name) for name in (
-    "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
-    "exp", "expm1", "log", "log1p", "sqrt", "square", "abs", "maximum", "minimum",
-    "sum", "prod", "mean", "dot",
-)} | {"ln": np.log}
+# would otherwise turn the traced value into a constant). Every one-argument primitive
+# ufunc by its name (sin, tanh, abs …; not negative, which is written -x), and a few more.
+ELEMENTARY = {prim.name: getattr(np, prim.name) for prim in PRIMITIVES
+              if prim.ufunc is not None and prim.ufunc.nin == 1 and prim is not negative} | {
+    name: getattr(np, name) for name in ("square", "maximum", "minimum", "sum", "prod", "mean", "dot")
+} | {"ln": np.log}
 OPTIONS = "--forward X, --reverse, --reverse=Y, --graph, --explore"
 USAGE = ("%trace [options] EXPRESSION at x1=3, x2=-4   |   %trace [options] FUNCTION at 3, -4   |   "
          "%%trace [options] at x1=3, x2=-4 (cell: statements ending with an expression); options: " + OPTIONS)

@@ -13,11 +13,11 @@ from .core.numpy_api import (  # noqa: F401
     ravel, reciprocal, reshape, set_at, softmax, sort, square, squeeze, stack, std, sum, swapaxes, transpose,
     var, vdot, vstack, where,
 )
-from .core.rules import (  # noqa: F401
-    absolute, add, arccos, arcsin, arctan, cos, cosh, divide, exp, expm1, log, log1p, matmul,
-    maximum, minimum, multiply, negative, power, sin, sinh, sqrt, subtract, tan, tanh,
-)
+from .core.rules import PRIMITIVES as _PRIMITIVES
 
-abs = absolute  # noqa: A001
+# Every primitive that is a NumPy ufunc, under the ufunc's name: add, exp, tanh, matmul …
+globals().update({prim.ufunc.__name__: prim for prim in _PRIMITIVES if prim.ufunc is not None})
+
+abs = absolute  # noqa: A001, F821 - defined just above
 amax, amin = max, min
 true_divide = divide

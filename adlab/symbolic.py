@@ -9,8 +9,11 @@ expressions swell: ``expression_swell`` measures it for the course notes'
 three examples, and ``sympy.cse`` shows that sharing the repeated parts again
 brings the derivative back to a straight-line program the size of AD's.
 
-Only scalar code converts: one symbol per input number, one SymPy function per
-primitive (``SYMPY``). Imported on demand; ``import adlab`` does not load SymPy.
+Both run the same interpreter, ``SymbolicLevel``: a level of the engine, like
+forward mode's or reverse mode's, whose ``process`` applies a primitive's SymPy
+counterpart (``SYMPY``) instead of its JVP or VJP rules. Only scalar code
+converts: one symbol per input number. Imported on demand; ``import adlab``
+does not load SymPy.
 """
 
 from __future__ import annotations
@@ -24,14 +27,15 @@ from functools import partial
 import numpy as np
 import sympy as sp
 
+from .core import rules as r
 from .core.api import grad
-from .core.numpy_api import UFUNCS
-from .core.primitive import Primitive
+from .core.numpy_api import ArrayBox
+from .core.primitive import Level, bind
 from .cost import jvp_ops, ops, vjp_ops
 from .trace import Trace, trace as record_trace
 
 __all__ = [
-    "SYMPY", "SymbolicError", "Comparison", "SwellRow", "SwellTable",
+    "SYMPY", "ARRAY_PRIMITIVES", "SymbolicBox", "SymbolicLevel", "SymbolicError", "Comparison", "SwellRow", "SwellTable",
     "expression", "from_function", "gradient", "evaluate", "compare",
     "product_chain", "softplus_layers", "logistic_map", "SWELL_EXAMPLES",
     "expression_swell", "plot_expression_swell",
@@ -49,24 +53,31 @@ def _clip(x, low=None, high=None):
 
 
 def _where(condition, x, y):
-    """The branch the trace took: the condition was computed from numbers when it was recorded."""
-    return x if bool(condition) else y
+    """A branch written as data: a Piecewise expression, or the branch taken where the condition is a known bool."""
+    return sp.Piecewise((x, condition), (y, True))
 
 
-# The SymPy counterpart of each scalar primitive, by primitive name.
+# The SymPy counterpart of each scalar primitive: the SymPy level's rule table.
 SYMPY = {
-    "add": operator.add, "subtract": operator.sub, "multiply": operator.mul, "divide": operator.truediv,
-    "negative": operator.neg, "power": operator.pow,
-    "exp": sp.exp, "log": sp.log, "log1p": lambda x: sp.log(1 + x), "expm1": lambda x: sp.exp(x) - 1,
-    "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
-    "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
-    "abs": sp.Abs, "maximum": sp.Max, "minimum": sp.Min, "clip": _clip, "where": _where,
+    r.add: operator.add, r.subtract: operator.sub, r.multiply: operator.mul, r.divide: operator.truediv,
+    r.negative: operator.neg, r.power: operator.pow,
+    r.exp: sp.exp, r.log: sp.log, r.log1p: lambda x: sp.log(1 + x), r.expm1: lambda x: sp.exp(x) - 1,
+    r.sqrt: sp.sqrt, r.sin: sp.sin, r.cos: sp.cos, r.tan: sp.tan,
+    r.arcsin: sp.asin, r.arccos: sp.acos, r.arctan: sp.atan, r.sinh: sp.sinh, r.cosh: sp.cosh, r.tanh: sp.tanh,
+    r.absolute: sp.Abs, r.maximum: sp.Max, r.minimum: sp.Min, r.clip: _clip, r.where: _where,
+}
+
+# Primitives with no place in a scalar expression: they exist for arrays (or, like x mod y, have
+# no closed form SymPy differentiates); the SymPy level refuses them in one sentence.
+ARRAY_PRIMITIVES = {
+    r.remainder, r.sum_, r.prod, r.max_, r.min_, r.logsumexp, r.matmul, r.outer, r.transpose, r.reshape,
+    r.broadcast_to, r.concatenate, r.stack, r.getitem, r.scatter_add, r.set_at,
 }
 
 
 def _number(value):
     """A constant of the trace as SymPy: integers exact (4.0 reads as 4), other floats as Float."""
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, (bool, np.bool_)) or np.asarray(value).dtype == bool:
         return bool(value)
     if np.ndim(value) != 0:
         raise SymbolicError(f"the constant array of shape {np.shape(value)} has no place in a scalar expression; "
@@ -126,22 +137,24 @@ def expression(trace, symbols=None):
             raise SymbolicError(f"input x_{position + 1} is an array of shape {row.shape}; adlab.symbolic "
                                 f"converts scalar traces only (one symbol per input number).")
         values[row.index] = symbol
+    level = SymbolicLevel()
+    values = {index: SymbolicBox(symbol, level) for index, symbol in values.items()}
     for row in trace:
         if not row.is_input:
             values[row.index] = _convert(row, values)
-    return _single([_number(v) if i is None else values[i] for i, v in zip(trace.outputs, trace.output_values)])
+    return _single([_number(v) if i is None else values[i].value for i, v in zip(trace.outputs, trace.output_values)])
 
 
 def _convert(row, values):
+    """One row replayed at the SymPy level: its primitive bound to its operands' expressions."""
     name = f"v_{row.index}"
     if row.shape != () or any(np.ndim(o.value) != 0 for o in row.operands):
         raise SymbolicError(f"{name} = {row.op}(…) works on arrays; adlab.symbolic converts scalar traces only.")
-    if row.op not in SYMPY:
+    if row.primitive not in SYMPY:
         raise SymbolicError(f"{name} = {row.op}(…): the primitive '{row.op}' has no SymPy counterpart in "
                             f"adlab.symbolic.SYMPY, so the trace has no closed-form expression.")
-    args = [values[o.index] if o.index is not None else _number(o.value) for o in row.operands]
-    params = {k: None if v is None else _number(v) for k, v in row.params.items()}
-    return SYMPY[row.op](*args, **params)
+    return bind(row.primitive, *[values[o.index] if o.index is not None else o.value for o in row.operands],
+                **row.params)
 
 
 # -- from a function ------------------------------------------------------------------
@@ -152,33 +165,18 @@ _BRANCH = ("{name} branches on the value of its input (if, while, a comparison, 
            "the branch taken at the numbers it is given.")
 
 
-class _Symbolic:
-    """A SymPy expression that NumPy functions and Python operators accept, mapped through SYMPY.
+class SymbolicBox(ArrayBox):
+    """A SymPy expression traced at a SymPy level: Python operators and NumPy functions bind primitives.
 
     Comparisons give SymPy relations, which have no truth value: `if x > 0`
     on a symbol fails, and from_function turns that into a SymbolicError.
     """
 
-    __slots__ = ("expr",)
-    __array_priority__ = 100
-    __hash__ = None
+    __slots__ = ()
 
-    def __init__(self, expr):
-        self.expr = expr
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        op = UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
-        if op is None:
-            raise SymbolicError(f"numpy.{ufunc.__name__} has no SymPy counterpart in adlab.symbolic.")
-        if isinstance(op, Primitive):
-            return _apply(op.name, *inputs)
-        return op(*inputs)  # a composite such as np.square: built from primitives, which land back here
-
-    def __array_function__(self, func, types, args, kwargs):
-        if func is np.where and len(args) == 3 and not kwargs:  # a branch written as data has a closed form
-            condition, x, y = (_unwrap(a) for a in args)
-            return _Symbolic(sp.Piecewise((x, condition), (y, True)))
-        raise SymbolicError(f"numpy.{func.__name__} works on arrays; adlab.symbolic converts code on numbers only.")
+    def __init__(self, value, level):
+        self.value = value
+        self.level = level
 
     def __float__(self):
         raise SymbolicError("f needs a number here (float(), int() or the math module), but its input is a symbol; "
@@ -186,40 +184,29 @@ class _Symbolic:
 
     __int__ = __index__ = __float__
 
-    def __bool__(self):  # `if x:` on a symbol
-        raise TypeError("cannot determine truth value of a symbol")
 
-    def __repr__(self):
-        return f"Symbolic({self.expr})"
+class SymbolicLevel(Level):
+    """SymPy as an interpreter: each primitive call becomes its SymPy counterpart's expression (SYMPY).
 
+    Forward mode pushes tangents through JVP rules, reverse mode records a
+    tape; this level builds an expression, to be differentiated by SymPy's rules.
+    """
 
-def _unwrap(x):
-    if isinstance(x, _Symbolic):
-        return x.expr
-    if isinstance(x, (int, float, np.number, np.ndarray, bool, np.bool_)):
-        return _number(x)
-    return x
+    __slots__ = ()
 
-
-def _apply(name, *args):
-    if name not in SYMPY:
-        raise SymbolicError(f"the primitive '{name}' has no SymPy counterpart in adlab.symbolic.SYMPY.")
-    return _Symbolic(SYMPY[name](*[_unwrap(a) for a in args]))
-
-
-def _install_operators():
-    binary = {"add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide", "pow": "power"}
-    for method, name in binary.items():
-        setattr(_Symbolic, f"__{method}__", lambda a, b, name=name: _apply(name, a, b))
-        setattr(_Symbolic, f"__r{method}__", lambda a, b, name=name: _apply(name, b, a))
-    _Symbolic.__neg__ = lambda a: _apply("negative", a)
-    _Symbolic.__pos__ = lambda a: a
-    _Symbolic.__abs__ = lambda a: _apply("abs", a)
-    for method, relation in {"lt": sp.Lt, "le": sp.Le, "gt": sp.Gt, "ge": sp.Ge, "eq": sp.Eq, "ne": sp.Ne}.items():
-        setattr(_Symbolic, f"__{method}__", lambda a, b, relation=relation: relation(_unwrap(a), _unwrap(b)))
+    def process(self, prim, args, params):
+        rule = SYMPY.get(prim)
+        if rule is None:
+            if prim in ARRAY_PRIMITIVES:
+                raise SymbolicError(f"{prim.name}(…) works on arrays; adlab.symbolic converts code on numbers only.")
+            raise SymbolicError(f"the primitive '{prim.name}' has no SymPy counterpart in adlab.symbolic.SYMPY.")
+        values = [a.value if type(a) is SymbolicBox and a.level is self else _constant(a) for a in args]
+        return SymbolicBox(rule(*values, **{k: _constant(v) for k, v in params.items()}), self)
 
 
-_install_operators()
+def _constant(x):
+    """A constant as SymPy: numbers via _number; SymPy objects (a comparison of symbols) and None as they are."""
+    return x if x is None or isinstance(x, sp.Basic) else _number(x)
 
 
 def from_function(f, *symbols):
@@ -237,14 +224,18 @@ def from_function(f, *symbols):
                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
         symbols = _symbols([p.name for p in required])
     name = getattr(f, "__name__", "f")
+    level = SymbolicLevel()
     try:
-        result = f(*[_Symbolic(s) for s in symbols])
+        result = f(*[SymbolicBox(s, level) for s in symbols])
     except TypeError as error:
         if "truth value" in str(error):
             raise SymbolicError(_BRANCH.format(name=name)) from error
         raise
+    finally:
+        level.finished = f"adlab.symbolic.from_function({name})"
     items = result if isinstance(result, (tuple, list)) else (result,)
-    return _single([_unwrap(item) for item in items])
+    return _single([item.value if type(item) is SymbolicBox and item.level is level else _constant(item)
+                    for item in items])
 
 
 # -- derivatives and values -----------------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .core.primitive import Rule, raw, shape, zeros_like
+from .core.primitive import Primitive, Rule, raw, shape, zeros_like
 from .core.recording import Recording, check_function, check_tangent
 
 
@@ -57,6 +57,7 @@ class Row:
     tangent: object = None        # set by Trace.forward
     adjoint: object = None        # set by Trace.reverse
     contributions: tuple = ()     # Contribution per use of this value, in sweep order
+    primitive: Primitive | None = field(default=None, repr=False, compare=False)  # None for inputs
 
     @property
     def name(self):
@@ -110,7 +111,7 @@ class Trace:
             if k in out_rows:
                 label = "y" if m == 1 else f"y_{out_rows[k] + 1}"
             rows.append(Row(wengert_index(k, n), "input" if prim is None else prim.name, operands, dict(params),
-                            raw(out), None if prim is None else prim.rule, label))
+                            raw(out), None if prim is None else prim.rule, label, primitive=prim))
         outputs = tuple(None if row is None else wengert_index(row, n) for row in recording.out_rows)
         name = getattr(f, "__name__", "f")
         return cls(name, tuple(rows), outputs, tuple(raw(v) for v in recording.out_values),

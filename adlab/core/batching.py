@@ -210,10 +210,7 @@ def _clip(size, prim, values, batched, low, high):
     return r.clip(values[0], low=low, high=high)
 
 
-ELEMENTWISE = [r.add, r.subtract, r.multiply, r.divide, r.remainder, r.negative, r.power, r.exp, r.log, r.log1p,
-               r.expm1, r.sqrt, r.sin, r.cos, r.tan, r.arcsin, r.arccos, r.arctan, r.sinh, r.cosh,
-               r.tanh, r.absolute, r.maximum, r.minimum, r.where]
-BATCH_RULES = {prim: _elementwise for prim in ELEMENTWISE}
+BATCH_RULES = {prim: _elementwise for prim in r.PRIMITIVES if prim.elementwise}
 BATCH_RULES.update({
     r.sum_: _reduction, r.prod: _reduction, r.max_: _reduction, r.min_: _reduction,
     r.logsumexp: _reduction, r.transpose: _transpose, r.reshape: _reshape,

@@ -196,10 +196,6 @@ def sort(a, axis=-1, kind=None, order=None):
     return r.getitem(a, index=tuple(index))
 
 
-def remainder(x, y):
-    return r.remainder(x, y)
-
-
 def floor_divide(x, y):
     """⌊x / y⌋ is piecewise constant: computed on values, not differentiated (as floor is)."""
     return np.floor_divide(raw(x), raw(y))
@@ -235,14 +231,9 @@ def _contains_box(items):
 
 # -- dispatch tables -----------------------------------------------------------------
 
-UFUNCS = {
-    np.add: r.add, np.subtract: r.subtract, np.multiply: r.multiply, np.true_divide: r.divide,
-    np.negative: r.negative, np.power: r.power, np.exp: r.exp, np.log: r.log, np.log1p: r.log1p,
-    np.expm1: r.expm1, np.sqrt: r.sqrt, np.sin: r.sin, np.cos: r.cos, np.tan: r.tan,
-    np.arcsin: r.arcsin, np.arccos: r.arccos, np.arctan: r.arctan, np.sinh: r.sinh,
-    np.cosh: r.cosh, np.tanh: r.tanh, np.absolute: r.absolute, np.maximum: r.maximum,
-    np.minimum: r.minimum, np.matmul: r.matmul, np.square: square, np.reciprocal: reciprocal,
-    np.positive: positive, np.remainder: remainder,
+# Each primitive's own ufunc (see Primitive.ufunc), and three ufuncs written with primitives.
+UFUNCS = {prim.ufunc: prim for prim in r.PRIMITIVES if prim.ufunc is not None} | {
+    np.square: square, np.reciprocal: reciprocal, np.positive: positive,
 }
 
 # Functions whose result does not depend differentiably on their input: run on values.

@@ -56,12 +56,21 @@ class Primitive:
     their shapes), and "out" if no VJP rule reads the output's value: the
     tape then keeps a shape in their place, so large intermediates are freed
     as hand-written backprop frees them.
+
+    Two facts let the other tables derive from this one: ``ufunc``, the NumPy
+    ufunc this primitive implements (so `np.tanh(x)` dispatches to it and
+    `adlab.numpy.tanh` is it), and ``elementwise``, true when it applies
+    entry by entry with broadcasting (so a batch of arguments is one call).
     """
 
-    __slots__ = ("name", "impl", "jvps", "vjps", "joint_jvp", "joint_vjp", "rule", "shape_only")
+    __slots__ = ("name", "impl", "jvps", "vjps", "joint_jvp", "joint_vjp", "rule", "shape_only", "ufunc",
+                 "elementwise")
 
-    def __init__(self, name, impl, jvps=(), vjps=(), rule=None, joint_jvp=None, joint_vjp=None, shape_only=()):
+    def __init__(self, name, impl, jvps=(), vjps=(), rule=None, joint_jvp=None, joint_vjp=None, shape_only=(),
+                 ufunc=None, elementwise=False):
         self.name = name
+        self.ufunc = ufunc
+        self.elementwise = elementwise
         self.shape_only = shape_only  # argument positions (and "out") whose VJPs need only the shape
         self.impl = impl
         self.jvps = jvps

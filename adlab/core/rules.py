@@ -101,7 +101,8 @@ def _mask(condition, like):
     return np.asarray(condition, dtype=np.result_type(raw(like), 0.0))
 
 
-def _is_basic_index(index):
+def is_basic_index(index):
+    """An index of ints, slices, None and ... only (no arrays): it selects each entry at most once."""
     items = index if isinstance(index, tuple) else (index,)
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
 
@@ -114,6 +115,7 @@ add = Primitive(
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(g, y)),
     rule=Rule("{0} + {1}", ("{t0}", "{t1}"), ("{g}·1", "{g}·1")),
     shape_only=(0, 1, "out"),
+    ufunc=np.add, elementwise=True,
 )
 subtract = Primitive(
     "subtract", operator.sub,
@@ -121,6 +123,7 @@ subtract = Primitive(
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(-g, y)),
     rule=Rule("{0} − {1}", ("{t0}", "−{t1}"), ("{g}·1", "{g}·(−1)")),
     shape_only=(0, 1, "out"),
+    ufunc=np.subtract, elementwise=True,
 )
 multiply = Primitive(
     "multiply", operator.mul,
@@ -128,6 +131,7 @@ multiply = Primitive(
     vjps=(lambda g, out, x, y: unbroadcast(g * y, x), lambda g, out, x, y: unbroadcast(g * x, y)),
     rule=Rule("{0} × {1}", ("{t0}·{1}", "{t1}·{0}"), ("{g}·{1}", "{g}·{0}")),
     shape_only=("out",),
+    ufunc=np.multiply, elementwise=True,
 )
 divide = Primitive(
     "divide", _python_or_numpy(operator.truediv, np.true_divide),
@@ -136,6 +140,7 @@ divide = Primitive(
     vjps=(lambda g, out, x, y: unbroadcast(divide(g, y), x),
           lambda g, out, x, y: unbroadcast(-divide(g * out, y), y)),
     rule=Rule("{0} / {1}", ("{t0}/{1}", "−{t1}·{0}/{1}²"), ("{g}/{1}", "−{g}·{0}/{1}²")),
+    ufunc=np.divide, elementwise=True,
 )
 remainder = Primitive(  # x mod y with the sign of y, as Python's % and np.remainder; x − y·⌊x/y⌋
     "remainder", _python_or_numpy(operator.mod, np.remainder),
@@ -144,12 +149,14 @@ remainder = Primitive(  # x mod y with the sign of y, as Python's % and np.remai
     vjps=(lambda g, out, x, y: unbroadcast(g, x),
           lambda g, out, x, y: unbroadcast(-g * np.floor_divide(raw(x), raw(y)), y)),
     rule=Rule("{0} mod {1}", ("{t0}", "−{t1}·⌊{0}/{1}⌋"), ("{g}·1", "−{g}·⌊{0}/{1}⌋")),
+    ufunc=np.remainder, elementwise=True,
 )
 negative = Primitive(
     "negative", operator.neg,
     jvps=(lambda t, out, x: -t,), vjps=(lambda g, out, x: -g,),
     rule=Rule("−{0}", ("−{t0}",), ("−{g}",)),
     shape_only=(0, "out"),
+    ufunc=np.negative, elementwise=True,
 )
 
 
@@ -181,6 +188,7 @@ power = Primitive(
           lambda g, out, x, y: unbroadcast(g * out * _log_or_zero(x), y)),
     rule=Rule("{0}^{1}", ("{t0}·{1}·{0}^({1}−1)", "{t1}·{0}^{1}·ln({0})"),
               ("{g}·{1}·{0}^({1}−1)", "{g}·{0}^{1}·ln({0})")),
+    ufunc=np.power, elementwise=True,
 )
 
 
@@ -196,6 +204,7 @@ def _unary(name, numpy_fn, math_fn, derivative, expr, factor, from_output=False)
         vjps=(lambda g, out, x: g * derivative(x, out),),
         rule=Rule(expr, (f"{{t0}}·{factor}",), (f"{{g}}·{factor}",)),
         shape_only=(0,) if from_output else ("out",),
+        ufunc=numpy_fn, elementwise=True,
     )
 
 
@@ -205,12 +214,14 @@ log = Primitive(
     jvps=(lambda t, out, x: divide(t, x),), vjps=(lambda g, out, x: divide(g, x),),
     rule=Rule("ln({0})", ("{t0}·(1/{0})",), ("{g}·(1/{0})",)),
     shape_only=("out",),
+    ufunc=np.log, elementwise=True,
 )
 log1p = Primitive(
     "log1p", _scalar_fast(np.log1p, math.log1p),
     jvps=(lambda t, out, x: divide(t, 1.0 + x),), vjps=(lambda g, out, x: divide(g, 1.0 + x),),
     rule=Rule("ln(1 + {0})", ("{t0}/(1 + {0})",), ("{g}/(1 + {0})",)),
     shape_only=("out",),
+    ufunc=np.log1p, elementwise=True,
 )
 expm1 = _unary("expm1", np.expm1, math.expm1, lambda x, out: out + 1.0, "exp({0}) − 1", "exp({0})", from_output=True)
 sqrt = Primitive(
@@ -218,6 +229,7 @@ sqrt = Primitive(
     jvps=(lambda t, out, x: divide(t, 2.0 * out),), vjps=(lambda g, out, x: divide(g, 2.0 * out),),
     rule=Rule("√{0}", ("{t0}/(2√{0})",), ("{g}/(2√{0})",)),
     shape_only=(0,),
+    ufunc=np.sqrt, elementwise=True,
 )
 sin = _unary("sin", np.sin, math.sin, lambda x, out: cos(x), "sin({0})", "cos({0})")
 cos = _unary("cos", np.cos, math.cos, lambda x, out: -sin(x), "cos({0})", "(−sin({0}))")
@@ -252,6 +264,7 @@ def _selection(name, numpy_fn, share, relation):
                   (f"{{t0}}·[{{0}} {relation} {{1}}]", f"{{t1}}·[{{1}} {relation} {{0}}]"),
                   (f"{{g}}·[{{0}} {relation} {{1}}]", f"{{g}}·[{{1}} {relation} {{0}}]")),
         shape_only=("out",),
+        ufunc=numpy_fn, elementwise=True,
     )
 
 
@@ -272,6 +285,7 @@ where = Primitive(
     rule=Rule("where({0}, {1}, {2})", ("", "{t1}·[{0}]", "{t2}·[not {0}]"),
               ("", "{g}·[{0}]", "{g}·[not {0}]")),
     shape_only=(1, 2, "out"),
+    elementwise=True,
 )
 
 
@@ -431,6 +445,7 @@ matmul = Primitive(
     vjps=(_matmul_vjp_left, _matmul_vjp_right),
     rule=Rule("{0} @ {1}", ("{t0} @ {1}", "{0} @ {t1}"), ("{g} @ {1}ᵀ", "{0}ᵀ @ {g}")),
     shape_only=("out",),
+    ufunc=np.matmul,
 )
 
 outer = Primitive(
@@ -592,7 +607,7 @@ def _getitem_impl(x, index):
 
 def _scatter_add_impl(g, index, target_shape):
     out = np.zeros(target_shape, dtype=np.result_type(g, 0.0))
-    if _is_basic_index(index):
+    if is_basic_index(index):
         out[index] = g
     else:
         np.add.at(out, index, g)
@@ -625,7 +640,7 @@ def _set_at_impl(x, value, index):
 def _set_at_value_vjp(g, out, x, v, index):
     """Each written entry gets its cotangent; with repeated indices only the last write counts."""
     written = getitem(g, index=index)
-    if not _is_basic_index(index):
+    if not is_basic_index(index):
         x_shape = shape(x)
         selected = np.empty(x_shape, dtype=bool)[index].shape
         order = np.arange(math.prod(selected)).reshape(selected)
@@ -646,3 +661,10 @@ set_at = Primitive(
               ("{g} with [{p[index]}] = 0", "{g}[{p[index]}]")),
     shape_only=(0, 1, "out"),
 )
+
+# -- the registry ---------------------------------------------------------------------
+
+# Every primitive defined above, in order. The other tables (NumPy dispatch, adlab.numpy,
+# batching, the magics' bare names) are derived from it; tests/test_registry.py checks that
+# each primitive is covered by, or explicitly excluded from, every table kept elsewhere.
+PRIMITIVES = tuple(value for value in list(globals().values()) if isinstance(value, Primitive))
