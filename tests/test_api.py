@@ -116,11 +116,6 @@ def test_constant_and_unused_inputs_get_zero_gradients():
         assert jacobian(lambda x: 3)(np.ones(2)).dtype == np.float64
 
 
-def test_float32_stays_float32():
-    x = np.ones(3, dtype=np.float32)
-    assert adlab.grad(lambda a: np.sum(a * a))(x).dtype == np.float32
-
-
 def test_checkpoint_gives_the_same_derivatives_and_a_shorter_tape():
     def block(x):
         for _ in range(20):
@@ -224,7 +219,7 @@ def test_set_at_with_repeated_indices_keeps_the_last_write():
 
 def test_float32_stays_float32_everywhere():
     x = np.array([0.5, -1.5, 2.0], dtype=np.float32)
-    for f in (np.max, lambda a: np.sum(np.maximum(a, 0.0)), lambda a: np.sum(np.clip(a, -1.0, 1.0)),
+    for f in (lambda a: np.sum(a * a), np.max, lambda a: np.sum(np.maximum(a, 0.0)), lambda a: np.sum(np.clip(a, -1.0, 1.0)),
               lambda a: np.sum(anp.set_at(a, 0, a[1] ** 2)), lambda a: np.sum(a[np.array([0, 0, 2])])):
         assert adlab.grad(f)(x).dtype == np.float32
     assert adlab.jacfwd(np.sin)(x).dtype == adlab.jacrev(np.sin)(x).dtype == np.float32

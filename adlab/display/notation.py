@@ -16,8 +16,6 @@ import re
 
 import numpy as np
 
-from ..trace import tape_position
-
 _FIELD = re.compile(r"(\{[^{}]+\})")
 _SENTINEL = re.compile("\x00(\\d+)\x01")
 _PARAM = re.compile(r"p\[(\w+)\]")
@@ -285,8 +283,8 @@ class RowFormatter:
         self.multiple_outputs = len(trace.outputs) > 1
 
     def row(self, index):
-        """Row v_index; `trace[index]` would count the inputs again on every call."""
-        return self.trace.rows[tape_position(index, self.n_inputs)]
+        """Row v_index."""
+        return self.trace[index]
 
     # -- names and values
 

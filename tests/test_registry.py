@@ -1,0 +1,139 @@
+"""One place per idea: every primitive is registered once, and every side table covers it or says why not.
+
+A new primitive is one entry in adlab/core/rules.py (with ``ufunc=`` and ``elementwise=`` where they
+apply); NumPy dispatch, ``adlab.numpy``, batching and the magics' bare names are derived from it.
+Two tables stay separate on purpose: codegen's source templates (independent of the engine's rules,
+so comparing the two checks both) and the SymPy map (SymPy is an optional dependency). The tests
+below fail, naming the primitive and the table, when a new primitive is in neither a table nor its
+exclusion list, and when an exclusion has gone stale.
+"""
+
+import ast
+import pathlib
+
+import numpy as np
+import pytest
+
+import adlab.numpy as anp
+from adlab import codegen, magics, symbolic
+from adlab.core import numpy_api, rules
+from adlab.core.batching import BATCH_RULES
+
+PRIMITIVES = set(rules.PRIMITIVES)
+P = {prim.name: prim for prim in rules.PRIMITIVES}
+
+# Primitives reached through NumPy functions or methods, not as ufuncs (np.sum, np.where, x[i], x.T …).
+NOT_UFUNCS = {P[name] for name in ("where", "clip", "sum", "prod", "max", "min", "logsumexp", "outer", "transpose",
+                                   "reshape", "broadcast_to", "concatenate", "stack", "getitem", "scatter_add",
+                                   "set_at")}
+# Written with Python's operators (-x, x + y, x @ y …), so %trace needs no bare name for them.
+WRITTEN_AS_OPERATORS = {P[name] for name in ("negative", "add", "subtract", "multiply", "divide", "remainder",
+                                             "power", "matmul")}
+# Codegen writes no source for these yet: a trace using them raises CodegenError naming the primitive.
+NO_TEMPLATE = {P[name] for name in ("remainder", "prod", "scatter_add", "set_at")}
+
+
+def _templated(prim):
+    """codegen.TEMPLATES has the primitive's name, or variants of it ("matmul 2-D @ 1-D")."""
+    return prim.name in codegen.TEMPLATES or any(key.startswith(prim.name + " ") for key in codegen.TEMPLATES)
+
+
+def _bare_name(prim):
+    return prim.ufunc is not None and magics.ELEMENTARY.get(prim.name) is prim.ufunc
+
+
+# table: (primitives it covers, primitives explicitly left out of it)
+SIDE_TABLES = {
+    "NumPy dispatch (numpy_api.UFUNCS)": (set(numpy_api.UFUNCS.values()) & PRIMITIVES, NOT_UFUNCS),
+    "adlab.numpy exports": ({prim for prim in PRIMITIVES if prim.ufunc and getattr(anp, prim.ufunc.__name__) is prim},
+                            NOT_UFUNCS),
+    "batching rules (batching.BATCH_RULES)": (set(BATCH_RULES) & PRIMITIVES, set()),
+    "codegen templates (codegen.TEMPLATES)": ({prim for prim in PRIMITIVES if _templated(prim)}, NO_TEMPLATE),
+    "SymPy map (symbolic.SYMPY)": (set(symbolic.SYMPY), symbolic.ARRAY_PRIMITIVES),
+    "%trace bare names (magics.ELEMENTARY)": ({prim for prim in PRIMITIVES if _bare_name(prim)},
+                                              WRITTEN_AS_OPERATORS | NOT_UFUNCS),
+}
+
+
+def _names(prims):
+    return sorted(prim.name for prim in prims)
+
+
+@pytest.mark.parametrize("table", SIDE_TABLES)
+def test_every_primitive_is_covered_or_excluded(table):
+    covered, excluded = SIDE_TABLES[table]
+    missing = PRIMITIVES - covered - excluded
+    assert not missing, (f"{table} misses {_names(missing)}: add the primitive to that table (or its field in "
+                         f"adlab/core/rules.py), or exclude it explicitly in tests/test_registry.py with a reason.")
+    stale = covered & excluded
+    assert not stale, f"{table} covers {_names(stale)}, which are also listed as excluded: drop the exclusion."
+
+
+def test_primitive_names_are_unique():
+    assert len(P) == len(rules.PRIMITIVES)
+
+
+def test_a_ufunc_primitive_is_what_numpy_dispatches_to():
+    for prim in rules.PRIMITIVES:
+        if prim.ufunc is not None:
+            assert isinstance(prim.ufunc, np.ufunc) and numpy_api.UFUNCS[prim.ufunc] is prim
+
+
+# -- layers ----------------------------------------------------------------------------------------
+
+ROOT = pathlib.Path(rules.__file__).resolve().parents[1]
+# Each module's layer (GUIDE.md, "Architecture we aim for"); a module imports only its own layer and below.
+LAYERS = [
+    ("core", ["core/tree", "core/primitive", "core/rules", "core/numpy_api", "core/forward", "core/reverse",
+              "core/batching", "core/recording", "core/api", "core/revolve"]),
+    ("trace", ["trace", "numpy", "testing"]),
+    ("other ways to differentiate", ["numeric", "cost", "symbolic", "codegen"]),
+    ("display", ["display/notation", "display/tables", "display/graph", "display/explorer"]),
+    ("notebook", ["magics", "__init__"]),
+]
+LAYER_OF = {module: depth for depth, (_, modules) in enumerate(LAYERS) for module in modules}
+# Imported on first use only, and upwards on purpose: a trace shows itself as a table or a graph.
+LAZY_VIEWS = {("trace", "display/tables"), ("trace", "display/graph")}
+
+
+def _imports(module):
+    """The adlab modules `module` imports, at the top or inside functions."""
+    path = ROOT / f"{module}.py"
+    package = module.split("/")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[:len(package) - node.level + 1]
+            target = "/".join(base + (node.module.split(".") if node.module else []))
+            names = [target] if node.module else [f"{target}/{alias.name}".strip("/") for alias in node.names]
+            for name in names:
+                if name in LAYER_OF:
+                    found.add(name)
+                elif f"{name}/__init__" in LAYER_OF or name == "":
+                    found.add(f"{name}/__init__".strip("/"))
+                else:  # `from .core import rules`
+                    found.update(f"{name}/{alias.name}" for alias in node.names if f"{name}/{alias.name}" in LAYER_OF)
+    return found - {module}
+
+
+def test_no_module_imports_a_layer_above_its_own():
+    upward = [(module, target) for module in LAYER_OF for target in _imports(module)
+              if LAYER_OF.get(target, -1) > LAYER_OF[module] and (module, target) not in LAZY_VIEWS]
+    assert not upward, f"imports that run back up the layers: {upward}"
+
+
+def test_no_two_modules_import_each_other():
+    graph = {module: _imports(module) & set(LAYER_OF) for module in LAYER_OF}
+    done, circles = set(), []
+
+    def visit(module, path):
+        for target in sorted(graph[module]):
+            if target in path:
+                circles.append(path[path.index(target):] + [target])
+            elif target not in done:
+                visit(target, path + [target])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [module])
+    assert not circles, f"import circles: {circles[:3]}"
