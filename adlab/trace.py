@@ -14,6 +14,7 @@ import numpy as np
 
 from .core.primitive import Primitive, Rule, raw, shape, zeros_like
 from .core.recording import Recording, check_function, check_tangent
+from .core.tree import flatten
 
 
 def wengert_index(position, n_inputs):
@@ -101,6 +102,9 @@ class Trace:
     def record(cls, f, *args):
         check_function(f, "trace")
         recording = Recording(f, args, name="trace", keep_values=True)  # tables show every operand
+        if recording.out_def == flatten(None)[1]:
+            raise TypeError(f"{getattr(f, '__name__', 'f')} returned None, so there is nothing to trace; "
+                            f"did it forget `return`?")
         n = len(recording.inputs)
         out_rows = {row: i for i, row in enumerate(recording.out_rows) if row is not None}
         m = len(recording.out_values)
@@ -131,6 +135,8 @@ class Trace:
 
     def __getitem__(self, index):
         """The row v_index (Wengert numbering: v_{-1}, v_0, v_1 …)."""
+        if not isinstance(index, (int, np.integer)) or isinstance(index, (bool, np.bool_)):
+            raise TypeError(f"index a trace by the row's number, t[1] for v_1 (t[-1] for v_{{-1}}), not {index!r}.")
         position = tape_position(index, self.n_inputs)
         if not 0 <= position < len(self.rows):
             raise IndexError(f"this trace has rows v_{{{1 - self.n_inputs}}} … v_{len(self.rows) - self.n_inputs}, not v_{index}.")
@@ -243,11 +249,22 @@ class Trace:
 
     def reverse_from(self, k, index=None):
         """The reverse sweep from output k: ȳ_k = 1 (everywhere in an array, or only at `index`), other ȳ = 0."""
-        return self.reverse(*unit_seeds(self.output_values, k, index))
+        return self.reverse(*unit_seeds(self.output_values, k, index, "output"))
 
 
-def unit_seeds(values, k, index=None):
+def unit_seeds(values, k, index=None, kind="input"):
     """Sweep seeds shaped like `values`: ones for values[k] (or a single 1 at `index` of it), zeros elsewhere."""
+    what = "input" if kind == "input" else "output"
+    if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)) or not 0 <= k < len(values):
+        raise IndexError(f"{what} {k!r} does not exist: this trace has {len(values)} {what}(s), numbered 0 … "
+                         f"{len(values) - 1}.")
+    if index is not None:
+        size = np.shape(values[k])
+        entry = index if isinstance(index, tuple) else (index,)
+        if len(entry) != len(size) or not all(
+                isinstance(i, (int, np.integer)) and -n <= i < n for i, n in zip(entry, size)):
+            where = "a single number, so leave index out" if not size else f"shaped {size}"
+            raise IndexError(f"index={index!r} is not an entry of {what} {k}, which is {where}.")
     seeds = []
     for i, value in enumerate(values):
         if np.ndim(value) == 0:

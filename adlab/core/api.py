@@ -115,9 +115,12 @@ def value_and_grad(f, argnums=0, has_aux=False):
         if len(recording.out_values) != 1 or shape(recording.out) != ():
             returned = (f"shape {shape(recording.out)}" if len(recording.out_values) == 1
                         else f"{len(recording.out_values)} values")
+            aux = ("; if the values after the first are extra results, not outputs, pass has_aux=True"
+                   if not has_aux and isinstance(recording.out, (tuple, list)) and len(recording.out) > 1
+                   and shape(recording.out[0]) == () else "")
             raise TypeError(
                 f"grad needs f to return a scalar, but it returned {returned}; "
-                f"use adlab.jacrev for the Jacobian or adlab.vjp for a vector-Jacobian product."
+                f"use adlab.jacrev for the Jacobian or adlab.vjp for a vector-Jacobian product{aux}."
             )
         dtype = np.result_type(raw(recording.out))
         if not np.issubdtype(dtype, np.floating):

@@ -111,7 +111,7 @@ class Primitive:
                                 f"then the primitive's arguments: write it as lambda {call}: … instead.") from None
             except ValueError:  # a builtin without a signature: trust it
                 pass
-        return tuple(rules)
+        return tuple(rule if rule is None else _not_none(rule, f"{self.name}.{method}", i) for i, rule in enumerate(rules))
 
     @property
     def __name__(self):  # so a primitive reads like the function it wraps
@@ -119,6 +119,19 @@ class Primitive:
 
     def __repr__(self):
         return f"<adlab primitive {self.name}>"
+
+
+def _not_none(rule, where, i):
+    """A user's rule that refuses to return None: a forgotten `return` would otherwise read as a zero derivative."""
+
+    def checked(*args, **params):
+        result = rule(*args, **params)
+        if result is None:
+            raise TypeError(f"{where}: rule {i} returned None; did it forget `return`? (use 0.0 * x for a zero "
+                            f"derivative)")
+        return result
+
+    return checked
 
 
 def _positional_count(impl):

@@ -48,6 +48,9 @@ def check_tangent(t, x, what):
 def check_function(f, name):
     """Catch grad(3.0) and grad(grad(f)(2.0)) where they are written, not when the result is called."""
     if not callable(f):
+        if name in ("trace", "tape_bytes"):  # a trace is of one call: the function and its point together
+            raise TypeError(f"{name} takes the function first, then the point, but got a {type(f).__name__} "
+                            f"({f!r}) for the function; write {name}(f, 3.0, -4.0).")
         raise TypeError(f"{name} takes the function to differentiate, but got a {type(f).__name__} ({f!r}); "
                         f"write {name}(f)(x): the derivative is a function, called with the point.")
 
@@ -158,8 +161,11 @@ class Recording:
             cotangents.append(zeros_like(box.value) if adjoint is None else adjoint)
         return cotangents
 
-    def pullback(self, cotangent):
-        leaves, cot_def = flatten(cotangent)
+    def pullback(self, *cotangents):
+        if len(cotangents) != 1:
+            raise TypeError(f"the function vjp returns takes one cotangent shaped like f's output, but got "
+                            f"{len(cotangents)}; for several outputs pass them as one tuple: vjp_fn((g1, g2)).")
+        leaves, cot_def = flatten(cotangents[0])
         if cot_def != self.out_def:
             raise ValueError("the cotangent must have the same structure as f's output (one value per output).")
         leaves = [check_tangent(c, o, f"cotangent of output {i}") for i, (c, o) in enumerate(zip(leaves, self.out_values))]

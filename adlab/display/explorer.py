@@ -62,6 +62,10 @@ class Explorer(widgets.VBox):
         self._input_shapes = [np.shape(x) for x in leaves]
         self._input_components = _components(leaves)
         self._output_components = _components(self._primal.output_values)
+        if not self._input_components or not self._output_components:
+            side = "inputs" if not self._input_components else "outputs"
+            raise ValueError(f"explore needs at least one number in f's {side} to sweep, but they are empty "
+                             f"(no arguments, or empty arrays); give a point with numbers, e.g. explore(f, 3.0).")
         self._input_labels = [_label("x", c, always_number=True) for c in self._input_components]
         self._output_labels = [_label("y", c, always_number=len(self._primal.outputs) > 1)
                                for c in self._output_components]
