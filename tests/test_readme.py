@@ -49,3 +49,15 @@ def test_the_magic_lines_run_as_pasted():
             assert result.success, f"{line}: {result.error_in_exec or result.error_before_exec}"
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_the_table_1_line_says_which_order_its_rows_are_in():
+    """`%trace x1*x2 + x2 - ln(x1)` numbers rows as Python evaluates (v₂ = v₁ + v₀, then ln): the README says so."""
+    import numpy as np
+
+    import adlab
+
+    line = next(line for line in README.splitlines() if line.startswith("%trace x1*x2 + x2 - ln(x1) at x1=2"))
+    assert "Table 1's rows, in Python's evaluation order" in line
+    rows = adlab.trace(lambda x1, x2: x1 * x2 + x2 - np.log(x1), 2.0, 4.0)
+    assert [rows[k].op for k in (1, 2, 3, 4)] == ["multiply", "add", "log", "subtract"]
