@@ -8,10 +8,13 @@ entry: "row v̇₂: yours 0.333, expected −0.333".
 
 from __future__ import annotations
 
+import copy
+import math
+
 import numpy as np
 
-from .feedback import (Invalid, NotAnswered, as_array, as_number, finish, index_text, is_placeholder, number_text,
-                       row_name)
+from .feedback import (Invalid, NotAnswered, as_array, as_number, as_sequence, finish, index_text, is_placeholder,
+                       number_text, row_name)
 
 RTOL = ATOL = 1e-3  # students type 0.333 for 1/3 and -4.333 for -13/3: three decimals are enough
 _SHOWN = 8  # wrong entries listed; the rest are counted
@@ -25,7 +28,7 @@ def check_number(exercise, answer, expected, name="your answer", rtol=RTOL, atol
 
 def check_array(exercise, answer, expected, name="your answer", rtol=RTOL, atol=ATOL, hints=()):
     """An array (a gradient, a Jacobian J[i, j], a JVP), entry by entry: "J[1, 0]: yours …, expected …"."""
-    expected = np.asarray(expected, dtype=float)
+    expected = _expected_array(expected)
     entry_names = [name + index_text(index) if expected.ndim else name for index in np.ndindex(expected.shape)]
     return _compare(exercise, answer, expected, entry_names, name, rtol, atol, hints)
 
@@ -35,6 +38,9 @@ def check_column(exercise, answer, trace, column="tangent", rtol=RTOL, atol=ATOL
 
     Give either every row (inputs first: v₋₁, v₀, v₁ …) or only the operation rows (v₁ … v_l).
     """
+    if not hasattr(trace, "rows"):
+        raise TypeError(f"check_column compares with a trace, not a {type(trace).__name__}: pass "
+                        f"adlab.trace(f, ...).forward(...) or .reverse().")
     if column not in _ACCENTS:
         raise ValueError(f"column must be 'value', 'tangent' or 'adjoint', not {column!r}.")
     rows = list(trace.rows)
@@ -43,13 +49,18 @@ def check_column(exercise, answer, trace, column="tangent", rtol=RTOL, atol=ATOL
     if any(np.ndim(getattr(row, column)) for row in rows):
         raise ValueError("check_column compares scalar traces; use check_array for array values.")
     operations = [row for row in rows if not row.is_input]
+    if not is_placeholder(answer) and not isinstance(answer, str):
+        try:
+            answer = as_sequence(answer, "your column")
+        except Invalid as error:
+            return finish(exercise, "invalid", str(error), hints)
     length = None if is_placeholder(answer) or isinstance(answer, str) else _length(answer)
     if length == len(rows):
         operations = rows
     elif length is not None and length != len(operations):
         first, last = operations[0], operations[-1]
         return finish(exercise, "invalid",
-                      f"your column has {length} entries; give the {len(operations)} rows "
+                      f"your column has {length} entr{'y' if length == 1 else 'ies'}; give the {len(operations)} rows "
                       f"{row_name(first.index, _ACCENTS[column])} … {row_name(last.index, _ACCENTS[column])} "
                       f"(or all {len(rows)}, inputs first).", hints)
     expected = np.array([float(getattr(row, column)) for row in operations])
@@ -72,16 +83,21 @@ def check_function(exercise, function, reference, inputs, name=None, outputs=Non
     if not callable(function):
         return finish(exercise, "invalid", f"`{name}` is a {type(function).__name__}, not a function; "
                                            f"define it with def.", hints)
+    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"inputs is a list of points to run the function at, e.g. inputs=[(3.0, -4.0), (1.0, 2.0)] "
+                        f"(or [2.0, 5.0] for one argument), not a {type(inputs).__name__}.")
+    inputs = list(inputs)  # a generator would be used up by the first student who runs the check
     for args in inputs:
         args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
         at = "at (" + ", ".join(_arg_text(a) for a in args) + ")"
-        try:
-            yours = function(*args)
+        expected = reference(*_copied(args))  # on copies: a function that changes its argument in place changes
+        try:                                  # neither the expected value nor the next check's inputs
+            yours = function(*_copied(args))
         except NotImplementedError:
             return finish(exercise, "unanswered", _NOT_ANSWERED, hints)
         except Exception as error:  # the student's code failed: say so in one line, no traceback
             return finish(exercise, "wrong", f"your `{name}` raised {type(error).__name__} {at}: {error}", hints)
-        problem = _first_difference(f"`{name}`", yours, reference(*args), at, outputs, rtol, atol)
+        problem = _first_difference(f"`{name}`", yours, expected, at, outputs, rtol, atol)
         if problem:
             return finish(exercise, "wrong", problem, hints)
     return finish(exercise, "correct", f"correct: `{name}` matches at all {len(inputs)} test points.", hints)
@@ -128,6 +144,8 @@ def check_choice(exercise, answer, expected, choices=None, explain="", hints=())
         return finish(exercise, "unanswered", _NOT_ANSWERED, hints)
     reason = f"\n{explain}" if explain else ""
     if isinstance(expected, str):
+        if isinstance(answer, str):  # "forward." and "'forward'" mean "forward"
+            answer = answer.strip().strip("'\"").rstrip(".!").strip()
         if not isinstance(answer, str):
             return finish(exercise, "invalid", f"your answer is {answer!r}; give one of "
                                                f"{', '.join(repr(c) for c in choices or (expected,))} (in quotes).",
@@ -143,7 +161,7 @@ def check_choice(exercise, answer, expected, choices=None, explain="", hints=())
         value = as_number(answer, "your answer")
     except Invalid as error:
         return finish(exercise, "invalid", str(error), hints)
-    if value == expected:
+    if math.isclose(value, expected, rel_tol=1e-9, abs_tol=1e-12):  # 0.1 + 0.2 is 0.3
         return finish(exercise, "correct", f"correct: {number_text(expected)}.{reason}", hints)
     return finish(exercise, "wrong", f"yours {number_text(value)}, expected {number_text(expected)}.{reason}", hints)
 
@@ -176,6 +194,20 @@ def _compare(exercise, answer, expected, entry_names, name, rtol, atol, hints):
     shown = lines[:_SHOWN] + ([f"… and {len(lines) - _SHOWN} more"] if len(lines) > _SHOWN else [])
     return finish(exercise, "wrong" if lines else "unanswered", "; ".join(parts) + "." + "".join(
         "\n  " + line for line in shown), hints)
+
+
+def _expected_array(expected):
+    """The check cell's expected value as floats; a None in it is the check's mistake, not the student's."""
+    if any(item is None for item in np.asarray(expected, dtype=object).reshape(-1)):
+        raise ValueError("the expected value contains None; compute every entry in the check cell.")
+    return np.asarray(expected, dtype=float)
+
+
+def _copied(args):
+    try:
+        return copy.deepcopy(args)
+    except Exception:  # something that cannot be copied is passed as it is
+        return args
 
 
 def _length(answer):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import html
 import json
+import decimal
 import math
+import numbers
 import os
 import tempfile
 import time
@@ -148,10 +150,18 @@ def as_number(answer, what):
         raise Invalid(f"{what} is {answer}, a truth value; give a number.")
     if isinstance(answer, str):
         raise Invalid(f"{what} is the text {answer!r}; type the number itself, without quotes (e.g. 4.0 or -1/3).")
-    if isinstance(answer, (int, float, np.integer, np.floating)):
-        return float(answer)
+    if isinstance(answer, (int, float, np.integer, np.floating, numbers.Real, decimal.Decimal)):
+        return float(answer)  # Fraction(-13, 3), Decimal and SymPy's Rational are numbers too
+    if isinstance(answer, (complex, np.complexfloating)):
+        raise Invalid(f"{what} is the complex number {answer!r}; give a real number"
+                      f"{' (its .real)' if answer.imag == 0 else ''}.")
     if isinstance(answer, np.ndarray) and answer.size == 1 and np.issubdtype(answer.dtype, np.number):
-        return float(answer.reshape(()))
+        return as_number(answer.reshape(())[()], what)
+    if getattr(answer, "is_number", False) is True and hasattr(answer, "evalf"):  # a SymPy expression such as sqrt(2)
+        try:
+            return float(answer)
+        except (TypeError, ValueError):
+            pass
     if hasattr(answer, "value") and not callable(answer):
         raise Invalid(f"{what} is a {type(answer).__name__}; give its number (e.g. its .value).")
     raise Invalid(f"{what} is a {type(answer).__name__}, not a number; give a number such as 4.0.")
@@ -161,12 +171,21 @@ def as_array(answer, shape, what):
     """(values, missing): a float array of the given shape, and where the student left `...` in it."""
     if is_placeholder(answer):
         raise NotAnswered
+    shape = tuple(shape)
+    if shape == ():  # one number: say what a number is, not what an array is
+        if isinstance(answer, (list, tuple)) and len(answer) == 1:
+            raise Invalid(f"{what} is a list with one number; give the number itself, e.g. 4.0 rather than [4.0].")
+        if not isinstance(answer, (list, tuple, np.ndarray)):
+            return np.array(as_number(answer, what)), np.array(False)
     if isinstance(answer, str):
         raise Invalid(f"{what} is the text {answer!r}; give numbers, e.g. a list [1.0, 2.0], without quotes.")
+    answer = as_sequence(answer, what)
     try:
         items = np.asarray(answer, dtype=object)
     except ValueError:
         raise Invalid(f"{what} has rows of different lengths; give shape {shape}.") from None
+    if items.ndim < len(shape) and any(isinstance(item, (list, tuple, np.ndarray)) for item in items.reshape(-1)):
+        raise Invalid(f"{what} has rows of different lengths; give shape {shape} ({_shape_words(shape)}).")
     if items.shape != tuple(shape):
         if items.size == math.prod(shape) and items.ndim != len(shape):
             raise Invalid(f"{what} has shape {items.shape} but needs shape {tuple(shape)} "
@@ -183,6 +202,20 @@ def as_array(answer, shape, what):
         else:
             values[k] = as_number(item, what + (index_text(np.unravel_index(k, shape)) if shape else ""))
     return values.reshape(shape), missing.reshape(shape)
+
+
+def as_sequence(answer, what):
+    """A list from a generator, map or range; Invalid for an unordered dict or set, or an object that is no list."""
+    if isinstance(answer, (dict, set, frozenset)):
+        raise Invalid(f"{what} is a {type(answer).__name__}, which has no order; give a list of numbers, "
+                      f"e.g. [1.0, 2.0].")
+    if isinstance(answer, (list, tuple, np.ndarray, numbers.Number, decimal.Decimal)):
+        return answer
+    if hasattr(answer, "__next__") or isinstance(answer, range):  # a generator or map: its items, in order
+        return list(answer)
+    value = " (e.g. its .value)" if hasattr(answer, "value") and not callable(answer) else ""
+    raise Invalid(f"{what} is a {type(answer).__name__}, not numbers; give a list of numbers{value}, "
+                  f"e.g. [1.0, 2.0].")
 
 
 def _shape_words(shape):

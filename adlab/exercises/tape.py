@@ -448,6 +448,9 @@ def check_reverse_value(exercise, Value, seed=0, depth=5000, graphs=12, hints=()
     layout) and through ``backward()`` otherwise. ``seed`` fixes the random graphs, ``depth``
     the length of the chain that a recursive topological sort cannot walk.
     """
+    for setting, value in (("depth", depth), ("graphs", graphs), ("seed", seed)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"check_reverse_value: {setting} must be a whole number ≥ 0, not {value!r}.")
     if is_placeholder(Value):
         return finish(exercise, "unanswered", "not answered yet: write the class, then run this cell again.", hints)
     if not isinstance(Value, type):
