@@ -19,7 +19,7 @@ import json
 import re
 import subprocess
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import nbformat
 
@@ -44,6 +44,15 @@ def hub_link(hub, repo, branch=None, lesson=None, targetpath=None, app="lab"):
     """
     if not re.match(r"https?://", hub):
         raise ValueError(f"the hub URL must start with http:// or https://, not {hub!r}.")
+    if re.search(r"\s", hub) or not urlsplit(hub).netloc:
+        raise ValueError(f"the hub URL {hub!r} is not an address (spaces, or no host); copy it from the browser's "
+                         f"address bar, e.g. https://hub.example.edu.")
+    if not repo or re.search(r"\s", repo):
+        raise ValueError(f"--repo {repo!r} is not a repository address; give the course repository's URL, "
+                         f"e.g. https://github.com/you/ad-course.")
+    # an address copied from a student's browser: keep the hub's own address, before /hub/ or /user/
+    parts = urlsplit(hub)
+    hub = f"{parts.scheme}://{parts.netloc}" + re.sub(r"/(hub|user)(/.*)?$", "", parts.path.rstrip("/"))
     target = targetpath or repo_name(repo)
     path = f"{target}/{lesson.strip('/')}" if lesson else target
     params = [("repo", repo), ("urlpath", f"{app}/tree/{path}")]
@@ -219,13 +228,20 @@ def nbgrader_preprocessors():
 # -- class progress, from the students' own folders -----------------------------------------
 
 
-def read_student_progress(folder):
-    """{exercise id: entry} merged over every .adlab-progress.json under a student's folder."""
+def read_student_progress(folder, unreadable=None):
+    """{exercise id: entry} merged over every .adlab-progress.json under a student's folder.
+
+    A file that is not a progress record is skipped; its path is added to ``unreadable`` if given.
+    """
     merged = {}
     for path in sorted(Path(folder).rglob(PROGRESS_FILE)):
         if ".ipynb_checkpoints" in path.parts:
             continue
-        for exercise, entry in read_progress(str(path))["exercises"].items():
+        exercises = read_progress(str(path))["exercises"]
+        if unreadable is not None and (not exercises and path.stat().st_size > 0 and not _empty_record(path)
+                                       or any(not isinstance(entry, dict) for entry in exercises.values())):
+            unreadable.append(path)
+        for exercise, entry in exercises.items():
             if not isinstance(entry, dict):
                 continue
             old = merged.setdefault(exercise, {"attempts": 0, "solved": False})
@@ -234,17 +250,24 @@ def read_student_progress(folder):
     return merged
 
 
+def _empty_record(path):
+    try:
+        return json.loads(path.read_text()).get("exercises") == {}
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _natural(key):
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", key)]
 
 
-def progress_table(folders, names=None):
+def progress_table(folders, names=None, unreadable=None):
     """(exercises, rows): one row (student, {exercise: "done" | "wrong" | "not tried"}) per folder.
 
     "done": solved at least once; "wrong": tried, never solved; "not tried": no check run
     on an answer yet. The student is the folder's name unless ``names`` are given.
     """
-    students = [(name, read_student_progress(folder))
+    students = [(name, read_student_progress(folder, unreadable))
                 for name, folder in zip(names or [Path(f).resolve().name for f in folders], folders)]
     exercises = sorted({e for _, progress in students for e in progress}, key=_natural)
     rows = []

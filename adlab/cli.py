@@ -14,6 +14,17 @@ import sys
 
 
 def main(argv=None):
+    """The `adlab` command; a reader that stops early (`adlab lessons DIR | head`) is not an error."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes at exit
+        return 0
+
+
+def _main(argv=None):
     parser = argparse.ArgumentParser(prog="adlab", description="adlab's course tools.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     lessons = commands.add_parser(
@@ -70,14 +81,30 @@ def main(argv=None):
 def _lessons(folder):
     from .course import write_student_copies
 
+    if not folder.strip():
+        print("adlab lessons: the folder name is empty; name the folder for the lessons, e.g. adlab lessons "
+              "~/ad-course.", file=sys.stderr)
+        return 2
     try:
         report = write_student_copies(folder)
     except OSError as error:
-        print(f"adlab lessons: cannot write into {folder}: {error.strerror or error}.", file=sys.stderr)
+        print(f"adlab lessons: {_os_problem(error, folder)}", file=sys.stderr)
         return 1
     for path, what in report:
         print(f"{path}: {what}")
     return 0
+
+
+def _os_problem(error, folder):
+    """One sentence for an OSError while writing into folder: which path, and what to do."""
+    path = error.filename or folder
+    if isinstance(error, FileExistsError) or isinstance(error, NotADirectoryError):
+        return f"{path} is a file, not a folder; give a folder (it is created if it does not exist)."
+    if isinstance(error, IsADirectoryError):
+        return f"{path} is a folder where a notebook should be written; move it away or choose another folder."
+    if isinstance(error, PermissionError):
+        return f"no permission to write {path}; choose a folder of your own, e.g. ~/ad-course."
+    return f"cannot write {path}: {error.strerror or error}."
 
 
 def _hub_link(args):
@@ -96,7 +123,10 @@ def _course_repo(folder, message):
 
     try:
         written, commit = write_course_repo(folder, message=message)
-    except (OSError, RuntimeError) as error:
+    except OSError as error:
+        print(f"adlab course-repo: {_os_problem(error, folder)}", file=sys.stderr)
+        return 1
+    except RuntimeError as error:
         print(f"adlab course-repo: {error}", file=sys.stderr)
         return 1
     for path in written:
@@ -110,7 +140,10 @@ def _nbgrader_source(course_dir):
 
     try:
         written = write_nbgrader_source(course_dir)
-    except (OSError, ValueError) as error:
+    except OSError as error:
+        print(f"adlab nbgrader-source: {_os_problem(error, course_dir)}", file=sys.stderr)
+        return 1
+    except ValueError as error:
         print(f"adlab nbgrader-source: {error}", file=sys.stderr)
         return 1
     for path in written:
@@ -129,7 +162,11 @@ def _progress(folders, csv):
     if missing:
         print(f"adlab progress: not a folder: {', '.join(missing)}", file=sys.stderr)
         return 1
-    exercises, rows = progress_table(folders)
+    unreadable = []
+    exercises, rows = progress_table(folders, unreadable=unreadable)
+    for path in unreadable:
+        print(f"adlab progress: {path} is not a readable progress file (damaged or edited by hand); "
+              f"its exercises are not counted.", file=sys.stderr)
     if not exercises:
         print("no progress recorded yet in these folders (no check has been run on an answer)")
         return 0
