@@ -141,6 +141,9 @@ def _split_options(line):
             raise UsageError(f"--{name} takes no value.")
         elif name not in ("forward", "reverse", "graph", "explore"):
             raise UsageError(f"unknown option --{name}; the options are {OPTIONS}.")
+        if name in options:
+            raise UsageError(f"--{name} is given twice; a trace has one sweep: give it once "
+                             f"(another input is another %trace).")
         options[name] = value
     if "forward" in options and "reverse" in options:
         raise UsageError("choose one sweep: --forward X or --reverse.")
@@ -227,6 +230,15 @@ def _bind_function(body, positional, named, namespace):
 
 def _compile(body, positional, named, namespace, as_cell):
     """f(inputs) from an expression, or from a cell whose last expression is the output."""
+    if positional and not as_cell and re.fullmatch(r"[A-Za-z_][\w.]*", body.strip()):
+        name = body.strip()  # "%trace g at 3": g is meant as a function
+        try:
+            found = eval(name, namespace)
+        except Exception:
+            raise UsageError(f"{name} is not defined: define the function first (def {name}(x): ...), or "
+                             f"write an expression with named inputs, e.g. %trace x**2 at x=3.") from None
+        raise UsageError(f"{name} is a {type(found).__name__}, not a function: %trace FUNCTION at 3, -4 needs a "
+                         f"function; write an expression with named inputs instead, e.g. %trace x**2 at x=3.")
     if positional or not named:
         where = "%%trace at x1=3, x2=-4" if as_cell else f"%trace {body} at x1=3, x2=-4"
         raise UsageError(f"name the inputs, e.g. {where}." if positional else f"give the inputs values: {where}.")

@@ -243,7 +243,11 @@ def from_function(f, *symbols):
 
 def gradient(expr, symbols):
     """∂expr/∂s for each symbol s, by SymPy's rules, with no simplification and no shared subexpressions."""
-    return tuple(sp.diff(expr, s) for s in symbols)
+    if isinstance(symbols, (str, sp.Symbol)):
+        symbols = (symbols,)
+    by_name = {s.name: s for s in getattr(expr, "free_symbols", ())}
+    # "x" names expr's own symbol x; sp.Symbol("x") would be another symbol (its assumptions differ) with derivative 0
+    return tuple(sp.diff(expr, by_name.get(s, sp.Symbol(s)) if isinstance(s, str) else s) for s in symbols)
 
 
 def evaluate(expr, symbols, values):
