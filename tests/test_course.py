@@ -121,6 +121,8 @@ def test_student_copies_clear_only_solution_and_check_outputs():
             assert after.outputs == []
         elif before.cell_type == "code":
             assert after.outputs == before.outputs  # tables and graphs show before anything runs
+    assert all(cell.metadata["jupyter"]["source_hidden"] for cell in tagged(copy, "check")), \
+        "a check's code shows the expected answer: the student copy folds it"
     assert notebook != copy and tagged(notebook, "check")[0].outputs, "the instructor version is not changed"
 
 

@@ -71,7 +71,8 @@ class Result:
         first, *rest = self.message.splitlines()
         body = f"<b>{symbol} Exercise {html.escape(str(self.exercise))}:</b> {html.escape(first)}"
         if rest:
-            body += "<pre style='margin:4px 0 0 0;background:none'>" + html.escape("\n".join(rest)) + "</pre>"
+            body += ("<div style='margin:4px 0 0 0;white-space:pre-wrap;font-family:var(--jp-code-font-family,"
+                     "monospace)'>" + html.escape("\n".join(rest)) + "</div>")
         if self.hints and not self.ok:
             body += _hints_html(self.hints)
         return (f"<div class='adlab-check adlab-check-{self.status}' style='border-left:4px solid {border};"
