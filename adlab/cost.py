@@ -94,6 +94,9 @@ def seconds_per_call(fn, min_time=0.02, repeat=5):
 
     The best batch is the least disturbed by the rest of the machine (as timeit advises).
     """
+    if not callable(fn):
+        raise TypeError(f"seconds_per_call times a function called with no arguments, not a {type(fn).__name__}; "
+                        f"write seconds_per_call(lambda: f(x)).")
     number = 1
     while True:
         elapsed = _batch(fn, number)

@@ -121,6 +121,9 @@ def _finite(y, x):
 
 
 def _value(f, x):
+    if not callable(f):
+        raise TypeError(f"the function comes first, then the point: f is a {type(f).__name__} ({f!r}), not a "
+                        f"function; write e.g. derivative(np.sin, 1.0).")
     return _finite(f(x), x)
 
 
@@ -384,7 +387,11 @@ def error_vs_step(f, x, exact, methods=("forward", "central", "central4", "compl
     optimal_step(method, x).  Complex step has no left arm.
     """
     x = _as_point(x)
-    exact = float(exact)
+    try:
+        exact = float(exact)
+    except (TypeError, ValueError):
+        raise TypeError(f"exact is the true value f'(x) as a number (e.g. np.cos(1.0), or adlab.grad(f)(x)), "
+                        f"not {exact!r}.") from None
     if not np.isfinite(exact):
         raise ValueError(f"exact must be a finite number, got {exact}.")
     steps = np.logspace(-16, 0, 65) if steps is None else np.asarray(steps, dtype=float).ravel()
