@@ -3,7 +3,10 @@
 Each row is a plausible mistake by a student, a self-paced learner or an instructor: the functional
 API, NumPy on traced values, custom primitives, Trace, %trace, the explorer, numeric/symbolic/codegen/
 cost, the exercise checks and the CLI. Every row is pinned: the error type and the words of its
-message, or the right result. Rows marked "known" in LEFT_AS_IS are documented limitations.
+message, or the right result. Seven rows are pinned as they behave now, not yet as they should: silent
+sym/swell_bad (negative depths tabulated) and cg/control_flow (a generated program called on the other
+branch of an `if`), and unclear api/matmul_shape (NumPy's gufunc message), trace/precision_neg,
+trace/html_float_option, trace/highlight_bad and sym/too_few_symbols.
 """
 
 import math
