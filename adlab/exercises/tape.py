@@ -415,6 +415,8 @@ def _check_random_graphs(Value, name, rng, count):
                                      f"random graph at {_at(['x1', 'x2', 'x3'], point)}; expected "
                                      f"{number_text(truth)}{fan}.\n"
                             + "\n".join(_program_text(program, unused, len(point)))
+                            + ("\nEach rule must add to a parent's grad (+=, not =): a value used several times "
+                               "gets one contribution per use." if uses > 1 else "")
                             + "\nbackward() must call each node's _backward exactly once, after every node that "
                               "uses it (reverse topological order).")
 
