@@ -10,7 +10,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+
+from notebook_runner import run_notebook
 
 from adlab.course import MANIFEST, lesson_paths, stub_solutions, student_copy, write_student_copies
 
@@ -48,8 +49,7 @@ def test_a_fresh_student_copy_runs_clean_and_every_check_waits_for_an_answer(pat
     notebook = student_copy(nbformat.read(path, as_version=4))
     for cell in tagged(notebook, "solution"):
         assert "### BEGIN SOLUTION" not in cell.source and "# YOUR CODE HERE" in cell.source
-    NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    run_notebook(notebook, tmp_path)
     for number, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
             assert output.output_type != "error", f"cell {number}: {output.get('ename')}: {output.get('evalue')}"
