@@ -10,10 +10,11 @@ from .core.api import checkpoint, grad, hessian, hvp, jacfwd, jacrev, jvp, value
 from .core.numpy_api import log_softmax, logsumexp, softmax
 from .core.primitive import Primitive, primitive
 from .core.revolve import checkpoint_loop
+from .compiler import compiled
 from .trace import Trace, trace
 
 __all__ = [
-    "checkpoint", "checkpoint_loop", "grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "value_and_grad", "vjp",
+    "checkpoint", "checkpoint_loop", "compiled", "grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "value_and_grad", "vjp",
     "log_softmax", "logsumexp", "softmax", "Primitive", "primitive", "Trace", "trace", "explore",
 ]
 __version__ = "0.1.0"

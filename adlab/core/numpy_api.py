@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import operator
 
 import numpy as np
 
@@ -19,9 +20,29 @@ from .primitive import Box, bind, raw, shape
 # -- NumPy-signature functions -------------------------------------------------------
 
 
+# While adlab.compiled records a trace, a callable that sees every result computed from the raw
+# values of traced arguments (comparisons, bool(x), argsort, np.sign …): such results are not
+# differentiated, but f's path may depend on them, so generated code re-checks them. None otherwise.
+observer = None
+
+
+def _on_values_of(func, args, kwargs=None):
+    """func(*args) on the raw values of traced arguments, seen by the observer if one is recording."""
+    result = func(*_raw_tree(args), **({k: _raw_tree(v) for k, v in kwargs.items()} if kwargs else {}))
+    if observer is not None:
+        observer(func, args, kwargs or {}, result)
+    return result
+
+
+def _identity(x):
+    return x
+
+
 def _constant(x):
-    """Bounds and conditions are not differentiated: use their values."""
-    return raw(x)
+    """Bounds, conditions and indices are not differentiated: use their values."""
+    if observer is None:
+        return _raw_tree(x)
+    return _on_values_of(_identity, (x,)) if _contains_box([x]) else x
 
 
 def sum(a, axis=None, keepdims=False):  # noqa: A001 - NumPy's name
@@ -168,7 +189,7 @@ def atleast_1d(a):
 
 def where(condition, x=None, y=None):
     if x is None and y is None:
-        return np.where(raw(condition))
+        return _on_values_of(np.where, (condition,))
     return r.where(_constant(condition), x, y)
 
 
@@ -190,7 +211,7 @@ def sort(a, axis=-1, kind=None, order=None):
     if axis is None:
         return sort(reshape(a, -1))
     values = raw(a)
-    positions = np.argsort(values, axis=axis, kind=kind)
+    positions = _on_values_of(np.argsort, (a,), {"axis": axis, "kind": kind})
     index = list(np.indices(np.shape(values), sparse=True))
     index[axis % np.ndim(values)] = positions
     return r.getitem(a, index=tuple(index))
@@ -198,7 +219,7 @@ def sort(a, axis=-1, kind=None, order=None):
 
 def floor_divide(x, y):
     """⌊x / y⌋ is piecewise constant: computed on values, not differentiated (as floor is)."""
-    return np.floor_divide(raw(x), raw(y))
+    return _on_values_of(np.floor_divide, (x, y))
 
 
 def square(x):
@@ -285,7 +306,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if kwargs.get("out") is not None:
         raise TypeError(_NO_OUT)
     if ufunc in CONSTANT_UFUNCS:
-        return ufunc(*_raw_tree(inputs), **kwargs)
+        return _on_values_of(ufunc, inputs, kwargs)
     op = UFUNCS.get(ufunc)
     if op is None:
         raise _no_rule(ufunc.__name__)
@@ -297,7 +318,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
 
 def _array_function(self, func, types, args, kwargs):
     if func in CONSTANT_FUNCTIONS:
-        return func(*_raw_tree(args), **{k: _raw_tree(v) for k, v in kwargs.items()})
+        return _on_values_of(func, args, kwargs)
     implementation = FUNCTIONS.get(func)
     if implementation is None:
         raise _no_rule(getattr(func, "__name__", str(func)))
@@ -392,12 +413,12 @@ def _no_array(self, dtype=None, copy=None):
 
 def set_at(x, index, value):
     """A copy of x with x[index] = value: the functional form of item assignment."""
-    return r.set_at(x, value, index=_raw_tree(index))
+    return r.set_at(x, value, index=_constant(index))
 
 
 def add_at(x, index, value):
     """A copy of x with value added at x[index] (repeated indices add up, like np.add.at)."""
-    index = _raw_tree(index)
+    index = _constant(index)
     target = shape(np.empty(shape(x))[index])
     return x + r.scatter_add(r.broadcast_to(value, target_shape=target), index=index, target_shape=shape(x))
 
@@ -467,7 +488,7 @@ def _no_plain_copy(name, instead):
 
 def _on_values(func):
     """A method computed on values only (argmax, round): the result is not differentiated."""
-    return lambda self, *args, **kwargs: func(raw(self), *args, **kwargs)
+    return lambda self, *args, **kwargs: _on_values_of(func, (self, *args), kwargs)
 
 
 def _missing_attribute(self, name):
@@ -482,7 +503,13 @@ def _missing_attribute(self, name):
 
 
 def _compare(op):
-    return lambda self, other: op(raw(self), raw(other))
+    def compare(self, other):
+        result = op(raw(self), raw(other))
+        if observer is not None:
+            observer(op, (self, other), {}, result)
+        return result
+
+    return compare
 
 
 def _astype(self, dtype):
@@ -524,20 +551,20 @@ class ArrayBox(Box):
     __neg__ = lambda a: bind(r.negative, a)
     __pos__ = lambda a: a
     __abs__ = lambda a: bind(r.absolute, a)
-    __getitem__ = lambda a, index: r.getitem(a, index=_raw_tree(index))
+    __getitem__ = lambda a, index: r.getitem(a, index=_constant(index))
     __iadd__ = _in_place("+", r.add)
     __isub__ = _in_place("-", r.subtract)
     __imul__ = _in_place("*", r.multiply)
     __itruediv__ = _in_place("/", r.divide)
     __ipow__ = _in_place("**", r.power)
     __imatmul__ = _in_place("@", r.matmul)
-    __lt__ = _compare(lambda a, b: a < b)
-    __le__ = _compare(lambda a, b: a <= b)
-    __gt__ = _compare(lambda a, b: a > b)
-    __ge__ = _compare(lambda a, b: a >= b)
-    __eq__ = _compare(lambda a, b: a == b)
-    __ne__ = _compare(lambda a, b: a != b)
-    __bool__ = lambda a: bool(raw(a))
+    __lt__ = _compare(operator.lt)
+    __le__ = _compare(operator.le)
+    __gt__ = _compare(operator.gt)
+    __ge__ = _compare(operator.ge)
+    __eq__ = _compare(operator.eq)
+    __ne__ = _compare(operator.ne)
+    __bool__ = lambda a: _on_values_of(bool, (a,))
     __round__ = _on_values(round)
     __hash__ = _no_hash
     __getattr__ = _missing_attribute

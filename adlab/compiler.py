@@ -1,0 +1,785 @@
+"""Compiled derivatives (adlab.compiled): the trace's derivative program, generated once and run on later calls.
+
+``adlab.compiled(adlab.grad(f))`` behaves like ``adlab.grad(f)``. On the first call for an
+input *signature* (the arguments' structure, types, shapes and dtypes, and the values of
+arguments that are not floats) it records f's trace, writes its adjoint program as Python
+source with ``adlab.codegen``'s templates (``math`` on Python floats, NumPy on arrays),
+compiles it and keeps it; later calls with that signature run the program instead of the
+engine. A trace is one path through f: every result f computed from the raw value of a traced
+number (``x > 0``, ``bool(x)``, ``np.argsort(x)`` …) is re-checked by a *guard* in the
+program, and a call whose comparisons come out differently is traced again, so a program is
+only ever used on the path it was written for.
+
+What the templates cannot write (custom primitives, checkpoint, scatter, derivatives nested
+inside f) runs on the engine for that signature, with one warning per compiled function.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import operator
+import re
+import warnings
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import codegen
+from .codegen import CodegenError, Template, _Constants, _pointwise, _RowSource, _summed_to, variable
+from .core import api, numpy_api
+from .core.api import _as_tangent, _check_argnums, _check_function, _selected
+from .core.primitive import Box, new_level, zeros_like
+from .core.tree import flatten, unflatten
+from .trace import trace as record_trace
+
+__all__ = ["compiled", "CompiledFallbackWarning", "PathChanged"]
+
+SECTION_ROWS = 400          # rows per generated function: Python compiles short functions faster
+MAX_SIGNATURES = 32         # signatures kept per compiled function (least recently used dropped)
+MAX_PATHS = 8               # paths kept per signature; more misses in a row and the engine takes over
+
+
+class CompiledFallbackWarning(UserWarning):
+    """adlab.compiled ran a function on the engine instead of generated code."""
+
+
+class PathChanged(Exception):
+    """A guard in a generated program saw a comparison come out differently from the traced call."""
+
+
+class _NotCompilable(Exception):
+    """A trace the generated code cannot reproduce; the message says why."""
+
+
+# -- scalar templates: `math` on Python floats, the same formulas as the engine's rules -------
+
+_SCALAR_TEMPLATES = {
+    "exp": _pointwise("math.exp({0})", "{d} * {out}"),
+    "log": _pointwise("math.log({0})", "{d} / {0}"),
+    "log1p": _pointwise("math.log1p({0})", "{d} / (1.0 + {0})"),
+    "expm1": _pointwise("math.expm1({0})", "{d} * ({out} + 1.0)"),
+    "sqrt": _pointwise("math.sqrt({0})", "{d} / (2.0 * {out})"),
+    "sin": _pointwise("math.sin({0})", "{d} * math.cos({0})"),
+    "cos": _pointwise("math.cos({0})", "{d} * -math.sin({0})"),
+    "tan": _pointwise("math.tan({0})", "{d} * (1.0 + {out} * {out})"),
+    "arcsin": _pointwise("math.asin({0})", "{d} * (1.0 / math.sqrt(1.0 - {0} * {0}))"),
+    "arccos": _pointwise("math.acos({0})", "{d} * -(1.0 / math.sqrt(1.0 - {0} * {0}))"),
+    "arctan": _pointwise("math.atan({0})", "{d} * (1.0 / (1.0 + {0} * {0}))"),
+    "sinh": _pointwise("math.sinh({0})", "{d} * math.cosh({0})"),
+    "cosh": _pointwise("math.cosh({0})", "{d} * math.sinh({0})"),
+    "tanh": _pointwise("math.tanh({0})", "{d} * (1.0 - {out} * {out})"),
+    "divide": _pointwise("{0} / {1}", "{d} / {1}", "-({d} * {out}) / {1}"),
+    # x**y: math.log raises for x < 0 and the call falls back to the engine (which gives nan).
+    "power": _pointwise("{0} ** {1}", "{d} * ({1} * {0} ** ({1} - 1))",
+                        "{d} * {out} * (math.log({0}) if {0} != 0.0 else 0.0)"),
+}
+
+
+def _is_scalar_row(row):
+    """A row computed on Python floats (the engine used `math` for it): generate `math` calls too."""
+    return type(row.value) is float and all(type(o.value) in (float, int) for o in row.operands)
+
+
+def _row_source(row, constants):
+    source = _RowSource(row, constants)
+    if _is_scalar_row(row) and row.op in _SCALAR_TEMPLATES:
+        source.template = _SCALAR_TEMPLATES[row.op]
+    return source
+
+
+# -- guards ---------------------------------------------------------------------------------
+
+_INFIX = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
+          operator.eq: "==", operator.ne: "!="}
+
+
+def _same(a, b):
+    """Whether a re-computed guard value equals the recorded one (arrays element by element, nan = nan)."""
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    return a == b or (a != a and b != b)
+
+
+@dataclass(frozen=True)
+class _Traced:
+    """An argument of an observed call that is traced: the tape row it stands for."""
+
+    row: int
+
+
+@dataclass
+class _Observation:
+    """One result f computed from raw values while it was traced: where, from what, and what came out."""
+
+    after_rows: int        # tape rows recorded before it
+    func: object
+    args: tuple
+    kwargs: dict
+    result: object
+
+
+class _Observer:
+    """Installed as numpy_api.observer while a trace is recorded; keeps every observation."""
+
+    def __init__(self):
+        self.observations = []
+        self.traces = set()
+
+    def __call__(self, func, args, kwargs, result):
+        traces = []
+        marked = self._mark((args, kwargs), traces)
+        if not traces:
+            return
+        self.traces.update(traces)
+        marked_args, marked_kwargs = marked
+        self.observations.append(_Observation(len(traces[0].tape), func, marked_args, marked_kwargs, result))
+
+    def _mark(self, value, traces):
+        """value with each traced leaf replaced by _Traced(its row), the row of the lowest level."""
+        if isinstance(value, Box):
+            while isinstance(value.value, Box):
+                value = value.value
+            traces.append(value.trace)
+            return _Traced(value.index)
+        if isinstance(value, (tuple, list)):
+            return type(value)(self._mark(v, traces) for v in value)
+        if isinstance(value, dict):
+            return {k: self._mark(v, traces) for k, v in value.items()}
+        return value
+
+
+def _record(f, inputs):
+    """The trace of f at inputs, with the observations made on its values, or _NotCompilable."""
+    observer = _Observer()
+    first_level = new_level()
+    numpy_api.observer = observer
+    try:
+        recorded = record_trace(f, *inputs)
+    finally:
+        numpy_api.observer = None
+    if new_level() - first_level > 2:
+        raise _NotCompilable("f differentiates inside itself (a nested grad, jvp or hvp)")
+    tape = recorded._recording.trace
+    if observer.traces - {tape}:
+        raise _NotCompilable("f compares values traced by another transformation")
+    for prim, params, values, out, parents in tape.tape:
+        if isinstance(out, Box) or any(isinstance(v, Box) for v in values):
+            raise _NotCompilable("f uses a value traced by an enclosing transformation")
+    return recorded, observer.observations
+
+
+# -- program text ---------------------------------------------------------------------------
+
+_NAME = re.compile(r"\b(?:v(?:_m)?\d+(?:_bar|_dot)?|s\d+|seed\d+)\b")
+_ASSIGNED = re.compile(r"^((?:[A-Za-z_]\w*, )*[A-Za-z_]\w*) = ")
+
+
+def _uses_and_defs(lines):
+    """Names a block reads before it assigns them, and names it assigns."""
+    uses, defs = {}, set()
+    for line in lines:
+        match = _ASSIGNED.match(line)
+        for name in _NAME.findall(line[match.end():] if match else line):
+            if name not in defs:
+                uses[name] = None
+        if match:
+            defs.update(match.group(1).split(", "))
+    return list(uses), defs
+
+
+class _Writer:
+    """Turns a trace, its observations and a choice of derivatives into program source."""
+
+    def __init__(self, recorded, observations):
+        self.trace = recorded
+        self.n = recorded.n_inputs
+        self.constants = _Constants()
+        self.rows = [row for row in recorded if not row.is_input]
+        try:
+            self.sources = {row.index: _row_source(row, self.constants) for row in self.rows}
+        except CodegenError as error:
+            raise _NotCompilable(str(error).split(": ", 1)[-1].split(";")[0]) from None
+        self.guards = {}  # Wengert index of the last row before a guard -> guard statements
+        for k, observation in enumerate(observations):
+            self.guards.setdefault(observation.after_rows - self.n, []).append(self._guard(k, observation))
+        self.guard_reads = self._guard_rows()
+
+    def _guard_rows(self):
+        rows = set()
+        for lines in self.guards.values():
+            for line in lines:
+                for name in _NAME.findall(line):
+                    rows.add(-int(name[3:]) if name.startswith("v_m") else int(name[1:]))
+        return rows
+
+    def _value(self, value):
+        """Source for a guard argument: a variable, a literal, or an object put in the namespace."""
+        if isinstance(value, _Traced):
+            return variable(value.row - self.n + 1)
+        if isinstance(value, (tuple, list)):
+            items = [self._value(v) for v in value]
+            text = ", ".join(items) + ("," if isinstance(value, tuple) and len(items) == 1 else "")
+            return f"({text})" if isinstance(value, tuple) else f"[{text}]"
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return repr(value) if not isinstance(value, float) or math.isfinite(value) else f"float('{value}')"
+        return self._object(value)
+
+    def _object(self, value):
+        name = f"c{len(self.constants.values)}"
+        self.constants.values[name] = value
+        return name
+
+    def _guard(self, k, observation):
+        """`if <the comparison comes out differently>: raise PathChanged`."""
+        args, kwargs, result = observation.args, observation.kwargs, observation.result
+        if isinstance(result, (bool, np.bool_)) and not kwargs:
+            if observation.func in _INFIX and len(args) == 2:
+                test = f"{self._value(args[0])} {_INFIX[observation.func]} {self._value(args[1])}"
+            elif observation.func is bool:
+                test = self._value(args[0])
+            else:
+                test = None
+            if test is not None:
+                return f"if {'not ' if result else ''}({test}): raise PathChanged"
+        call = ", ".join([self._value(a) for a in args] + [f"{key}={self._value(v)}" for key, v in kwargs.items()])
+        return f"if not _same({self._object(observation.func)}({call}), {self._object(result)}): raise PathChanged"
+
+    # which rows matter
+
+    def computed_rows(self, outputs):
+        """Rows on a path to an output or to a guard: the rest need not run."""
+        needed = {i for i in outputs if i is not None} | self.guard_reads
+        for row in reversed(self.rows):
+            if row.index in needed:
+                needed.update(row.inputs)
+        return needed
+
+    def reverse_rows(self, seeded, wrt):
+        """Rows whose adjoint is needed: on a path from an input in wrt to a seeded output."""
+        active = set(wrt)
+        for row in self.rows:
+            if any(i in active for i in row.inputs):
+                active.add(row.index)
+        live = {i for i in seeded if i is not None}
+        for row in reversed(self.rows):
+            if row.index in live:
+                live.update(row.inputs)
+        return live & active
+
+    # blocks of statements
+
+    def sections(self, computed):
+        """The rows cut into sections of SECTION_ROWS computed rows: one generated function each."""
+        sections, section, count = [], [], 0
+        for row in self.rows:
+            section.append(row)
+            count += row.index in computed
+            if count >= SECTION_ROWS:
+                sections.append(section)
+                section, count = [], 0
+        return sections + [section]
+
+    def forward_blocks(self, sections, computed, tangents=False):
+        """Per section: the primal statements (and tangents), guards in place.
+
+        Every tape row has a traced argument, so with tangents every computed row has one.
+        """
+        blocks = []
+        for k, section in enumerate(sections):
+            lines = list(self.guards.get(0, [])) if k == 0 else []
+            for row in section:
+                if row.index in computed:
+                    source = self.sources[row.index]
+                    lines.append(f"{variable(row.index)} = {source.primal()}")
+                    if tangents:
+                        lines.append(f"{variable(row.index, '_dot')} = {source.tangent()}")
+                lines += self.guards.get(row.index, [])
+            blocks.append(lines)
+        return blocks
+
+    def adjoint_lines(self, row, needed, started):
+        """The row's contributions to its arguments' adjoints; `started` names the adjoints that have a value."""
+        source = self.sources[row.index]
+        lines = []
+        for position, operand in enumerate(row.operands):
+            if operand.index is None or operand.index not in needed:
+                continue
+            bar = variable(operand.index, "_bar")
+            adjoint = source.template.adjoint
+            template = adjoint[position] if position < len(adjoint) else adjoint[-1]
+            block = source._block(position)
+            if "{bar}" in template:  # updated in part, in place: start from an array of zeros we own
+                if bar not in started:
+                    dtype = np.result_type(operand.value, 0.0).name
+                    lines.append(f"{bar} = np.zeros({np.shape(operand.value)!r}, dtype='{dtype}')")
+                elif bar not in self.owned:
+                    lines.append(f"{bar} = np.array({bar}, dtype='{np.result_type(operand.value, 0.0).name}')")
+                self.owned.add(bar)
+                lines.append(source.format(template, bar=bar, block=block))
+            else:
+                term = source.format(template, block=block)
+                if source.template.elementwise and source.shapes[position] != source.shape:
+                    term = _summed_to(term, source.shapes[position], source.shape)
+                if bar in started:  # never +=: an adjoint may be the same array as another one
+                    lines.append(f"{bar} = {bar} - {term[1:]}" if term.startswith("-") and " " not in term[1:]
+                                 else f"{bar} = {bar} + {term}")
+                    self.owned.add(bar)
+                else:
+                    lines.append(f"{bar} = {term}")
+            started.add(bar)
+        return lines
+
+    def reverse_blocks(self, sections, seeds, needed):
+        """Per section, in the forward sections' order: seeds (in the last), then each needed row's
+        contributions, rows in reverse order. Also returns the adjoints that got a value."""
+        self.owned = set()
+        started = set()
+        seed_lines = []
+        for k, index in seeds:
+            bar = variable(index, "_bar")
+            seed_lines.append(f"{bar} = {bar} + seed{k}" if bar in started else f"{bar} = seed{k}")
+            started.add(bar)
+        blocks = []
+        for section in reversed(sections):
+            block = [] if blocks else seed_lines
+            for row in reversed(section):
+                if row.index in needed and variable(row.index, "_bar") in started:
+                    block += self.adjoint_lines(row, needed, started)
+            blocks.append(block)
+        return blocks[::-1], started
+
+
+def _tuple(names):
+    return f"({', '.join(names)}{',' if len(names) == 1 else ''})"
+
+
+def _pair_residuals(forward, reverse):
+    """Values a forward section computes for its own reverse section travel as one tuple, s<k>.
+
+    Without this every such value would be a local of the driver, and Python compiles a
+    function's locals slowly; a tuple is one name.
+    """
+    for k, (fwd, rev) in enumerate(zip(forward, reverse)):
+        _, defined = _uses_and_defs(fwd)
+        shared = [name for name in _uses_and_defs(rev)[0] if name in defined]
+        if shared:
+            fwd.append(f"s{k} = {_tuple(shared)}")
+            rev.insert(0, f"{', '.join(shared)}{',' if len(shared) == 1 else ''} = s{k}")
+
+
+def _link(name, params, blocks, returned, prefix):
+    """Source of one function per block and a driver `name(*params)` calling them in order.
+
+    Values cross between blocks as the driver's locals: each block takes the names it reads
+    before assigning them and returns those a later block, or `returned` (the driver's return
+    expression), reads. Also gives the names the driver needs from its parameters.
+    """
+    analysed = [_uses_and_defs(lines) for lines in blocks]
+    live = _NAME.findall(returned)
+    outs = [None] * len(blocks)
+    for k in range(len(blocks) - 1, -1, -1):
+        uses, defs = analysed[k]
+        outs[k] = [v for v in dict.fromkeys(live) if v in defs]
+        live = uses + [v for v in live if v not in defs and v not in uses]
+    source, driver = [], [f"def {name}({', '.join(params)}):"]
+    for k, lines in enumerate(blocks):
+        uses, out = analysed[k][0], outs[k]
+        source += [f"def {prefix}{k}({', '.join(uses)}):", *[f"    {line}" for line in lines],
+                   f"    return {_tuple(out)}", ""]
+        driver.append(f"    {_tuple(out) + ' = ' if out else ''}{prefix}{k}({', '.join(uses)})")
+    return source + driver + [f"    return {returned}", ""], list(dict.fromkeys(live))
+
+
+_programs = 0
+
+
+def _compile(lines, constants):
+    global _programs
+    _programs += 1
+    text = "\n".join(lines)
+    namespace = {"np": np, "math": math, "PathChanged": PathChanged, "_same": _same,
+                 "logsumexp": codegen.rules.logsumexp.impl, **constants.values}
+    exec(compile(text, f"<adlab.compiled #{_programs}>", "exec"), namespace)
+    return text, namespace
+
+
+class Program:
+    """Generated source and its entry points: forward(*inputs) -> (outputs, residuals) and, for an
+    adjoint program, backward(residuals, *seeds) -> adjoints (None: zero)."""
+
+    def __init__(self, source, namespace):
+        self.source = source
+        self.forward = namespace["forward"]
+        self.backward = namespace.get("backward")
+
+    def __repr__(self):
+        return self.source
+
+
+def _outputs(writer, suffix=""):
+    names = []
+    for index, value in zip(writer.trace.outputs, writer.trace.output_values):
+        if index is not None:
+            names.append(variable(index, suffix))
+        else:
+            names.append(writer._object(zeros_like(value) if suffix else value))
+    return names
+
+
+def adjoint_program(recorded, observations, seeded, wrt):
+    """The program for one trace: forward(inputs) -> (outputs, residuals), backward(residuals, seeds).
+
+    ``seeded``: positions of the outputs that get a seed (has_aux's auxiliary outputs are only
+    computed); ``wrt``: Wengert indices of the inputs whose adjoints backward returns.
+    """
+    writer = _Writer(recorded, observations)
+    computed = writer.computed_rows(recorded.outputs)
+    seeds = [(k, recorded.outputs[k]) for k in seeded if recorded.outputs[k] is not None]
+    needed = writer.reverse_rows([index for _, index in seeds], wrt) | set(wrt)
+    sections = writer.sections(computed)
+    forward = writer.forward_blocks(sections, computed)
+    reverse, started = writer.reverse_blocks(sections, seeds, needed)
+    _pair_residuals(forward, reverse)
+    bars = [variable(i, "_bar") if variable(i, "_bar") in started else "None" for i in wrt]
+    seed_names = [f"seed{k}" for k, _ in seeds]
+    backward, residuals = _link("backward", ["residuals", *seed_names], reverse, _tuple(bars), "r")
+    residuals = [name for name in residuals if name not in seed_names]
+    if residuals:
+        backward.insert(backward.index(next(line for line in backward if line.startswith("def backward"))) + 1,
+                        f"    {_tuple(residuals)} = residuals")
+    inputs = [variable(1 - writer.n + k) for k in range(writer.n)]
+    forward, _ = _link("forward", inputs, forward, f"{_tuple(_outputs(writer))}, {_tuple(residuals)}", "f")
+    return Program(*_compile(forward + backward, writer.constants))
+
+
+def tangent_program(recorded, observations):
+    """forward(inputs, input tangents) -> (outputs, output tangents)."""
+    writer = _Writer(recorded, observations)
+    computed = writer.computed_rows(recorded.outputs)
+    inputs = [variable(1 - writer.n + k) for k in range(writer.n)]
+    blocks = writer.forward_blocks(writer.sections(computed), computed, tangents=True)
+    returned = f"{_tuple(_outputs(writer))}, {_tuple(_outputs(writer, '_dot'))}"
+    source, _ = _link("forward", inputs + [f"{x}_dot" for x in inputs], blocks, returned, "f")
+    return Program(*_compile(source, writer.constants))
+
+
+# -- the public transformation ----------------------------------------------------------------
+
+
+def _is_float_leaf(x):
+    """A leaf that becomes a program input: a float, or an array or NumPy scalar of floats."""
+    return type(x) is float or (isinstance(x, (np.ndarray, np.floating)) and x.dtype.kind == "f")
+
+
+def _static_key(x):
+    """A leaf baked into the program, keyed by value; None if it cannot be (unhashable, traced)."""
+    if isinstance(x, Box):
+        return None
+    if isinstance(x, np.ndarray):
+        return ("array", x.dtype.str, x.shape, x.tobytes())
+    try:
+        hash(x)
+    except TypeError:
+        return None
+    return (type(x), x)
+
+
+class _Signature:
+    """The arguments of one call split into program inputs (float leaves) and baked values."""
+
+    def __init__(self, args, kwargs):
+        self.leaves, self.treedef = flatten(tuple(args))
+        self.inputs = [k for k, leaf in enumerate(self.leaves) if _is_float_leaf(leaf)]
+        parts = [self.treedef, tuple(sorted(kwargs))]
+        for k, leaf in enumerate(self.leaves):
+            parts.append((type(leaf), np.shape(leaf), np.result_type(leaf).str) if _is_float_leaf(leaf) else _static_key(leaf))
+        for name in sorted(kwargs):
+            kw_leaves, kw_def = flatten(kwargs[name])
+            parts += [kw_def, *(_static_key(leaf) for leaf in kw_leaves)]
+        self.key = None if any(part is None for part in parts[2:]) else tuple(parts)
+
+    def values(self):
+        return [self.leaves[k] for k in self.inputs]
+
+    def function(self, f, kwargs):
+        """f as a function of the float leaves alone."""
+        leaves = list(self.leaves)
+
+        def of_inputs(*inputs):
+            for k, value in zip(self.inputs, inputs):
+                leaves[k] = value
+            return f(*unflatten(self.treedef, leaves), **kwargs)
+
+        return of_inputs
+
+
+@dataclass
+class _Entry:
+    """What a signature runs: its programs, one per path seen (most recent first), or the engine."""
+
+    programs: list
+    engine: bool = False
+    misses: int = 0
+
+
+class _Compiled:
+    """The cache of programs for one function and one transformation."""
+
+    def __init__(self, f, kind, argnums=0, has_aux=False):
+        self.f, self.kind, self.argnums, self.has_aux = f, kind, argnums, has_aux
+        self.entries = OrderedDict()
+        self.stats = dict(hits=0, traces=0, path_changes=0, engine_calls=0, evicted=0)
+        self.warned = False
+
+    def cache_info(self):
+        """Signatures and programs held (bounded by MAX_SIGNATURES × MAX_PATHS), and counts of calls."""
+        programs = sum(len(entry.programs) for entry in self.entries.values())
+        return dict(signatures=len(self.entries), programs=programs, **self.stats)
+
+    def _fall_back(self, reason):
+        if not self.warned:
+            self.warned = True
+            name = getattr(self.f, "__name__", "f")
+            warnings.warn(f"adlab.compiled: {name} runs on the engine, not generated code: {reason}.",
+                          CompiledFallbackWarning, stacklevel=4)
+
+    def run(self, signature, kwargs, build, call, engine):
+        """call(program) on the signature's program for this path; traces a new one when none fits.
+
+        build(f_of_inputs, inputs) records and writes a program; engine() computes the result
+        without generated code, for signatures that cannot be compiled.
+        """
+        key = signature.key
+        entry = self.entries.get(key) if key is not None else None
+        if key is None or (entry is not None and entry.engine):
+            self.stats["engine_calls"] += 1
+            return engine()
+        if entry is None:
+            entry = self.entries[key] = _Entry([])
+            if len(self.entries) > MAX_SIGNATURES:
+                self.entries.popitem(last=False)
+                self.stats["evicted"] += 1
+        self.entries.move_to_end(key)
+        for position, program in enumerate(entry.programs):
+            try:
+                result = call(program)
+            except PathChanged:
+                continue
+            except (ArithmeticError, ValueError):  # math raised where the engine gives inf or nan
+                self.stats["engine_calls"] += 1
+                return engine()
+            if position:
+                entry.programs.insert(0, entry.programs.pop(position))
+            entry.misses = 0
+            self.stats["hits"] += 1
+            return result
+        if entry.programs:
+            self.stats["path_changes"] += 1
+            entry.misses += 1
+            if entry.misses > MAX_PATHS:
+                entry.engine, entry.programs = True, []
+                self._fall_back(f"its comparisons came out differently on {MAX_PATHS} calls in a row")
+                self.stats["engine_calls"] += 1
+                return engine()
+        try:
+            program = build(signature.function(self.f, kwargs), signature.values())
+        except _NotCompilable as reason:
+            entry.engine = True
+            self._fall_back(str(reason))
+            self.stats["engine_calls"] += 1
+            return engine()
+        self.stats["traces"] += 1
+        entry.programs.insert(0, program)
+        del entry.programs[MAX_PATHS:]
+        try:
+            return call(program)
+        except (ArithmeticError, ValueError, PathChanged):
+            self.stats["engine_calls"] += 1
+            return engine()
+
+    # the transformations
+
+    def value_and_grad(self, args, kwargs):
+        f, argnums, has_aux = self.f, self.argnums, self.has_aux
+        engine = functools.partial(api.value_and_grad(f, argnums, has_aux), *args, **kwargs)
+        nums = _selected(argnums, len(args), "grad", kwargs)
+        signature = _Signature(args, kwargs)
+        first = [len(flatten(arg)[0]) for arg in args]
+        starts = np.cumsum([0, *first])
+        selected = [k for i in nums for k in range(starts[i], starts[i + 1])]
+        if any(args[i] is None for i in nums) or not set(selected) <= set(signature.inputs):
+            return engine()  # which says what is wrong
+        position = {leaf: k for k, leaf in enumerate(signature.inputs)}
+        n = len(signature.inputs)
+        wrt = [position[leaf] - n + 1 for leaf in selected]
+
+        def build(f_of_inputs, inputs):
+            recorded, observations = _record(f_of_inputs, inputs)
+            out_def = recorded._recording.out_def
+            layout = unflatten(out_def, list(range(len(recorded.outputs))))
+            if has_aux and not (isinstance(layout, (tuple, list)) and len(layout) == 2):
+                return None
+            seeded = flatten(layout[0] if has_aux else layout)[0]
+            value = recorded.output_values[seeded[0]] if len(seeded) == 1 else None
+            if value is None or np.shape(value) != () or np.result_type(value).kind != "f":
+                return None
+            program = adjoint_program(recorded, observations, seeded, wrt)
+            program.out_def = out_def
+            program.seed = 1.0 if np.result_type(value) == np.float64 else np.ones((), np.result_type(value))
+            return program
+
+        values = signature.values()
+        in_def = flatten([args[i] for i in nums])[1]
+
+        def call(program):
+            outputs, residuals = program.forward(*values)
+            bars = program.backward(residuals, program.seed)
+            grads = [zeros_like(values[position[leaf]]) if bar is None else bar for leaf, bar in zip(selected, bars)]
+            grads = unflatten(in_def, grads)
+            return (unflatten(program.out_def, outputs),
+                    grads[0] if isinstance(argnums, (int, np.integer)) else tuple(grads))
+
+        return self.run(signature, kwargs, build, call, engine)
+
+    def jvp(self, primals, tangents):
+        engine = functools.partial(api.jvp, self.f, primals, tangents)
+        if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+            return engine()
+        signature = _Signature(primals, {})
+        tangent_leaves, tangent_def = flatten(tuple(tangents))
+        if tangent_def != signature.treedef or len(signature.inputs) != len(signature.leaves):
+            return engine()
+        tangent_leaves = [_as_tangent(t, x, f"tangent of input {i}")
+                          for i, (t, x) in enumerate(zip(tangent_leaves, signature.leaves))]
+
+        def build(f_of_inputs, inputs):
+            recorded, observations = _record(f_of_inputs, inputs)
+            program = tangent_program(recorded, observations)
+            program.out_def = recorded._recording.out_def
+            return program
+
+        def call(program):
+            outputs, output_tangents = program.forward(*signature.leaves, *tangent_leaves)
+            return unflatten(program.out_def, outputs), unflatten(program.out_def, output_tangents)
+
+        return self.run(signature, {}, build, call, engine)
+
+    def vjp(self, primals):
+        engine = functools.partial(api.vjp, self.f, *primals, has_aux=self.has_aux)
+        signature = _Signature(primals, {})
+        if len(signature.inputs) != len(signature.leaves):
+            return engine()
+        n = len(signature.leaves)
+        has_aux = self.has_aux
+
+        def build(f_of_inputs, inputs):
+            recorded, observations = _record(f_of_inputs, inputs)
+            out_def = recorded._recording.out_def
+            layout = unflatten(out_def, list(range(len(recorded.outputs))))
+            if has_aux and not (isinstance(layout, (tuple, list)) and len(layout) == 2):
+                return None
+            program = adjoint_program(recorded, observations, flatten(layout[0] if has_aux else layout)[0],
+                                      list(range(1 - n, 1)))
+            program.out_def, program.layout, program.traced_outputs = out_def, layout, recorded.outputs
+            return program
+
+        def call(program):
+            outputs, residuals = program.forward(*signature.leaves)
+            everything = unflatten(program.out_def, outputs)
+            out, aux = everything if has_aux else (everything, None)
+            out_leaves, out_def = flatten(out)
+            seeded = flatten(program.layout[0] if has_aux else program.layout)[0]
+
+            def pullback(cotangent):
+                leaves, cotangent_def = flatten(cotangent)
+                if cotangent_def != out_def:
+                    raise ValueError("the cotangent must have the same structure as f's output (one value per output).")
+                leaves = [_as_tangent(c, o, f"cotangent of output {i}") for i, (c, o) in enumerate(zip(leaves, out_leaves))]
+                seeds = [c for c, k in zip(leaves, seeded) if program.traced_outputs[k] is not None]
+                try:
+                    bars = program.backward(residuals, *seeds)
+                except (ArithmeticError, ValueError):
+                    return engine()[1](cotangent)
+                return unflatten(signature.treedef, [zeros_like(x) if b is None else b
+                                                     for x, b in zip(signature.leaves, bars)])
+
+            return (out, pullback, aux) if has_aux else (out, pullback)
+
+        return self.run(signature, {}, build, call, engine)
+
+
+class _PerFunction:
+    """jvp(f, primals, tangents) or vjp(f, *primals): one cache per f, for the last MAX_SIGNATURES functions."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        self.caches = OrderedDict()
+
+    def cache(self, f, has_aux=False):
+        key = (f, has_aux)
+        if key not in self.caches:
+            self.caches[key] = _Compiled(f, self.kind, has_aux=has_aux)
+            if len(self.caches) > MAX_SIGNATURES:
+                self.caches.popitem(last=False)
+        self.caches.move_to_end(key)
+        return self.caches[key]
+
+    def cache_info(self):
+        """Per-function caches summed: signatures, programs and counts of calls."""
+        infos = [cache.cache_info() for cache in self.caches.values()]
+        return {"functions": len(infos), **{k: sum(i[k] for i in infos) for k in (infos[0] if infos else {})}}
+
+
+def compiled(transformed):
+    """A transformation that runs generated derivative code: same arguments, same results.
+
+    ``adlab.compiled(adlab.grad(f, argnums, has_aux))`` and ``adlab.compiled(adlab.value_and_grad(…))``
+    return the transformed function; ``adlab.compiled(adlab.jvp)`` and ``adlab.compiled(adlab.vjp)``
+    return a ``jvp(f, primals, tangents)`` and a ``vjp(f, *primals, has_aux=False)``. Programs are
+    cached per signature and path (``.cache_info()`` reports the bounded cache); see the module docstring.
+    """
+    if transformed is api.jvp:
+        caches = _PerFunction("jvp")
+
+        def jvp(f, primals, tangents):
+            _check_function(f, "jvp")
+            return caches.cache(f).jvp(primals, tangents)
+
+        jvp.cache_info = caches.cache_info
+        return jvp
+    if transformed is api.vjp:
+        caches = _PerFunction("vjp")
+
+        def vjp(f, *primals, has_aux=False):
+            _check_function(f, "vjp")
+            return caches.cache(f, has_aux).vjp(primals)
+
+        vjp.cache_info = caches.cache_info
+        return vjp
+    spec = getattr(transformed, "transformation", None)
+    if spec is None or getattr(transformed, "__wrapped__", None) is not spec[1]:
+        raise TypeError("adlab.compiled takes adlab.grad(f) or adlab.value_and_grad(f) (with their argnums and "
+                        "has_aux), or adlab.jvp or adlab.vjp themselves; e.g. adlab.compiled(adlab.grad(f)).")
+    kind, f, argnums, has_aux = spec
+    cache = _Compiled(f, kind, argnums, has_aux)
+
+    if kind == "value_and_grad":
+        @functools.wraps(f)
+        def value_and_grad_f(*args, **kwargs):
+            return cache.value_and_grad(args, kwargs)
+
+        value_and_grad_f.cache_info = cache.cache_info
+        return value_and_grad_f
+
+    @functools.wraps(f)
+    def grad_f(*args, **kwargs):
+        (value, grads) = cache.value_and_grad(args, kwargs)
+        return (grads, value[1]) if has_aux else grads
+
+    grad_f.cache_info = cache.cache_info
+    return grad_f
