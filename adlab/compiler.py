@@ -82,11 +82,33 @@ def _is_scalar_row(row):
     return type(row.value) is float and all(type(o.value) in (float, int) for o in row.operands)
 
 
+_SCALAR_TEMPLATES.update({op: codegen.TEMPLATES[op] for op in ("add", "subtract", "multiply", "negative")})
+
+
+class _ScalarRowSource:
+    """A row on Python floats: the parts of codegen's _RowSource a scalar template needs, made
+    cheaply (no shapes, parameters or broadcasting), since scalar traces are long."""
+
+    shape = ()
+
+    def __init__(self, row, constants):
+        self.row = row
+        self.template = _SCALAR_TEMPLATES[row.op]
+        self.operands = [variable(o.index) if o.index is not None else codegen._operand_literal(o.value, constants)
+                         for o in row.operands]
+        self.shapes = [()] * len(self.operands)
+        self.fields = {"out": variable(row.index), "g": variable(row.index, "_bar")}
+
+    format, primal, tangent = _RowSource.format, _RowSource.primal, _RowSource.tangent
+
+    def _block(self, position):
+        return ""
+
+
 def _row_source(row, constants):
-    source = _RowSource(row, constants)
     if _is_scalar_row(row) and row.op in _SCALAR_TEMPLATES:
-        source.template = _SCALAR_TEMPLATES[row.op]
-    return source
+        return _ScalarRowSource(row, constants)
+    return _RowSource(row, constants)
 
 
 # -- guards ---------------------------------------------------------------------------------
@@ -200,6 +222,7 @@ class _Writer:
         self.n = recorded.n_inputs
         self.constants = _Constants()
         self.rows = [row for row in recorded if not row.is_input]
+        self.reads = {row.index: row.inputs for row in self.rows}
         try:
             self.sources = {row.index: _row_source(row, self.constants) for row in self.rows}
         except CodegenError as error:
@@ -256,19 +279,19 @@ class _Writer:
         needed = {i for i in outputs if i is not None} | self.guard_reads
         for row in reversed(self.rows):
             if row.index in needed:
-                needed.update(row.inputs)
+                needed.update(self.reads[row.index])
         return needed
 
     def reverse_rows(self, seeded, wrt):
         """Rows whose adjoint is needed: on a path from an input in wrt to a seeded output."""
         active = set(wrt)
         for row in self.rows:
-            if any(i in active for i in row.inputs):
+            if not active.isdisjoint(self.reads[row.index]):
                 active.add(row.index)
         live = {i for i in seeded if i is not None}
         for row in reversed(self.rows):
             if row.index in live:
-                live.update(row.inputs)
+                live.update(self.reads[row.index])
         return live & active
 
     # blocks of statements
@@ -335,8 +358,9 @@ class _Writer:
         return lines
 
     def reverse_blocks(self, sections, seeds, needed):
-        """Per section, in the forward sections' order: seeds (in the last), then each needed row's
-        contributions, rows in reverse order. Also returns the adjoints that got a value."""
+        """Per section, listed in the forward sections' order (they run in the opposite one): seeds
+        (in the last), then each needed row's contributions, rows in reverse order. Also returns
+        the adjoints that got a value."""
         self.owned = set()
         started = set()
         seed_lines = []
@@ -358,6 +382,14 @@ def _tuple(names):
     return f"({', '.join(names)}{',' if len(names) == 1 else ''})"
 
 
+class _Block:
+    """Statements of one generated function, with the names it reads before assigning and assigns."""
+
+    def __init__(self, lines):
+        self.lines = lines
+        self.uses, self.defs = _uses_and_defs(lines)
+
+
 def _pair_residuals(forward, reverse):
     """Values a forward section computes for its own reverse section travel as one tuple, s<k>.
 
@@ -365,11 +397,13 @@ def _pair_residuals(forward, reverse):
     function's locals slowly; a tuple is one name.
     """
     for k, (fwd, rev) in enumerate(zip(forward, reverse)):
-        _, defined = _uses_and_defs(fwd)
-        shared = [name for name in _uses_and_defs(rev)[0] if name in defined]
+        shared = [name for name in rev.uses if name in fwd.defs]
         if shared:
-            fwd.append(f"s{k} = {_tuple(shared)}")
-            rev.insert(0, f"{', '.join(shared)}{',' if len(shared) == 1 else ''} = s{k}")
+            fwd.lines.append(f"s{k} = {_tuple(shared)}")
+            fwd.defs.add(f"s{k}")
+            rev.lines.insert(0, f"{', '.join(shared)}{',' if len(shared) == 1 else ''} = s{k}")
+            rev.uses = [f"s{k}"] + [name for name in rev.uses if name not in fwd.defs]
+            rev.defs.update(shared)
 
 
 def _link(name, params, blocks, returned, prefix):
@@ -379,7 +413,7 @@ def _link(name, params, blocks, returned, prefix):
     before assigning them and returns those a later block, or `returned` (the driver's return
     expression), reads. Also gives the names the driver needs from its parameters.
     """
-    analysed = [_uses_and_defs(lines) for lines in blocks]
+    analysed = [(block.uses, block.defs) for block in blocks]
     live = _NAME.findall(returned)
     outs = [None] * len(blocks)
     for k in range(len(blocks) - 1, -1, -1):
@@ -387,9 +421,9 @@ def _link(name, params, blocks, returned, prefix):
         outs[k] = [v for v in dict.fromkeys(live) if v in defs]
         live = uses + [v for v in live if v not in defs and v not in uses]
     source, driver = [], [f"def {name}({', '.join(params)}):"]
-    for k, lines in enumerate(blocks):
+    for k, block in enumerate(blocks):
         uses, out = analysed[k][0], outs[k]
-        source += [f"def {prefix}{k}({', '.join(uses)}):", *[f"    {line}" for line in lines],
+        source += [f"def {prefix}{k}({', '.join(uses)}):", *[f"    {line}" for line in block.lines],
                    f"    return {_tuple(out)}", ""]
         driver.append(f"    {_tuple(out) + ' = ' if out else ''}{prefix}{k}({', '.join(uses)})")
     return source + driver + [f"    return {returned}", ""], list(dict.fromkeys(live))
@@ -442,12 +476,13 @@ def adjoint_program(recorded, observations, seeded, wrt):
     seeds = [(k, recorded.outputs[k]) for k in seeded if recorded.outputs[k] is not None]
     needed = writer.reverse_rows([index for _, index in seeds], wrt) | set(wrt)
     sections = writer.sections(computed)
-    forward = writer.forward_blocks(sections, computed)
+    forward = [_Block(lines) for lines in writer.forward_blocks(sections, computed)]
     reverse, started = writer.reverse_blocks(sections, seeds, needed)
+    reverse = [_Block(lines) for lines in reverse]
     _pair_residuals(forward, reverse)
     bars = [variable(i, "_bar") if variable(i, "_bar") in started else "None" for i in wrt]
     seed_names = [f"seed{k}" for k, _ in seeds]
-    backward, residuals = _link("backward", ["residuals", *seed_names], reverse, _tuple(bars), "r")
+    backward, residuals = _link("backward", ["residuals", *seed_names], reverse[::-1], _tuple(bars), "r")
     residuals = [name for name in residuals if name not in seed_names]
     if residuals:
         backward.insert(backward.index(next(line for line in backward if line.startswith("def backward"))) + 1,
@@ -462,7 +497,7 @@ def tangent_program(recorded, observations):
     writer = _Writer(recorded, observations)
     computed = writer.computed_rows(recorded.outputs)
     inputs = [variable(1 - writer.n + k) for k in range(writer.n)]
-    blocks = writer.forward_blocks(writer.sections(computed), computed, tangents=True)
+    blocks = [_Block(lines) for lines in writer.forward_blocks(writer.sections(computed), computed, tangents=True)]
     returned = f"{_tuple(_outputs(writer))}, {_tuple(_outputs(writer, '_dot'))}"
     source, _ = _link("forward", inputs + [f"{x}_dot" for x in inputs], blocks, returned, "f")
     return Program(*_compile(source, writer.constants))
