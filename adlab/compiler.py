@@ -524,18 +524,25 @@ def _static_key(x):
     return (type(x), x)
 
 
+def _frozen(treedef):
+    """A container description (adlab.core.tree) with its lists made tuples, to be part of a key."""
+    if isinstance(treedef, (tuple, list)):
+        return tuple(_frozen(part) for part in treedef)
+    return treedef
+
+
 class _Signature:
     """The arguments of one call split into program inputs (float leaves) and baked values."""
 
     def __init__(self, args, kwargs):
         self.leaves, self.treedef = flatten(tuple(args))
         self.inputs = [k for k, leaf in enumerate(self.leaves) if _is_float_leaf(leaf)]
-        parts = [self.treedef, tuple(sorted(kwargs))]
+        parts = [_frozen(self.treedef), tuple(sorted(kwargs))]
         for k, leaf in enumerate(self.leaves):
             parts.append((type(leaf), np.shape(leaf), np.result_type(leaf).str) if _is_float_leaf(leaf) else _static_key(leaf))
         for name in sorted(kwargs):
             kw_leaves, kw_def = flatten(kwargs[name])
-            parts += [kw_def, *(_static_key(leaf) for leaf in kw_leaves)]
+            parts += [_frozen(kw_def), *(_static_key(leaf) for leaf in kw_leaves)]
         self.key = None if any(part is None for part in parts[2:]) else tuple(parts)
 
     def values(self):
@@ -586,8 +593,9 @@ class _Compiled:
     def run(self, signature, kwargs, build, call, engine):
         """call(program) on the signature's program for this path; traces a new one when none fits.
 
-        build(f_of_inputs, inputs) records and writes a program; engine() computes the result
-        without generated code, for signatures that cannot be compiled.
+        build(f_of_inputs, inputs) records and writes a program (None if f's result does not suit
+        the transformation); engine() computes the result without generated code, for signatures
+        that cannot be compiled, and raises the engine's error for misuse.
         """
         key = signature.key
         entry = self.entries.get(key) if key is not None else None
@@ -627,6 +635,9 @@ class _Compiled:
             entry.engine = True
             self._fall_back(str(reason))
             self.stats["engine_calls"] += 1
+            return engine()
+        if program is None:  # not what the transformation takes (grad of a vector): the engine says so
+            del self.entries[key]
             return engine()
         self.stats["traces"] += 1
         entry.programs.insert(0, program)

@@ -1,0 +1,320 @@
+"""adlab.compiled: generated derivative programs give the engine's results, on every path f takes."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import adlab
+import adlab.numpy  # noqa: F401 - adlab.numpy.set_at
+from adlab import compiler
+from adlab.compiler import CompiledFallbackWarning
+from scalar_cases import SCALAR_CASES
+from test_codegen import ARRAY_CASES
+
+
+def assert_same(mine, theirs, rtol=1e-12):
+    """Equal structure, shapes and values (to rounding: the templates order a few products differently)."""
+    if isinstance(theirs, (tuple, list)):
+        assert type(mine) is type(theirs) and len(mine) == len(theirs)
+        for a, b in zip(mine, theirs):
+            assert_same(a, b, rtol)
+    elif isinstance(theirs, dict):
+        assert mine.keys() == theirs.keys()
+        for k in theirs:
+            assert_same(mine[k], theirs[k], rtol)
+    else:
+        assert np.shape(mine) == np.shape(theirs)
+        np.testing.assert_allclose(mine, theirs, rtol=rtol, atol=1e-13)
+
+
+def all_modes_match(f, *args, seed=0):
+    """grad, value_and_grad, jvp and vjp, compiled and not, at args (argnums: every argument)."""
+    argnums = tuple(range(len(args)))
+    rng = np.random.default_rng(seed)
+    tangents = tuple(float(rng.standard_normal()) if np.ndim(x) == 0 else rng.standard_normal(np.shape(x))
+                     for x in args)
+    out, out_tangent = adlab.jvp(f, args, tangents)
+    assert_same(adlab.compiled(adlab.jvp)(f, args, tangents), (out, out_tangent))
+    cotangent = 1.0 if np.ndim(out) == 0 else rng.standard_normal(np.shape(out))
+    value, pullback = adlab.compiled(adlab.vjp)(f, *args)
+    assert_same(value, out)
+    assert_same(pullback(cotangent), adlab.vjp(f, *args)[1](cotangent))
+    if np.ndim(out) == 0:
+        assert_same(adlab.compiled(adlab.value_and_grad(f, argnums))(*args), adlab.value_and_grad(f, argnums)(*args))
+
+
+# -- every primitive, scalars and arrays ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(SCALAR_CASES))
+def test_scalar_primitive(name):
+    f, args = SCALAR_CASES[name]
+    all_modes_match(f, *args)
+
+
+@pytest.mark.parametrize("name", sorted(ARRAY_CASES))
+def test_array_primitive(name):
+    f, args = ARRAY_CASES[name]
+    all_modes_match(f, *args)
+
+
+def test_scalar_code_calls_math_on_floats():
+    f = adlab.compiled(adlab.grad(lambda x: np.tanh(np.exp(x) * 0.5)))
+    f(0.3)
+    (program,) = next(iter(compiler_entries(f))).programs
+    assert "math.exp(" in program.source and "math.tanh(" in program.source and "np." not in program.source
+    assert type(f(0.4)) is float
+
+
+def compiler_entries(transformed):
+    """The cache entries behind a compiled function (through the closure adlab.compiled made)."""
+    cache = next(c.cell_contents for c in transformed.__closure__ if isinstance(c.cell_contents, compiler._Compiled))
+    return cache.entries.values()
+
+
+# -- paths: branches and loops -------------------------------------------------------------------
+
+
+def branchy(x, y):
+    z = x * y
+    if z > 1.0:
+        z = np.sin(z) * x
+    else:
+        z = np.exp(-z) + y
+    while z < 3.0:  # the loop count depends on the values
+        z = z * 1.5 + 0.25
+    return z / y
+
+
+def test_a_changed_branch_or_loop_count_is_traced_again():
+    grad = adlab.compiled(adlab.grad(branchy, argnums=(0, 1)))
+    points = [(0.5, 1.5), (2.0, 1.5), (0.5, 1.5), (0.1, 0.2), (2.0, 1.5), (0.6, 1.5)]
+    for point in points:
+        assert_same(grad(*point), adlab.grad(branchy, argnums=(0, 1))(*point))
+    info = grad.cache_info()
+    assert info["signatures"] == 1 and info["traces"] == 3 and info["path_changes"] == 2
+    assert info["hits"] == 3 and info["engine_calls"] == 0
+
+
+def test_a_mask_from_a_comparison_is_checked_too():
+    def relu_sum(x):
+        return np.sum(np.where(x > 0, x, 0.1 * x) ** 2)
+
+    grad = adlab.compiled(adlab.grad(relu_sum))
+    for x in (np.array([1.0, -2.0, 3.0]), np.array([1.0, -2.0, 4.0]), np.array([-1.0, 2.0, 3.0])):
+        assert_same(grad(x), adlab.grad(relu_sum)(x))
+    assert grad.cache_info()["traces"] == 2
+
+
+def test_argsort_and_integer_arguments_are_part_of_the_path():
+    def f(x, n):
+        y = np.sort(x)
+        for _ in range(n):
+            y = np.tanh(y) * x
+        return np.sum(y[:2])
+
+    grad = adlab.compiled(adlab.grad(f))
+    for x, n in ((np.array([3.0, 1.0, 2.0]), 2), (np.array([1.0, 3.0, 2.0]), 2), (np.array([3.0, 1.0, 2.0]), 3)):
+        assert_same(grad(x, n), adlab.grad(f)(x, n))
+    assert grad.cache_info()["signatures"] == 2  # n = 2 and n = 3
+
+
+OPS = ["sin", "tanh", "scale", "add_x", "mul_y", "branch", "loop"]
+
+
+def random_program(steps):
+    """A function of (x, y) from a list of steps, some of them branches and loops on the values."""
+
+    def f(x, y):
+        v = x
+        for op, c in steps:
+            if op == "sin":
+                v = np.sin(v)
+            elif op == "tanh":
+                v = np.tanh(v * c)
+            elif op == "scale":
+                v = v * c
+            elif op == "add_x":
+                v = v + x
+            elif op == "mul_y":
+                v = v * y
+            elif op == "branch":
+                v = np.cos(v) * y if v > c else v - x * c
+            elif op == "loop":
+                count = 0
+                while v < c and count < 4:
+                    v = v + 0.5 * np.tanh(x) + 0.3
+                    count += 1
+        return v * y
+
+    return f
+
+
+@settings(max_examples=40, deadline=None)
+@given(steps=st.lists(st.tuples(st.sampled_from(OPS), st.floats(-1.0, 1.0)), min_size=1, max_size=12),
+       points=st.lists(st.tuples(st.floats(-2.0, 2.0), st.floats(-2.0, 2.0)), min_size=2, max_size=5))
+def test_random_programs_with_branches_and_loops(steps, points):
+    f = random_program(steps)
+    grad = adlab.compiled(adlab.value_and_grad(f, argnums=(0, 1)))
+    jvp = adlab.compiled(adlab.jvp)
+    for x, y in points + points[:1]:
+        assert_same(grad(x, y), adlab.value_and_grad(f, argnums=(0, 1))(x, y), rtol=1e-10)
+        assert_same(jvp(f, (x, y), (1.0, -0.5)), adlab.jvp(f, (x, y), (1.0, -0.5)), rtol=1e-10)
+
+
+@settings(max_examples=25, deadline=None)
+@given(threshold=st.floats(-1.0, 1.0), seeds=st.lists(st.integers(0, 2**16), min_size=2, max_size=4))
+def test_random_array_programs_with_masks(threshold, seeds):
+    def f(W, x):
+        h = np.tanh(x @ W)
+        if np.sum(h) > threshold:
+            h = np.where(h > 0, h, 0.0) * 2.0
+        return np.sum(h ** 2) + np.max(h)
+
+    grad = adlab.compiled(adlab.grad(f, argnums=(0, 1)))
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        W, x = rng.standard_normal((3, 4)), rng.standard_normal(3)
+        assert_same(grad(W, x), adlab.grad(f, argnums=(0, 1))(W, x), rtol=1e-10)
+
+
+# -- the API ----------------------------------------------------------------------------------------
+
+
+def test_has_aux_argnums_and_containers():
+    def loss(params, x, scale):
+        h = np.tanh(x @ params["W"] + params["b"])
+        return np.sum(h ** 2) * scale, {"h": h, "n": 3}
+
+    params = {"W": np.ones((2, 3)) * 0.1, "b": np.arange(3.0)}
+    x = np.array([0.5, -1.0])
+    for transform in (adlab.grad, adlab.value_and_grad):
+        for argnums in (0, (0, 1), (0, 2)):
+            engine = transform(loss, argnums=argnums, has_aux=True)
+            assert_same(adlab.compiled(engine)(params, x, 2.0), engine(params, x, 2.0))
+
+
+def test_vjp_with_several_outputs_and_has_aux():
+    def f(x, y):
+        return (np.sin(x) * y, x + y), y * 2.0
+
+    vjp = adlab.compiled(adlab.vjp)
+    (out, pullback, aux), (out_e, pullback_e, aux_e) = vjp(f, 0.3, 1.2, has_aux=True), adlab.vjp(f, 0.3, 1.2, has_aux=True)
+    assert_same((out, aux), (out_e, aux_e))
+    assert_same(pullback((1.0, -2.0)), pullback_e((1.0, -2.0)))
+
+
+def test_unused_input_constant_output_and_float32():
+    f = lambda x, y: np.float32(2.0) * x  # noqa: E731
+    x, y = np.ones(3, dtype=np.float32), np.ones(2, dtype=np.float32)
+    assert_same(adlab.compiled(adlab.vjp)(f, x, y)[1](np.ones(3, np.float32)), adlab.vjp(f, x, y)[1](np.ones(3, np.float32)))
+    g = adlab.compiled(adlab.grad(lambda x, y: np.sum(x * 2.0), argnums=(0, 1)))
+    gx, gy = g(x, y)
+    assert gx.dtype == np.float32 and np.array_equal(gy, np.zeros(2, np.float32))
+    assert_same(adlab.compiled(adlab.jvp)(lambda x: 3.0, (1.0,), (1.0,)), adlab.jvp(lambda x: 3.0, (1.0,), (1.0,)))
+
+
+def test_only_transformations_are_accepted():
+    with pytest.raises(TypeError, match="adlab.compiled takes adlab.grad"):
+        adlab.compiled(np.sin)
+    with pytest.raises(TypeError, match="adlab.compiled takes adlab.grad"):
+        adlab.compiled(adlab.jacfwd(adlab.grad(np.sin)))  # wraps a grad, but is not one
+
+
+def test_errors_are_the_engines():
+    grad = adlab.compiled(adlab.grad(lambda x: x * 2.0))
+    with pytest.raises(TypeError, match="only float inputs"):
+        grad(3)
+    with pytest.raises(TypeError, match="return a scalar"):
+        adlab.compiled(adlab.grad(lambda x: x * 2.0))(np.ones(2))
+
+
+def test_inside_another_transformation_the_engine_runs():
+    inner = adlab.compiled(adlab.grad(lambda x: np.sin(x) * x))
+    assert_same(adlab.grad(inner)(0.7), adlab.grad(adlab.grad(lambda x: np.sin(x) * x))(0.7))
+    assert inner.cache_info()["programs"] == 0
+
+
+def test_domain_errors_of_math_fall_back_to_the_engine():
+    grad = adlab.compiled(adlab.value_and_grad(lambda x: np.log(x) + np.sqrt(x)))
+    grad(1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mine, theirs = grad(-1.0), adlab.value_and_grad(lambda x: np.log(x) + np.sqrt(x))(-1.0)
+    assert np.isnan(mine[0]) and np.isnan(theirs[0])
+    assert grad.cache_info()["engine_calls"] == 1
+
+
+# -- what runs on the engine, with one warning ------------------------------------------------------
+
+
+@adlab.primitive
+def softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+softplus.defjvp(lambda t, out, x: t / (1 + np.exp(-x)))
+softplus.defvjp(lambda g, out, x: g / (1 + np.exp(-x)))
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: softplus(x) * 2.0,
+    lambda x: adlab.checkpoint(lambda y: np.sin(y) * y)(x),
+    lambda x: np.sum(adlab.numpy.set_at(np.zeros(3), 1, x) * 2.0),
+    lambda x: adlab.grad(lambda y: np.sin(y) * x)(x),  # a derivative inside f
+])
+def test_what_templates_cannot_write_runs_on_the_engine(f):
+    grad = adlab.compiled(adlab.grad(f))
+    with pytest.warns(CompiledFallbackWarning, match="runs on the engine"):
+        assert_same(grad(0.4), adlab.grad(f)(0.4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompiledFallbackWarning)  # once per function
+        assert_same(grad(0.5), adlab.grad(f)(0.5))
+    assert grad.cache_info()["programs"] == 0
+
+
+# -- the cache is bounded ---------------------------------------------------------------------------
+
+
+def test_signatures_and_paths_are_bounded(monkeypatch):
+    monkeypatch.setattr(compiler, "MAX_SIGNATURES", 4)
+    monkeypatch.setattr(compiler, "MAX_PATHS", 3)
+    grad = adlab.compiled(adlab.grad(lambda x: np.sum(np.sin(x))))
+    for n in range(1, 10):
+        grad(np.ones(n))
+    info = grad.cache_info()
+    assert info["signatures"] == 4 and info["evicted"] == 5
+
+    def steps(x):  # a new loop count on every call
+        while x < 100.0:
+            x = x * 1.1 + 1.0
+        return x
+
+    grad = adlab.compiled(adlab.grad(steps))
+    with pytest.warns(CompiledFallbackWarning, match="came out differently"):
+        for start in range(10):
+            assert_same(grad(float(start * 9)), adlab.grad(steps)(float(start * 9)))
+    assert grad.cache_info()["programs"] == 0 and grad.cache_info()["engine_calls"] > 0
+
+
+# -- long programs are split into sections ----------------------------------------------------------
+
+
+def test_long_programs_are_split_and_values_cross_sections(monkeypatch):
+    monkeypatch.setattr(compiler, "SECTION_ROWS", 7)
+
+    def f(x, y):
+        first = np.sin(x)
+        v = x
+        for k in range(60):
+            v = np.tanh(v * 0.9 + y) if k % 3 else v * first
+        return v + first * y
+
+    all_modes_match(f, 0.4, -0.3)
+    grad = adlab.compiled(adlab.grad(f))
+    grad(0.4, -0.3)
+    (program,) = next(iter(compiler_entries(grad))).programs
+    assert program.source.count("\ndef f") > 10 and program.source.count("\ndef r") > 10
