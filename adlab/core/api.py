@@ -46,7 +46,9 @@ def _selected_args(args, nums, name):
 
 
 def _bind_selected(f, args, kwargs, nums):
-    """f as a function of the selected positional arguments only."""
+    """f as a function of the selected positional arguments only (f itself when that is all of them)."""
+    if not kwargs and nums == tuple(range(len(args))):
+        return f
 
     @functools.wraps(f)
     def partial(*selected):
@@ -201,7 +203,7 @@ def jacfwd(f, argnums=0):
             check_differentiable(x, f"jacfwd's input {i}")
         partial = _bind_selected(f, args, kwargs, nums)
         primal = []  # the outputs' values, from the first sweep (only tangents are batched)
-        columns = []  # per input leaf: one batched tangent per output leaf
+        columns = []  # per input leaf: its Jacobian block with each output leaf
         for k, x in enumerate(leaves):
             if math.prod(shape(x)) == 0:
                 columns.append(None)
@@ -213,17 +215,28 @@ def jacfwd(f, argnums=0):
                 primal[:] = [flatten(out)]
                 return flatten(out_tangents)[0]
 
-            columns.append(batched_call(output_tangents, _basis(x)))
+            if math.prod(shape(x)) == 1:  # one column: a plain forward sweep, without batching's set-up
+                columns.append([_one_column(t, shape(x)) for t in output_tangents(np.ones_like(raw(x)))])
+            else:
+                batched = batched_call(output_tangents, _basis(x))
+                columns.append([_block(t, shape(out), shape(x), True) for t, out in zip(batched, primal[0][0])])
         # with every input empty there was no sweep: evaluate once for the outputs' shapes
         out_values, out_def = primal[0] if primal else flatten(partial(*unflatten(in_def, leaves)))
         per_output = []
         for o, out in enumerate(out_values):
-            per_input = [np.zeros(shape(out) + shape(x)) if columns[k] is None
-                         else _block(columns[k][o], shape(out), shape(x), True) for k, x in enumerate(leaves)]
+            per_input = [np.zeros(shape(out) + shape(x)) if columns[k] is None else columns[k][o]
+                         for k, x in enumerate(leaves)]
             per_output.append(_by_argnums(unflatten(in_def, per_input), argnums))
         return unflatten(out_def, per_output)
 
     return jacobian
+
+
+def _one_column(tangent, in_shape):
+    """The Jacobian block of an input with one element: the output's tangent, reshaped to out + in shape."""
+    if type(tangent) is np.ndarray:  # the usual case: skip dispatch
+        return tangent.reshape(tangent.shape + in_shape)
+    return anp.reshape(tangent, shape(tangent) + in_shape)
 
 
 def _by_argnums(per_arg, argnums):
