@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import codegen
-from .codegen import CodegenError, Template, _Constants, _pointwise, _RowSource, _summed_to, variable
+from .codegen import CodegenError, _Constants, _pointwise, _RowSource, _summed_to, variable
 from .core import api, numpy_api
-from .core.api import _as_tangent, _check_argnums, _check_function, _selected
+from .core.api import _as_tangent, _check_function, _selected
 from .core.primitive import Box, new_level, zeros_like
 from .core.tree import flatten, unflatten
 from .trace import trace as record_trace
@@ -228,8 +228,8 @@ class _Writer:
         except CodegenError as error:
             raise _NotCompilable(str(error).split(": ", 1)[-1].split(";")[0]) from None
         self.guards = {}  # Wengert index of the last row before a guard -> guard statements
-        for k, observation in enumerate(observations):
-            self.guards.setdefault(observation.after_rows - self.n, []).append(self._guard(k, observation))
+        for observation in observations:
+            self.guards.setdefault(observation.after_rows - self.n, []).append(self._guard(observation))
         self.guard_reads = self._guard_rows()
 
     def _guard_rows(self):
@@ -257,7 +257,7 @@ class _Writer:
         self.constants.values[name] = value
         return name
 
-    def _guard(self, k, observation):
+    def _guard(self, observation):
         """`if <the comparison comes out differently>: raise PathChanged`."""
         args, kwargs, result = observation.args, observation.kwargs, observation.result
         if isinstance(result, (bool, np.bool_)) and not kwargs:
@@ -572,8 +572,8 @@ class _Entry:
 class _Compiled:
     """The cache of programs for one function and one transformation."""
 
-    def __init__(self, f, kind, argnums=0, has_aux=False):
-        self.f, self.kind, self.argnums, self.has_aux = f, kind, argnums, has_aux
+    def __init__(self, f, argnums=0, has_aux=False):
+        self.f, self.argnums, self.has_aux = f, argnums, has_aux
         self.entries = OrderedDict()
         self.stats = dict(hits=0, traces=0, path_changes=0, engine_calls=0, evicted=0)
         self.warned = False
@@ -762,14 +762,13 @@ class _Compiled:
 class _PerFunction:
     """jvp(f, primals, tangents) or vjp(f, *primals): one cache per f, for the last MAX_SIGNATURES functions."""
 
-    def __init__(self, kind):
-        self.kind = kind
+    def __init__(self):
         self.caches = OrderedDict()
 
     def cache(self, f, has_aux=False):
         key = (f, has_aux)
         if key not in self.caches:
-            self.caches[key] = _Compiled(f, self.kind, has_aux=has_aux)
+            self.caches[key] = _Compiled(f, has_aux=has_aux)
             if len(self.caches) > MAX_SIGNATURES:
                 self.caches.popitem(last=False)
         self.caches.move_to_end(key)
@@ -790,7 +789,7 @@ def compiled(transformed):
     cached per signature and path (``.cache_info()`` reports the bounded cache); see the module docstring.
     """
     if transformed is api.jvp:
-        caches = _PerFunction("jvp")
+        caches = _PerFunction()
 
         def jvp(f, primals, tangents):
             _check_function(f, "jvp")
@@ -799,7 +798,7 @@ def compiled(transformed):
         jvp.cache_info = caches.cache_info
         return jvp
     if transformed is api.vjp:
-        caches = _PerFunction("vjp")
+        caches = _PerFunction()
 
         def vjp(f, *primals, has_aux=False):
             _check_function(f, "vjp")
@@ -812,7 +811,7 @@ def compiled(transformed):
         raise TypeError("adlab.compiled takes adlab.grad(f) or adlab.value_and_grad(f) (with their argnums and "
                         "has_aux), or adlab.jvp or adlab.vjp themselves; e.g. adlab.compiled(adlab.grad(f)).")
     kind, f, argnums, has_aux = spec
-    cache = _Compiled(f, kind, argnums, has_aux)
+    cache = _Compiled(f, argnums, has_aux)
 
     if kind == "value_and_grad":
         @functools.wraps(f)

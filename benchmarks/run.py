@@ -22,7 +22,8 @@ REPO = HERE.parent
 VENV = HERE / ".venv"
 PEERS = ["micrograd", "autograd", "torch==2.13.0", "jax", "jaxlib"]  # torch pinned: the local CPU wheel
 WORKLOADS = {"w1": "w1_scalar", "w2": "w2_mlp", "w3": "w3_jacobian", "w4": "w4_hvp",
-             "startup": "startup", "teaching": "teaching", "compiled": "compiled_path"}  # name on the command line: module
+             "startup": "startup", "teaching": "teaching", "compiled": "compiled_path",
+             "overheads": "overheads"}  # name on the command line: module
 
 
 def enter_venv(argv):
