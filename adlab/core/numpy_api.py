@@ -400,7 +400,7 @@ def _no_conversion(kind):
 
 def _format(self, spec):
     """f"{x:.3f}" prints the value, as print(x) does."""
-    return format(raw(self), spec) if spec else repr(self)
+    return _on_values_of(format, (self, spec)) if spec else repr(self)
 
 
 def _no_array(self, dtype=None, copy=None):
