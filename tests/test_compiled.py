@@ -318,3 +318,19 @@ def test_long_programs_are_split_and_values_cross_sections(monkeypatch):
     grad(0.4, -0.3)
     (program,) = next(iter(compiler_entries(grad))).programs
     assert program.source.count("\ndef f") > 10 and program.source.count("\ndef r") > 10
+
+
+# -- jacfwd of a one-element input: one plain sweep, the batched sweep's results ----------------------
+
+
+@pytest.mark.parametrize("x", [0.5, np.float64(0.5), np.array([0.5]), np.array([[0.5]])])
+def test_jacfwd_of_one_element_matches_jacrev(x):
+    def f(x):
+        return np.sin(x) * np.array([1.0, 2.0, 3.0]).reshape((3,) + (1,) * np.ndim(x)), np.sum(x) * 0.0 + 1.0
+
+    forward, reverse = adlab.jacfwd(f)(x), adlab.jacrev(f)(x)
+    for a, b in zip(forward, reverse):
+        assert type(a) is np.ndarray and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-14)
+    np.testing.assert_allclose(adlab.jacfwd(adlab.jacfwd(lambda x: f(x)[0]))(x),
+                               adlab.jacrev(adlab.jacrev(lambda x: f(x)[0]))(x), rtol=1e-14)

@@ -234,9 +234,10 @@ def jacfwd(f, argnums=0):
 
 def _one_column(tangent, in_shape):
     """The Jacobian block of an input with one element: the output's tangent, reshaped to out + in shape."""
-    if type(tangent) is np.ndarray:  # the usual case: skip dispatch
-        return tangent.reshape(tangent.shape + in_shape)
-    return anp.reshape(tangent, shape(tangent) + in_shape)
+    if isinstance(tangent, Box):
+        return anp.reshape(tangent, shape(tangent) + in_shape)
+    tangent = np.asarray(tangent)  # an array, as the batched sweep gives
+    return tangent.reshape(tangent.shape + in_shape)
 
 
 def _by_argnums(per_arg, argnums):
