@@ -506,17 +506,12 @@ def tangent_program(recorded, observations):
 # -- the public transformation ----------------------------------------------------------------
 
 
-def _is_float_leaf(x):
-    """A leaf that becomes a program input: a float, or an array or NumPy scalar of floats."""
-    return type(x) is float or (isinstance(x, (np.ndarray, np.floating)) and x.dtype.kind == "f")
-
-
 def _static_key(x):
     """A leaf baked into the program, keyed by value; None if it cannot be (unhashable, traced)."""
     if isinstance(x, Box):
         return None
     if isinstance(x, np.ndarray):
-        return ("array", x.dtype.str, x.shape, x.tobytes())
+        return ("array", x.dtype, x.shape, x.tobytes())
     try:
         hash(x)
     except TypeError:
@@ -524,26 +519,50 @@ def _static_key(x):
     return (type(x), x)
 
 
-def _frozen(treedef):
-    """A container description (adlab.core.tree) with its lists made tuples, to be part of a key."""
-    if isinstance(treedef, (tuple, list)):
-        return tuple(_frozen(part) for part in treedef)
-    return treedef
+def _frozen(tree):
+    """A key with its lists (a dict's keys in a container description) made tuples, so it hashes."""
+    if isinstance(tree, (tuple, list)):
+        return tuple(_frozen(part) for part in tree)
+    return tree
+
+
+def _leaf_count(treedef):
+    """How many leaves a container description (adlab.core.tree) holds."""
+    if treedef is None:
+        return 1
+    kind, children = treedef
+    return sum(_leaf_count(child) for child in (children[1] if kind is dict else children))
 
 
 class _Signature:
-    """The arguments of one call split into program inputs (float leaves) and baked values."""
+    """One call's arguments: float leaves (program inputs) apart from baked values, and the cache key.
+
+    The key holds each float leaf's type, shape and dtype, every other leaf's value, the
+    containers' structure and the keyword arguments; None when a leaf cannot be a key.
+    """
 
     def __init__(self, args, kwargs):
-        self.leaves, self.treedef = flatten(tuple(args))
-        self.inputs = [k for k, leaf in enumerate(self.leaves) if _is_float_leaf(leaf)]
-        parts = [_frozen(self.treedef), tuple(sorted(kwargs))]
+        self.leaves, self.defs = [], []
+        for arg in args:
+            leaves, treedef = flatten(arg)
+            self.leaves += leaves
+            self.defs.append(treedef)
+        self.treedef = (tuple, tuple(self.defs))  # as flatten(args) describes them
+        self.inputs, parts = [], []
         for k, leaf in enumerate(self.leaves):
-            parts.append((type(leaf), np.shape(leaf), np.result_type(leaf).str) if _is_float_leaf(leaf) else _static_key(leaf))
-        for name in sorted(kwargs):
-            kw_leaves, kw_def = flatten(kwargs[name])
-            parts += [_frozen(kw_def), *(_static_key(leaf) for leaf in kw_leaves)]
-        self.key = None if any(part is None for part in parts[2:]) else tuple(parts)
+            kind = type(leaf)
+            if kind is float:
+                self.inputs.append(k)
+                parts.append(float)
+            elif (kind is np.ndarray or isinstance(leaf, np.floating)) and leaf.dtype.kind == "f":
+                self.inputs.append(k)
+                parts.append((kind, leaf.shape, leaf.dtype))
+            else:
+                parts.append(_static_key(leaf))
+        if kwargs:
+            kw_leaves, kw_def = flatten(kwargs)
+            parts += [kw_def, *(_static_key(leaf) for leaf in kw_leaves)]
+        self.key = None if None in parts else (self.treedef, tuple(parts))
 
     def values(self):
         return [self.leaves[k] for k in self.inputs]
@@ -562,8 +581,9 @@ class _Signature:
 
 @dataclass
 class _Entry:
-    """What a signature runs: its programs, one per path seen (most recent first), or the engine."""
+    """What one signature runs: its programs, one per path seen (most recent first), or the engine."""
 
+    layout: object
     programs: list
     engine: bool = False
     misses: int = 0
@@ -574,6 +594,7 @@ class _Compiled:
 
     def __init__(self, f, argnums=0, has_aux=False):
         self.f, self.argnums, self.has_aux = f, argnums, has_aux
+        self.engine_value_and_grad = api.value_and_grad(f, argnums, has_aux)
         self.entries = OrderedDict()
         self.stats = dict(hits=0, traces=0, path_changes=0, engine_calls=0, evicted=0)
         self.warned = False
@@ -590,32 +611,43 @@ class _Compiled:
             warnings.warn(f"adlab.compiled: {name} runs on the engine, not generated code: {reason}.",
                           CompiledFallbackWarning, stacklevel=4)
 
-    def run(self, signature, kwargs, build, call, engine):
-        """call(program) on the signature's program for this path; traces a new one when none fits.
+    def _engine(self, engine):
+        self.stats["engine_calls"] += 1
+        return engine()
 
-        build(f_of_inputs, inputs) records and writes a program (None if f's result does not suit
-        the transformation); engine() computes the result without generated code, for signatures
-        that cannot be compiled, and raises the engine's error for misuse.
+    def run(self, signature, kwargs, layout, build, call, engine):
+        """call(program, layout) on the signature's program for this path; traces a new one when none fits.
+
+        layout() computes, once per signature, what call needs besides the program (None: the
+        engine must answer, to raise its error for a misuse); build(f_of_inputs, inputs, layout)
+        records and writes a program (None if f's result does not suit the transformation);
+        engine() computes the result without generated code.
         """
         key = signature.key
-        entry = self.entries.get(key) if key is not None else None
+        try:
+            entry = self.entries.get(key) if key is not None else None
+        except TypeError:  # a dict among the arguments: its keys are a list in the key
+            key = signature.key = _frozen(key)
+            entry = self.entries.get(key)
         if key is None or (entry is not None and entry.engine):
-            self.stats["engine_calls"] += 1
-            return engine()
+            return self._engine(engine)
         if entry is None:
-            entry = self.entries[key] = _Entry([])
+            arrangement = layout()
+            if arrangement is None:
+                return engine()
+            entry = self.entries[key] = _Entry(arrangement, [])
             if len(self.entries) > MAX_SIGNATURES:
                 self.entries.popitem(last=False)
                 self.stats["evicted"] += 1
-        self.entries.move_to_end(key)
+        else:
+            self.entries.move_to_end(key)
         for position, program in enumerate(entry.programs):
             try:
-                result = call(program)
+                result = call(program, entry.layout)
             except PathChanged:
                 continue
             except (ArithmeticError, ValueError):  # math raised where the engine gives inf or nan
-                self.stats["engine_calls"] += 1
-                return engine()
+                return self._engine(engine)
             if position:
                 entry.programs.insert(0, entry.programs.pop(position))
             entry.misses = 0
@@ -627,73 +659,77 @@ class _Compiled:
             if entry.misses > MAX_PATHS:
                 entry.engine, entry.programs = True, []
                 self._fall_back(f"its comparisons came out differently on {MAX_PATHS} calls in a row")
-                self.stats["engine_calls"] += 1
-                return engine()
+                return self._engine(engine)
         try:
-            program = build(signature.function(self.f, kwargs), signature.values())
+            program = build(signature.function(self.f, kwargs), signature.values(), entry.layout)
         except _NotCompilable as reason:
             entry.engine = True
             self._fall_back(str(reason))
-            self.stats["engine_calls"] += 1
-            return engine()
-        if program is None:  # not what the transformation takes (grad of a vector): the engine says so
+            return self._engine(engine)
+        if program is None:
             del self.entries[key]
             return engine()
         self.stats["traces"] += 1
         entry.programs.insert(0, program)
         del entry.programs[MAX_PATHS:]
         try:
-            return call(program)
+            return call(program, entry.layout)
         except (ArithmeticError, ValueError, PathChanged):
-            self.stats["engine_calls"] += 1
-            return engine()
+            return self._engine(engine)
 
     # the transformations
 
     def value_and_grad(self, args, kwargs):
-        f, argnums, has_aux = self.f, self.argnums, self.has_aux
-        engine = functools.partial(api.value_and_grad(f, argnums, has_aux), *args, **kwargs)
-        nums = _selected(argnums, len(args), "grad", kwargs)
+        argnums, has_aux = self.argnums, self.has_aux
         signature = _Signature(args, kwargs)
-        first = [len(flatten(arg)[0]) for arg in args]
-        starts = np.cumsum([0, *first])
-        selected = [k for i in nums for k in range(starts[i], starts[i + 1])]
-        if any(args[i] is None for i in nums) or not set(selected) <= set(signature.inputs):
-            return engine()  # which says what is wrong
-        position = {leaf: k for k, leaf in enumerate(signature.inputs)}
-        n = len(signature.inputs)
-        wrt = [position[leaf] - n + 1 for leaf in selected]
 
-        def build(f_of_inputs, inputs):
+        def engine():
+            return self.engine_value_and_grad(*args, **kwargs)
+
+        def layout():
+            """The leaves argnums selects (None if one is not a float: the engine says why), and where."""
+            nums = _selected(argnums, len(args), "grad", kwargs)
+            first = [0]
+            for treedef in signature.defs:
+                first.append(first[-1] + _leaf_count(treedef))
+            selected = [k for i in nums for k in range(first[i], first[i + 1])]
+            if any(args[i] is None for i in nums) or not set(selected) <= set(signature.inputs):
+                return None
+            position = {leaf: k for k, leaf in enumerate(signature.inputs)}
+            n = len(signature.inputs)
+            return dict(selected=[position[k] for k in selected], wrt=[position[k] - n + 1 for k in selected],
+                        in_def=(list, tuple(signature.defs[i] for i in nums)))
+
+        def build(f_of_inputs, inputs, layout):
             recorded, observations = _record(f_of_inputs, inputs)
             out_def = recorded._recording.out_def
-            layout = unflatten(out_def, list(range(len(recorded.outputs))))
-            if has_aux and not (isinstance(layout, (tuple, list)) and len(layout) == 2):
+            arranged = unflatten(out_def, list(range(len(recorded.outputs))))
+            if has_aux and not (isinstance(arranged, (tuple, list)) and len(arranged) == 2):
                 return None
-            seeded = flatten(layout[0] if has_aux else layout)[0]
+            seeded = flatten(arranged[0] if has_aux else arranged)[0]
             value = recorded.output_values[seeded[0]] if len(seeded) == 1 else None
             if value is None or np.shape(value) != () or np.result_type(value).kind != "f":
                 return None
-            program = adjoint_program(recorded, observations, seeded, wrt)
+            program = adjoint_program(recorded, observations, seeded, layout["wrt"])
             program.out_def = out_def
             program.seed = 1.0 if np.result_type(value) == np.float64 else np.ones((), np.result_type(value))
             return program
 
-        values = signature.values()
-        in_def = flatten([args[i] for i in nums])[1]
-
-        def call(program):
+        def call(program, layout):
+            values = signature.values()
             outputs, residuals = program.forward(*values)
             bars = program.backward(residuals, program.seed)
-            grads = [zeros_like(values[position[leaf]]) if bar is None else bar for leaf, bar in zip(selected, bars)]
-            grads = unflatten(in_def, grads)
+            grads = unflatten(layout["in_def"], [zeros_like(values[k]) if bar is None else bar
+                                                 for k, bar in zip(layout["selected"], bars)])
             return (unflatten(program.out_def, outputs),
                     grads[0] if isinstance(argnums, (int, np.integer)) else tuple(grads))
 
-        return self.run(signature, kwargs, build, call, engine)
+        return self.run(signature, kwargs, layout, build, call, engine)
 
     def jvp(self, primals, tangents):
-        engine = functools.partial(api.jvp, self.f, primals, tangents)
+        def engine():
+            return api.jvp(self.f, primals, tangents)
+
         if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
             return engine()
         signature = _Signature(primals, {})
@@ -703,50 +739,54 @@ class _Compiled:
         tangent_leaves = [_as_tangent(t, x, f"tangent of input {i}")
                           for i, (t, x) in enumerate(zip(tangent_leaves, signature.leaves))]
 
-        def build(f_of_inputs, inputs):
+        def build(f_of_inputs, inputs, layout):
             recorded, observations = _record(f_of_inputs, inputs)
             program = tangent_program(recorded, observations)
             program.out_def = recorded._recording.out_def
             return program
 
-        def call(program):
+        def call(program, layout):
             outputs, output_tangents = program.forward(*signature.leaves, *tangent_leaves)
             return unflatten(program.out_def, outputs), unflatten(program.out_def, output_tangents)
 
-        return self.run(signature, {}, build, call, engine)
+        return self.run(signature, {}, lambda: True, build, call, engine)
 
     def vjp(self, primals):
-        engine = functools.partial(api.vjp, self.f, *primals, has_aux=self.has_aux)
+        has_aux = self.has_aux
+
+        def engine():
+            return api.vjp(self.f, *primals, has_aux=has_aux)
+
         signature = _Signature(primals, {})
         if len(signature.inputs) != len(signature.leaves):
             return engine()
         n = len(signature.leaves)
-        has_aux = self.has_aux
 
-        def build(f_of_inputs, inputs):
+        def build(f_of_inputs, inputs, layout):
             recorded, observations = _record(f_of_inputs, inputs)
             out_def = recorded._recording.out_def
-            layout = unflatten(out_def, list(range(len(recorded.outputs))))
-            if has_aux and not (isinstance(layout, (tuple, list)) and len(layout) == 2):
+            arranged = unflatten(out_def, list(range(len(recorded.outputs))))
+            if has_aux and not (isinstance(arranged, (tuple, list)) and len(arranged) == 2):
                 return None
-            program = adjoint_program(recorded, observations, flatten(layout[0] if has_aux else layout)[0],
-                                      list(range(1 - n, 1)))
-            program.out_def, program.layout, program.traced_outputs = out_def, layout, recorded.outputs
+            seeded = flatten(arranged[0] if has_aux else arranged)[0]
+            program = adjoint_program(recorded, observations, seeded, list(range(1 - n, 1)))
+            program.out_def = out_def
+            program.seeded = [k for k in seeded if recorded.outputs[k] is not None]
+            program.all_seeded = seeded
             return program
 
-        def call(program):
+        def call(program, layout):
             outputs, residuals = program.forward(*signature.leaves)
             everything = unflatten(program.out_def, outputs)
             out, aux = everything if has_aux else (everything, None)
             out_leaves, out_def = flatten(out)
-            seeded = flatten(program.layout[0] if has_aux else program.layout)[0]
 
             def pullback(cotangent):
                 leaves, cotangent_def = flatten(cotangent)
                 if cotangent_def != out_def:
                     raise ValueError("the cotangent must have the same structure as f's output (one value per output).")
                 leaves = [_as_tangent(c, o, f"cotangent of output {i}") for i, (c, o) in enumerate(zip(leaves, out_leaves))]
-                seeds = [c for c, k in zip(leaves, seeded) if program.traced_outputs[k] is not None]
+                seeds = [c for c, k in zip(leaves, program.all_seeded) if k in program.seeded]
                 try:
                     bars = program.backward(residuals, *seeds)
                 except (ArithmeticError, ValueError):
@@ -756,7 +796,7 @@ class _Compiled:
 
             return (out, pullback, aux) if has_aux else (out, pullback)
 
-        return self.run(signature, {}, build, call, engine)
+        return self.run(signature, {}, lambda: True, build, call, engine)
 
 
 class _PerFunction:
