@@ -29,8 +29,9 @@ import numpy as np
 from . import codegen
 from .codegen import CodegenError, _Constants, _pointwise, _RowSource, _summed_to, variable
 from .core import api, numpy_api
-from .core.api import _as_tangent, _check_function, _selected
-from .core.primitive import Box, new_level, zeros_like
+from .core.api import _selected
+from .core.primitive import Box, Level, zeros_like
+from .core.recording import check_function, check_tangent
 from .core.tree import flatten, unflatten
 from .trace import trace as record_trace
 
@@ -150,46 +151,45 @@ class _Observer:
 
     def __init__(self):
         self.observations = []
-        self.traces = set()
+        self.levels = set()
 
     def __call__(self, func, args, kwargs, result):
-        traces = []
-        marked = self._mark((args, kwargs), traces)
-        if not traces:
+        levels = []
+        marked = self._mark((args, kwargs), levels)
+        if not levels:
             return
-        self.traces.update(traces)
+        self.levels.update(levels)
         marked_args, marked_kwargs = marked
-        self.observations.append(_Observation(len(traces[0].tape), func, marked_args, marked_kwargs, result))
+        self.observations.append(_Observation(len(levels[0].tape), func, marked_args, marked_kwargs, result))
 
-    def _mark(self, value, traces):
-        """value with each traced leaf replaced by _Traced(its row), the row of the lowest level."""
+    def _mark(self, value, levels):
+        """value with each traced leaf replaced by _Traced(its row), the row at the outermost level."""
         if isinstance(value, Box):
             while isinstance(value.value, Box):
                 value = value.value
-            traces.append(value.trace)
+            levels.append(value.level)
             return _Traced(value.index)
         if isinstance(value, (tuple, list)):
-            return type(value)(self._mark(v, traces) for v in value)
+            return type(value)(self._mark(v, levels) for v in value)
         if isinstance(value, dict):
-            return {k: self._mark(v, traces) for k, v in value.items()}
+            return {k: self._mark(v, levels) for k, v in value.items()}
         return value
 
 
 def _record(f, inputs):
     """The trace of f at inputs, with the observations made on its values, or _NotCompilable."""
     observer = _Observer()
-    first_level = new_level()
+    first_depth = Level().depth  # levels count up: a second new level means f made one of its own
     numpy_api.observer = observer
     try:
         recorded = record_trace(f, *inputs)
     finally:
         numpy_api.observer = None
-    if new_level() - first_level > 2:
+    if Level().depth - first_depth > 2:
         raise _NotCompilable("f differentiates inside itself (a nested grad, jvp or hvp)")
-    tape = recorded._recording.trace
-    if observer.traces - {tape}:
+    if observer.levels - {recorded._recording.level}:
         raise _NotCompilable("f compares values traced by another transformation")
-    for prim, params, values, out, parents in tape.tape:
+    for prim, params, values, out, parents in recorded._recording.tape:
         if isinstance(out, Box) or any(isinstance(v, Box) for v in values):
             raise _NotCompilable("f uses a value traced by an enclosing transformation")
     return recorded, observer.observations
@@ -736,7 +736,7 @@ class _Compiled:
         tangent_leaves, tangent_def = flatten(tuple(tangents))
         if tangent_def != signature.treedef or len(signature.inputs) != len(signature.leaves):
             return engine()
-        tangent_leaves = [_as_tangent(t, x, f"tangent of input {i}")
+        tangent_leaves = [check_tangent(t, x, f"tangent of input {i}")
                           for i, (t, x) in enumerate(zip(tangent_leaves, signature.leaves))]
 
         def build(f_of_inputs, inputs, layout):
@@ -785,7 +785,7 @@ class _Compiled:
                 leaves, cotangent_def = flatten(cotangent)
                 if cotangent_def != out_def:
                     raise ValueError("the cotangent must have the same structure as f's output (one value per output).")
-                leaves = [_as_tangent(c, o, f"cotangent of output {i}") for i, (c, o) in enumerate(zip(leaves, out_leaves))]
+                leaves = [check_tangent(c, o, f"cotangent of output {i}") for i, (c, o) in enumerate(zip(leaves, out_leaves))]
                 seeds = [c for c, k in zip(leaves, program.all_seeded) if k in program.seeded]
                 try:
                     bars = program.backward(residuals, *seeds)
@@ -832,7 +832,7 @@ def compiled(transformed):
         caches = _PerFunction()
 
         def jvp(f, primals, tangents):
-            _check_function(f, "jvp")
+            check_function(f, "jvp")
             return caches.cache(f).jvp(primals, tangents)
 
         jvp.cache_info = caches.cache_info
@@ -841,7 +841,7 @@ def compiled(transformed):
         caches = _PerFunction()
 
         def vjp(f, *primals, has_aux=False):
-            _check_function(f, "vjp")
+            check_function(f, "vjp")
             return caches.cache(f, has_aux).vjp(primals)
 
         vjp.cache_info = caches.cache_info
