@@ -72,8 +72,9 @@ _SCALAR_TEMPLATES = {
     "cosh": _pointwise("math.cosh({0})", "{d} * math.sinh({0})"),
     "tanh": _pointwise("math.tanh({0})", "{d} * (1.0 - {out} * {out})"),
     "divide": _pointwise("{0} / {1}", "{d} / {1}", "-({d} * {out}) / {1}"),
-    # x**y: math.log raises for x < 0 and the call falls back to the engine (which gives nan).
-    "power": _pointwise("{0} ** {1}", "{d} * ({1} * {0} ** ({1} - 1))",
+    # math.pow raises where Python's ** would give a complex number or divide by zero (x < 0 with a
+    # fractional y, 0 ** -1): the call then falls back to the engine, which gives nan or inf.
+    "power": _pointwise("math.pow({0}, {1})", "{d} * ({1} * math.pow({0}, {1} - 1))",
                         "{d} * {out} * (math.log({0}) if {0} != 0.0 else 0.0)"),
 }
 

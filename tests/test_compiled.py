@@ -334,3 +334,13 @@ def test_jacfwd_of_one_element_matches_jacrev(x):
         np.testing.assert_allclose(a, b, rtol=1e-14)
     np.testing.assert_allclose(adlab.jacfwd(adlab.jacfwd(lambda x: f(x)[0]))(x),
                                adlab.jacrev(adlab.jacrev(lambda x: f(x)[0]))(x), rtol=1e-14)
+
+
+def test_a_power_that_would_be_complex_falls_back_to_the_engine():
+    f = lambda x, y: x ** y  # noqa: E731
+    grad = adlab.compiled(adlab.value_and_grad(f, argnums=(0, 1)))
+    assert_same(grad(2.0, 0.5), adlab.value_and_grad(f, argnums=(0, 1))(2.0, 0.5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        value, grads = grad(-2.0, 0.5)
+    assert type(value) is not complex and np.isnan(value)
