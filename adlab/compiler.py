@@ -57,26 +57,32 @@ class _NotCompilable(Exception):
 # -- scalar templates: `math` on Python floats, the same formulas as the engine's rules -------
 
 _SCALAR_TEMPLATES = {
-    "exp": _pointwise("math.exp({0})", "{d} * {out}"),
-    "log": _pointwise("math.log({0})", "{d} / {0}"),
-    "log1p": _pointwise("math.log1p({0})", "{d} / (1.0 + {0})"),
-    "expm1": _pointwise("math.expm1({0})", "{d} * ({out} + 1.0)"),
-    "sqrt": _pointwise("math.sqrt({0})", "{d} / (2.0 * {out})"),
-    "sin": _pointwise("math.sin({0})", "{d} * math.cos({0})"),
-    "cos": _pointwise("math.cos({0})", "{d} * -math.sin({0})"),
-    "tan": _pointwise("math.tan({0})", "{d} * (1.0 + {out} * {out})"),
-    "arcsin": _pointwise("math.asin({0})", "{d} * (1.0 / math.sqrt(1.0 - {0} * {0}))"),
-    "arccos": _pointwise("math.acos({0})", "{d} * -(1.0 / math.sqrt(1.0 - {0} * {0}))"),
-    "arctan": _pointwise("math.atan({0})", "{d} * (1.0 / (1.0 + {0} * {0}))"),
-    "sinh": _pointwise("math.sinh({0})", "{d} * math.cosh({0})"),
-    "cosh": _pointwise("math.cosh({0})", "{d} * math.sinh({0})"),
-    "tanh": _pointwise("math.tanh({0})", "{d} * (1.0 - {out} * {out})"),
+    "exp": _pointwise("math_exp({0})", "{d} * {out}"),
+    "log": _pointwise("math_log({0})", "{d} / {0}"),
+    "log1p": _pointwise("math_log1p({0})", "{d} / (1.0 + {0})"),
+    "expm1": _pointwise("math_expm1({0})", "{d} * ({out} + 1.0)"),
+    "sqrt": _pointwise("math_sqrt({0})", "{d} / (2.0 * {out})"),
+    "sin": _pointwise("math_sin({0})", "{d} * math_cos({0})"),
+    "cos": _pointwise("math_cos({0})", "{d} * -math_sin({0})"),
+    "tan": _pointwise("math_tan({0})", "{d} * (1.0 + {out} * {out})"),
+    "arcsin": _pointwise("math_asin({0})", "{d} * (1.0 / math_sqrt(1.0 - {0} * {0}))"),
+    "arccos": _pointwise("math_acos({0})", "{d} * -(1.0 / math_sqrt(1.0 - {0} * {0}))"),
+    "arctan": _pointwise("math_atan({0})", "{d} * (1.0 / (1.0 + {0} * {0}))"),
+    "sinh": _pointwise("math_sinh({0})", "{d} * math_cosh({0})"),
+    "cosh": _pointwise("math_cosh({0})", "{d} * math_sinh({0})"),
+    "tanh": _pointwise("math_tanh({0})", "{d} * (1.0 - {out} * {out})"),
     "divide": _pointwise("{0} / {1}", "{d} / {1}", "-({d} * {out}) / {1}"),
     # math.pow raises where Python's ** would give a complex number or divide by zero (x < 0 with a
     # fractional y, 0 ** -1): the call then falls back to the engine, which gives nan or inf.
-    "power": _pointwise("math.pow({0}, {1})", "{d} * ({1} * math.pow({0}, {1} - 1))",
-                        "{d} * {out} * (math.log({0}) if {0} != 0.0 else 0.0)"),
+    "power": _pointwise("math_pow({0}, {1})", "{d} * ({1} * math_pow({0}, {1} - 1))",
+                        "{d} * {out} * (math_log({0}) if {0} != 0.0 else 0.0)"),
 }
+
+
+# The scalar templates call these as globals (math_exp(x)): one name lookup instead of two.
+_MATH = {f"math_{name}": getattr(math, name) for name in
+         ("exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
+          "tanh", "pow")}
 
 
 def _is_scalar_row(row):
@@ -437,7 +443,7 @@ def _compile(lines, constants):
     global _programs
     _programs += 1
     text = "\n".join(lines)
-    namespace = {"np": np, "math": math, "PathChanged": PathChanged, "_same": _same,
+    namespace = {"np": np, **_MATH, "PathChanged": PathChanged, "_same": _same,
                  "logsumexp": codegen.rules.logsumexp.impl, **constants.values}
     exec(compile(text, f"<adlab.compiled #{_programs}>", "exec"), namespace)
     return text, namespace
