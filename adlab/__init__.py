@@ -14,8 +14,8 @@ from .compiler import compiled
 from .trace import Trace, trace
 
 __all__ = [
-    "checkpoint", "checkpoint_loop", "compiled", "grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "value_and_grad", "vjp",
-    "log_softmax", "logsumexp", "softmax", "Primitive", "primitive", "Trace", "trace", "explore",
+    "checkpoint", "checkpoint_loop", "compiled", "grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "value_and_grad",
+    "vjp", "log_softmax", "logsumexp", "softmax", "Primitive", "primitive", "Trace", "trace", "explore",
 ]
 __version__ = "0.1.0"
 
