@@ -529,6 +529,7 @@ def shell():
                    "def two(x):\n    return x, 2 * x\nimport math\n")
     yield shell
     shell.run_line_magic("unload_ext", "adlab")
+    InteractiveShell.clear_instance()
 
 
 def is_trace(mode, value=None, ops=None):

@@ -390,8 +390,8 @@ _shell = None
 def shell():
     global _shell
     if _shell is None:
-        from IPython.testing.globalipapp import start_ipython
-        _shell = start_ipython()
+        from IPython.core.interactiveshell import InteractiveShell
+        _shell = InteractiveShell.instance()  # the one shell of this process, whichever test made it
         _shell.run_line_magic("load_ext", "adlab")
     return _shell
 def M(line, cell=None):
