@@ -390,6 +390,9 @@ def expression_swell(depths=range(1, 7), examples=None):
     columns count the operations of the trace and of one forward and one
     reverse sweep.
     """
+    depths = list(depths)
+    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 for d in depths):
+        raise ValueError(f"depths are how many times each example is nested: whole numbers ≥ 0, not {depths!r}.")
     examples = SWELL_EXAMPLES if examples is None else examples
     x = sp.Symbol("x", real=True)
     table = SwellTable()

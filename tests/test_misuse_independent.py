@@ -3,9 +3,8 @@
 Each row is a plausible mistake by a student, a self-paced learner or an instructor: the functional
 API, NumPy on traced values, custom primitives, Trace, %trace, the explorer, numeric/symbolic/codegen/
 cost, the exercise checks and the CLI. Every row is pinned: the error type and the words of its
-message, or the right result. Seven rows are pinned as they behave now, not yet as they should: silent
-sym/swell_bad (negative depths tabulated) and cg/control_flow (a generated program called on the other
-branch of an `if`), and unclear api/matmul_shape (NumPy's gufunc message), trace/precision_neg,
+message, or the right result. Six rows are pinned as they behave now, not yet as they should: silent
+cg/control_flow (a generated program called on the other branch of an `if`), and unclear api/matmul_shape (NumPy's gufunc message), trace/precision_neg,
 trace/html_float_option, trace/highlight_bad and sym/too_few_symbols.
 """
 
@@ -809,7 +808,7 @@ EXPECTED = {
     'sym/too_few_symbols': ('TypeError', "eq5() missing 1 required positional argument: 'x2'"),
     'sym/math_func': ('SymbolicError', 'f needs a number here (float(), int() or the math module), but its input is a symbol; use '),
     'sym/compare_no_args': ('TypeError', "eq5() missing 2 required positional arguments: 'x1' and 'x2'"),
-    'sym/swell_bad': ('ok', 'example          depth  f (SymPy)  f′ naive  f′ after cse  AD trace  AD forward  AD revers'),
+    'sym/swell_bad': ('ValueError', 'depths are how many times each example is nested: whole numbers ≥ 0'),
     'cg/no_args': ('TypeError', "eq5() missing 2 required positional arguments: 'x1' and 'x2'"),
     'cg/control_flow': ('ok', '(1.0, -2.0)'),
     'cg/wrong_nargs': ('TypeError', "eq5_adjoint() missing 1 required positional argument: 'v0'"),
