@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core import rules
+from .core import numpy_api, rules
 from .trace import Trace, trace as record_trace
 
 __all__ = ["GeneratedCode", "Template", "TEMPLATES", "CodegenError", "tangent_program", "adjoint_program"]
@@ -360,14 +360,25 @@ class _RowSource:
 
 @dataclass(frozen=True, repr=False)
 class GeneratedCode:
-    """Generated source and the function compiled from it; call it like the function."""
+    """Generated source and the function compiled from it; call it like the function.
+
+    The program is the path f took where it was traced. If f looked at its values on the way (a
+    comparison, ``bool(x)``), each call first checks that f takes the same path at the new inputs,
+    and refuses with one sentence where it does not; a program of f without such looks runs as is.
+    """
 
     source: str
     function: object
     kind: str          # "tangent" or "adjoint"
     trace: Trace
+    same_path: object = None  # inputs -> bool, where f's path may depend on its values
 
     def __call__(self, *args):
+        if self.same_path is not None and not self.same_path(args[: self.trace.n_inputs]):
+            raise ValueError(
+                f"this {self.kind} program follows the path {self.trace.function_name} took where it was traced, "
+                f"and at these inputs its comparisons take another one: generate it again there "
+                f"(codegen.{self.kind}_program(f, …)), or use adlab.compiled, which re-traces by itself.")
         return self.function(*args)
 
     def __repr__(self):
@@ -427,7 +438,34 @@ def _compile(source, name, constants, kind, trace):
     exec(compile(source, filename, "exec"), namespace)
     function = namespace[name]
     weakref.finalize(function, linecache.cache.pop, filename, None)  # the lines live as long as the program
-    return GeneratedCode(source, function, kind, trace)
+    return GeneratedCode(source, function, kind, trace, _path_check(trace))
+
+
+def _path_check(trace):
+    """A check that f takes the traced path at new inputs, or None where f never looked at its values.
+
+    f is traced once more with numpy_api's observer on to see whether any result was computed from
+    its values; only then can the path change, and only then do calls pay for a new trace.
+    """
+    f, args = trace.function, trace.args
+    leaves = all(isinstance(a, (float, np.ndarray)) for a in args) and len(args) == trace.n_inputs
+    if f is None or not leaves:
+        return None
+    looked = []
+    previous = numpy_api.observer
+    numpy_api.observer = lambda *observed: looked.append(observed)
+    try:
+        record_trace(f, *args)
+    finally:
+        numpy_api.observer = previous
+    if not looked:
+        return None
+    path = _operations(trace)
+    return lambda inputs: _operations(record_trace(f, *inputs)) == path
+
+
+def _operations(trace):
+    return [(row.op, row.inputs, tuple(map(np.shape, (o.value for o in row.operands)))) for row in trace]
 
 
 def tangent_program(f_or_trace, *args):

@@ -263,3 +263,17 @@ def test_generated_programs_leave_the_line_cache_when_freed():
         adjoint_program(lambda v: v * np.sin(v), 1.0)
     gc.collect()
     assert len(linecache.cache) <= before
+
+
+def test_a_program_refuses_inputs_where_f_takes_another_path():
+    """The program is the traced path: where f's comparisons go the other way it says so, never a wrong tangent."""
+    def folded(x):
+        return x * x if x > 0 else -x
+
+    tangent = tangent_program(folded, 1.0)
+    assert tangent(2.0, 1.0) == (4.0, 4.0)
+    with pytest.raises(ValueError, match="at these inputs its comparisons take another one"):
+        tangent(-1.0, 1.0)
+    with pytest.raises(ValueError, match="adjoint program follows the path"):
+        adjoint_program(folded, 1.0)(-3.0)
+    assert tangent_program(lambda x: x * x, 1.0).same_path is None  # no comparison: nothing to check

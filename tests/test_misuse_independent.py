@@ -3,9 +3,8 @@
 Each row is a plausible mistake by a student, a self-paced learner or an instructor: the functional
 API, NumPy on traced values, custom primitives, Trace, %trace, the explorer, numeric/symbolic/codegen/
 cost, the exercise checks and the CLI. Every row is pinned: the error type and the words of its
-message, or the right result. Six rows are pinned as they behave now, not yet as they should: silent
-cg/control_flow (a generated program called on the other branch of an `if`), and unclear api/matmul_shape (NumPy's gufunc message), trace/precision_neg,
-trace/html_float_option, trace/highlight_bad and sym/too_few_symbols.
+message, or the right result. Five rows are pinned as they behave now, not yet as they should: unclear
+api/matmul_shape (NumPy's gufunc message), trace/precision_neg, trace/html_float_option, trace/highlight_bad and sym/too_few_symbols.
 """
 
 import math
@@ -810,7 +809,7 @@ EXPECTED = {
     'sym/compare_no_args': ('TypeError', "eq5() missing 2 required positional arguments: 'x1' and 'x2'"),
     'sym/swell_bad': ('ValueError', 'depths are how many times each example is nested: whole numbers ≥ 0'),
     'cg/no_args': ('TypeError', "eq5() missing 2 required positional arguments: 'x1' and 'x2'"),
-    'cg/control_flow': ('ok', '(1.0, -2.0)'),
+    'cg/control_flow': ('ValueError', 'this tangent program follows the path <lambda> took where it was traced'),
     'cg/wrong_nargs': ('TypeError', "eq5_adjoint() missing 1 required positional argument: 'v0'"),
     'cg/vector_out_adjoint': ('ok', 'def vec_adjoint(v0, y_bar):\n    # x_1 = v0; y = v2\n    # forward sweep\n    v1 = np.sin(v0)'),
     'cg/custom_prim': ('CodegenError', "v1 = softplus(…): adlab.codegen has no source template for the primitive 'softplus'; add o"),
