@@ -25,6 +25,8 @@ def _check_argnums(argnums, name):
 
 
 def _selected(argnums, nargs, name, kwargs=()):
+    if type(argnums) is int and 0 <= argnums < nargs:  # the usual case, on every call: no more to check
+        return (argnums,)
     if nargs == 0 and kwargs:
         raise TypeError(f"{name} differentiates with respect to positional arguments, but f got keywords only "
                         f"({', '.join(kwargs)}); pass the point by position, e.g. {name}(f)(2.0).")
