@@ -183,6 +183,17 @@ class _Observer:
         return value
 
 
+def _record_outputs(f, inputs, has_aux):
+    """_record, plus f's output structure and the outputs a reverse sweep seeds (not aux); Nones if
+    has_aux is set and f does not return a pair (the engine then says so)."""
+    recorded, observations = _record(f, inputs)
+    out_def = recorded._recording.out_def
+    arranged = unflatten(out_def, list(range(len(recorded.outputs))))
+    if has_aux and not (isinstance(arranged, (tuple, list)) and len(arranged) == 2):
+        return None, None, None, None
+    return recorded, observations, out_def, flatten(arranged[0] if has_aux else arranged)[0]
+
+
 def _record(f, inputs):
     """The trace of f at inputs, with the observations made on its values, or _NotCompilable."""
     observer = _Observer()
@@ -708,12 +719,9 @@ class _Compiled:
                         in_def=(list, tuple(signature.defs[i] for i in nums)))
 
         def build(f_of_inputs, inputs, layout):
-            recorded, observations = _record(f_of_inputs, inputs)
-            out_def = recorded._recording.out_def
-            arranged = unflatten(out_def, list(range(len(recorded.outputs))))
-            if has_aux and not (isinstance(arranged, (tuple, list)) and len(arranged) == 2):
+            recorded, observations, out_def, seeded = _record_outputs(f_of_inputs, inputs, has_aux)
+            if recorded is None:
                 return None
-            seeded = flatten(arranged[0] if has_aux else arranged)[0]
             value = recorded.output_values[seeded[0]] if len(seeded) == 1 else None
             if value is None or np.shape(value) != () or np.result_type(value).kind != "f":
                 return None
@@ -770,12 +778,9 @@ class _Compiled:
         n = len(signature.leaves)
 
         def build(f_of_inputs, inputs, layout):
-            recorded, observations = _record(f_of_inputs, inputs)
-            out_def = recorded._recording.out_def
-            arranged = unflatten(out_def, list(range(len(recorded.outputs))))
-            if has_aux and not (isinstance(arranged, (tuple, list)) and len(arranged) == 2):
+            recorded, observations, out_def, seeded = _record_outputs(f_of_inputs, inputs, has_aux)
+            if recorded is None:
                 return None
-            seeded = flatten(arranged[0] if has_aux else arranged)[0]
             program = adjoint_program(recorded, observations, seeded, list(range(1 - n, 1)))
             program.out_def = out_def
             program.seeded = [k for k in seeded if recorded.outputs[k] is not None]
