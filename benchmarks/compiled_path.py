@@ -14,8 +14,6 @@ import gc
 import statistics
 import time
 
-import numpy as np
-
 import w1_scalar
 import w2_mlp
 from harness import Skip, attempt, check, fmt3, load, ms, table

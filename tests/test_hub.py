@@ -43,7 +43,7 @@ import nbformat
 import pytest
 
 from adlab.classroom import format_progress_table, hub_link, progress_table, write_course_repo
-from classroom_support import answer, check_cell_after, exercise_lesson, require, tagged
+from classroom_support import answer, check_cell_after, exercise_lesson, require
 
 pytestmark = pytest.mark.hub
 

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from adlab import cli
 from adlab.classroom import nbgrader_notebook, write_nbgrader_source

@@ -295,8 +295,8 @@ def _check_rule(Value, name, method, text, function, point):
         if not math.isclose(yours, truth, rel_tol=TOLERANCE, abs_tol=TOLERANCE):
             why = ""
             if used_twice:
-                why = (f": x is used twice here (fan-out), so x.grad must receive both contributions; add each "
-                       f"one with +=, never overwrite with =")
+                why = (": x is used twice here (fan-out), so x.grad must receive both contributions; add each "
+                       "one with +=, never overwrite with =")
             elif local and truth != 0 and math.isclose(yours, truth / scale, rel_tol=TOLERANCE):
                 why = ": the rule must multiply by out.grad (the chain rule)"
             elif truth != 0 and math.isclose(yours, -truth, rel_tol=TOLERANCE):
