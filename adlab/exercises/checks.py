@@ -18,7 +18,7 @@ from .feedback import (Invalid, NotAnswered, as_array, as_number, as_sequence, f
 
 RTOL = ATOL = 1e-3  # students type 0.333 for 1/3 and -4.333 for -13/3: three decimals are enough
 _SHOWN = 8  # wrong entries listed; the rest are counted
-_ACCENTS = {"value": "", "tangent": "\u0307", "adjoint": "\u0304"}
+_ACCENTS = {"value": None, "tangent": "dot", "adjoint": "bar"}
 
 
 def check_number(exercise, answer, expected, name="your answer", rtol=RTOL, atol=ATOL, hints=()):

@@ -305,7 +305,7 @@ def check_dual_trace(exercise, Variable, inputs, trace, ln=None, sin=None, exp=N
     lines = []
     for row in trace.rows:
         v = results[row.index]
-        for attribute, accent, want in (("val", "", row.value), ("dot", "\u0307", row.tangent)):
+        for attribute, accent, want in (("val", None, row.value), ("dot", "dot", row.tangent)):
             got = _as_float(getattr(v, attribute))
             if not math.isclose(got, float(want), rel_tol=rtol, abs_tol=atol):
                 lines.append(f"row {row_name(row.index, accent)}{_input_note(row, accent)}: yours {number_text(got)}, "
@@ -318,7 +318,7 @@ def check_dual_trace(exercise, Variable, inputs, trace, ln=None, sin=None, exp=N
     summary = f"; y = {number_text(y.val)}, ẏ = {number_text(y.dot)}" if y is not None and len(trace.outputs) == 1 else ""
     left = [f"{row_name(row.index)} = {number_text(results[row.index].val)}" for row in trace.rows]
     width = max(map(len, left)) + 4
-    table = [f"{text:<{width}}{row_name(row.index, chr(0x307))} = {number_text(results[row.index].dot)}"
+    table = [f"{text:<{width}}{row_name(row.index, 'dot')} = {number_text(results[row.index].dot)}"
              for text, row in zip(left, trace.rows)]
     return finish(exercise, "correct", f"correct: your Variable gives every row's value and tangent{summary}."
                   + "".join("\n  " + line for line in table), hints)

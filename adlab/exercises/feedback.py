@@ -20,8 +20,9 @@ import time
 
 import numpy as np
 
+from ..display.notation import TEXT  # plain-text names and numbers only: no display stack
+
 PROGRESS_FILE = ".adlab-progress.json"  # beside the notebook: the kernel's working directory
-_SUBSCRIPTS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
 
 
 class NotAnswered(Exception):
@@ -253,6 +254,6 @@ def number_text(x):
     return "0" if text in ("-0", "0") else text.replace("-", "−")
 
 
-def row_name(index, accent=""):
-    """v_2 as a table prints it: v₂, v̇₋₁ (accent "\u0307") or v̄₀ (accent "\u0304")."""
-    return "v" + accent + str(index).translate(_SUBSCRIPTS)
+def row_name(index, accent=None):
+    """v_2 as a table prints it: v₂, v̇₋₁ (accent "dot") or v̄₀ (accent "bar")."""
+    return TEXT.var("v", index, accent)
