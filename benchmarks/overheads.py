@@ -8,23 +8,34 @@ per-round ratios.
 
 import functools
 import statistics
+import time
 
 import numpy as np
 
 import w3_jacobian
 import w4_hvp
-from compiled_path import _timed
 from harness import attempt, check, fmt3, load, table
 
 
-def paired(first, second, rounds):
-    """Median seconds of each, and the median of first/second over rounds (one warm-up call each)."""
+def paired(first, second, rounds, calls=20):
+    """Median seconds per call of each, and the median of first/second over rounds (one warm-up call each).
+
+    A round times `calls` calls of first, then as many of second: warm caches, as in a loop that calls
+    either, while the machine's load moves both alike.
+    """
     first(), second()
     a, b = [], []
     for _ in range(rounds):
-        a.append(_timed(first, gc_off=False)[0])
-        b.append(_timed(second, gc_off=False)[0])
+        a.append(_batch(first, calls))
+        b.append(_batch(second, calls))
     return statistics.median(a), statistics.median(b), statistics.median([x / y for x, y in zip(a, b)])
+
+
+def _batch(run, calls):
+    start = time.perf_counter()
+    for _ in range(calls):
+        run()
+    return (time.perf_counter() - start) / calls
 
 
 def jacfwd_row(rounds):

@@ -34,8 +34,15 @@ def adlab_setup(W, x):
 
 def autograd_setup(W, x):
     autograd = load("autograd")
-    jacobian = autograd.jacobian(lambda x: autograd.numpy.tanh(W @ x))  # reverse mode, one VJP per output
-    return {"jacfwd": "n/a (no forward-mode Jacobian)", "jacrev": lambda: jacobian(x)}
+    f = lambda x: autograd.numpy.tanh(W @ x)  # noqa: E731
+    jacobian = autograd.jacobian(f)  # reverse mode, one VJP per output
+    basis = np.eye(x.size)
+
+    def jacfwd():  # autograd has forward mode (make_jvp) but no jacfwd: one JVP per input, as a user would write it
+        jvp_at_x = autograd.make_jvp(f)(x)
+        return np.stack([jvp_at_x(e)[1] for e in basis], axis=-1)
+
+    return {"jacfwd": jacfwd, "jacrev": lambda: jacobian(x)}
 
 
 def torch_setup(W, x):

@@ -88,6 +88,12 @@ def jvp(f, primals, tangents):
 
 def _push_forward(f, leaves, in_def, tangent_leaves, name):
     """One forward sweep; a None tangent marks an input held constant."""
+    values, out_tangents, out_def = _push_forward_flat(f, leaves, in_def, tangent_leaves, name)
+    return unflatten(out_def, values), unflatten(out_def, out_tangents)
+
+
+def _push_forward_flat(f, leaves, in_def, tangent_leaves, name):
+    """`_push_forward` with the outputs' values and tangents as flat lists, and their structure."""
     level = JVPLevel()
     boxes = [x if t is None else JVPBox(x, level, t) for x, t in zip(leaves, tangent_leaves)]
     out_leaves, out_def = flatten(traced_call(f, unflatten(in_def, boxes), level, name))
@@ -102,7 +108,7 @@ def _push_forward(f, leaves, in_def, tangent_leaves, name):
         if ours and shape(o.tangent) != shape(o.value):
             raise ValueError(misshapen("JVP", "tangent", f"output {len(values) - 1}", o.tangent, o.value))
         out_tangents.append(o.tangent if ours else zeros_like(o))
-    return unflatten(out_def, values), unflatten(out_def, out_tangents)
+    return values, out_tangents, out_def
 
 
 def value_and_grad(f, argnums=0, has_aux=False):
@@ -182,6 +188,9 @@ def jacrev(f, argnums=0):
         for leaf, out in enumerate(recording.out_values):
             if math.prod(shape(out)) == 0:
                 per_input = [np.zeros(shape(out) + shape(x)) for x in inputs]
+            elif math.prod(shape(out)) == 1:  # one row: a plain reverse sweep, without batching's set-up
+                per_input = [_one_block(g, shape(out) + shape(x)) for g, x in
+                             zip(recording.pull({leaf: _unit(out)}), inputs)]
             else:
                 rows = batched_call(lambda e: recording.pull({leaf: e}), _basis(out))
                 per_input = [_block(rows[k], shape(out), shape(x), False) for k, x in enumerate(inputs)]
@@ -204,42 +213,51 @@ def jacfwd(f, argnums=0):
         for i, x in enumerate(leaves):
             check_differentiable(x, f"jacfwd's input {i}")
         partial = _bind_selected(f, args, kwargs, nums)
-        primal = []  # the outputs' values, from the first sweep (only tangents are batched)
-        columns = []  # per input leaf: its Jacobian block with each output leaf
+        out_values = out_def = None  # from a sweep (only tangents are batched, so any sweep's)
+        columns = []  # per input leaf: its Jacobian block with each output leaf (None: the leaf is empty)
         for k, x in enumerate(leaves):
-            if math.prod(shape(x)) == 0:
+            size = math.prod(shape(x))
+            if size == 0:
                 columns.append(None)
                 continue
+            seeds = [None] * len(leaves)
+            if size == 1:  # one column: a plain forward sweep, without batching's set-up
+                seeds[k] = _unit(x)
+                out_values, tangents, out_def = _push_forward_flat(partial, leaves, in_def, seeds, "jacfwd")
+                columns.append([_one_block(t, shape(t) + shape(x)) for t in tangents])
+                continue
 
-            def output_tangents(e, k=k):
-                tangents = [e if j == k else None for j in range(len(leaves))]
-                out, out_tangents = _push_forward(partial, leaves, in_def, tangents, "jacfwd")
-                primal[:] = [flatten(out)]
-                return flatten(out_tangents)[0]
+            def output_tangents(basis, seeds=seeds, k=k):
+                nonlocal out_values, out_def
+                seeds[k] = basis
+                out_values, tangents, out_def = _push_forward_flat(partial, leaves, in_def, seeds, "jacfwd")
+                return tangents
 
-            if math.prod(shape(x)) == 1:  # one column: a plain forward sweep, without batching's set-up
-                columns.append([_one_column(t, shape(x)) for t in output_tangents(np.ones_like(raw(x)))])
-            else:
-                batched = batched_call(output_tangents, _basis(x))
-                columns.append([_block(t, shape(out), shape(x), True) for t, out in zip(batched, primal[0][0])])
-        # with every input empty there was no sweep: evaluate once for the outputs' shapes
-        out_values, out_def = primal[0] if primal else flatten(partial(*unflatten(in_def, leaves)))
+            batched = batched_call(output_tangents, _basis(x))
+            columns.append([_block(t, shape(out), shape(x), True) for t, out in zip(batched, out_values)])
+        if out_values is None:  # every input empty, so no sweep: evaluate once for the outputs' shapes
+            out_values, out_def = flatten(partial(*unflatten(in_def, leaves)))
         per_output = []
         for o, out in enumerate(out_values):
-            per_input = [np.zeros(shape(out) + shape(x)) if columns[k] is None else columns[k][o]
-                         for k, x in enumerate(leaves)]
+            per_input = [np.zeros(shape(out) + shape(x)) if column is None else column[o]
+                         for column, x in zip(columns, leaves)]
             per_output.append(_by_argnums(unflatten(in_def, per_input), argnums))
         return unflatten(out_def, per_output)
 
     return jacobian
 
 
-def _one_column(tangent, in_shape):
-    """The Jacobian block of an input with one element: the output's tangent, reshaped to out + in shape."""
-    if isinstance(tangent, Box):
-        return anp.reshape(tangent, shape(tangent) + in_shape)
-    tangent = np.asarray(tangent)  # an array, as the batched sweep gives
-    return tangent.reshape(tangent.shape + in_shape)
+def _unit(x):
+    """The seed 1 for a value x of one element, as an array of its shape and float dtype (np.ones_like takes 4x as long)."""
+    return np.array(1.0, np.result_type(raw(x), 0.0)).reshape(shape(x))
+
+
+def _one_block(derivative, block_shape):
+    """A Jacobian block with one column (an input of one element: the output's tangent) or one row (an output
+    of one element: the input's cotangent), reshaped to out + in shape."""
+    if isinstance(derivative, Box):
+        return anp.reshape(derivative, block_shape)
+    return np.asarray(derivative).reshape(block_shape)  # an array, as the batched sweep gives
 
 
 def _by_argnums(per_arg, argnums):

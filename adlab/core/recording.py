@@ -19,6 +19,8 @@ from .tree import flatten, tree_map, unflatten
 
 def check_differentiable(x, where):
     value = raw(check_live(x))
+    if type(value) is float or (type(value) is np.ndarray and value.dtype.kind == "f"):  # the usual case, at once
+        return
     if not isinstance(value, (float, int, complex, np.ndarray, np.generic)):
         raise TypeError(f"{where} is a {type(value).__name__}, not a number; pass floats or arrays of floats.")
     dtype = np.result_type(value)
@@ -32,6 +34,8 @@ def check_differentiable(x, where):
 
 def check_tangent(t, x, what):
     """Check a tangent or cotangent against the value it goes with; ints become floats."""
+    if type(t) is np.ndarray and t.dtype.kind == "f" and type(x) is np.ndarray and t.shape == x.shape:
+        return t  # the usual case, at once
     if shape(t) != shape(x):
         raise ValueError(f"the {what} has shape {shape(t)} but its value has shape {shape(x)}; they must match.")
     if not isinstance(raw(t), (float, int, complex, np.ndarray, np.generic)):

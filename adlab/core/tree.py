@@ -36,6 +36,8 @@ def _build(treedef, leaves):
         keys, subtrees = children
         return {k: _build(sub, leaves) for k, sub in zip(keys, subtrees)}
     items = [_build(sub, leaves) for sub in children]
+    if kind is list or kind is tuple:
+        return kind(items)
     return kind(*items) if hasattr(kind, "_fields") else kind(items)  # namedtuples take fields
 
 
