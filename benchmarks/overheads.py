@@ -1,9 +1,9 @@
 """Fixed overheads of adlab's engine: jacfwd of a one-element input against one jvp (W3 at
 (n, m) = (1, 1000)), and HVP against gradient (W4 at n = 1,000).
 
-Both pairs timed in interleaved rounds in this one process (each round calls both once), so the
-machine's load moves them alike; the table gives the ratio of the medians and the median of the
-per-round ratios.
+Both pairs timed in interleaved rounds in this one process (each round times a batch of calls of
+one, then of the other: warm caches, as in a loop), so the machine's load moves them alike; the
+table gives the ratio of the medians and the median of the per-round ratios.
 """
 
 import functools

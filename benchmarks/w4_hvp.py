@@ -1,8 +1,9 @@
 """W4 Hessian-vector product of f(x) = sum(tanh(x)**2) + 0.5 * x @ A @ x, A dense symmetric.
 
 Each library's own HVP recipe against its own gradient, whose ratio says what the second
-derivative costs: adlab.hvp, autograd.hessian_vector_product (reverse over reverse), vjp(grad)
-in torch.func (reverse over reverse) and jvp(grad) in JAX (forward over reverse).
+derivative costs: adlab.hvp (its default, reverse on forward), autograd.hessian_vector_product
+(reverse over reverse), vjp(grad) in torch.func (reverse over reverse) and jvp(grad) in JAX
+(forward over reverse).
 References in closed form, with t = tanh(x):
 grad = 2 t (1 - t²) + A x and H v = (2 - 6 t²)(1 - t²) v + A v.
 """

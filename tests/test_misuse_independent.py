@@ -587,7 +587,7 @@ EXPECTED = {
     'api/hvp_bad_method': ('ValueError', "hvp: unknown method 'reverse'; use 'forward-over-reverse' or 'reverse-on-forward'."),
     'api/hvp_shape': ('ValueError', 'the tangent of input 0 has shape (2,) but its value has shape (3,); they must match.'),
     'api/hvp_nonscalar_f': ('TypeError', 'grad needs f to return a scalar, but it returned shape (3,); use adlab.jacrev for the Jaco'),
-    'api/hvp_int_primal': ('TypeError', "jvp's input 0 is an int64 value, but only float inputs can be differentiated; pass floats "),
+    'api/hvp_int_primal': ('TypeError', "hvp's input 0 is an int64 value, but only float inputs can be differentiated; pass floats "),
     'api/complex_input': ('TypeError', "grad's input 0 is a complex128 value, but only float inputs can be differentiated; pass fl"),
     'api/complex_out': ('TypeError', 'grad needs f to return real floats, but output 0 is complex; adlab differentiates real fun'),
     'api/complex_inside_abs': ('TypeError', 'f computes with complex numbers (x * 1j, then abs or a comparison), which adlab does not d'),
