@@ -54,7 +54,8 @@ def header(harness, settings, allocator):
     print(f"- machine: {cpu}, {os.cpu_count()} cores, {int(memory) / 2**20:.0f} GiB, {platform.platform()}")
     print(f"- python {platform.python_version()}, numpy {harness.np.__version__}, adlab at commit {commit or '?'}")
     print("- libraries: " + ", ".join(harness.describe(name) for name in harness.LIBRARIES))
-    print(f"- timings: median of {settings.min_repeats}-{settings.max_repeats} runs after one warm-up run, float64; "
+    print(f"- timings: median of {settings.min_repeats}-{settings.max_repeats} runs after one warm-up run "
+          f"(calls under {harness.BATCH * 1e3:.0f} ms timed in batches), float64; "
           f"{allocator}")
 
 
