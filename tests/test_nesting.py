@@ -83,10 +83,35 @@ def test_hessian():
 def test_hvp_both_ways_agree_with_the_hessian():
     v = np.array([1.0, -2.0, 0.5, 3.0])
     expected = rosenbrock_hessian(X) @ v
-    forward_over_reverse = adlab.hvp(rosenbrock, (X,), (v,))
-    reverse_on_forward = adlab.hvp(rosenbrock, (X,), (v,), method="reverse-on-forward")
+    forward_over_reverse = adlab.hvp(rosenbrock, (X,), (v,), method="forward-over-reverse")
+    reverse_on_forward = adlab.hvp(rosenbrock, (X,), (v,))
     np.testing.assert_allclose(forward_over_reverse, expected, rtol=1e-12)
     np.testing.assert_allclose(reverse_on_forward, expected, rtol=1e-12)
+
+
+def test_hvp_default_skips_the_gradient_it_would_discard(monkeypatch):
+    """Reverse-on-forward (the default) multiplies by A three times for f = ½ xᵀAx + ...: x·A and v·A forward,
+    one product back. Forward-over-reverse also computes the gradient's own A·x̄, which hvp throws away."""
+    from adlab.core import rules
+
+    A = np.array([[2.0, 1.0], [1.0, 3.0]])
+    x, v = np.array([0.5, -1.0]), np.array([1.0, 2.0])
+    products = []
+    impl = rules.matmul.impl
+    monkeypatch.setattr(rules.matmul, "impl", lambda a, b: products.append(a is A or b is A) or impl(a, b))
+
+    def f(x):
+        return 0.5 * (x @ A @ x) + np.sum(np.tanh(x) ** 2)
+
+    def with_A(method):
+        products.clear()
+        result = adlab.hvp(f, (x,), (v,), **method)
+        return result, sum(products)
+
+    default, fewer = with_A({})
+    other, more = with_A({"method": "forward-over-reverse"})
+    np.testing.assert_allclose(default, other, rtol=1e-13)
+    assert (fewer, more) == (3, 4)
 
 
 def test_hvp_of_several_arguments():
@@ -95,8 +120,8 @@ def test_hvp_of_several_arguments():
 
     x, y = np.array([0.1, 0.7]), np.array([1.5, -0.4])
     vx, vy = np.array([1.0, 0.0]), np.array([0.5, 2.0])
-    hx, hy = adlab.hvp(f, (x, y), (vx, vy))
-    gx, gy = adlab.hvp(f, (x, y), (vx, vy), method="reverse-on-forward")
+    hx, hy = adlab.hvp(f, (x, y), (vx, vy), method="forward-over-reverse")
+    gx, gy = adlab.hvp(f, (x, y), (vx, vy))
     np.testing.assert_allclose(hx, -np.sin(x) * y ** 2 * vx + 2 * np.cos(x) * y * vy, rtol=1e-12)
     np.testing.assert_allclose(hy, 2 * np.cos(x) * y * vx + 2 * np.sin(x) * vy, rtol=1e-12)
     np.testing.assert_allclose(gx, hx, rtol=1e-12)
