@@ -124,13 +124,19 @@ def measure(run, settings, gc_enabled=True):
         if not gc_enabled:
             gc.disable()
         try:
-            start = time.perf_counter()
-            for _ in range(calls):
-                result = run()
-            times.append((time.perf_counter() - start) / calls)
+            seconds, result = per_call(run, calls)
+            times.append(seconds)
         finally:
             gc.enable()
     return statistics.median(times), result
+
+
+def per_call(run, calls):
+    """Seconds per call over `calls` consecutive calls of run(), and the last result."""
+    start = time.perf_counter()
+    for _ in range(calls):
+        result = run()
+    return (time.perf_counter() - start) / calls, result
 
 
 # --- correctness -----------------------------------------------------------------------

@@ -8,13 +8,12 @@ table gives the ratio of the medians and the median of the per-round ratios.
 
 import functools
 import statistics
-import time
 
 import numpy as np
 
 import w3_jacobian
 import w4_hvp
-from harness import attempt, check, fmt3, load, table
+from harness import attempt, check, fmt3, load, per_call, table
 
 
 def paired(first, second, rounds, calls=20):
@@ -26,16 +25,9 @@ def paired(first, second, rounds, calls=20):
     first(), second()
     a, b = [], []
     for _ in range(rounds):
-        a.append(_batch(first, calls))
-        b.append(_batch(second, calls))
+        a.append(per_call(first, calls)[0])
+        b.append(per_call(second, calls)[0])
     return statistics.median(a), statistics.median(b), statistics.median([x / y for x, y in zip(a, b)])
-
-
-def _batch(run, calls):
-    start = time.perf_counter()
-    for _ in range(calls):
-        run()
-    return (time.perf_counter() - start) / calls
 
 
 def jacfwd_row(rounds):

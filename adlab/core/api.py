@@ -186,9 +186,10 @@ def jacrev(f, argnums=0):
         inputs = flatten([args[i] for i in nums])[0]
         per_output = []
         for leaf, out in enumerate(recording.out_values):
-            if math.prod(shape(out)) == 0:
+            size = math.prod(shape(out))
+            if size == 0:
                 per_input = [np.zeros(shape(out) + shape(x)) for x in inputs]
-            elif math.prod(shape(out)) == 1:  # one row: a plain reverse sweep, without batching's set-up
+            elif size == 1:  # one row: a plain reverse sweep, without batching's set-up
                 per_input = [_one_block(g, shape(out) + shape(x)) for g, x in
                              zip(recording.pull({leaf: _unit(out)}), inputs)]
             else:
