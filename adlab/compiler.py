@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import codegen
+from .buffers import reuse_buffers, value_type
 from .codegen import CodegenError, _Constants, _pointwise, _RowSource, _summed_to, variable
 from .core import api, numpy_api
 from .core.api import _selected
@@ -483,22 +484,46 @@ def _outputs(writer, suffix=""):
     return names
 
 
-def adjoint_program(recorded, observations, seeded, wrt):
+def _reuse_buffers(writer, blocks, keep, frozen_before=None, types=()):
+    """The blocks (listed in the order they run) with buffers.reuse_buffers applied; unchanged
+    for a trace on scalars, where there are no arrays to reuse and traces are long."""
+    if not any(type(row.value) is np.ndarray and row.value.ndim for row in writer.trace):
+        return blocks
+    known = {variable(row.index): value_type(row.value) for row in writer.trace}
+    known.update({name: value_type(value) for name, value in writer.constants.values.items()})
+    known.update(types)
+    lines = reuse_buffers([line for block in blocks for line in block], known, keep, frozen_before)
+    split, start = [], 0
+    for block in blocks:
+        split.append(lines[start:start + len(block)])
+        start += len(block)
+    return split
+
+
+def adjoint_program(recorded, observations, seeded, wrt, seed_types=None):
     """The program for one trace: forward(inputs) -> (outputs, residuals), backward(residuals, seeds).
 
     ``seeded``: positions of the outputs that get a seed (has_aux's auxiliary outputs are only
     computed); ``wrt``: Wengert indices of the inputs whose adjoints backward returns.
+    ``seed_types``: the seeds' value_type, when every call passes the same (value_and_grad); then
+    backward runs once per forward and may write into the forward's arrays once they are dead.
+    Otherwise (a pullback, run any number of times) it leaves them alone.
     """
     writer = _Writer(recorded, observations)
     computed = writer.computed_rows(recorded.outputs)
     seeds = [(k, recorded.outputs[k]) for k in seeded if recorded.outputs[k] is not None]
     needed = writer.reverse_rows([index for _, index in seeds], wrt) | set(wrt)
     sections = writer.sections(computed)
-    forward = [_Block(lines) for lines in writer.forward_blocks(sections, computed)]
+    forward = writer.forward_blocks(sections, computed)
     reverse, started = writer.reverse_blocks(sections, seeds, needed)
-    reverse = [_Block(lines) for lines in reverse]
-    _pair_residuals(forward, reverse)
     bars = [variable(i, "_bar") if variable(i, "_bar") in started else "None" for i in wrt]
+    keep = [variable(i) for i in recorded.outputs if i is not None] + [bar for bar in bars if bar != "None"]
+    frozen_before = None if seed_types else sum(map(len, forward))
+    types = {f"seed{k}": kind for (k, _), kind in zip(seeds, seed_types or ())}
+    blocks = _reuse_buffers(writer, forward + reverse[::-1], keep, frozen_before, types)
+    forward = [_Block(lines) for lines in blocks[:len(forward)]]
+    reverse = [_Block(lines) for lines in blocks[len(forward):][::-1]]
+    _pair_residuals(forward, reverse)
     seed_names = [f"seed{k}" for k, _ in seeds]
     backward, residuals = _link("backward", ["residuals", *seed_names], reverse[::-1], _tuple(bars), "r")
     residuals = [name for name in residuals if name not in seed_names]
@@ -515,8 +540,9 @@ def tangent_program(recorded, observations):
     writer = _Writer(recorded, observations)
     computed = writer.computed_rows(recorded.outputs)
     inputs = [variable(1 - writer.n + k) for k in range(writer.n)]
-    blocks = [_Block(lines) for lines in writer.forward_blocks(writer.sections(computed), computed, tangents=True)]
     returned = f"{_tuple(_outputs(writer))}, {_tuple(_outputs(writer, '_dot'))}"
+    blocks = writer.forward_blocks(writer.sections(computed), computed, tangents=True)
+    blocks = [_Block(lines) for lines in _reuse_buffers(writer, blocks, _NAME.findall(returned))]
     source, _ = _link("forward", inputs + [f"{x}_dot" for x in inputs], blocks, returned, "f")
     return Program(*_compile(source, writer.constants))
 
@@ -725,9 +751,9 @@ class _Compiled:
             value = recorded.output_values[seeded[0]] if len(seeded) == 1 else None
             if value is None or np.shape(value) != () or np.result_type(value).kind != "f":
                 return None
-            program = adjoint_program(recorded, observations, seeded, layout["wrt"])
-            program.out_def = out_def
-            program.seed = 1.0 if np.result_type(value) == np.float64 else np.ones((), np.result_type(value))
+            seed = 1.0 if np.result_type(value) == np.float64 else np.ones((), np.result_type(value))
+            program = adjoint_program(recorded, observations, seeded, layout["wrt"], [value_type(seed)])
+            program.out_def, program.seed = out_def, seed
             return program
 
         def call(program, layout):

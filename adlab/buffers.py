@@ -1,0 +1,337 @@
+"""Buffer reuse for generated array programs: an elementwise result goes into a dead array (``out=``).
+
+A generated program names every intermediate, so NumPy cannot reuse their memory as it reuses
+an expression's temporaries: ``v2 = v1 + b`` allocates although v1 is never read again. This
+pass rewrites such a statement to ``v2 = np.add(v1, b, out=v1)`` when it can show that no value
+changes:
+
+* the array written into was allocated by the program (a ufunc's, matmul's or reduction's
+  result, or ``np.zeros``): never an input, constant, seed or view, and no view of it was kept;
+* no name bound to it (``a = b`` makes two) is read after the statement or returned, and, for a
+  pullback that may run more than once, it was not computed before the pullback starts;
+* its shape and dtype are those of the result, and the statement reads it nowhere outside the
+  operation that overwrites it.
+
+The same ufunc loops run on the same operands, so results are bit for bit those of the plain
+program (the compiler's tests compare them); only allocations and memory traffic go away.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+
+import numpy as np
+
+__all__ = ["reuse_buffers", "value_type"]
+
+_BINARY = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}
+_PYTHON = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.USub: operator.neg}
+_COMPARE = {ast.Eq: np.equal, ast.NotEq: np.not_equal, ast.Lt: np.less, ast.LtE: np.less_equal,
+            ast.Gt: np.greater, ast.GtE: np.greater_equal}
+_REDUCTIONS = ("sum", "max", "min")
+
+
+def value_type(value):
+    """A value's type as this pass models it: (shape, dtype) of an array or NumPy scalar, the
+    Python type of a Python number (NumPy treats those as weak), None for anything else."""
+    if type(value) in (float, int, bool):
+        return type(value)
+    if type(value) is np.ndarray or isinstance(value, np.generic):
+        return value.shape, value.dtype
+    return None
+
+
+def _is_array(kind):
+    return isinstance(kind, tuple) and kind[0] != ()
+
+
+def _ufunc_type(ufunc, kinds, python_op=None):
+    """The type of ufunc(*operands of these types); of python_op if all are Python numbers."""
+    if any(kind is None for kind in kinds):
+        return None
+    if all(isinstance(kind, type) for kind in kinds):
+        return type(python_op(*(kind(1) for kind in kinds))) if python_op else ((), ufunc.resolve_dtypes(
+            tuple(kinds) + (None,) * ufunc.nout)[-1])
+    try:
+        dtypes = ufunc.resolve_dtypes(tuple(k if isinstance(k, type) else k[1] for k in kinds) + (None,) * ufunc.nout)
+        shape = np.broadcast_shapes(*(() if isinstance(k, type) else k[0] for k in kinds))
+    except (TypeError, ValueError, np.exceptions.DTypePromotionError):
+        return None
+    return shape, dtypes[-1]
+
+
+def _matmul_shape(a, b):
+    if len(a) >= 2 and len(b) >= 2 and a[-1] == b[-2]:
+        return np.broadcast_shapes(a[:-2], b[:-2]) + (a[-2], b[-1])
+    if len(a) == 1 and len(b) == 2 and a[0] == b[0]:
+        return (b[1],)
+    if len(a) == 2 and len(b) == 1 and a[1] == b[0]:
+        return (a[0],)
+    return None
+
+
+def _literal(node):
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError):
+        raise LookupError from None
+
+
+def _reduced_shape(shape, call):
+    """Shape of np.sum/max/min(x, axis=…, keepdims=…) written with literal arguments."""
+    options = {k.arg: _literal(k.value) for k in call.keywords}
+    if len(call.args) != 1 or set(options) - {"axis", "keepdims"}:
+        raise LookupError
+    axis, keep = options.get("axis"), options.get("keepdims", False)
+    axes = set(range(len(shape))) if axis is None else {a % len(shape) for a in np.atleast_1d(axis)}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape) if keep or i not in axes)
+
+
+def _loads(tree):
+    return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+
+
+class _Buffer:
+    """An array: allocated by the program (owned) or not, its type, when made, and its bindings."""
+
+    def __init__(self, owned, kind, born):
+        self.owned = owned and _is_array(kind)
+        self.kind, self.born, self.bindings = kind, born, []
+
+
+class _Expression:
+    """What visiting an expression found: its type, whether its value is a new array, the named
+    buffer its value lives in (and the name it is read by) if any, and the (rewritten) node."""
+
+    def __init__(self, kind, fresh, node, buffer=None, name=None):
+        self.kind, self.fresh, self.node, self.buffer, self.name = kind, fresh, node, buffer, name
+
+
+class _Rewriter:
+    def __init__(self, trees, types, keep, frozen_before):
+        self.trees = trees
+        self.known = types            # types the trace recorded: trusted over inference
+        self.types = dict(types)      # name -> type of its current value
+        self.frozen_before = frozen_before
+        self.binding = {}             # name -> its current binding, (statement index, name)
+        self.buffer_of = {}           # binding -> _Buffer
+        self.last_read = {}           # binding -> index of the last statement reading it
+        current = {}
+        for i, tree in enumerate(trees):
+            for name in _loads(tree):
+                self.last_read[current.get(name, (None, name))] = i
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    current[node.id] = (i, node.id)
+        for name in keep:
+            self.last_read[current.get(name, (None, name))] = len(trees)
+
+    def run(self):
+        """The rewritten source of each statement, None where it is unchanged."""
+        lines = []
+        for i, tree in enumerate(self.trees):
+            self.i, self.changed = i, False
+            target = tree.targets[0].id if (isinstance(tree, ast.Assign) and len(tree.targets) == 1
+                                            and isinstance(tree.targets[0], ast.Name)) else None
+            if target is None:
+                self._bind_others(tree, i)
+                lines.append(None)
+                continue
+            original = ast.unparse(tree)
+            self.reads = self._reads_below(tree.value)
+            result = self._visit(tree.value)
+            known = self.known.get(target)
+            if known is not None and result.kind != known:  # inference disagrees with the trace: touch nothing
+                tree = ast.parse(original).body[0]
+                result, self.changed = _Expression(known, False, tree.value), False
+            tree.value = result.node
+            self._bind(tree, target, result, i)
+            lines.append(ast.unparse(tree) if self.changed else None)
+        return lines
+
+    # bindings
+
+    def _current(self, name):
+        return self.buffer_of.get(self.binding.get(name))
+
+    def _new_binding(self, name, buffer, i):
+        self.binding[name] = (i, name)
+        self.buffer_of[(i, name)] = buffer
+        buffer.bindings.append((i, name))
+        self.types[name] = buffer.kind
+
+    def _escape(self, tree):
+        """The names tree reads may now be seen through a view: their arrays are never written."""
+        for name in _loads(tree):
+            buffer = self._current(name)
+            if buffer is not None:
+                buffer.owned = False
+
+    def _bind(self, tree, target, result, i):
+        if isinstance(tree.value, ast.Name):
+            buffer = self._current(tree.value.id) or _Buffer(False, result.kind, i)
+        elif result.buffer is not None:
+            buffer = result.buffer
+        else:
+            buffer = _Buffer(result.fresh, result.kind, i)
+            if not result.fresh:
+                self._escape(tree.value)
+        self._new_binding(target, buffer, i)
+
+    def _bind_others(self, tree, i):
+        """A statement that is not `name = expression`: what it binds is unknown and not ours."""
+        stores = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+        if stores:
+            self._escape(tree)
+        for name in stores:
+            self._new_binding(name, _Buffer(False, None, i), i)
+
+    # may a node write into a buffer?
+
+    def _reads_below(self, tree):
+        """For every node of the statement: how often its subtree reads each buffer."""
+        counts = {}
+
+        def visit(node):
+            here = {}
+            for child in ast.iter_child_nodes(node):
+                for key, n in visit(child).items():
+                    here[key] = here.get(key, 0) + n
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and self._current(node.id) is not None:
+                key = id(self._current(node.id))
+                here[key] = here.get(key, 0) + 1
+            counts[id(node)] = here
+            return here
+
+        visit(tree)
+        return counts
+
+    def _writable(self, buffer, kind, node):
+        """Whether `node`, whose result has type kind, may write it into buffer."""
+        if buffer is None or not buffer.owned or buffer.kind != kind or not _is_array(kind):
+            return False
+        if self.frozen_before is not None and buffer.born < self.frozen_before <= self.i:
+            return False
+        if any(self.last_read.get(binding, -1) > self.i for binding in buffer.bindings):
+            return False
+        everywhere = self.reads[id(self.trees[self.i].value)].get(id(buffer), 0)
+        return self.reads[id(node)].get(id(buffer), 0) == everywhere
+
+    # expressions, bottom-up
+
+    def _visit(self, node):
+        if isinstance(node, ast.Name):
+            return _Expression(self.types.get(node.id), False, node, self._current(node.id), node.id)
+        if isinstance(node, ast.Constant):
+            return _Expression(value_type(node.value), False, node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return self._ufunc(node, np.negative, [node.operand], _PYTHON[ast.USub])
+        if isinstance(node, ast.BinOp):
+            if type(node.op) in _BINARY:
+                return self._ufunc(node, _BINARY[type(node.op)], [node.left, node.right], _PYTHON[type(node.op)])
+            if isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant) and node.right.value == 2:
+                return self._ufunc(node, np.square, [node.left], lambda x: x ** 2)  # NumPy runs square for x ** 2
+            if isinstance(node.op, ast.MatMult):
+                return self._matmul(node)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+            return self._ufunc(node, _COMPARE[type(node.ops[0])], [node.left, node.comparators[0]])
+        if isinstance(node, ast.Attribute) and node.attr == "T":
+            inner = self._visit(node.value)
+            node.value = inner.node
+            kind = inner.kind
+            return _Expression((kind[0][::-1], kind[1]) if isinstance(kind, tuple) else None, False, node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "np":
+            function = getattr(np, node.func.attr, None)
+            if isinstance(function, np.ufunc) and not node.keywords and len(node.args) == function.nin:
+                return self._ufunc(node, function, node.args)
+            if node.func.attr in _REDUCTIONS and node.args:
+                return self._reduction(node)
+            if node.func.attr in ("zeros", "broadcast_to"):
+                return self._shaped(node)
+        return self._opaque(node)
+
+    def _visit_children(self, node):
+        """Visit every child expression, putting rewritten ones in place; their results by node."""
+        results = {}
+        for field, value in ast.iter_fields(node):
+            items = value if isinstance(value, list) else [value]
+            for k, item in enumerate(items):
+                if isinstance(item, ast.expr):
+                    result = results[id(item)] = self._visit(item)
+                    if isinstance(value, list):
+                        value[k] = result.node
+                    else:
+                        setattr(node, field, result.node)
+                elif isinstance(item, ast.keyword):
+                    item.value = self._visit(item.value).node
+        return results
+
+    def _opaque(self, node):
+        """Something this pass does not model: rewrite inside it; its value is unknown."""
+        self._visit_children(node)
+        return _Expression(None, False, node)
+
+    def _ufunc(self, node, ufunc, operands, python_op=None):
+        originals = list(operands)
+        results = self._visit_children(node)
+        operands = [results[id(o)] for o in originals]
+        kind = _ufunc_type(ufunc, [o.kind for o in operands], python_op)
+        fresh = _is_array(kind)
+        for operand in operands:  # a dead named array, or the one a child has just written into
+            if fresh and self._writable(operand.buffer, kind, node):
+                call = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), ufunc.__name__, ast.Load()),
+                                [o.node for o in operands], [ast.keyword("out", ast.Name(operand.name, ast.Load()))])
+                self.changed = True
+                return _Expression(kind, True, call, operand.buffer, operand.name)
+        return _Expression(kind, fresh, node)
+
+    def _matmul(self, node):
+        results = self._visit_children(node)
+        a, b = results[id(node.left)].kind, results[id(node.right)].kind
+        shape = _matmul_shape(a[0], b[0]) if isinstance(a, tuple) and isinstance(b, tuple) else None
+        kind = None if shape is None else (shape, np.result_type(a[1], b[1]))
+        return _Expression(kind, True, node)
+
+    def _reduction(self, node):
+        operand = node.args[0]
+        kind = self._visit_children(node)[id(operand)].kind
+        try:
+            if not isinstance(kind, tuple):
+                raise LookupError
+            shape = _reduced_shape(kind[0], node)
+        except LookupError:
+            return _Expression(None, True, node)
+        dtype = getattr(np, node.func.attr)(np.zeros(1, kind[1])).dtype
+        return _Expression((shape, dtype), True, node)
+
+    def _shaped(self, node):
+        """np.zeros(shape, dtype=…) (a new array) and np.broadcast_to(x, shape) (a view), literal shapes."""
+        results = self._visit_children(node)
+        zeros = node.func.attr == "zeros"
+        try:
+            shape = _literal(node.args[0] if zeros else node.args[1])
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            if zeros:
+                dtype = np.dtype(_literal(node.keywords[0].value) if node.keywords else "float64")
+            else:
+                source = results[id(node.args[0])].kind
+                dtype = np.result_type(source(0) if isinstance(source, type) else source[1])
+        except (LookupError, IndexError, TypeError):
+            return _Expression(None, zeros, node)
+        return _Expression((shape, dtype), zeros, node)
+
+
+def reuse_buffers(lines, types, keep=(), frozen_before=None):
+    """The lines (statements in the order they run) with elementwise results written into dead arrays.
+
+    ``types``: value_type of the values the trace recorded, by name (inputs, rows, seeds);
+    ``keep``: names whose last values are returned; ``frozen_before``: statements before this
+    index compute values a later call reads again (a pullback's residuals), so statements from it
+    on never write into them.
+    """
+    trees = [ast.parse(line).body[0] for line in lines]
+    rewritten = _Rewriter(trees, types, keep, frozen_before).run()
+    return [line if new is None else new for line, new in zip(lines, rewritten)]
