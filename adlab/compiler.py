@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import codegen
-from .buffers import reuse_buffers, value_type
+from .optimize import reuse_buffers, value_type
 from .codegen import CodegenError, _Constants, _pointwise, _RowSource, _summed_to, variable
 from .core import api, numpy_api
 from .core.api import _selected
@@ -586,6 +586,8 @@ class _Signature:
     """
 
     def __init__(self, args, kwargs):
+        if not kwargs and self._all_float_arrays(args):
+            return
         self.leaves, self.defs = [], []
         for arg in args:
             leaves, treedef = flatten(arg)
@@ -607,6 +609,22 @@ class _Signature:
             kw_leaves, kw_def = flatten(kwargs)
             parts += [kw_def, *(_static_key(leaf) for leaf in kw_leaves)]
         self.key = None if None in parts else (self.treedef, tuple(parts))
+
+    def _all_float_arrays(self, args):
+        """The common call, every argument a float array or float, described without flattening."""
+        parts = []
+        for arg in args:
+            kind = type(arg)
+            if kind is np.ndarray and arg.dtype.kind == "f":
+                parts.append((kind, arg.shape, arg.dtype))
+            elif kind is float:
+                parts.append(float)
+            else:
+                return False
+        self.leaves, self.defs, self.inputs = list(args), [None] * len(args), list(range(len(args)))
+        self.treedef = (tuple, tuple(self.defs))
+        self.key = (self.treedef, tuple(parts))
+        return True
 
     def values(self):
         return [self.leaves[k] for k in self.inputs]

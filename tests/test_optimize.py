@@ -1,4 +1,4 @@
-"""adlab.buffers: generated array programs write elementwise results into dead arrays, and no value changes."""
+"""adlab.optimize: generated array programs write elementwise results into dead arrays, and no value changes."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import adlab
 from adlab import compiler
-from adlab.buffers import reuse_buffers, value_type
+from adlab.optimize import reuse_buffers, value_type
 from test_codegen import ARRAY_CASES
 
 M, V = ((3, 4), np.dtype("float64")), ((4,), np.dtype("float64"))
@@ -80,6 +80,36 @@ def test_a_type_the_trace_contradicts_turns_the_statement_off():
     assert rewrite(["v1 = np.exp(x)", "v2 = v1 * 2.0"], {"x": M, "v1": M, "v2": V}, keep=["v2"])[1] == "v2 = v1 * 2.0"
 
 
+def test_a_repeated_expression_is_computed_once():
+    types = {"x": M, "m": ((3, 1), M[1]), "g": M}
+    out = rewrite(["v1 = g * (x == m) / np.sum(x == m, axis=1, keepdims=True)"], types, keep=["v1"])
+    assert out == ["v1 = g * (_s0 := (x == m)) / _s0.sum(axis=1, keepdims=True)"]
+    # nested repeats share the outer expression only; calls with side effects are never shared
+    out = rewrite(["v1 = np.exp(x * 2.0 + 1.0) + (x * 2.0 + 1.0)"], {"x": M}, keep=["v1"])
+    assert out == ["v1 = np.exp((_s0 := (x * 2.0 + 1.0))) + _s0"]
+    assert rewrite(["v1 = np.sum(g) + np.sum(g)", "v2 = f(x) + f(x)"], types, keep=["v1", "v2"]) \
+        == ["v1 = g.sum() + g.sum()", "v2 = f(x) + f(x)"]
+
+
+def test_reductions_of_arrays_call_the_method():
+    types = {"x": M, "s": ((), M[1]), "u": None}
+    out = rewrite(["v1 = np.sum(x, axis=(0,))", "v2 = np.max(np.exp(x), axis=1, keepdims=True)",
+                   "v3 = np.sum(s)", "v4 = np.sum(u)", "v5 = np.sum(x, axis=0, dtype=int)"], types,
+                  keep=["v1", "v2", "v3", "v4", "v5"])
+    assert out == ["v1 = x.sum(axis=(0,))", "v2 = np.exp(x).max(axis=1, keepdims=True)", "v3 = np.sum(s)",
+                   "v4 = np.sum(u)", "v5 = np.sum(x, axis=0, dtype=int)"]
+
+
+def test_a_broadcast_that_the_reading_operation_would_do_itself_is_dropped():
+    types = {"x": M, "s": ((1, 4), M[1]), "g": float}
+    lines = lambda use: ["t = np.broadcast_to(s, (3, 4))", "u = t", use]  # noqa: E731
+    assert rewrite(lines("v = x * u"), types, keep=["v"])[0] == "t = s"
+    assert rewrite(lines("v = x * np.broadcast_to(g, (3, 4))"), types, keep=["v"])[2] == "v = x * np.broadcast_to(g, (3, 4))"
+    for use in ("v = np.sum(u)", "v = -u", "v = u @ x.T", "v = f(u)"):  # the shape would change, or is unknown
+        assert rewrite(lines(use), types, keep=["v"])[0] == "t = np.broadcast_to(s, (3, 4))", use
+    assert rewrite(lines("v = x * u"), types, keep=["v", "u"])[0] == "t = np.broadcast_to(s, (3, 4))"  # returned
+
+
 def test_value_types():
     assert value_type(1.0) is float and value_type(np.float32(1)) == ((), np.dtype("float32"))
     assert value_type(np.zeros((2, 1))) == ((2, 1), np.dtype("float64")) and value_type("x") is None
@@ -134,7 +164,8 @@ UNARY = {"tanh": np.tanh, "sin": np.sin, "bell": lambda a: np.exp(-a * a), "squa
          "neg": lambda a: -a, "sum0": lambda a: np.sum(a, axis=0) if np.ndim(a) == 2 else a,
          "max1": lambda a: np.max(a, axis=1, keepdims=True) if np.ndim(a) == 2 else a,
          "T.T": lambda a: a.T.T if np.ndim(a) == 2 else a, "row": lambda a: a[0] if np.ndim(a) == 2 else a,
-         "reshape": lambda a: np.reshape(np.reshape(a, (-1,)), np.shape(a))}
+         "reshape": lambda a: np.reshape(np.reshape(a, (-1,)), np.shape(a)),
+         "broadcast": lambda a: np.broadcast_to(a, (3, 4)) if np.ndim(a) < 2 else a}
 BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "ratio": lambda a, b: a / (1.0 + b * b),
           "matmul": lambda a, b: a @ np.ones((np.shape(a)[-1], 4)) * 0.1 + b if np.ndim(a) else a * b}
 

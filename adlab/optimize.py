@@ -1,4 +1,6 @@
-"""Buffer reuse for generated array programs: an elementwise result goes into a dead array (``out=``).
+"""Rewrites of generated array programs that change no value: buffer reuse and shared subexpressions.
+
+**Buffer reuse**: an elementwise result goes into a dead array (``out=``).
 
 A generated program names every intermediate, so NumPy cannot reuse their memory as it reuses
 an expression's temporaries: ``v2 = v1 + b`` allocates although v1 is never read again. This
@@ -12,8 +14,17 @@ changes:
 * its shape and dtype are those of the result, and the statement reads it nowhere outside the
   operation that overwrites it.
 
+**Shared subexpressions**: a statement that computes the same expression twice (the adjoint of
+``max`` builds its mask of maxima twice) computes it once, ``(_s0 := v8 == v9)``, and reads
+``_s0`` the second time. Only operators and ufuncs on names and literals are shared; the buffer
+rewrite never writes an array a shared expression reads (it is read outside the writing call).
+
+**Reductions** of an array call the method, ``v.sum(axis=0)``, skipping ``np.sum``'s
+Python-level dispatch; it runs the same ufunc reduction.
+
 The same ufunc loops run on the same operands, so results are bit for bit those of the plain
-program (the compiler's tests compare them); only allocations and memory traffic go away.
+program (the compiler's tests compare them); only allocations, memory traffic and repeated
+work go away.
 """
 
 from __future__ import annotations
@@ -105,8 +116,9 @@ class _Expression:
     """What visiting an expression found: its type, whether its value is a new array, the named
     buffer its value lives in (and the name it is read by) if any, and the (rewritten) node."""
 
-    def __init__(self, kind, fresh, node, buffer=None, name=None):
+    def __init__(self, kind, fresh, node, buffer=None, name=None, broadcast_from=None):
         self.kind, self.fresh, self.node, self.buffer, self.name = kind, fresh, node, buffer, name
+        self.broadcast_from = broadcast_from  # np.broadcast_to's: the type of the array it broadcasts
 
 
 class _Rewriter:
@@ -118,10 +130,16 @@ class _Rewriter:
         self.binding = {}             # name -> its current binding, (statement index, name)
         self.buffer_of = {}           # binding -> _Buffer
         self.last_read = {}           # binding -> index of the last statement reading it
+        self.read_count = {}          # binding -> how often it is read
+        self.broadcast = {}           # binding of a broadcast (or its alias) -> (its statement, the source's type)
+        self.elementwise_reads = {}   # binding of a broadcast -> reads where the source would do as well
+        self.unsure = set()           # broadcast statements whose reads this pass could not follow
         current = {}
         for i, tree in enumerate(trees):
             for name in _loads(tree):
-                self.last_read[current.get(name, (None, name))] = i
+                binding = current.get(name, (None, name))
+                self.last_read[binding] = i
+                self.read_count[binding] = self.read_count.get(binding, 0) + 1
             for node in ast.walk(tree):
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                     current[node.id] = (i, node.id)
@@ -144,10 +162,13 @@ class _Rewriter:
             result = self._visit(tree.value)
             known = self.known.get(target)
             if known is not None and result.kind != known:  # inference disagrees with the trace: touch nothing
+                self.unsure.update(self.broadcast[self.binding[name]][0] for name in _loads(tree)
+                                   if self.binding.get(name) in self.broadcast)
                 tree = ast.parse(original).body[0]
                 result, self.changed = _Expression(known, False, tree.value), False
             tree.value = result.node
             self._bind(tree, target, result, i)
+            self.changed |= _share_repeats(tree)
             lines.append(ast.unparse(tree) if self.changed else None)
         return lines
 
@@ -170,15 +191,37 @@ class _Rewriter:
                 buffer.owned = False
 
     def _bind(self, tree, target, result, i):
+        broadcast = None
         if isinstance(tree.value, ast.Name):
             buffer = self._current(tree.value.id) or _Buffer(False, result.kind, i)
+            broadcast = self.broadcast.get(self.binding.get(tree.value.id))
+            if broadcast is not None:  # an alias: its own reads decide
+                self._elementwise_read(self.binding[tree.value.id])
         elif result.buffer is not None:
             buffer = result.buffer
         else:
             buffer = _Buffer(result.fresh, result.kind, i)
             if not result.fresh:
                 self._escape(tree.value)
+            if result.broadcast_from is not None:
+                broadcast = (i, result.broadcast_from)
         self._new_binding(target, buffer, i)
+        if broadcast is not None:
+            self.broadcast[(i, target)] = broadcast
+
+    def _elementwise_read(self, binding):
+        self.elementwise_reads[binding] = self.elementwise_reads.get(binding, 0) + 1
+
+    def needless_broadcasts(self):
+        """Statements `t = np.broadcast_to(x, shape)` where `t = x` gives every later value unchanged:
+        t and its aliases are only read by elementwise operations whose result keeps its type
+        when x stands in for t (the operation broadcasts x itself), and t is not returned."""
+        needed = set(self.unsure)
+        for binding, (statement, _) in self.broadcast.items():
+            if (self.elementwise_reads.get(binding, 0) != self.read_count.get(binding, 0)
+                    or self.last_read.get(binding) == len(self.trees)):
+                needed.add(statement)
+        return {statement for statement, _ in self.broadcast.values()} - needed
 
     def _bind_others(self, tree, i):
         """A statement that is not `name = expression`: what it binds is unknown and not ours."""
@@ -280,6 +323,13 @@ class _Rewriter:
         operands = [results[id(o)] for o in originals]
         kind = _ufunc_type(ufunc, [o.kind for o in operands], python_op)
         fresh = _is_array(kind)
+        broadcasts = [self.binding[o.id] for o in originals
+                      if isinstance(o, ast.Name) and self.binding.get(o.id) in self.broadcast]
+        if broadcasts and kind is not None and kind == _ufunc_type(ufunc, [
+                self.broadcast[self.binding[o.id]][1] if isinstance(o, ast.Name) and self.binding.get(o.id)
+                in self.broadcast else r.kind for o, r in zip(originals, operands)], python_op):
+            for binding in broadcasts:
+                self._elementwise_read(binding)
         for operand in operands:  # a dead named array, or the one a child has just written into
             if fresh and self._writable(operand.buffer, kind, node):
                 call = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), ufunc.__name__, ast.Load()),
@@ -305,6 +355,9 @@ class _Rewriter:
         except LookupError:
             return _Expression(None, True, node)
         dtype = getattr(np, node.func.attr)(np.zeros(1, kind[1])).dtype
+        if _is_array(kind):
+            node = ast.Call(ast.Attribute(node.args[0], node.func.attr, ast.Load()), [], node.keywords)
+            self.changed = True
         return _Expression((shape, dtype), True, node)
 
     def _shaped(self, node):
@@ -321,7 +374,60 @@ class _Rewriter:
                 dtype = np.result_type(source(0) if isinstance(source, type) else source[1])
         except (LookupError, IndexError, TypeError):
             return _Expression(None, zeros, node)
-        return _Expression((shape, dtype), zeros, node)
+        return _Expression((shape, dtype), zeros, node, broadcast_from=None if zeros else source)
+
+
+def _pure(node):
+    """Whether node is operators and ufuncs on names and literals: the same value every time it is read."""
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(node, ast.BinOp | ast.UnaryOp | ast.Compare):
+        return all(_pure(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
+    if isinstance(node, ast.Call) and not node.keywords and isinstance(node.func, ast.Attribute) \
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "np":
+        return isinstance(getattr(np, node.func.attr, None), np.ufunc) and all(_pure(a) for a in node.args)
+    return False
+
+
+def _share_repeats(statement):
+    """Compute each repeated pure expression of the statement once; whether anything changed."""
+    in_order = []  # nodes in the order Python starts evaluating them: a node, then its children left to right
+
+    def walk(node, parent, field, index):
+        in_order.append((node, parent, field, index))
+        for name, value in ast.iter_fields(node):
+            for k, child in enumerate(value if isinstance(value, list) else [value]):
+                if isinstance(child, ast.expr):
+                    walk(child, node, name, k if isinstance(value, list) else None)
+
+    walk(statement.value, statement, "value", None)
+    seen, shared, replaced = {}, 0, set()
+    for node, parent, field, index in in_order:
+        if id(parent) in replaced:
+            replaced.add(id(node))
+            continue
+        if isinstance(node, (ast.Name, ast.Constant)) or not _pure(node):
+            continue
+        key = ast.dump(node)
+        if key not in seen:
+            seen[key] = (node, parent, field, index, None)
+            continue
+        first, first_parent, first_field, first_index, name = seen[key]
+        if name is None:
+            name = f"_s{shared}"
+            shared += 1
+            _put(first_parent, first_field, first_index, ast.NamedExpr(ast.Name(name, ast.Store()), first))
+            seen[key] = (first, first_parent, first_field, first_index, name)
+        _put(parent, field, index, ast.Name(name, ast.Load()))
+        replaced.add(id(node))
+    return shared > 0
+
+
+def _put(parent, field, index, node):
+    if index is None:
+        setattr(parent, field, node)
+    else:
+        getattr(parent, field)[index] = node
 
 
 def reuse_buffers(lines, types, keep=(), frozen_before=None):
@@ -333,5 +439,13 @@ def reuse_buffers(lines, types, keep=(), frozen_before=None):
     on never write into them.
     """
     trees = [ast.parse(line).body[0] for line in lines]
-    rewritten = _Rewriter(trees, types, keep, frozen_before).run()
+    rewriter = _Rewriter(trees, types, keep, frozen_before)
+    rewritten = rewriter.run()
+    needless = rewriter.needless_broadcasts()
+    if needless:  # `t = x` instead: run the pass again on the program without them
+        lines = list(lines)
+        for i in needless:
+            statement = ast.parse(lines[i]).body[0]
+            lines[i] = f"{statement.targets[0].id} = {ast.unparse(statement.value.args[0])}"
+        rewritten = _Rewriter([ast.parse(line).body[0] for line in lines], types, keep, frozen_before).run()
     return [line if new is None else new for line, new in zip(lines, rewritten)]
