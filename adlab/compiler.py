@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import codegen
-from .optimize import reuse_buffers, value_type
+from .optimize import optimize, value_type
 from .codegen import CodegenError, _Constants, _pointwise, _RowSource, _summed_to, variable
 from .core import api, numpy_api
 from .core.api import _selected
@@ -41,6 +41,9 @@ __all__ = ["compiled", "CompiledFallbackWarning", "PathChanged"]
 SECTION_ROWS = 400          # rows per generated function: Python compiles short functions faster
 MAX_SIGNATURES = 32         # signatures kept per compiled function (least recently used dropped)
 MAX_PATHS = 8               # paths kept per signature; more misses in a row and the engine takes over
+# adlab.optimize costs about 0.1-0.3 ms per statement to build and saves per call in proportion to
+# the bytes the program moves: it runs on traces whose rows average this many bytes (2,048 float64s).
+OPTIMIZE_BYTES_PER_ROW = 16 * 1024
 
 
 class CompiledFallbackWarning(UserWarning):
@@ -484,15 +487,16 @@ def _outputs(writer, suffix=""):
     return names
 
 
-def _reuse_buffers(writer, blocks, keep, frozen_before=None, types=()):
-    """The blocks (listed in the order they run) with buffers.reuse_buffers applied; unchanged
-    for a trace on scalars, where there are no arrays to reuse and traces are long."""
-    if not any(type(row.value) is np.ndarray and row.value.ndim for row in writer.trace):
+def _optimized(writer, blocks, keep, frozen_before=None, types=()):
+    """The blocks (listed in the order they run) rewritten by adlab.optimize, if the trace's arrays
+    are large enough to repay the build (OPTIMIZE_BYTES_PER_ROW); scalar traces never are."""
+    moved = sum(row.value.nbytes for row in writer.rows if type(row.value) is np.ndarray)
+    if moved < OPTIMIZE_BYTES_PER_ROW * len(writer.rows):
         return blocks
     known = {variable(row.index): value_type(row.value) for row in writer.trace}
     known.update({name: value_type(value) for name, value in writer.constants.values.items()})
     known.update(types)
-    lines = reuse_buffers([line for block in blocks for line in block], known, keep, frozen_before)
+    lines = optimize([line for block in blocks for line in block], known, keep, frozen_before)
     split, start = [], 0
     for block in blocks:
         split.append(lines[start:start + len(block)])
@@ -520,7 +524,7 @@ def adjoint_program(recorded, observations, seeded, wrt, seed_types=None):
     keep = [variable(i) for i in recorded.outputs if i is not None] + [bar for bar in bars if bar != "None"]
     frozen_before = None if seed_types else sum(map(len, forward))
     types = {f"seed{k}": kind for (k, _), kind in zip(seeds, seed_types or ())}
-    blocks = _reuse_buffers(writer, forward + reverse[::-1], keep, frozen_before, types)
+    blocks = _optimized(writer, forward + reverse[::-1], keep, frozen_before, types)
     forward = [_Block(lines) for lines in blocks[:len(forward)]]
     reverse = [_Block(lines) for lines in blocks[len(forward):][::-1]]
     _pair_residuals(forward, reverse)
@@ -542,7 +546,7 @@ def tangent_program(recorded, observations):
     inputs = [variable(1 - writer.n + k) for k in range(writer.n)]
     returned = f"{_tuple(_outputs(writer))}, {_tuple(_outputs(writer, '_dot'))}"
     blocks = writer.forward_blocks(writer.sections(computed), computed, tangents=True)
-    blocks = [_Block(lines) for lines in _reuse_buffers(writer, blocks, _NAME.findall(returned))]
+    blocks = [_Block(lines) for lines in _optimized(writer, blocks, _NAME.findall(returned))]
     source, _ = _link("forward", inputs + [f"{x}_dot" for x in inputs], blocks, returned, "f")
     return Program(*_compile(source, writer.constants))
 

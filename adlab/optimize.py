@@ -1,4 +1,4 @@
-"""Rewrites of generated array programs that change no value: buffer reuse and shared subexpressions.
+"""Rewrites of generated array programs that change no value, only the work and memory they take.
 
 **Buffer reuse**: an elementwise result goes into a dead array (``out=``).
 
@@ -22,6 +22,10 @@ rewrite never writes an array a shared expression reads (it is read outside the 
 **Reductions** of an array call the method, ``v.sum(axis=0)``, skipping ``np.sum``'s
 Python-level dispatch; it runs the same ufunc reduction.
 
+**Broadcasts** that their readers would do themselves are dropped: the adjoint of ``sum`` is
+``np.broadcast_to(g, shape)``; when every read of it is an elementwise operation whose result
+keeps its shape and dtype with g in its place, ``t = g`` gives the same values without the view.
+
 The same ufunc loops run on the same operands, so results are bit for bit those of the plain
 program (the compiler's tests compare them); only allocations, memory traffic and repeated
 work go away.
@@ -34,7 +38,7 @@ import operator
 
 import numpy as np
 
-__all__ = ["reuse_buffers", "value_type"]
+__all__ = ["optimize", "value_type"]
 
 _BINARY = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}
 _PYTHON = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -62,9 +66,8 @@ def _ufunc_type(ufunc, kinds, python_op=None):
     """The type of ufunc(*operands of these types); of python_op if all are Python numbers."""
     if any(kind is None for kind in kinds):
         return None
-    if all(isinstance(kind, type) for kind in kinds):
-        return type(python_op(*(kind(1) for kind in kinds))) if python_op else ((), ufunc.resolve_dtypes(
-            tuple(kinds) + (None,) * ufunc.nout)[-1])
+    if python_op is not None and all(isinstance(kind, type) for kind in kinds):
+        return type(python_op(*(kind(1) for kind in kinds)))
     try:
         dtypes = ufunc.resolve_dtypes(tuple(k if isinstance(k, type) else k[1] for k in kinds) + (None,) * ufunc.nout)
         shape = np.broadcast_shapes(*(() if isinstance(k, type) else k[0] for k in kinds))
@@ -96,12 +99,10 @@ def _reduced_shape(shape, call):
     if len(call.args) != 1 or set(options) - {"axis", "keepdims"}:
         raise LookupError
     axis, keep = options.get("axis"), options.get("keepdims", False)
+    if axis is not None and not shape:
+        raise LookupError
     axes = set(range(len(shape))) if axis is None else {a % len(shape) for a in np.atleast_1d(axis)}
     return tuple(1 if i in axes else n for i, n in enumerate(shape) if keep or i not in axes)
-
-
-def _loads(tree):
-    return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
 
 
 class _Buffer:
@@ -122,8 +123,11 @@ class _Expression:
 
 
 class _Rewriter:
-    def __init__(self, trees, types, keep, frozen_before):
-        self.trees = trees
+    """One pass over a program's statements, in the order they run (see the module docstring)."""
+
+    def __init__(self, lines, types, keep, frozen_before):
+        self.lines = lines
+        self.trees = trees = ast.parse("\n".join(lines)).body  # one statement per line
         self.known = types            # types the trace recorded: trusted over inference
         self.types = dict(types)      # name -> type of its current value
         self.frozen_before = frozen_before
@@ -134,15 +138,18 @@ class _Rewriter:
         self.broadcast = {}           # binding of a broadcast (or its alias) -> (its statement, the source's type)
         self.elementwise_reads = {}   # binding of a broadcast -> reads where the source would do as well
         self.unsure = set()           # broadcast statements whose reads this pass could not follow
+        self.loads, self.stores = [], []  # per statement: the names it reads, and those it binds
         current = {}
         for i, tree in enumerate(trees):
-            for name in _loads(tree):
+            names = [node for node in ast.walk(tree) if isinstance(node, ast.Name)]
+            self.loads.append([n.id for n in names if isinstance(n.ctx, ast.Load)])
+            self.stores.append([n.id for n in names if isinstance(n.ctx, ast.Store)])
+            for name in self.loads[i]:
                 binding = current.get(name, (None, name))
                 self.last_read[binding] = i
                 self.read_count[binding] = self.read_count.get(binding, 0) + 1
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                    current[node.id] = (i, node.id)
+            for name in self.stores[i]:
+                current[name] = (i, name)
         for name in keep:
             self.last_read[current.get(name, (None, name))] = len(trees)
 
@@ -157,18 +164,18 @@ class _Rewriter:
                 self._bind_others(tree, i)
                 lines.append(None)
                 continue
-            original = ast.unparse(tree)
-            self.reads = self._reads_below(tree.value)
+            self.reads = None  # counted when first needed (_writable)
             result = self._visit(tree.value)
             known = self.known.get(target)
             if known is not None and result.kind != known:  # inference disagrees with the trace: touch nothing
-                self.unsure.update(self.broadcast[self.binding[name]][0] for name in _loads(tree)
+                self.unsure.update(self.broadcast[self.binding[name]][0] for name in self.loads[i]
                                    if self.binding.get(name) in self.broadcast)
-                tree = ast.parse(original).body[0]
+                tree = ast.parse(self.lines[i]).body[0]
                 result, self.changed = _Expression(known, False, tree.value), False
             tree.value = result.node
             self._bind(tree, target, result, i)
-            self.changed |= _share_repeats(tree)
+            if len(set(self.loads[i])) < len(self.loads[i]):  # a repeated expression reads some name twice
+                self.changed |= _share_repeats(tree)
             lines.append(ast.unparse(tree) if self.changed else None)
         return lines
 
@@ -183,9 +190,9 @@ class _Rewriter:
         buffer.bindings.append((i, name))
         self.types[name] = buffer.kind
 
-    def _escape(self, tree):
-        """The names tree reads may now be seen through a view: their arrays are never written."""
-        for name in _loads(tree):
+    def _escape(self, i):
+        """The names statement i reads may now be seen through a view: their arrays are never written."""
+        for name in self.loads[i]:
             buffer = self._current(name)
             if buffer is not None:
                 buffer.owned = False
@@ -202,7 +209,7 @@ class _Rewriter:
         else:
             buffer = _Buffer(result.fresh, result.kind, i)
             if not result.fresh:
-                self._escape(tree.value)
+                self._escape(i)
             if result.broadcast_from is not None:
                 broadcast = (i, result.broadcast_from)
         self._new_binding(target, buffer, i)
@@ -225,10 +232,9 @@ class _Rewriter:
 
     def _bind_others(self, tree, i):
         """A statement that is not `name = expression`: what it binds is unknown and not ours."""
-        stores = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
-        if stores:
-            self._escape(tree)
-        for name in stores:
+        if self.stores[i]:
+            self._escape(i)
+        for name in self.stores[i]:
             self._new_binding(name, _Buffer(False, None, i), i)
 
     # may a node write into a buffer?
@@ -257,8 +263,11 @@ class _Rewriter:
             return False
         if self.frozen_before is not None and buffer.born < self.frozen_before <= self.i:
             return False
-        if any(self.last_read.get(binding, -1) > self.i for binding in buffer.bindings):
+        buffer.bindings = [b for b in buffer.bindings if self.last_read.get(b, -1) >= self.i]  # the rest are dead
+        if any(self.last_read[binding] > self.i for binding in buffer.bindings):
             return False
+        if self.reads is None:
+            self.reads = self._reads_below(self.trees[self.i].value)
         everywhere = self.reads[id(self.trees[self.i].value)].get(id(buffer), 0)
         return self.reads[id(node)].get(id(buffer), 0) == everywhere
 
@@ -430,16 +439,15 @@ def _put(parent, field, index, node):
         getattr(parent, field)[index] = node
 
 
-def reuse_buffers(lines, types, keep=(), frozen_before=None):
-    """The lines (statements in the order they run) with elementwise results written into dead arrays.
+def optimize(lines, types, keep=(), frozen_before=None):
+    """The lines (statements in the order they run) rewritten as the module docstring says.
 
     ``types``: value_type of the values the trace recorded, by name (inputs, rows, seeds);
     ``keep``: names whose last values are returned; ``frozen_before``: statements before this
     index compute values a later call reads again (a pullback's residuals), so statements from it
     on never write into them.
     """
-    trees = [ast.parse(line).body[0] for line in lines]
-    rewriter = _Rewriter(trees, types, keep, frozen_before)
+    rewriter = _Rewriter(lines, types, keep, frozen_before)
     rewritten = rewriter.run()
     needless = rewriter.needless_broadcasts()
     if needless:  # `t = x` instead: run the pass again on the program without them
@@ -447,5 +455,5 @@ def reuse_buffers(lines, types, keep=(), frozen_before=None):
         for i in needless:
             statement = ast.parse(lines[i]).body[0]
             lines[i] = f"{statement.targets[0].id} = {ast.unparse(statement.value.args[0])}"
-        rewritten = _Rewriter([ast.parse(line).body[0] for line in lines], types, keep, frozen_before).run()
+        rewritten = _Rewriter(lines, types, keep, frozen_before).run()
     return [line if new is None else new for line, new in zip(lines, rewritten)]

@@ -1,4 +1,4 @@
-"""adlab.optimize: generated array programs write elementwise results into dead arrays, and no value changes."""
+"""adlab.optimize: generated array programs reuse dead arrays, share repeated work, drop needless broadcasts; no value changes."""
 
 import numpy as np
 import pytest
@@ -7,14 +7,14 @@ from hypothesis import strategies as st
 
 import adlab
 from adlab import compiler
-from adlab.optimize import reuse_buffers, value_type
+from adlab.optimize import optimize, value_type
 from test_codegen import ARRAY_CASES
 
 M, V = ((3, 4), np.dtype("float64")), ((4,), np.dtype("float64"))
 
 
 def rewrite(lines, types, keep=(), frozen_before=None):
-    return reuse_buffers([line for line in lines], types, keep, frozen_before)
+    return optimize(lines, types, keep, frozen_before)
 
 
 # -- the pass on statements ------------------------------------------------------------------------
@@ -119,8 +119,14 @@ def test_value_types():
 # -- generated programs: bit for bit what they were without the pass ------------------------------
 
 
-def without_reuse(monkeypatch):
-    monkeypatch.setattr(compiler, "_reuse_buffers", lambda writer, blocks, *args, **kwargs: blocks)
+@pytest.fixture(autouse=True)
+def optimize_every_array_program(monkeypatch):
+    """The tests' arrays are small: rewrite their programs anyway (the size gate has its own test)."""
+    monkeypatch.setattr(compiler, "OPTIMIZE_BYTES_PER_ROW", 0)
+
+
+def unoptimized(monkeypatch):
+    monkeypatch.setattr(compiler, "OPTIMIZE_BYTES_PER_ROW", float("inf"))
 
 
 def run_all_modes(f, args, cotangent_seed=0):
@@ -156,7 +162,7 @@ def test_every_array_primitive_gives_the_same_bits(name, monkeypatch):
     f, args = ARRAY_CASES[name]
     args = tuple(np.asarray(a, dtype=float) if np.ndim(a) else a for a in args)
     with_pass = run_all_modes(f, args)
-    without_reuse(monkeypatch)
+    unoptimized(monkeypatch)
     assert_identical(with_pass, run_all_modes(f, args))
 
 
@@ -193,7 +199,7 @@ def test_random_array_programs_give_the_same_bits(steps, seed):
     f = random_program(steps)
     with_pass = run_all_modes(f, args)
     with pytest.MonkeyPatch.context() as patch:
-        without_reuse(patch)
+        unoptimized(patch)
         assert_identical(with_pass, run_all_modes(f, args))
     engine = adlab.value_and_grad(f, (0, 1, 2))(*args)
     np.testing.assert_allclose(with_pass[-1][0], engine[0], rtol=1e-12)
@@ -224,6 +230,15 @@ def test_the_mlp_program_writes_in_place_and_matches_the_engine():
 def _program_source(transformed):
     cache = next(c.cell_contents for c in transformed.__closure__ if isinstance(c.cell_contents, compiler._Compiled))
     return next(iter(cache.entries.values())).programs[0].source
+
+
+def test_only_programs_on_large_arrays_are_rewritten(monkeypatch):
+    monkeypatch.setattr(compiler, "OPTIMIZE_BYTES_PER_ROW", 16 * 1024)
+    f = lambda x: np.sum(np.tanh(x * 2.0 + 1.0))  # noqa: E731
+    for n, rewritten in ((1000, False), (4000, True)):  # 8 KB and 32 KB per row
+        grad = adlab.compiled(adlab.grad(f))
+        np.testing.assert_allclose(grad(np.linspace(-1, 1, n)), adlab.grad(f)(np.linspace(-1, 1, n)), rtol=1e-14)
+        assert ("out=" in _program_source(grad)) is rewritten
 
 
 def test_a_view_kept_under_a_name_protects_its_base():
