@@ -11,7 +11,9 @@ program, and a call whose comparisons come out differently is traced again, so a
 only ever used on the path it was written for.
 
 What the templates cannot write (custom primitives, checkpoint, scatter, derivatives nested
-inside f) runs on the engine for that signature, with one warning per compiled function.
+inside f) runs on the engine for that signature, with one warning per compiled function. A
+program on large arrays is rewritten by ``adlab.optimize`` (no result changes by a bit; its
+allocations, repeated work and needless broadcasts go).
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import codegen
-from .optimize import optimize, value_type
 from .codegen import CodegenError, _Constants, _pointwise, _RowSource, _summed_to, variable
 from .core import api, numpy_api
 from .core.api import _selected
 from .core.primitive import Box, Level, zeros_like
 from .core.recording import check_function, check_tangent
 from .core.tree import flatten, unflatten
+from .optimize import optimize, value_type
 from .trace import trace as record_trace
 
 __all__ = ["compiled", "CompiledFallbackWarning", "PathChanged"]

@@ -252,3 +252,17 @@ def test_a_view_kept_under_a_name_protects_its_base():
     run_all_modes(f, (x,))
     np.testing.assert_allclose(adlab.compiled(adlab.grad(f))(x), adlab.grad(f)(x), rtol=1e-14)
     np.testing.assert_allclose(adlab.compiled(adlab.value_and_grad(f))(x)[0], f(x), rtol=1e-14)
+
+
+def test_an_output_the_reverse_sweep_also_reads_is_returned_intact():
+    def f(W, x):
+        h = np.tanh(x @ W)          # tanh's adjoint reads h: (1 - h²) could be written into it
+        return np.sum(h ** 2), {"h": h}
+
+    rng = np.random.default_rng(3)
+    W, x = rng.standard_normal((4, 5)), rng.standard_normal((2, 4))
+    (value, aux), grads = adlab.compiled(adlab.value_and_grad(f, argnums=(0, 1), has_aux=True))(W, x)
+    np.testing.assert_array_equal(aux["h"], np.tanh(x @ W))
+    engine = adlab.value_and_grad(f, argnums=(0, 1), has_aux=True)(W, x)
+    for mine, theirs in zip(grads, engine[1]):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-13)
