@@ -77,6 +77,7 @@ _SCALAR_TEMPLATES = {
     "sinh": _pointwise("math_sinh({0})", "{d} * math_cosh({0})"),
     "cosh": _pointwise("math_cosh({0})", "{d} * math_sinh({0})"),
     "tanh": _pointwise("math_tanh({0})", "{d} * (1.0 - {out} * {out})"),
+    "abs": _pointwise("abs({0})", "{d} * np.sign({0})"),  # as the engine: 0 at 0, and a NumPy float
     "divide": _pointwise("{0} / {1}", "{d} / {1}", "-({d} * {out}) / {1}"),
     # math.pow raises where Python's ** would give a complex number or divide by zero (x < 0 with a
     # fractional y, 0 ** -1): the call then falls back to the engine, which gives nan or inf.
@@ -375,7 +376,10 @@ class _Writer:
                 if bar in started:  # never +=: an adjoint may be the same array as another one
                     lines.append(f"{bar} = {bar} - {term[1:]}" if term.startswith("-") and " " not in term[1:]
                                  else f"{bar} = {bar} + {term}")
-                    self.owned.add(bar)
+                    if np.ndim(operand.value):
+                        self.owned.add(bar)
+                    else:  # a sum of 0-d arrays is a NumPy scalar, which cannot be written into
+                        self.owned.discard(bar)
                 else:
                     lines.append(f"{bar} = {term}")
             started.add(bar)
@@ -498,7 +502,9 @@ def _optimized(writer, blocks, keep, frozen_before=None, types=()):
     known = {variable(row.index): value_type(row.value) for row in writer.trace}
     known.update({name: value_type(value) for name, value in writer.constants.values.items()})
     known.update(types)
-    lines = optimize([line for block in blocks for line in block], known, keep, frozen_before)
+    values = {variable(row.index): row.value for row in writer.trace if row.is_input} | writer.constants.values
+    contiguous = [name for name, value in values.items() if isinstance(value, np.ndarray) and value.flags.c_contiguous]
+    lines = optimize([line for block in blocks for line in block], known, keep, frozen_before, contiguous)
     split, start = [], 0
     for block in blocks:
         split.append(lines[start:start + len(block)])
@@ -587,7 +593,8 @@ def _leaf_count(treedef):
 class _Signature:
     """One call's arguments: float leaves (program inputs) apart from baked values, and the cache key.
 
-    The key holds each float leaf's type, shape and dtype, every other leaf's value, the
+    The key holds each float leaf's type, shape, dtype and whether it is in C order (a program
+    may write into arrays computed from it, keeping their layout), every other leaf's value, the
     containers' structure and the keyword arguments; None when a leaf cannot be a key.
     """
 
@@ -608,7 +615,7 @@ class _Signature:
                 parts.append(float)
             elif (kind is np.ndarray or isinstance(leaf, np.floating)) and leaf.dtype.kind == "f":
                 self.inputs.append(k)
-                parts.append((kind, leaf.shape, leaf.dtype))
+                parts.append((kind, leaf.shape, leaf.dtype, leaf.flags.c_contiguous))
             else:
                 parts.append(_static_key(leaf))
         if kwargs:
@@ -622,7 +629,7 @@ class _Signature:
         for arg in args:
             kind = type(arg)
             if kind is np.ndarray and arg.dtype.kind == "f":
-                parts.append((kind, arg.shape, arg.dtype))
+                parts.append((kind, arg.shape, arg.dtype, arg.flags.c_contiguous))
             elif kind is float:
                 parts.append(float)
             else:

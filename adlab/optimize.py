@@ -11,8 +11,10 @@ changes:
   result, or ``np.zeros``): never an input, constant, seed or view, and no view of it was kept;
 * no name bound to it (``a = b`` makes two) is read after the statement or returned, and, for a
   pullback that may run more than once, it was not computed before the pullback starts;
-* its shape and dtype are those of the result, and the statement reads it nowhere outside the
-  operation that overwrites it.
+* its shape and dtype are those of the result, it and every operand with two or more axes
+  longer than 1 are in C order (otherwise the new array's layout, and so the order a later sum
+  adds in, could differ), and the statement reads it nowhere outside the operation that
+  overwrites it.
 
 **Shared subexpressions**: a statement that computes the same expression twice (the adjoint of
 ``max`` builds its mask of maxima twice) computes it once, ``(_s0 := v8 == v9)``, and reads
@@ -62,6 +64,11 @@ def _is_array(kind):
     return isinstance(kind, tuple) and kind[0] != ()
 
 
+def _orderless(kind):
+    """Whether values of this type have no memory order to pass on (fewer than two axes longer than 1)."""
+    return not isinstance(kind, tuple) or sum(n > 1 for n in kind[0]) < 2
+
+
 def _ufunc_type(ufunc, kinds, python_op=None):
     """The type of ufunc(*operands of these types); of python_op if all are Python numbers."""
     if any(kind is None for kind in kinds):
@@ -106,27 +113,30 @@ def _reduced_shape(shape, call):
 
 
 class _Buffer:
-    """An array: allocated by the program (owned) or not, its type, when made, and its bindings."""
+    """An array: allocated by the program (owned) or not, its type, whether it is known to be in C
+    order, when it was made, and its bindings."""
 
-    def __init__(self, owned, kind, born):
+    def __init__(self, owned, kind, born, c_order=False):
         self.owned = owned and _is_array(kind)
-        self.kind, self.born, self.bindings = kind, born, []
+        self.kind, self.born, self.c_order, self.bindings = kind, born, c_order, []
 
 
 class _Expression:
     """What visiting an expression found: its type, whether its value is a new array, the named
     buffer its value lives in (and the name it is read by) if any, and the (rewritten) node."""
 
-    def __init__(self, kind, fresh, node, buffer=None, name=None, broadcast_from=None):
+    def __init__(self, kind, fresh, node, buffer=None, name=None, broadcast_from=None, c_order=False):
         self.kind, self.fresh, self.node, self.buffer, self.name = kind, fresh, node, buffer, name
         self.broadcast_from = broadcast_from  # np.broadcast_to's: the type of the array it broadcasts
+        self.c_order = c_order                # known to be in C order (or not an array)
 
 
 class _Rewriter:
     """One pass over a program's statements, in the order they run (see the module docstring)."""
 
-    def __init__(self, lines, types, keep, frozen_before):
+    def __init__(self, lines, types, keep, frozen_before, contiguous):
         self.lines = lines
+        self.contiguous = contiguous  # names read before assigned whose arrays are in C order
         self.trees = trees = ast.parse("\n".join(lines)).body  # one statement per line
         self.known = types            # types the trace recorded: trusted over inference
         self.types = dict(types)      # name -> type of its current value
@@ -167,11 +177,11 @@ class _Rewriter:
             self.reads = None  # counted when first needed (_writable)
             result = self._visit(tree.value)
             known = self.known.get(target)
-            if known is not None and result.kind != known:  # inference disagrees with the trace: touch nothing
+            if known is not None and result.kind != known:  # the program and the trace disagree: touch nothing
                 self.unsure.update(self.broadcast[self.binding[name]][0] for name in self.loads[i]
                                    if self.binding.get(name) in self.broadcast)
                 tree = ast.parse(self.lines[i]).body[0]
-                result, self.changed = _Expression(known, False, tree.value), False
+                result, self.changed = _Expression(None, False, tree.value), False
             tree.value = result.node
             self._bind(tree, target, result, i)
             if len(set(self.loads[i])) < len(self.loads[i]):  # a repeated expression reads some name twice
@@ -200,14 +210,14 @@ class _Rewriter:
     def _bind(self, tree, target, result, i):
         broadcast = None
         if isinstance(tree.value, ast.Name):
-            buffer = self._current(tree.value.id) or _Buffer(False, result.kind, i)
+            buffer = self._current(tree.value.id) or _Buffer(False, result.kind, i, result.c_order)
             broadcast = self.broadcast.get(self.binding.get(tree.value.id))
             if broadcast is not None:  # an alias: its own reads decide
                 self._elementwise_read(self.binding[tree.value.id])
         elif result.buffer is not None:
             buffer = result.buffer
         else:
-            buffer = _Buffer(result.fresh, result.kind, i)
+            buffer = _Buffer(result.fresh, result.kind, i, result.c_order)
             if not result.fresh:
                 self._escape(i)
             if result.broadcast_from is not None:
@@ -257,9 +267,11 @@ class _Rewriter:
         visit(tree)
         return counts
 
-    def _writable(self, buffer, kind, node):
-        """Whether `node`, whose result has type kind, may write it into buffer."""
+    def _writable(self, buffer, kind, node, c_order):
+        """Whether `node`, whose result has type kind (in C order if c_order), may write it into buffer."""
         if buffer is None or not buffer.owned or buffer.kind != kind or not _is_array(kind):
+            return False
+        if not (c_order and (buffer.c_order or _orderless(kind))):
             return False
         if self.frozen_before is not None and buffer.born < self.frozen_before <= self.i:
             return False
@@ -275,9 +287,11 @@ class _Rewriter:
 
     def _visit(self, node):
         if isinstance(node, ast.Name):
-            return _Expression(self.types.get(node.id), False, node, self._current(node.id), node.id)
+            kind, buffer = self.types.get(node.id), self._current(node.id)
+            c_order = buffer.c_order if buffer is not None else node.id in self.contiguous or not _is_array(kind)
+            return _Expression(kind, False, node, buffer, node.id, c_order=c_order)
         if isinstance(node, ast.Constant):
-            return _Expression(value_type(node.value), False, node)
+            return _Expression(value_type(node.value), False, node, c_order=True)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return self._ufunc(node, np.negative, [node.operand], _PYTHON[ast.USub])
         if isinstance(node, ast.BinOp):
@@ -293,7 +307,9 @@ class _Rewriter:
             inner = self._visit(node.value)
             node.value = inner.node
             kind = inner.kind
-            return _Expression((kind[0][::-1], kind[1]) if isinstance(kind, tuple) else None, False, node)
+            if not isinstance(kind, tuple):
+                return _Expression(None, False, node)
+            return _Expression((kind[0][::-1], kind[1]), False, node, c_order=inner.c_order and len(kind[0]) < 2)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and isinstance(node.func.value, ast.Name) and node.func.value.id == "np":
             function = getattr(np, node.func.attr, None)
@@ -332,6 +348,7 @@ class _Rewriter:
         operands = [results[id(o)] for o in originals]
         kind = _ufunc_type(ufunc, [o.kind for o in operands], python_op)
         fresh = _is_array(kind)
+        c_order = all(o.c_order or _orderless(o.kind) for o in operands)  # C order in, C order out
         broadcasts = [self.binding[o.id] for o in originals
                       if isinstance(o, ast.Name) and self.binding.get(o.id) in self.broadcast]
         if broadcasts and kind is not None and kind == _ufunc_type(ufunc, [
@@ -340,23 +357,25 @@ class _Rewriter:
             for binding in broadcasts:
                 self._elementwise_read(binding)
         for operand in operands:  # a dead named array, or the one a child has just written into
-            if fresh and self._writable(operand.buffer, kind, node):
+            if fresh and self._writable(operand.buffer, kind, node, c_order):
                 call = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), ufunc.__name__, ast.Load()),
                                 [o.node for o in operands], [ast.keyword("out", ast.Name(operand.name, ast.Load()))])
                 self.changed = True
-                return _Expression(kind, True, call, operand.buffer, operand.name)
-        return _Expression(kind, fresh, node)
+                return _Expression(kind, True, call, operand.buffer, operand.name, c_order=True)
+        return _Expression(kind, fresh, node, c_order=c_order)
 
     def _matmul(self, node):
+        left, right = node.left, node.right  # before visiting puts rewritten operands in their place
         results = self._visit_children(node)
-        a, b = results[id(node.left)].kind, results[id(node.right)].kind
+        a, b = results[id(left)].kind, results[id(right)].kind
         shape = _matmul_shape(a[0], b[0]) if isinstance(a, tuple) and isinstance(b, tuple) else None
         kind = None if shape is None else (shape, np.result_type(a[1], b[1]))
-        return _Expression(kind, True, node)
+        return _Expression(kind, True, node, c_order=True)  # matmul allocates its result in C order
 
     def _reduction(self, node):
-        operand = node.args[0]
-        kind = self._visit_children(node)[id(operand)].kind
+        original = node.args[0]
+        operand = self._visit_children(node)[id(original)]
+        kind = operand.kind
         try:
             if not isinstance(kind, tuple):
                 raise LookupError
@@ -367,10 +386,11 @@ class _Rewriter:
         if _is_array(kind):
             node = ast.Call(ast.Attribute(node.args[0], node.func.attr, ast.Load()), [], node.keywords)
             self.changed = True
-        return _Expression((shape, dtype), True, node)
+        return _Expression((shape, dtype), True, node, c_order=operand.c_order or len(shape) < 2)
 
     def _shaped(self, node):
         """np.zeros(shape, dtype=…) (a new array) and np.broadcast_to(x, shape) (a view), literal shapes."""
+        source_node = node.args[0] if node.args else None  # before visiting puts a rewritten one in its place
         results = self._visit_children(node)
         zeros = node.func.attr == "zeros"
         try:
@@ -379,11 +399,11 @@ class _Rewriter:
             if zeros:
                 dtype = np.dtype(_literal(node.keywords[0].value) if node.keywords else "float64")
             else:
-                source = results[id(node.args[0])].kind
+                source = results[id(source_node)].kind
                 dtype = np.result_type(source(0) if isinstance(source, type) else source[1])
         except (LookupError, IndexError, TypeError):
-            return _Expression(None, zeros, node)
-        return _Expression((shape, dtype), zeros, node, broadcast_from=None if zeros else source)
+            return _Expression(None, zeros, node, c_order=zeros)
+        return _Expression((shape, dtype), zeros, node, broadcast_from=None if zeros else source, c_order=zeros)
 
 
 def _pure(node):
@@ -439,15 +459,17 @@ def _put(parent, field, index, node):
         getattr(parent, field)[index] = node
 
 
-def optimize(lines, types, keep=(), frozen_before=None):
+def optimize(lines, types, keep=(), frozen_before=None, contiguous=()):
     """The lines (statements in the order they run) rewritten as the module docstring says.
 
     ``types``: value_type of the values the trace recorded, by name (inputs, rows, seeds);
     ``keep``: names whose last values are returned; ``frozen_before``: statements before this
     index compute values a later call reads again (a pullback's residuals), so statements from it
-    on never write into them.
+    on never write into them; ``contiguous``: the names of inputs and constants whose arrays are
+    in C order (the compiler keys its programs by it).
     """
-    rewriter = _Rewriter(lines, types, keep, frozen_before)
+    contiguous = set(contiguous)
+    rewriter = _Rewriter(lines, types, keep, frozen_before, contiguous)
     rewritten = rewriter.run()
     needless = rewriter.needless_broadcasts()
     if needless:  # `t = x` instead: run the pass again on the program without them
@@ -455,5 +477,5 @@ def optimize(lines, types, keep=(), frozen_before=None):
         for i in needless:
             statement = ast.parse(lines[i]).body[0]
             lines[i] = f"{statement.targets[0].id} = {ast.unparse(statement.value.args[0])}"
-        rewritten = _Rewriter(lines, types, keep, frozen_before).run()
+        rewritten = _Rewriter(lines, types, keep, frozen_before, contiguous).run()
     return [line if new is None else new for line, new in zip(lines, rewritten)]

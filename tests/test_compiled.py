@@ -344,3 +344,11 @@ def test_a_power_that_would_be_complex_falls_back_to_the_engine():
         warnings.simplefilter("ignore", RuntimeWarning)
         value, grads = grad(-2.0, 0.5)
     assert type(value) is not complex and np.isnan(value)
+
+
+def test_a_zero_dimensional_adjoint_added_to_twice_stays_writable():
+    def f(s):  # a[None] twice: the adjoint of a is written into, added to, and written into again
+        a = s * 1.5
+        return np.sum(a[None] * 2.0) + a * a + np.sum(a[None] * 3.0)
+
+    assert_same(adlab.compiled(adlab.value_and_grad(f))(np.float64(0.5)), adlab.value_and_grad(f)(np.float64(0.5)))
