@@ -499,11 +499,10 @@ def _optimized(writer, blocks, keep, frozen_before=None, types=()):
     moved = sum(row.value.nbytes for row in writer.rows if type(row.value) is np.ndarray)
     if moved < OPTIMIZE_BYTES_PER_ROW * len(writer.rows):
         return blocks
-    known = {variable(row.index): value_type(row.value) for row in writer.trace}
-    known.update({name: value_type(value) for name, value in writer.constants.values.items()})
-    known.update(types)
-    values = {variable(row.index): row.value for row in writer.trace if row.is_input} | writer.constants.values
-    contiguous = [name for name, value in values.items() if isinstance(value, np.ndarray) and value.flags.c_contiguous]
+    values = {variable(row.index): row.value for row in writer.trace} | writer.constants.values
+    known = {name: value_type(value) for name, value in values.items()} | dict(types)
+    given = [variable(row.index) for row in writer.trace if row.is_input] + list(writer.constants.values)
+    contiguous = [name for name in given if isinstance(values[name], np.ndarray) and values[name].flags.c_contiguous]
     lines = optimize([line for block in blocks for line in block], known, keep, frozen_before, contiguous)
     split, start = [], 0
     for block in blocks:
@@ -590,6 +589,16 @@ def _leaf_count(treedef):
     return sum(_leaf_count(child) for child in (children[1] if kind is dict else children))
 
 
+def _input_part(leaf):
+    """A float leaf's part of the signature's key (it is a program input); None for any other leaf."""
+    kind = type(leaf)
+    if kind is float:
+        return float
+    if (kind is np.ndarray or isinstance(leaf, np.floating)) and leaf.dtype.kind == "f":
+        return kind, leaf.shape, leaf.dtype, leaf.flags.c_contiguous
+    return None
+
+
 class _Signature:
     """One call's arguments: float leaves (program inputs) apart from baked values, and the cache key.
 
@@ -599,7 +608,7 @@ class _Signature:
     """
 
     def __init__(self, args, kwargs):
-        if not kwargs and self._all_float_arrays(args):
+        if not kwargs and self._all_inputs(args):
             return
         self.leaves, self.defs = [], []
         for arg in args:
@@ -609,13 +618,10 @@ class _Signature:
         self.treedef = (tuple, tuple(self.defs))  # as flatten(args) describes them
         self.inputs, parts = [], []
         for k, leaf in enumerate(self.leaves):
-            kind = type(leaf)
-            if kind is float:
+            part = _input_part(leaf)
+            if part is not None:
                 self.inputs.append(k)
-                parts.append(float)
-            elif (kind is np.ndarray or isinstance(leaf, np.floating)) and leaf.dtype.kind == "f":
-                self.inputs.append(k)
-                parts.append((kind, leaf.shape, leaf.dtype, leaf.flags.c_contiguous))
+                parts.append(part)
             else:
                 parts.append(_static_key(leaf))
         if kwargs:
@@ -623,17 +629,11 @@ class _Signature:
             parts += [kw_def, *(_static_key(leaf) for leaf in kw_leaves)]
         self.key = None if None in parts else (self.treedef, tuple(parts))
 
-    def _all_float_arrays(self, args):
-        """The common call, every argument a float array or float, described without flattening."""
-        parts = []
-        for arg in args:
-            kind = type(arg)
-            if kind is np.ndarray and arg.dtype.kind == "f":
-                parts.append((kind, arg.shape, arg.dtype, arg.flags.c_contiguous))
-            elif kind is float:
-                parts.append(float)
-            else:
-                return False
+    def _all_inputs(self, args):
+        """The common call, every argument a float leaf (a program input), described without flattening."""
+        parts = [_input_part(arg) for arg in args]
+        if None in parts:
+            return False
         self.leaves, self.defs, self.inputs = list(args), [None] * len(args), list(range(len(args)))
         self.treedef = (tuple, tuple(self.defs))
         self.key = (self.treedef, tuple(parts))

@@ -93,6 +93,14 @@ def _matmul_shape(a, b):
     return None
 
 
+def _numpy_call(node):
+    """The NumPy function a call `np.<name>(…)` names, None for any other node."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "np":
+        return getattr(np, node.func.attr, None)
+    return None
+
+
 def _literal(node):
     try:
         return ast.literal_eval(node)
@@ -310,9 +318,8 @@ class _Rewriter:
             if not isinstance(kind, tuple):
                 return _Expression(None, False, node)
             return _Expression((kind[0][::-1], kind[1]), False, node, c_order=inner.c_order and len(kind[0]) < 2)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and isinstance(node.func.value, ast.Name) and node.func.value.id == "np":
-            function = getattr(np, node.func.attr, None)
+        function = _numpy_call(node)
+        if function is not None:
             if isinstance(function, np.ufunc) and not node.keywords and len(node.args) == function.nin:
                 return self._ufunc(node, function, node.args)
             if node.func.attr in _REDUCTIONS and node.args:
@@ -412,10 +419,8 @@ def _pure(node):
         return True
     if isinstance(node, ast.BinOp | ast.UnaryOp | ast.Compare):
         return all(_pure(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
-    if isinstance(node, ast.Call) and not node.keywords and isinstance(node.func, ast.Attribute) \
-            and isinstance(node.func.value, ast.Name) and node.func.value.id == "np":
-        return isinstance(getattr(np, node.func.attr, None), np.ufunc) and all(_pure(a) for a in node.args)
-    return False
+    return (isinstance(_numpy_call(node), np.ufunc) and not node.keywords
+            and all(_pure(a) for a in node.args))
 
 
 def _share_repeats(statement):
