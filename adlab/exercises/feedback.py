@@ -2,8 +2,9 @@
 
 A check never raises for a student's mistake: it returns a `Result` that the
 notebook shows in the check cell. Two exceptions, both on purpose: under
-nbgrader's autograder (NBGRADER_EXECUTION is set) an answer that is not correct
-raises AssertionError, since that is how nbgrader scores a test cell; and a
+nbgrader (NBGRADER_EXECUTION is set) an answer that is not correct raises
+AssertionError, since that is how nbgrader's Validate marks a test cell (the
+grade itself is computed again in a fresh process: see grading.py); and a
 check written wrongly by the lesson's author raises as any bug would.
 """
 
@@ -45,11 +46,16 @@ class Result:
         "correct": ("✓", "#2e7d32", "#e8f5e9"),
         "wrong": ("✗", "#c62828", "#ffebee"),
         "invalid": ("✗", "#c62828", "#ffebee"),
-        "unanswered": ("…", "#9e9e9e", "#f5f5f5"),
+        "unanswered": ("…", "#757575", "#f5f5f5"),
+        "shown": ("i", "#1565c0", "#e3f2fd"),
     }
 
-    def __init__(self, exercise, status, message, hints=()):
-        self.exercise, self.status, self.message, self.hints = exercise, status, message, tuple(hints)
+    def __init__(self, exercise, status, message, hints=(), offer_answer=False):
+        self.exercise, self.status, self.message = exercise, status, message
+        if isinstance(hints, str):  # one hint given as a string is one hint, not one per character
+            hints = (hints,)
+        self.hints = tuple(hints)
+        self.offer_answer = offer_answer and status in ("wrong", "invalid") and not graded()
 
     @property
     def ok(self):
@@ -62,10 +68,17 @@ class Result:
     def __repr__(self):
         symbol = self.STYLES[self.status][0]
         lines = [f"{symbol} {self.headline}", *self.message.splitlines()[1:]]
-        if self.hints and not self.ok:
+        if self.hints and self.status in ("wrong", "invalid", "unanswered"):
             lines.append(f"({len(self.hints)} hint{'s' if len(self.hints) > 1 else ''}: open them one at a time "
-                         f"in the notebook, or read result.hints)")
+                         f"in the notebook, or print them with print(*check({self.exercise!r}).hints, sep='\\n'))")
+        if self.offer_answer:
+            lines.append(self.answer_offer)
         return "\n".join(lines)
+
+    @property
+    def answer_offer(self):
+        return f'Stuck? show_answer("{self.exercise}") in a new cell shows the answer (and records that it was shown).'
+
 
     def _repr_html_(self):
         symbol, border, background = self.STYLES[self.status]
@@ -74,8 +87,10 @@ class Result:
         if rest:
             body += ("<div style='margin:4px 0 0 0;white-space:pre-wrap;font-family:var(--jp-code-font-family,"
                      "monospace)'>" + html.escape("\n".join(rest)) + "</div>")
-        if self.hints and not self.ok:
+        if self.hints and self.status in ("wrong", "invalid", "unanswered"):
             body += _hints_html(self.hints)
+        if self.offer_answer:
+            body += f"<div style='margin-top:4px;color:#424242'>{html.escape(self.answer_offer)}</div>"
         return (f"<div class='adlab-check adlab-check-{self.status}' style='border-left:4px solid {border};"
                 f"background:{background};padding:6px 10px;margin:4px 0;color:#212121'>{body}</div>")
 
@@ -89,9 +104,15 @@ def _hints_html(hints):
     return inner
 
 
-def finish(exercise, status, message, hints=()):
+def graded():
+    """Graded mode: under nbgrader, or switched on by the instructor (ADLAB_GRADED=1). No answers are shown."""
+    return (os.environ.get("NBGRADER_EXECUTION", "").lower() in ("autograde", "validate")
+            or os.environ.get("ADLAB_GRADED", "").strip().lower() in ("1", "true", "yes", "on"))
+
+
+def finish(exercise, status, message, hints=(), offer_answer=False):
     """Build the Result, record it in the student's folder, and raise under nbgrader if it is not correct."""
-    result = Result(exercise, status, message, hints)
+    result = Result(exercise, status, message, hints, offer_answer=offer_answer)
     record(result)
     if os.environ.get("NBGRADER_EXECUTION", "").lower() in ("autograde", "validate") and not result.ok:
         raise AssertionError(repr(result))
@@ -104,24 +125,63 @@ def finish(exercise, status, message, hints=()):
 def record(result, folder=None):
     """Add this attempt to the progress file; an unanswered check is not an attempt.
 
-    Progress is a convenience: a folder we cannot write to never breaks a check.
+    Progress is a convenience for the student and `adlab progress`; no grade reads it.
+    A folder we cannot write to never breaks a check.
     """
-    if result.status == "unanswered" or os.environ.get("ADLAB_PROGRESS", "1") == "0":
+    if result.status == "unanswered":
+        return
+    _update(str(result.exercise), folder, lambda entry: entry.update(
+        attempts=entry["attempts"] + 1, status="done" if result.ok else "wrong",
+        solved=entry["solved"] or result.ok))
+
+
+def record_shown(exercise, folder=None):
+    """Note in the progress file that the answer was shown."""
+    _update(str(exercise), folder, lambda entry: entry.update(shown=True))
+
+
+def _update(exercise, folder, change):
+    if os.environ.get("ADLAB_PROGRESS", "1") == "0":
         return
     path = os.path.join(folder or os.getcwd(), PROGRESS_FILE)
     try:
         progress = read_progress(path)
-        entry = progress["exercises"].setdefault(str(result.exercise), {"attempts": 0})
-        entry["attempts"] += 1
-        entry["status"] = "done" if result.ok else "wrong"
-        entry["solved"] = entry.get("solved", False) or result.ok
+        entry = _clean_entry(exercise, progress["exercises"].get(exercise))
+        change(entry)
         entry["last"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        progress["exercises"][exercise] = entry
         handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".adlab-progress-")
         with os.fdopen(handle, "w") as out:
             json.dump(progress, out, indent=1, sort_keys=True)
         os.replace(temporary, path)
     except OSError:
         pass
+
+
+def _clean_entry(exercise, entry):
+    """A progress entry with the types a check writes; anything else (edited by hand) is reported once and reset."""
+    clean = {"attempts": 0, "solved": False}
+    if entry is None:
+        return clean
+    if not isinstance(entry, dict):
+        _report_once(exercise)
+        return clean
+    attempts, solved = entry.get("attempts", 0), entry.get("solved", False)
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 0 or not isinstance(solved, bool):
+        _report_once(exercise)
+        return clean
+    return {**{k: v for k, v in entry.items() if k in ("status", "shown", "last")}, "attempts": attempts,
+            "solved": solved}
+
+
+_reported = set()
+
+
+def _report_once(exercise):
+    if exercise not in _reported:
+        _reported.add(exercise)
+        print(f"(adlab: the progress entry of exercise {exercise} in {PROGRESS_FILE} was not one a check writes; "
+              f"it starts again from this attempt.)")
 
 
 def read_progress(path):

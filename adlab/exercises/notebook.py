@@ -1,0 +1,114 @@
+"""The three calls a lesson's exercise cells make: my_numbers, check, show_answer.
+
+An answer cell starts with ``# Exercise 1.2`` and, for a numeric exercise, takes the
+student's own inputs from ``my_numbers("1.2")``. The check cell under it is ``check("1.2")``:
+no answer in sight. The check finds the answer cell's source in the kernel's history and
+runs it on its own (exercise.evaluate), so what it judges is exactly what the cell says.
+The expected value is shown only by ``show_answer``, after a real attempt, never in graded
+mode, and the progress file records that it was shown.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .bank import get
+from .exercise import ANSWER_MARK, _as_numbers, evaluate
+from .feedback import Result, finish, graded, number_text, read_progress, record_shown, PROGRESS_FILE
+
+_attempted = set()  # exercises answered in this kernel (the progress file may be switched off)
+
+
+def my_numbers(exercise_id):
+    """Your own inputs for an exercise (another student's differ); prints them, returns them in order."""
+    exercise = get(exercise_id)
+    inputs = exercise.draw()
+    if not inputs:
+        raise ValueError(f"exercise {exercise.id} has no numbers of its own: it is the same for everyone.")
+    text = ", ".join(f"{name} = {_plain(value)}" for name, value in inputs.items())
+    note = f" ({exercise.variant_note})" if exercise.variant_note else ""
+    print(f"Your numbers for exercise {exercise.id}: {text}{note}")
+    return _as_numbers(inputs)
+
+
+def check(exercise_id):
+    """Check your answer to an exercise: correct, not answered yet, or what looks wrong and where."""
+    exercise = get(exercise_id)
+    sources = answer_sources()
+    status, message = evaluate(exercise, sources)
+    if status not in ("unanswered",):
+        _attempted.add(exercise.id)
+    return finish(exercise.id, status, message, exercise.hint_texts(exercise.draw()), offer_answer=True)
+
+
+def show_answer(exercise_id):
+    """The expected answer, after at least one real attempt; recorded as shown. Never in graded mode."""
+    exercise = get(exercise_id)
+    if graded():
+        return Result(exercise.id, "invalid", "answers are not shown in graded mode.")
+    if exercise.id not in _attempted and not _attempted_before(exercise.id):
+        return Result(exercise.id, "invalid", "try it first: run your answer and its check once, then ask "
+                                              "for the answer if you are stuck.")
+    record_shown(exercise.id)
+    inputs = exercise.draw()
+    return Result(exercise.id, "shown", _answer_text(exercise, inputs))
+
+
+def answer_sources(history=None):
+    """{exercise id: source} of the latest run of each answer cell (`# Exercise N.k` on its first line)."""
+    if history is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return {}
+        shell = get_ipython()
+        history = shell.history_manager.input_hist_raw if shell is not None else []
+    sources = {}
+    for source in reversed(list(history)):
+        first = next((line for line in source.splitlines() if line.strip()), "")
+        match = ANSWER_MARK.match(first)
+        if match and match.group(1) not in sources:
+            sources[match.group(1)] = source
+    return sources
+
+
+def _attempted_before(exercise_id):
+    entry = read_progress(os.path.join(os.getcwd(), PROGRESS_FILE))["exercises"].get(exercise_id)
+    return isinstance(entry, dict) and isinstance(entry.get("attempts"), int) and entry["attempts"] > 0
+
+
+def _answer_text(exercise, inputs):
+    import numpy as np
+
+    if exercise.kind == "numbers":
+        from .exercise import _entry_names
+
+        truth = np.asarray(exercise.truth(inputs), dtype=float)
+        names = _entry_names(exercise, truth, inputs, [None] * len(exercise.answer))
+        lines = [f"{name} = {number_text(value)}" for name, value in zip(names, truth.reshape(-1))]
+        return "the answer, " + exercise.tolerance.words() + ":\n" + "\n".join("  " + line for line in lines)
+    if exercise.kind == "choice":
+        truth = exercise.truth(inputs)
+        explain = exercise.explanation(inputs)
+        shown = truth if isinstance(truth, str) else number_text(truth)
+        return f"the answer: {shown}." + (f"\n{explain}" if explain else "")
+    if exercise.kind == "function":
+        lines = []
+        reference = exercise.reference(**inputs)
+        for args in exercise.points(**inputs):
+            args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+            value = np.asarray(reference(*args), dtype=float).reshape(-1)
+            lines.append(f"at ({', '.join(_plain(a) for a in args)}): "
+                         + ", ".join(number_text(v) for v in value))
+        return "what the function should return at the test points:\n" + "\n".join("  " + l for l in lines)
+    return "this exercise has no single value to show: open its hints in order; the last one gives the method."
+
+
+def _plain(value):
+    """A number as Python reads it back (an ASCII minus: the student may paste it into code)."""
+    if isinstance(value, (int, float)) or hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0:
+        return repr(float(value)) if float(value) != int(float(value)) or abs(float(value)) >= 1e15 \
+            else str(int(float(value))) + ".0"
+    if hasattr(value, "tolist"):
+        return repr(value.tolist())
+    return getattr(value, "__name__", repr(value))
