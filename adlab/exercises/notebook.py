@@ -17,6 +17,7 @@ from .exercise import ANSWER_MARK, _as_numbers, evaluate
 from .feedback import Result, finish, graded, number_text, read_progress, record_shown, PROGRESS_FILE
 
 _attempted = set()  # exercises answered in this kernel (the progress file may be switched off)
+_seen = {}  # exercise id -> the source of its answer cell, as last run in this kernel
 
 
 def my_numbers(exercise_id):
@@ -54,22 +55,44 @@ def show_answer(exercise_id):
     return Result(exercise.id, "shown", _answer_text(exercise, inputs))
 
 
-def answer_sources(history=None):
-    """{exercise id: source} of the latest run of each answer cell (`# Exercise N.k` on its first line)."""
-    if history is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return {}
-        shell = get_ipython()
-        history = shell.history_manager.input_hist_raw if shell is not None else []
-    sources = {}
-    for source in reversed(list(history)):
-        first = next((line for line in source.splitlines() if line.strip()), "")
-        match = ANSWER_MARK.match(first)
-        if match and match.group(1) not in sources:
-            sources[match.group(1)] = source
+def answer_sources(history=()):
+    """{exercise id: source} of the latest run of each answer cell (`# Exercise N.k` on its first line).
+
+    Cells are seen as they run (IPython's pre_run_cell event: it sees cells run without history,
+    as nbval runs them); ``history`` adds sources seen elsewhere, latest last.
+    """
+    sources = dict(_seen)
+    for source in history:
+        exercise = _answer_cell_id(source)
+        if exercise:
+            sources[exercise] = source
     return sources
+
+
+def _answer_cell_id(source):
+    first = next((line for line in source.splitlines() if line.strip()), "")
+    match = ANSWER_MARK.match(first)
+    return match.group(1) if match else None
+
+
+def _remember(info):
+    exercise = _answer_cell_id(getattr(info, "raw_cell", "") or "")
+    if exercise:
+        _seen[exercise] = info.raw_cell
+
+
+def _watch_cells():
+    """Start remembering answer cells as they run (once per kernel; nothing outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and _remember not in shell.events.callbacks.get("pre_run_cell", []):
+        shell.events.register("pre_run_cell", _remember)
+
+
+_watch_cells()
 
 
 def _attempted_before(exercise_id):
