@@ -129,6 +129,13 @@ from adlab.classroom import nbgrader_preprocessors  # noqa: E402
 
 c.GenerateAssignment.preprocessors = nbgrader_preprocessors()
 
+# Grades the notebook cannot fake: after nbgrader has run a submission, every check cell is
+# graded again in a fresh Python process from the answer cells' source (adlab.exercises.grading),
+# so nothing a student's cell redefines or patches in the kernel changes a score.
+from adlab.classroom import autograde_preprocessors  # noqa: E402
+
+c.Autograde.autograde_preprocessors = autograde_preprocessors()
+
 # Lessons draw tables and graphs; give each cell time on a busy machine.
 c.Execute.timeout = 300
 '''
@@ -176,7 +183,7 @@ def nbgrader_notebook(notebook, lesson_id="lesson"):
 
 
 def _exercise_id(source):
-    match = re.search(r"check_\w+\(\s*(['\"])(.+?)\1", source)
+    match = re.search(r"check\w*\(\s*(['\"])(.+?)\1", source)
     return re.sub(r"[^A-Za-z0-9_-]+", "_", match.group(2)).strip("_") if match else None
 
 
@@ -223,6 +230,21 @@ def nbgrader_preprocessors():
 
     return [ClearSolutions if p is NbgraderClearSolutions else p
             for p in GenerateAssignment.class_traits()["preprocessors"].default()]
+
+
+def autograde_preprocessors():
+    """nbgrader's Autograde preprocessors with adlab's fresh-process grading right after Execute.
+
+    For nbgrader_config.py: ``c.Autograde.autograde_preprocessors = autograde_preprocessors()``.
+    """
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+
+    from .exercises.grading import nbgrader_preprocessor
+
+    defaults = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    at = defaults.index(Execute) + 1
+    return defaults[:at] + [nbgrader_preprocessor()] + defaults[at:]
 
 
 # -- class progress, from the students' own folders -----------------------------------------

@@ -3,8 +3,8 @@
 The instructor versions (``lessons/`` in the repository, ``adlab/lessons`` when
 installed) carry their answers in cells tagged ``solution``, between nbgrader's
 markers ``### BEGIN SOLUTION`` and ``### END SOLUTION``. A student copy keeps
-every cell but replaces each marked region with a stub that still runs (and folds
-each check cell's code, which holds the expected answer):
+every cell but replaces each marked region with a stub that still runs (a check cell
+is only ``check("1.2")``: the answer lives in adlab.exercises.bank, not in the notebook):
 ``name = ...`` for an answer, a ``def`` or ``class`` whose bodies raise
 NotImplementedError for code to write. Check cells then say "not answered yet",
 so Run All goes through a fresh copy.
@@ -57,8 +57,6 @@ def student_copy(notebook):
         if "solution" in tags or "check" in tags:
             cell.outputs = []
             cell.execution_count = None
-        if "check" in tags:  # the check's code holds the expected answer: folded, its feedback still shows
-            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
     return notebook
 
 

@@ -2,8 +2,8 @@
 
 `adlab nbgrader-source` derives nbgrader's cell metadata from the lessons' tags; nbgrader's
 generate_assignment then writes a student version with adlab's stubs (the same as `adlab
-lessons`), and autograde scores a submission with one right and one wrong answer: the right
-one gets its point, the wrong one and the unanswered ones (the check raises under autograde) 0.
+lessons`), and autograde scores four students: all right, two wrong, untouched, and one who
+redefines the checks instead of answering (the grade comes from a fresh process, so 0).
 The commands are those of docs/teaching.md ("Grading with nbgrader").
 """
 
@@ -59,7 +59,17 @@ def test_metadata_from_tags(tmp_path):
     assert not any("nbgrader" in c.metadata for c in untagged)
 
 
+CHEAT = """import adlab.exercises
+check = lambda *args, **kwargs: None                  # the locked check cells now do nothing
+adlab.exercises.check = check
+import IPython
+IPython.get_ipython().showtraceback = lambda *a, **k: None   # and errors are never shown
+"""
+
+
 def test_generate_and_autograde_with_real_nbgrader(tmp_path):
+    """Four students: all right (full marks), two wrong (exactly those lost), untouched (0, no error), and one
+    who redefines the checks and silences errors instead of answering (0: the grade comes from a fresh process)."""
     require(shutil.which("nbgrader", path=BIN), "nbgrader (pip install nbgrader)")
     lesson = exercise_lesson(tmp_path / "lessons")
     assignment = lesson.stem
@@ -85,28 +95,44 @@ def test_generate_and_autograde_with_real_nbgrader(tmp_path):
     for theirs, mine in zip(release.cells, ours.cells):
         assert theirs.source == mine.source
     checks = [i for i, c in enumerate(instructor.cells) if tagged(c, "check")]
+    n = len(checks)
+    assert n >= 4
 
-    # A submission: exercise 1 right, exercise 2 wrong, the others left as handed out.
-    submission = nbformat.read(course / "release" / assignment / lesson.name, as_version=4)
-    answer(submission, instructor, 0, right=True)
-    answer(submission, instructor, 1, right=False)
-    folder = course / "submitted" / "ada" / assignment
-    folder.mkdir(parents=True)
-    nbformat.write(submission, folder / lesson.name)
+    def submit(student, notebook):
+        folder = course / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(notebook, folder / lesson.name)
+
+    everything = nbformat.read(course / "release" / assignment / lesson.name, as_version=4)
+    for k in range(n):
+        answer(everything, instructor, k, right=True)
+    submit("ada", everything)
+    two_wrong = nbformat.read(course / "release" / assignment / lesson.name, as_version=4)
+    for k in range(n):
+        answer(two_wrong, instructor, k, right=k not in (1, 2))
+    submit("bob", two_wrong)
+    submit("cy", nbformat.read(course / "release" / assignment / lesson.name, as_version=4))
+    cheat = nbformat.read(course / "release" / assignment / lesson.name, as_version=4)
+    cheat.cells.insert(1, nbformat.v4.new_code_cell(CHEAT))
+    submit("dee", cheat)
     nbgrader(autograde, course, log)
 
     from nbgrader.api import Gradebook
 
+    grade_ids = [cell.metadata["nbgrader"]["grade_id"] for cell in release.cells
+                 if cell.metadata.get("nbgrader", {}).get("grade")]
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        scores = {cell.metadata["nbgrader"]["grade_id"]:
-                  gradebook.find_grade(cell.metadata["nbgrader"]["grade_id"], lesson.stem, assignment, "ada").score
-                  for cell in release.cells if cell.metadata.get("nbgrader", {}).get("grade")}
-        total = gradebook.find_submission(assignment, "ada").score
+        scores = {student: [gradebook.find_grade(g, lesson.stem, assignment, student).score for g in grade_ids]
+                  for student in ("ada", "bob", "cy", "dee")}
+        totals = {student: gradebook.find_submission(assignment, student).score for student in scores}
         max_score = gradebook.find_assignment(assignment).max_score
-    ids = list(scores)
-    assert len(ids) == len(checks) >= 2
-    assert scores[ids[0]] == 1 and scores[ids[1]] == 0, scores
-    assert all(scores[i] == 0 for i in ids[2:]), scores
-    assert (total, max_score) == (1, len(checks))
-    print(f"\nnbgrader on {lesson.name}: scores {scores}, total {total}/{max_score}; "
+    assert len(grade_ids) == n and max_score == n
+    assert scores["ada"] == [1] * n, scores
+    assert scores["bob"] == [0 if k in (1, 2) else 1 for k in range(n)], scores
+    assert scores["cy"] == [0] * n and scores["dee"] == [0] * n, scores
+    assert totals == {"ada": n, "bob": n - 2, "cy": 0, "dee": 0}
+    graded = nbformat.read(course / "autograded" / "dee" / assignment / lesson.name, as_version=4)
+    outputs = [o for i in checks for o in graded.cells[i + 1].outputs]  # the cheat cell shifted every cell by one
+    assert outputs and all(o.output_type == "error" for o in outputs), outputs
+    print(f"\nnbgrader on {lesson.name}: {totals} of {max_score}; "
           + ", ".join(f"{c.split()[1]} {t:.1f} s" for c, t in log))
