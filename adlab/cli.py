@@ -5,6 +5,7 @@
     adlab course-repo DIR             a git repository of student copies, committed, for nbgitpuller
     adlab nbgrader-source COURSE_DIR  an nbgrader course folder (source/ notebooks with metadata)
     adlab progress DIR...             the class table: student × exercise (done / wrong / not tried)
+    adlab answers STUDENT [--lesson N] a student's own numbers and expected answers (office hours, regrades)
 """
 
 from __future__ import annotations
@@ -64,7 +65,16 @@ def _main(argv=None):
     progress.add_argument("folders", metavar="FOLDER", nargs="+")
     progress.add_argument("--csv", action="store_true", help="comma-separated, for a spreadsheet")
 
+    answers = commands.add_parser(
+        "answers", help="print a student's own numbers and expected answers, exercise by exercise",
+        description="Print, for STUDENT (their hub user name or nbgrader student id), the numbers each exercise "
+                    "gives them and the answer it expects: for office hours and regrades.")
+    answers.add_argument("student", metavar="STUDENT")
+    answers.add_argument("--lesson", type=int, help="only this lesson's exercises (a number, e.g. 5)")
+
     args = parser.parse_args(argv)
+    if args.command == "answers":
+        return _answers(args.student, args.lesson)
     if args.command == "lessons":
         return _lessons(args.folder)
     if args.command == "hub-link":
@@ -176,3 +186,21 @@ def _progress(folders, csv):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _answers(student, lesson=None):
+    from .exercises.bank import all_exercises
+    from .exercises.notebook import answer_text, numbers_text
+
+    chosen = [e for e in all_exercises() if lesson is None or e.id.split(".")[0] == str(lesson)]
+    if not chosen:
+        print(f"adlab answers: lesson {lesson} has no exercises; the lessons are 1 to 11.", file=sys.stderr)
+        return 2
+    for exercise in chosen:
+        inputs = exercise.draw(student)
+        print(f"Exercise {exercise.id}" + (f" · {exercise.title}" if exercise.title else ""))
+        if inputs:
+            print(f"  numbers: {numbers_text(exercise, inputs)}")
+        for line in answer_text(exercise, inputs).splitlines():
+            print("  " + line.strip())
+    return 0

@@ -26,10 +26,14 @@ def my_numbers(exercise_id):
     inputs = exercise.draw()
     if not inputs:
         raise ValueError(f"exercise {exercise.id} has no numbers of its own: it is the same for everyone.")
-    text = ", ".join(f"{name} = {_plain(value)}" for name, value in inputs.items())
-    note = f" ({exercise.variant_note})" if exercise.variant_note else ""
-    print(f"Your numbers for exercise {exercise.id}: {text}{note}")
+    print(f"Your numbers for exercise {exercise.id}: {numbers_text(exercise, inputs)}")
     return _as_numbers(inputs)
+
+
+def numbers_text(exercise, inputs):
+    """"x1 = 2.0, x2 = -4.0 (ẋ = (1, 0))": an exercise's inputs as the student's answer cell prints them."""
+    text = ", ".join(f"{name} = {_plain(value)}" for name, value in inputs.items())
+    return text + (f" ({exercise.variant_note})" if exercise.variant_note else "")
 
 
 def check(exercise_id):
@@ -52,7 +56,7 @@ def show_answer(exercise_id):
                                               "for the answer if you are stuck.")
     record_shown(exercise.id)
     inputs = exercise.draw()
-    return Result(exercise.id, "shown", _answer_text(exercise, inputs))
+    return Result(exercise.id, "shown", answer_text(exercise, inputs))
 
 
 def answer_sources(history=()):
@@ -100,7 +104,7 @@ def _attempted_before(exercise_id):
     return isinstance(entry, dict) and isinstance(entry.get("attempts"), int) and entry["attempts"] > 0
 
 
-def _answer_text(exercise, inputs):
+def answer_text(exercise, inputs):
     import numpy as np
 
     if exercise.kind == "numbers":
