@@ -31,11 +31,12 @@ def test_the_tangent_column_of_table_2_rounded_as_a_student_types_it(table2_alon
     assert check_column("1.1", [1, 0, -4, 0.333, -4, -4.333], table2_along_x1).ok  # inputs included
 
 
-def test_a_wrong_row_is_named_with_yours_and_expected(table2_along_x1):
+def test_a_wrong_row_is_named_and_diagnosed_without_the_expected_value(table2_along_x1):
     result = check_column("1.1", [-4, -0.333, -4, -4.333], table2_along_x1)
     assert result.status == "wrong"
-    assert "row v̇₂: yours −0.333, expected 0.3333" in result.message
+    assert "row v̇₂: the sign is flipped" in result.message
     assert result.message.startswith("1 of 4 entries wrong")
+    assert "0.333" not in result.message and "expected" not in result.message
 
 
 def test_placeholders_are_not_answered_yet_whole_or_in_part(table2_along_x1):
@@ -49,7 +50,7 @@ def test_adjoint_column_names_rows_with_a_bar():
     reverse = adlab.trace(seed_example, 3.0, -4.0).reverse()
     result = check_column("6.2", [1, 1, -1, 1], reverse, "adjoint")
     assert result.status == "wrong" and result.message.startswith("2 of 4 entries wrong")
-    assert "row v̄₂: yours 1, expected −1" in result.message and "row v̄₃: yours −1, expected 1" in result.message
+    assert "row v̄₂: the sign is flipped" in result.message and "row v̄₃: the sign is flipped" in result.message
     assert check_column("6.2", [1, -1, 1, 1], reverse, "adjoint").ok
 
 
@@ -69,8 +70,7 @@ def test_a_jacobian_entry_by_entry_and_its_transpose():
     J = np.array([[0.8776, -0.9589], [0.4794, 1.7552]])
     assert check_array("5.1", [[0.8776, -0.9589], [0.4794, 1.7552]], J, name="J").ok
     wrong = check_array("5.1", J.T, J, name="J")
-    assert "J[0, 1]: yours 0.4794, expected −0.9589" in wrong.message
-    assert "J[1, 0]: yours −0.9589, expected 0.4794" in wrong.message
+    assert "transposed" in wrong.message and "0.4794" not in wrong.message and "0.9589" not in wrong.message
     flat = check_array("5.1", J.ravel(), J, name="J")
     assert flat.status == "invalid" and "shape (4,) but needs shape (2, 2) (2 rows of 2 numbers)" in flat.message
 
@@ -86,8 +86,8 @@ def test_choices_words_and_whole_numbers():
     off_menu = check_choice("5.4", "backward", "reverse", choices=("forward", "reverse"))
     assert off_menu.status == "invalid" and "'forward', 'reverse'" in off_menu.message
     wrong = check_choice("5.5", 1000, 1, explain="One reverse sweep gives the whole gradient.")
-    assert wrong.status == "wrong" and "yours 1000, expected 1" in wrong.message
-    assert "One reverse sweep" in wrong.message
+    assert wrong.status == "wrong" and "1000" not in wrong.message and "expected" not in wrong.message
+    assert "One reverse sweep" not in wrong.message  # the reason names the answer: shown once it is right
     assert check_choice("5.5", ..., 1).status == "unanswered"
 
 
@@ -101,7 +101,7 @@ def test_a_function_is_run_on_the_checkers_inputs():
     assert check_function("2.1", lambda x1, x2: (x2 - 1 / x1, x1 + 1), truth, points).ok
     wrong = check_function("2.1", slip, truth, points)
     assert wrong.status == "wrong"
-    assert "your `slip` gives −3.6667 at (3, −4) (entry [0]); expected −4.3333." in wrong.message
+    assert "your `slip` is wrong at (3, −4) (entry [0])." in wrong.message and "4.333" not in wrong.message
     shapes = check_function("2.1", lambda x1, x2: [1.0, 2.0, 3.0], truth, points, name="g")
     assert "your `g` at (3, −4) has 3 entries but needs shape (2,)" in shapes.message
 
@@ -173,7 +173,7 @@ def test_a_folder_that_cannot_be_written_never_breaks_a_check(table2_along_x1, i
 def test_under_nbgrader_an_answer_that_is_not_correct_fails_the_cell(table2_along_x1, monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     assert check_column("1.1", [-4, 0.333, -4, -4.333], table2_along_x1).ok
-    with pytest.raises(AssertionError, match="row v̇₂: yours 0, expected 0.3333"):
+    with pytest.raises(AssertionError, match="row v̇₂: wrong"):
         check_column("1.1", [-4, 0, -4, -4.333], table2_along_x1)
     with pytest.raises(AssertionError, match="not answered yet"):
         check_column("1.1", ..., table2_along_x1)

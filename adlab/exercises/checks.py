@@ -1,9 +1,10 @@
 """Checks for numbers, arrays, trace columns, functions and choices.
 
 Every check takes the exercise's id first, then the student's answer, then
-what it should equal (computed by the engine in the check cell, so a reader
-sees where the truth comes from). It returns a `Result` that names each wrong
-entry: "row v̇₂: yours 0.333, expected −0.333".
+what it should equal (computed by the engine). It returns a `Result` that names
+each wrong entry and what the mistake looks like, never the expected value:
+"row v̇₂: the sign is flipped". The lessons' own exercises use `check("N.k")`
+(notebook.py), which keeps the expected value out of the notebook too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 
 import numpy as np
 
+from .diagnose import Tolerance, diagnose_entries, whole_answer_diagnosis
 from .feedback import (Invalid, NotAnswered, as_array, as_number, as_sequence, finish, index_text, is_placeholder,
                        number_text, row_name)
 
@@ -132,13 +134,22 @@ def _first_difference(name, yours, expected, at, outputs, rtol, atol):
         return None
     index = tuple(np.argwhere(bad)[0])
     which = f" (entry {index_text(index)})" if expected.ndim else ""
-    return f"your {name} gives {number_text(values[index])} {at}{which}; expected {number_text(expected[index])}."
+    phrase = _phrase(values, expected, index, rtol, atol)
+    return f"your {name} is wrong {at}{which}" + (f": {phrase}." if phrase != "wrong" else ".")
+
+
+def _phrase(values, expected, index, rtol, atol):
+    """The diagnosis of one wrong entry, judged with the check's own tolerance."""
+    tolerance = Tolerance(decimals=None if atol <= 0 else -np.log10(atol), significant=None if rtol <= 0 else
+                          1 - np.log10(rtol), exact=atol <= 0 and rtol <= 0)
+    flat = int(np.ravel_multi_index(index, expected.shape)) if expected.ndim else 0
+    return diagnose_entries(values, expected, tolerance).get(flat, "wrong")
 
 
 def check_choice(exercise, answer, expected, choices=None, explain="", hints=()):
     """A word or a whole number: "forward" or "reverse", a count of sweeps. Case and spaces do not matter.
 
-    ``explain`` is shown with the verdict, right or wrong: a choice is learned from its reason.
+    ``explain`` is shown once the answer is right: the reason names the answer.
     """
     if is_placeholder(answer):
         return finish(exercise, "unanswered", _NOT_ANSWERED, hints)
@@ -156,14 +167,15 @@ def check_choice(exercise, answer, expected, choices=None, explain="", hints=())
                                                f"{', '.join(repr(c) for c in choices)}.", hints)
         if given == expected.lower():
             return finish(exercise, "correct", f"correct: {expected}.{reason}", hints)
-        return finish(exercise, "wrong", f"yours {answer!r}, expected {expected!r}.{reason}", hints)
+        return finish(exercise, "wrong", "wrong: think it through once more (the hints help).", hints)
     try:
         value = as_number(answer, "your answer")
     except Invalid as error:
         return finish(exercise, "invalid", str(error), hints)
     if math.isclose(value, expected, rel_tol=1e-9, abs_tol=1e-12):  # 0.1 + 0.2 is 0.3
         return finish(exercise, "correct", f"correct: {number_text(expected)}.{reason}", hints)
-    return finish(exercise, "wrong", f"yours {number_text(value)}, expected {number_text(expected)}.{reason}", hints)
+    phrase = _phrase(np.array(value), np.array(float(expected)), (), 1e-9, 1e-12)
+    return finish(exercise, "wrong", "wrong" + (f": {phrase}." if phrase != "wrong" else "."), hints)
 
 
 _NOT_ANSWERED = "not answered yet: replace the ... (or the stub) with your answer, then run this cell again."
@@ -178,8 +190,11 @@ def _compare(exercise, answer, expected, entry_names, name, rtol, atol, hints):
         return finish(exercise, "invalid", str(error), hints)
     wrong = ~missing & ~np.isclose(values, expected, rtol=rtol, atol=atol)
     flat_names = np.array(entry_names, dtype=object).reshape(expected.shape)
-    lines = [f"{flat_names[i]}: yours {number_text(values[i])}, expected {number_text(expected[i])}"
-             for i in map(tuple, np.argwhere(wrong))]
+    whole = whole_answer_diagnosis(np.where(missing, expected, values), expected,
+                                   Tolerance(decimals=None if atol <= 0 else -np.log10(atol)))
+    lines = [whole] if whole and wrong.any() else \
+        [f"{flat_names[i]}: {_phrase(np.where(missing, expected, values), expected, i, rtol, atol)}"
+         for i in map(tuple, np.argwhere(wrong))]
     open_entries = [flat_names[i] for i in map(tuple, np.argwhere(missing))]
     total = expected.size
     if not lines and not open_entries:
