@@ -1,6 +1,7 @@
 """The course as a student gets it: lesson shape, stubs, student copies that run clean, no-clobber, installed lessons."""
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 
 from notebook_runner import run_notebook
 
+from adlab.exercises.bank import get
 from adlab.course import MANIFEST, lesson_paths, stub_solutions, student_copy, write_student_copies
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +41,13 @@ def test_every_lesson_has_the_shape_of_a_lesson(path):
     assert len(checks) >= 3 and len(solutions) >= 3
     for cell in solutions:
         assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
-    for cell in checks:
-        assert "check_" in cell.source, "a check cell calls one of adlab.exercises' checks"
+    number = int(path.name[:2])
+    answers = {cell.source.splitlines()[0] for cell in solutions}
+    for cell in checks:  # nothing of the answer in sight: the exercise's id, and the exercise lives in the bank
+        match = re.fullmatch(r'check\("((\d+)\.\d+[a-z]?)"\)', cell.source.strip())
+        assert match and int(match.group(2)) == number, f"a check cell is only check(\"{number}.k\"), not {cell.source!r}"
+        assert get(match.group(1)) and f"# Exercise {match.group(1)}" in answers, \
+            f"exercise {match.group(1)} has no answer cell starting with '# Exercise {match.group(1)}'"
     assert "seed 0" not in "".join(c.source for c in notebook.cells if c.cell_type == "markdown").lower()
 
 
@@ -121,8 +128,6 @@ def test_student_copies_clear_only_solution_and_check_outputs():
             assert after.outputs == []
         elif before.cell_type == "code":
             assert after.outputs == before.outputs  # tables and graphs show before anything runs
-    assert all(cell.metadata["jupyter"]["source_hidden"] for cell in tagged(copy, "check")), \
-        "a check's code shows the expected answer: the student copy folds it"
     assert notebook != copy and tagged(notebook, "check")[0].outputs, "the instructor version is not changed"
 
 

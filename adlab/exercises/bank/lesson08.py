@@ -1,0 +1,308 @@
+"""Lesson 8 · Backpropagation is reverse mode: a layer's backward pass, the deltas, one descent step, the sweeps."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import trace, vjp
+from ... import grad
+from ...cost import cost
+from ..diagnose import EXACT
+from ..exercise import Exercise
+from ..student import generator
+from . import register
+
+
+class _SameInputs(Exercise):
+    """A part of an exercise that draws the same inputs as its first part (``extra["inputs_of"]``).
+
+    Exercise 8.1's three parts work on one layer per student, and 8.3 takes its step at 8.2's
+    training example: the parts are checked separately, but the student meets one set of numbers.
+    """
+
+    def draw(self, student=None):
+        return dict(self.inputs(generator(self.extra["inputs_of"], student)))
+
+
+def _frozen(array):
+    """A read-only copy: an answer cell that changes its inputs in place cannot change the truth."""
+    array = np.array(array, dtype=float)
+    array.setflags(write=False)
+    return array
+
+
+def _separated(truth, mistakes, gap=0.01):
+    """Every listed mistake differs from the truth by more than gap somewhere (so each is told apart)."""
+    truth = np.asarray(truth, dtype=float)
+    return all(np.asarray(wrong, dtype=float).shape == truth.shape
+               and np.max(np.abs(np.asarray(wrong, dtype=float) - truth)) > gap for wrong in mistakes.values())
+
+
+# -- 8.1 · the backward pass of a dense tanh layer --------------------------------------------------
+
+
+def dense_tanh(x, W, b):
+    """A dense layer with tanh: a = tanh(x @ W + b). x is (N, n_in), W is (n_in, n_out), b is (n_out,)."""
+    return np.tanh(x @ W + b)
+
+
+def _engine_backward(x, W, b, g):
+    """(dW, db, dx) from the engine's VJP of dense_tanh with the cotangent g: one reverse sweep."""
+    _, pullback = vjp(dense_tanh, x, W, b)
+    dx, dW, db = pullback(g)
+    return {"dW": dW, "db": db, "dx": dx}
+
+
+def _backward_mistakes(part, x, W, b, g):
+    """The slips of 8.1, as the part they give (dW, db or dx)."""
+    z = x @ W + b
+    a = np.tanh(z)
+    delta = g * (1 - a ** 2)
+    slips = {
+        "δ = ∂L/∂z misses tanh′: before the products, multiply g entry by entry by 1 − a²": g,
+        "tanh′ is 1 − a² with a = tanh z, the layer's output, not 1 − z²": g * (1 - z ** 2),
+        "the square is on a alone: δ = g·(1 − a²), not g·(1 − a)²": g * (1 - a) ** 2,
+    }
+    if part == "dW":
+        out = {phrase: x.T @ d for phrase, d in slips.items()}
+        out["transposed: dW has W's shape, row i for input i, column j for unit j (xᵀδ, not δᵀx)"] = delta.T @ x
+        out["the batch adds up: each weight is used by every example, so ∂L/∂W sums their contributions "
+            "(no division by N)"] = x.T @ delta / len(x)
+    elif part == "db":
+        out = {phrase: d.sum(axis=0) for phrase, d in slips.items()}
+        out["the batch adds up: each bias is used by every example, so ∂L/∂b sums δ over the examples "
+            "(no division by N)"] = delta.mean(axis=0)
+        out["∂L/∂b sums δ over all the examples, not only the first one"] = delta[0]
+    else:
+        out = {phrase: d @ W.T for phrase, d in slips.items()}
+        out["∂L/∂x_ki = Σ_j δ_kj·W_ij: multiply δ by Wᵀ, not by W"] = delta @ W
+    return out
+
+
+def _layer(rng):
+    """One small layer per student: x (N × n), W (n × n, not symmetric), b (n), g (N × n), one decimal each.
+
+    W is square so that a transposed product keeps its shape and is diagnosed as a slip; draws where a
+    listed mistake would give (nearly) the right numbers are drawn again.
+    """
+    while True:
+        n = int(rng.choice([2, 3]))
+        N = int(rng.choice([3, 4] if n == 2 else [4]))
+        tenths = np.array([v for v in range(-10, 11) if v != 0]) / 10
+
+        def pick(*shape):
+            return rng.choice(tenths, size=shape)
+
+        x, W, b, g = pick(N, n), pick(n, n), rng.choice(np.arange(-5, 6) / 10, size=n), pick(N, n)
+        if np.max(np.abs(W - W.T)) < 0.2:
+            continue
+        truth = _engine_backward(x, W, b, g)
+        if all(_separated(truth[part], _backward_mistakes(part, x, W, b, g)) for part in ("dW", "db", "dx")):
+            return {"x": _frozen(x), "W": _frozen(W), "b": _frozen(b), "g": _frozen(g)}
+
+
+_LAYER_HINTS = {
+    "dW": ("δ = ∂L/∂z = g * (1 - a**2), entry by entry (a is given in the cell). Everything else comes from δ.",
+           "∂L/∂W_ij = Σ_k x_ki·δ_kj: a sum over the batch index k. Which matrix product sums over k? "
+           "dW must have W's shape, (n_in, n_out)."),
+    "db": ("δ = ∂L/∂z = g * (1 - a**2), entry by entry.",
+           "z_kj = Σ_i x_ki W_ij + b_j uses b_j once per example k: ∂L/∂b_j = Σ_k δ_kj, a sum down each column "
+           "of δ (which axis is that?)."),
+    "dx": ("δ = ∂L/∂z = g * (1 - a**2), entry by entry.",
+           "∂L/∂x_ki = Σ_j δ_kj·W_ij: a matrix product again, shaped like x, (N, n_in). Which of W and Wᵀ "
+           "makes the shapes fit?"),
+}
+
+
+def _layer_part(part, letter, title):
+    return _SameInputs(
+        f"8.1{letter}", "numbers", (part,), title=title,
+        inputs=_layer, by_hand=True, extra={"inputs_of": "8.1a"},
+        expected=lambda x, W, b, g: _engine_backward(x, W, b, g)[part],
+        mistakes=lambda x, W, b, g: _backward_mistakes(part, x, W, b, g),
+        hints=_LAYER_HINTS[part])
+
+
+# -- 8.2, 8.3 · the tiny network: deltas and one step of gradient descent --------------------------
+
+W1 = np.array([[0.4, -0.6],
+               [0.3, 0.8]])
+b1 = np.array([0.1, 0.2])
+W2 = np.array([0.9, -0.5])
+b2 = -0.1
+WORKED = (1.0, -0.5, 1.0)  # the lesson's own example x = (1, −0.5), t = 1: its sweep is shown, so never drawn
+
+
+def _network():
+    """The tiny network's parameters, as the lesson defines them (copies: an answer cell may change its own)."""
+    return {"W1": W1.copy(), "b1": b1.copy(), "W2": W2.copy(), "b2": b2}
+
+
+def tiny_loss_at(example, label):
+    """The lesson's tiny_loss for one training example (x, t): a function of the parameters only."""
+    def tiny_loss(W1, b1, W2, b2):
+        z1 = example @ W1 + b1
+        a1 = np.tanh(z1)
+        z2 = a1 @ W2 + b2
+        p = np.tanh(z2)
+        return 0.5 * (p - label) ** 2
+    return tiny_loss
+
+
+def _deltas(example, label):
+    """[δ⁽²⁾, δ⁽¹⁾₁, δ⁽¹⁾₂]: the adjoints of the pre-activation rows z⁽²⁾ (v₅) and z⁽¹⁾ (v₂), one reverse sweep."""
+    swept = trace(tiny_loss_at(example, label), W1, b1, W2, b2).reverse()
+    return [float(swept[5].adjoint), *map(float, swept[2].adjoint)]
+
+
+def _by_hand(example, label, output_tanh=True, hidden_tanh=True, through_W2=True, half=True):
+    """The deltas by backpropagation, with one step left out where asked (for the mistakes)."""
+    z1 = example @ W1 + b1
+    a1 = np.tanh(z1)
+    p = np.tanh(a1 @ W2 + b2)
+    delta_2 = (p - label) * (1 if half else 2) * ((1 - p ** 2) if output_tanh else 1)
+    delta_1 = delta_2 * (W2 if through_W2 else 1) * ((1 - a1 ** 2) if hidden_tanh else 1)
+    return [delta_2, *delta_1]
+
+
+def _delta_mistakes(example, label):
+    return {
+        "δ⁽²⁾ misses the output tanh's derivative: ∂L/∂z⁽²⁾ = (p − t)·(1 − p²)":
+            _by_hand(example, label, output_tanh=False),
+        "the hidden deltas miss tanh′: δ⁽¹⁾ = g ⊙ (1 − (a⁽¹⁾)²), where g = ∂L/∂a⁽¹⁾":
+            _by_hand(example, label, hidden_tanh=False),
+        "the hidden layer's g = ∂L/∂a⁽¹⁾ is δ⁽²⁾·W⁽²⁾: each hidden unit reaches the output through its own weight":
+            _by_hand(example, label, through_W2=False),
+        "L = ½(p − t)² gives ∂L/∂p = p − t: the ½ cancels the 2": _by_hand(example, label, half=False),
+        "∂L/∂p is p − t, not t − p": [-d for d in _deltas(example, label)],
+    }
+
+
+def _example(rng):
+    """A training example x (two entries, halves) and its target t = ±1, and a step size for 8.3.
+
+    Drawn again where a delta is too small to tell a sign apart, two deltas are alike, or a listed
+    mistake of 8.2 or 8.3 gives (nearly) the right numbers; never the lesson's own example.
+    """
+    halves = [-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]
+    while True:
+        x1, x2, t = float(rng.choice(halves)), float(rng.choice(halves)), float(rng.choice([-1.0, 1.0]))
+        eta = float(rng.choice([0.1, 0.2, 0.25, 0.5]))
+        if (x1, x2, t) == WORKED:
+            continue
+        example = np.array([x1, x2])
+        deltas = np.array(_deltas(example, t))
+        if np.min(np.abs(deltas)) < 0.01 or np.min(np.abs(np.subtract.outer(deltas, deltas))
+                                                   + np.eye(3)) < 0.01:
+            continue
+        if _separated(deltas, _delta_mistakes(example, t)) and \
+                _separated(_step(example, t, eta), _step_mistakes(example, t, eta), gap=0.005):
+            return {"example": _frozen(example), "label": t, "eta": eta}
+
+
+def _step(example, label, eta):
+    """W⁽¹⁾ after one step of gradient descent, from the engine's gradient."""
+    return W1 - eta * grad(tiny_loss_at(example, label))(W1, b1, W2, b2)
+
+
+def _step_mistakes(example, label, eta):
+    delta_1 = np.array(_by_hand(example, label)[1:])
+    dW1 = np.outer(example, delta_1)
+    return {
+        "gradient descent moves against the gradient: W − η·∂L/∂W, not W + η·∂L/∂W": W1 + eta * dW1,
+        "∂L/∂W⁽¹⁾_ij = x_i·δ⁽¹⁾_j: row i belongs to input x_i, column j to hidden unit j "
+        "(np.outer(x, δ⁽¹⁾), not np.outer(δ⁽¹⁾, x))": W1 - eta * dW1.T,
+        "the step is η·∂L/∂W⁽¹⁾: the step size η is missing": W1 - dW1,
+        "that is ∂L/∂W⁽¹⁾ itself: the answer is the new weights, W⁽¹⁾ − η·∂L/∂W⁽¹⁾": dW1,
+        "δ⁽¹⁾ misses the hidden tanh's derivative (1 − (a⁽¹⁾)²)":
+            W1 - eta * np.outer(example, _by_hand(example, label, hidden_tanh=False)[1:]),
+        "δ⁽¹⁾ misses the output tanh's derivative (1 − p²), carried from δ⁽²⁾":
+            W1 - eta * np.outer(example, _by_hand(example, label, output_tanh=False)[1:]),
+    }
+
+
+# -- 8.4 · the sweeps of one gradient ---------------------------------------------------------------
+
+
+def _network_loss(sizes):
+    """A network of dense tanh layers with these sizes and a scalar loss (MSE on a few points), and its parameters."""
+    rng = np.random.default_rng(0)
+    params = [[rng.standard_normal((n_in, n_out)) / np.sqrt(n_in), np.zeros(n_out)]
+              for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    X, Y = rng.standard_normal((4, sizes[0])), rng.standard_normal((4, sizes[-1]))
+
+    def loss(params):
+        a = X
+        for W, b in params:
+            a = np.tanh(a @ W + b)
+        return 0.5 * np.mean((a - Y) ** 2)
+
+    return loss, params
+
+
+def _sweeps(sizes):
+    """[reverse sweeps, forward sweeps] for the whole gradient of the loss: the engine's cost table (m, n)."""
+    loss, params = _network_loss(sizes)
+    counted = cost(loss, params, timing=False)
+    return [counted.reverse_sweeps, counted.forward_sweeps]
+
+
+def _sweep_mistakes(sizes):
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    weights = sum(a * b for a, b in pairs)
+    n_params = weights + sum(b for _, b in pairs)
+    return {
+        "swapped: reverse mode gets one Jacobian row per sweep and forward mode one column per sweep; the loss has "
+        "one row, and one column per parameter": [n_params, 1],
+        "the biases are parameters too: each layer has n_in·n_out weights and n_out biases": [1, weights],
+        "a layer has one bias per unit it computes (n_out of them), not one per input": [1, weights + sum(
+            a for a, _ in pairs)],
+        "the loss is one number, whatever the number of output units: one reverse sweep": [sizes[-1], n_params],
+        "forward mode needs one sweep per parameter (every weight and bias entry), not one per unit":
+            [1, sum(sizes[1:])],
+        "one reverse sweep runs back through every layer: not one sweep per layer": [len(pairs), n_params],
+    }
+
+
+def _sizes(rng):
+    """Layer sizes n_in → h₁ → h₂ → n_out, with two or three output units (the loss is still one number)."""
+    hidden = [3, 4, 5, 6, 8, 10, 12]
+    return {"sizes": [int(rng.choice([2, 3, 4])), int(rng.choice(hidden)), int(rng.choice(hidden)),
+                      int(rng.choice([2, 3]))]}
+
+
+register(
+    _layer_part("dW", "a", "the backward pass of a dense tanh layer: ∂L/∂W"),
+    _layer_part("db", "b", "the backward pass of a dense tanh layer: ∂L/∂b"),
+    _layer_part("dx", "c", "the backward pass of a dense tanh layer: ∂L/∂x"),
+    Exercise(
+        "8.2", "numbers", ("deltas",), title="the deltas, by backpropagation",
+        inputs=lambda rng: {k: v for k, v in _example(rng).items() if k != "eta"}, by_hand=True,
+        expected=_deltas,
+        entries=lambda example, label: ["δ⁽²⁾", "δ⁽¹⁾₁", "δ⁽¹⁾₂"],
+        mistakes=_delta_mistakes,
+        context=lambda example, label: _network(),
+        hints=("Run the forward pass at your example first: a⁽¹⁾ = tanh(x W⁽¹⁾ + b⁽¹⁾), p = tanh(a⁽¹⁾·W⁽²⁾ + b⁽²⁾).",
+               "δ⁽²⁾ = ∂L/∂z⁽²⁾ = (p − t)·(1 − p²): the loss's derivative, then the output tanh's.",
+               "The hidden layer's g is ∂L/∂a⁽¹⁾ = δ⁽²⁾·W⁽²⁾ (a vector of two). Then δ⁽¹⁾ = g ⊙ (1 − (a⁽¹⁾)²). "
+               "Give [δ⁽²⁾, δ⁽¹⁾₁, δ⁽¹⁾₂].")),
+    _SameInputs(
+        "8.3", "numbers", ("W1_new",), title="one step of gradient descent, by hand",
+        inputs=_example, by_hand=True, extra={"inputs_of": "8.2"},
+        expected=_step,
+        mistakes=_step_mistakes,
+        context=lambda example, label, eta: _network(),
+        hints=("First the deltas at your example, as in 8.2 (this cell is checked on its own: compute them here).",
+               "∂L/∂W⁽¹⁾_ij = x_i·δ⁽¹⁾_j: the activation coming in (here the data x) times the delta going out, "
+               "np.outer(x, δ⁽¹⁾).",
+               "Then W1_new = W1 − η·∂L/∂W⁽¹⁾, with your η. Row i belongs to input x_i, column j to hidden unit j.")),
+    Exercise(
+        "8.4", "numbers", ("sweeps",), title="count the sweeps",
+        inputs=_sizes, by_hand=True, tolerance=EXACT,
+        expected=_sweeps,
+        entries=lambda sizes: ["reverse sweeps", "forward sweeps"],
+        mistakes=_sweep_mistakes,
+        hints=("The loss is f: Rⁿ → R¹ with n = the number of parameters: its Jacobian is one row of n entries.",
+               "Reverse mode: one sweep per row. Forward mode: one sweep per column, one column per parameter.",
+               "A layer from n_in to n_out units has n_in·n_out weights and n_out biases; add up the layers.")),
+)
