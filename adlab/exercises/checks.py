@@ -129,7 +129,7 @@ def _first_difference(name, yours, expected, at, outputs, rtol, atol):
         return f"your {name} returned nothing {at}; did it forget `return`?"
     except Invalid as error:
         return f"your {error}"
-    bad = missing | ~np.isclose(values, expected, rtol=rtol, atol=atol)
+    bad = missing | ~np.isclose(values, expected, rtol=rtol, atol=atol, equal_nan=True)
     if not np.any(bad):
         return None
     index = tuple(np.argwhere(bad)[0])
@@ -138,12 +138,12 @@ def _first_difference(name, yours, expected, at, outputs, rtol, atol):
     return f"your {name} is wrong {at}{which}" + (f": {phrase}." if phrase != "wrong" else ".")
 
 
-def _phrase(values, expected, index, rtol, atol):
+def _phrase(values, expected, index, rtol, atol, names=None):
     """The diagnosis of one wrong entry, judged with the check's own tolerance."""
     tolerance = Tolerance(decimals=None if atol <= 0 else -np.log10(atol), significant=None if rtol <= 0 else
                           1 - np.log10(rtol), exact=atol <= 0 and rtol <= 0)
     flat = int(np.ravel_multi_index(index, expected.shape)) if expected.ndim else 0
-    return diagnose_entries(values, expected, tolerance).get(flat, "wrong")
+    return diagnose_entries(values, expected, tolerance, names).get(flat, "wrong")
 
 
 def check_choice(exercise, answer, expected, choices=None, explain="", hints=()):
@@ -188,12 +188,12 @@ def _compare(exercise, answer, expected, entry_names, name, rtol, atol, hints):
         return finish(exercise, "unanswered", _NOT_ANSWERED, hints)
     except Invalid as error:
         return finish(exercise, "invalid", str(error), hints)
-    wrong = ~missing & ~np.isclose(values, expected, rtol=rtol, atol=atol)
+    wrong = ~missing & ~np.isclose(values, expected, rtol=rtol, atol=atol, equal_nan=True)
     flat_names = np.array(entry_names, dtype=object).reshape(expected.shape)
     whole = whole_answer_diagnosis(np.where(missing, expected, values), expected,
                                    Tolerance(decimals=None if atol <= 0 else -np.log10(atol)))
     lines = [whole] if whole and wrong.any() else \
-        [f"{flat_names[i]}: {_phrase(np.where(missing, expected, values), expected, i, rtol, atol)}"
+        [f"{flat_names[i]}: {_phrase(np.where(missing, expected, values), expected, i, rtol, atol, entry_names)}"
          for i in map(tuple, np.argwhere(wrong))]
     open_entries = [flat_names[i] for i in map(tuple, np.argwhere(missing))]
     total = expected.size

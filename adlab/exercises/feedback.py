@@ -213,7 +213,11 @@ def as_number(answer, what):
     if isinstance(answer, str):
         raise Invalid(f"{what} is the text {answer!r}; type the number itself, without quotes (e.g. 4.0 or -1/3).")
     if isinstance(answer, (int, float, np.integer, np.floating, numbers.Real, decimal.Decimal)):
-        return float(answer)  # Fraction(-13, 3), Decimal and SymPy's Rational are numbers too
+        try:
+            return float(answer)  # Fraction(-13, 3), Decimal and SymPy's Rational are numbers too
+        except OverflowError:
+            raise Invalid(f"{what} is too large for a floating-point number (beyond 1.8e308); check its "
+                          f"exponent.") from None
     if isinstance(answer, (complex, np.complexfloating)):
         raise Invalid(f"{what} is the complex number {answer!r}; give a real number"
                       f"{' (its .real)' if answer.imag == 0 else ''}.")
