@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .checks import _arg_text
 from .diagnose import DEFAULT, EXACT, Tolerance, diagnose_entries, whole_answer_diagnosis
 from .feedback import Invalid, NotAnswered, Result, as_array, index_text, is_placeholder
 from .sandbox import CellProblem, call_bounded, fresh_namespace, run_source
@@ -99,7 +100,7 @@ def evaluate(exercise, sources, student=None, inputs=None):
         if exercise.kind == "function":
             return _function(exercise, values[0], inputs)
     except CellProblem as problem:
-        if problem.status == "unanswered":
+        if problem.status == "unanswered" and str(problem) == "not answered yet":
             return "unanswered", NOT_ANSWERED
         return problem.status, str(problem)
     raise ValueError(f"exercise {exercise.id}: unknown kind {exercise.kind!r}.")
@@ -268,11 +269,3 @@ def _function(exercise, function, inputs):
         return "wrong", f"your `{name}` is wrong {at}{entry}" + (f": {phrase}." if phrase != "wrong" else ".")
     return "correct", f"correct: `{name}` is right at every test point."
 
-
-def _arg_text(value):
-    if np.ndim(value) == 0 and isinstance(value, (int, float, np.number)):
-        from .feedback import number_text
-        return number_text(value)
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
-    return getattr(value, "__name__", type(value).__name__)
