@@ -23,7 +23,7 @@ from urllib.parse import urlencode, urlsplit
 
 import nbformat
 
-from .course import BEGIN, END, lesson_paths, stub_solutions, student_copy
+from .course import BEGIN, END, instructor_lesson_paths, lesson_paths, stub_solutions, student_copy
 from .exercises.feedback import PROGRESS_FILE, read_progress
 
 # -- nbgitpuller links ----------------------------------------------------------------------
@@ -199,7 +199,7 @@ def write_nbgrader_source(course_dir, lessons=None):
     if not config.exists():
         config.write_text(NBGRADER_CONFIG, encoding="utf-8")
     written = []
-    for source in lessons or lesson_paths():
+    for source in lessons or instructor_lesson_paths():
         source = Path(source)
         notebook = nbgrader_notebook(nbformat.read(source, as_version=4), source.stem)
         if not any("nbgrader" in cell.metadata for cell in notebook.cells):

@@ -147,9 +147,15 @@ def _course_repo(folder, message):
 
 def _nbgrader_source(course_dir):
     from .classroom import write_nbgrader_source
+    from .course import instructor_lesson_paths
 
     try:
-        written = write_nbgrader_source(course_dir)
+        lessons = instructor_lesson_paths()
+    except FileNotFoundError as error:
+        print(f"adlab nbgrader-source: {error}", file=sys.stderr)
+        return 1
+    try:
+        written = write_nbgrader_source(course_dir, lessons)
     except OSError as error:
         print(f"adlab nbgrader-source: {_os_problem(error, course_dir)}", file=sys.stderr)
         return 1

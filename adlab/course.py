@@ -28,18 +28,37 @@ MANIFEST = ".adlab-lessons.json"  # in the students' folder: the hash of each fi
 
 
 def lessons_folder():
-    """Where the instructor versions are: the installed package's copy, or the repository's lessons/."""
+    """Where the lessons are: the installed package's student copies, or the repository's lessons/ (instructor)."""
     installed = Path(__file__).resolve().parent / "lessons"
     if any(installed.glob("*.ipynb")):
         return installed
-    repository = Path(__file__).resolve().parents[1] / "lessons"
-    if any(repository.glob("*.ipynb")):
+    repository = instructor_folder()
+    if repository is not None:
         return repository
     raise FileNotFoundError("the lessons are not installed with adlab; reinstall it with pip install 'adlab[course]'.")
 
 
+def instructor_folder():
+    """The instructor versions (with solutions): the lessons/ of the course repository this adlab runs from, or None.
+
+    An installed package carries only the student copies: instructors work from a clone of the repository.
+    """
+    repository = Path(__file__).resolve().parents[1] / "lessons"
+    return repository if any(repository.glob("[0-9][0-9]_*.ipynb")) else None
+
+
 def lesson_paths():
     return sorted(lessons_folder().glob("[0-9][0-9]_*.ipynb"))
+
+
+def instructor_lesson_paths():
+    """The instructor lessons, or one sentence saying where to get them."""
+    folder = instructor_folder()
+    if folder is None:
+        raise FileNotFoundError("the instructor lessons (with solutions) are not part of the installed package: run "
+                                "this from a clone of the course repository (git clone, then pip install -e "
+                                "'.[classroom]').")
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
 
 # -- the student copy of one notebook ----------------------------------------------------

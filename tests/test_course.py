@@ -174,11 +174,12 @@ def test_the_command_prints_what_it_did(tmp_path):
 
 
 def test_the_lessons_travel_inside_the_installed_package(tmp_path):
-    """`pip install adlab[course]` then `adlab lessons DIR` works without the repository."""
+    """`pip install adlab[course]` then `adlab lessons DIR` works without the repository, and the package carries
+    the student copies only: the solutions stay in the repository (nbgrader-source says so)."""
     source = tmp_path / "source"  # a clean tree: a build/ folder left in the clone keeps files since deleted
     for name in ("adlab", "lessons"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", ".*"))
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "setup.py"):
         shutil.copy(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
                     "-w", str(tmp_path / "wheel"), str(source)], check=True, capture_output=True)
@@ -192,3 +193,12 @@ def test_the_lessons_travel_inside_the_installed_package(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr.startswith(str(site)), "the wheel's adlab was imported, not the repository's"
     assert sorted(p.name for p in (tmp_path / "course").glob("*.ipynb")) == [p.name for p in LESSONS]
+    shipped = sorted((site / "adlab" / "lessons").glob("*.ipynb"))
+    assert [p.name for p in shipped] == [p.name for p in LESSONS], "the wheel carries every lesson"
+    for path, instructor in zip(shipped, sorted((source / "lessons").glob("*.ipynb"))):  # as the student copy
+        assert path.read_text(encoding="utf-8") == nbformat.writes(student_copy(nbformat.read(instructor, 4))) + "\n"
+        assert "BEGIN SOLUTION" not in path.read_text(encoding="utf-8")
+    code = f"import sys; from adlab.cli import main; sys.exit(main(['nbgrader-source', {str(tmp_path / 'g')!r}]))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(site)})
+    assert done.returncode == 1 and "not part of the installed package: run this from a clone" in done.stderr
