@@ -112,6 +112,9 @@ def _phrase(i, yours, truth, tolerance, names, listed):
         return "the sign is flipped"
     loose = Tolerance(decimals=None if tolerance.decimals is None else max(0, tolerance.decimals - 2),
                       significant=None if tolerance.significant is None else max(1, tolerance.significant - 2))
+    if tolerance == TIGHT and Tolerance(decimals=3, significant=4).close(mine, right):
+        return "close, but not exact: a formula is right or wrong (is this an approximation, such as a finite " \
+               "difference?)"
     if not tolerance.exact and tolerance != TIGHT and loose.close(mine, right):
         return f"close, but not {tolerance.words()}: keep more digits"
     for j in range(truth.size):

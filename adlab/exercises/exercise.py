@@ -46,7 +46,7 @@ class Exercise:
     entries: Callable | None = None  # numbers: names of the entries ("row v̇₂"), from the inputs
     carried: Callable | None = None  # numbers: carried(yours, **inputs), each entry given the student's others
     tolerance: Tolerance = DEFAULT
-    mistakes: Callable | None = None  # numbers: {diagnosis: wrong answer}; function: {diagnosis: wrong function}
+    mistakes: Callable | None = None  # {diagnosis: wrong answer}: numbers, a wrong function, or a wrong choice
     reference: Callable | None = None  # function: the right function, from the inputs
     points: Callable | None = None  # function: the argument tuples to test at, from the inputs
     checker: Callable | None = None  # custom
@@ -58,6 +58,7 @@ class Exercise:
     uses: tuple = ()  # earlier exercises whose answer cells run first (the student's own class)
     seconds: float = 10.0  # time limit for the answer cell and each call of a student's function
     variant_note: str = ""  # said with the inputs, e.g. "ẋ = (1, 0)"
+    revisit: str = ""  # where to look again, added to every wrong verdict, e.g. "revisit Lesson 5, section 3"
     extra: dict = field(default_factory=dict)
 
     def draw(self, student=None):
@@ -88,6 +89,13 @@ def evaluate(exercise, sources, student=None, inputs=None):
     the message never contains the expected value.
     """
     inputs = exercise.draw(student) if inputs is None else inputs
+    status, message = _evaluate(exercise, sources, student, inputs)
+    if status == "wrong" and exercise.revisit and exercise.revisit not in message:
+        message += ("\n  " if "\n" in message else " ") + f"({exercise.revisit})"
+    return status, message
+
+
+def _evaluate(exercise, sources, student, inputs):
     try:
         namespace = _run_cells(exercise, sources, inputs, student)
         if exercise.kind == "custom":
@@ -210,6 +218,9 @@ def _choice(exercise, answer, inputs):
             return "invalid", f"your answer {answer!r} is not one of {', '.join(repr(c) for c in exercise.choices)}."
         if given == expected.lower():
             return "correct", "correct." + (f"\n{explain}" if explain else "")
+        for phrase, option in (exercise.mistakes(**inputs) if exercise.mistakes else {}).items():
+            if isinstance(option, str) and given == option.lower():
+                return "wrong", f"wrong: {phrase}."
         return "wrong", "wrong: think it through once more (the hints help), or ask for the answer."
     try:
         mine, _ = as_array(answer, (), "your answer")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 from .bank import get
 from .exercise import ANSWER_MARK, _as_numbers, evaluate
 from .feedback import Result, finish, graded, number_text, read_progress, record_shown, PROGRESS_FILE
@@ -105,8 +107,6 @@ def _attempted_before(exercise_id):
 
 
 def answer_text(exercise, inputs):
-    import numpy as np
-
     if exercise.kind == "numbers":
         from .exercise import _entry_names
 
@@ -133,9 +133,12 @@ def answer_text(exercise, inputs):
 
 def _plain(value):
     """A number as Python reads it back (an ASCII minus: the student may paste it into code)."""
-    if isinstance(value, (int, float)) or hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0:
-        return repr(float(value)) if float(value) != int(float(value)) or abs(float(value)) >= 1e15 \
-            else str(int(float(value))) + ".0"
+    if isinstance(value, (bool, np.bool_)):
+        return repr(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))  # a count reads as a count: n = 800
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
     if hasattr(value, "tolist"):
         return repr(value.tolist())
     return getattr(value, "__name__", repr(value))

@@ -66,8 +66,8 @@ def guarded_import(exercise):
 
     def _import(name, globals=None, locals=None, fromlist=(), level=0):
         if level == 0 and name.split(".")[0] not in BY_HAND_MODULES:
-            raise CellProblem(f"exercise {exercise} is done by hand: your answer cell imports {name}, and may "
-                              f"use only arithmetic (math, numpy); work the numbers out step by step.", "wrong")
+            raise CellProblem(f"exercise {exercise} is done by hand: your answer cell imports {name}; work it out "
+                              f"with arithmetic (math, numpy) and what the exercise gives you.", "wrong")
         return real(name, globals, locals, fromlist, level)
 
     return _import
