@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import grad, hessian, hvp, jvp
-from ..diagnose import EXACT, TIGHT
+from ..diagnose import DEFAULT, EXACT, TIGHT
 from ..exercise import Exercise
 from . import register
 
@@ -54,7 +54,7 @@ class _Only:
             return allowed[name]
         names = " and ".join(f"adlab.{n}" for n in allowed)
         raise AttributeError(f"exercise {self.__dict__.get('_exercise')} uses only {names}: adlab.{name} is not "
-                             f"available when it is checked")
+                             f"available when your cell is checked.")
 
     def __dir__(self):
         return sorted(self._allowed)
@@ -89,8 +89,6 @@ def _hv_inputs(rng):
 
 def _separated(truth, mistakes, tolerance=None):
     """Every mistake differs from the truth (3 decimals, at one entry at least) and from each other mistake."""
-    from ..diagnose import DEFAULT
-
     tolerance = tolerance or DEFAULT
     answers = [np.asarray(truth, dtype=float)] + [np.asarray(m, dtype=float) for m in mistakes.values()]
     return all(not np.all(tolerance.close(a, b)) for i, a in enumerate(answers) for b in answers[i + 1:])
@@ -100,14 +98,20 @@ def _separated(truth, mistakes, tolerance=None):
 
 
 def _hvp_inputs(rng):
-    """Test points of one's own: a point and a direction for the 2-d f, and for the two 5-d functions."""
+    """Test points of one's own: a point and a direction for the 2-d f, and for the two 5-d functions.
+
+    At the 2-d point already, the gradient, H(v)·v and H(x)·x must differ from H(x)·v.
+    """
     while True:
         x = [float(rng.choice((0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0))),
              float(rng.choice((-4.0, -3.0, -2.0, -1.0, 1.0, 2.0, 3.0, 4.0)))]
         v = [float(rng.choice((0.5, 1.0, 2.0, 3.0))), float(rng.choice((-2.0, -1.0, 1.0, 2.0)))]
         x5 = [float(a) for a in rng.choice(np.arange(-1.0, 1.01, 0.25), 5)]
         v5 = [float(a) for a in rng.choice((-2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 3.0), 5)]
-        if x != v and x5 != v5:
+        (x1, x2), (v1, v2) = x, v
+        hv = np.array([v1 / x1 ** 2 + v2, v1])  # the 2-d f's H·v, and what the listed mistakes give there
+        others = [(x2 - 1 / x1, x1 + 1), (1 / v1 + v2, v1), (1 / x1 + x2, x1)]
+        if x5 != v5 and all(not np.all(TIGHT.close(other, hv)) for other in others):
             return {"x": x, "v": v, "x5": x5, "v5": v5}
 
 

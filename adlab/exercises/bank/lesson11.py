@@ -152,23 +152,24 @@ def _shapes(rng):
     return {"n_weights": int(_pick(rng, (10 ** 4, 10 ** 5, 10 ** 6, 10 ** 7))),
             "n_params": int(_pick(rng, (2, 3, 4, 5, 6))),
             "particles": int(_pick(rng, (100, 200, 400, 500, 1000))),
-            "size": int(_pick(rng, (500, 1000, 2000, 5000)))}
+            "size": int(_pick(rng, (500, 1000, 2000, 5000))),
+            "products": int(_pick(rng, (1, 2, 3, 4, 5, 8)))}
 
 
-def _sweeps(n_weights, n_params, particles, size):
-    """The cheaper mode's sweeps: min(n, m) for a full Jacobian (n forward or m reverse), one for a JVP."""
-    return [min(n_weights, 1), min(n_params, 3 * particles), 1]
+def _sweeps(n_weights, n_params, particles, size, products):
+    """The cheaper mode's sweeps: min(n, m) for a full Jacobian (n forward or m reverse), one per JVP."""
+    return [min(n_weights, 1), min(n_params, 3 * particles), min(products, size)]
 
 
-def _sweeps_mistakes(n_weights, n_params, particles, size):
+def _sweeps_mistakes(n_weights, n_params, particles, size, products):
     return {
         "that is forward mode's count, one sweep per weight: a gradient is one row of J, and one reverse sweep "
         "gives a row (revisit Lesson 5, section 3, and Lesson 8, section 4)": [n_weights, n_params, 1],
         "that is reverse mode's count, one sweep per output coordinate: with fewer inputs than outputs, forward "
         "mode's columns are cheaper (revisit Lesson 7, section 2)": [1, 3 * particles, 1],
         "a full Jacobian takes one sweep per column (forward) or per row (reverse), not one "
-        "(revisit Lesson 5, sections 2–3)": [1, 1, 1],
-        "one product Jv is one forward sweep seeded with ẋ = v: J is never formed "
+        "(revisit Lesson 5, sections 2–3)": [1, 1, products],
+        "each product Jv is one forward sweep seeded with ẋ = v: J is never formed "
         "(revisit Lesson 5, section 5)": [1, n_params, size],
     }
 
@@ -211,7 +212,10 @@ def _gradient_ops_mistakes(n, ops_L):
 
 
 def _steps(rng):
-    return {"n": int(_pick(rng, (5, 7, 8, 9, 10, 11, 12)))}
+    """n off the breakpoints C(s + r, s) (6, 10, 15 for s = 2; 4, 10, 20 for s = 3), where t(n, s) is the same
+    for r and r + 1: there a too large r would go unnoticed."""
+    s = int(_pick(rng, (2, 3)))
+    return {"n": int(_pick(rng, (5, 7, 8, 9, 11, 12, 13, 14, 16, 17, 18, 19))), "s": s}
 
 
 def _smallest_r(n, s):
@@ -227,18 +231,18 @@ def _t(n, s, r_shift=0, lower=1):
     return r * n - math.comb(s + r, s + lower)
 
 
-def _checkpoint_mistakes(n):
+def _checkpoint_mistakes(n, s):
     return {
         "reversing step k reruns the k − 1 steps before it, not k (revisit Lesson 9, section 2)":
-            [n * (n + 1) // 2, binomial_cost(n, 2)],
+            [n * (n + 1) // 2, binomial_cost(n, s)],
         "x₀ counts as one of the s states (revisit Lesson 9, section 3)":
-            [binomial_cost(n, 2), binomial_cost(n, 3)],
+            [binomial_cost(n, 2), binomial_cost(n, s + 1)],
         "r is the smallest integer with C(s + r, s) ≥ n: yours is one too large (revisit Lesson 9, section 3)":
-            [_t(n, 1, 1), _t(n, 2, 1)],
+            [_t(n, 1, 1), _t(n, s, 1)],
         "r is the smallest integer with C(s + r, s) ≥ n: yours does not reach n (revisit Lesson 9, section 3)":
-            [_t(n, 1, -1), _t(n, 2, -1)],
+            [_t(n, 1, -1), _t(n, s, -1)],
         "the subtracted binomial is C(s + r, s + 1), not C(s + r, s) (revisit Lesson 9, section 3)":
-            [_t(n, 1, 0, 0), _t(n, 2, 0, 0)],
+            [_t(n, 1, 0, 0), _t(n, s, 0, 0)],
     }
 
 
@@ -342,7 +346,7 @@ register(
         "11.7", "numbers", ("sweeps",), title="sweeps for (n, m)",
         inputs=_shapes, by_hand=True, tolerance=EXACT,
         expected=_sweeps,
-        entries=lambda **inputs: ["(a) the loss's gradient", "(b) the particles' Jacobian", "(c) one Jv"],
+        entries=lambda **inputs: ["(a) the loss's gradient", "(b) the particles' Jacobian", "(c) the products Jv"],
         mistakes=_sweeps_mistakes,
         hints=("A full Jacobian takes n forward sweeps (one column each) or m reverse sweeps (one row each): "
                "the cheaper mode is the one with fewer. Revisit Lesson 5, sections 2–3, and Lesson 7, section 2.",
@@ -371,12 +375,12 @@ register(
     Exercise(
         "11.10", "numbers", ("checkpoint_steps",), title="checkpointing, a small case",
         inputs=_steps, by_hand=True, tolerance=EXACT,
-        expected=lambda n: [binomial_cost(n, 1), binomial_cost(n, 2)],
-        entries=lambda n: [f"t({n}, 1)", f"t({n}, 2)"],
+        expected=lambda n, s: [binomial_cost(n, 1), binomial_cost(n, s)],
+        entries=lambda n, s: [f"t({n}, 1)", f"t({n}, {s})"],
         mistakes=_checkpoint_mistakes,
         hints=("s = 1 keeps only x₀: reversing step k means running steps 1 … k − 1 again from x₀; add these up "
                "over every step. Revisit Lesson 9, section 2.",
-               "For s = 2 find r first, the smallest integer with C(2 + r, 2) ≥ n; then t = r·n − C(2 + r, 3). "
+               "For your s find r first, the smallest integer with C(s + r, s) ≥ n; then t = r·n − C(s + r, s + 1). "
                "Revisit Lesson 9, section 3.")),
     _choice("11.11", "hvp_cost", "a few gradients", ("a few gradients", "n gradients", "n² gradients"),
             "the price of an HVP",
