@@ -1,0 +1,242 @@
+"""Lesson 5's exercises (5.1–5.6) on the exercise framework: the instructor's answers pass, stubs wait,
+every listed mistake is caught and named without the expected value, the numbers are each student's own,
+and 5.3's cotangent makes every fan-out contribution count (the issue: with r = (0, 1) an answer that forgot
+fan-out entirely was accepted)."""
+
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from adlab.course import student_copy
+from adlab.exercises.bank import get
+from adlab.exercises.bank import lesson05
+from adlab.exercises.diagnose import DEFAULT
+from adlab.exercises.exercise import ANSWER_MARK, evaluate
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "lessons" / "05_jacobians.ipynb"
+IDS = ("5.1", "5.2", "5.3", "5.4", "5.5", "5.6")
+NUMERIC = ("5.1", "5.2", "5.3", "5.4")
+CHOICES = {"5.5": ("forward", "reverse"), "5.6": (1000, 2, 0)}  # 5.6: wrong counts to try
+STUDENTS = ("alice", "bob")
+MANY = [f"student{k}" for k in range(60)]
+
+
+def answer_cells(notebook):
+    """{exercise id: source} of the cells that start with `# Exercise N.k`."""
+    found = {}
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.source:
+            match = ANSWER_MARK.match(cell.source.splitlines()[0])
+            if match:
+                found[match.group(1)] = cell.source
+    return found
+
+
+NOTEBOOK = nbformat.read(LESSON, as_version=4)
+SOLUTIONS = answer_cells(NOTEBOOK)
+STUBS = answer_cells(student_copy(NOTEBOOK))
+
+
+def numbers_cell(exercise_id, answer):
+    """An answer cell that assigns given values (a mistake's, or another student's) to the answer's names."""
+    names = get(exercise_id).answer
+    values = [answer] if len(names) == 1 else list(answer)
+    lines = [f"{name} = {np.asarray(value, dtype=float).tolist()!r}" for name, value in zip(names, values)]
+    return f"# Exercise {exercise_id}\n" + "\n".join(lines) + "\n"
+
+
+def expected_texts(values):
+    """The expected numbers as a message might print them: 2, 3 and 4 decimals, either minus sign, and counts."""
+    texts = set()
+    for value in np.asarray(values, dtype=float).reshape(-1):
+        for digits in (2, 3, 4):
+            text = f"{value:.{digits}f}"
+            if text.strip("-0.") == "":  # 0.00 would match any text with a zero
+                continue
+            texts |= {text, text.replace("-", "−"), f"{abs(value):.{digits}f}"}
+        if float(value).is_integer() and abs(value) >= 10:
+            texts.add(str(int(value)))
+    return texts
+
+
+def assert_no_expected(message, values):
+    leaked = [text for text in expected_texts(values) if text in message]
+    assert not leaked, f"the message gives the expected value away ({leaked}): {message}"
+
+
+def truth(exercise_id, student):
+    exercise = get(exercise_id)
+    return exercise.truth(exercise.draw(student))
+
+
+# -- the notebook -------------------------------------------------------------------------------------
+
+
+def test_one_answer_cell_per_exercise_and_checks_only_by_id():
+    assert sorted(SOLUTIONS) == list(IDS)
+    checks = [cell.source.strip() for cell in NOTEBOOK.cells if "check" in cell.metadata.get("tags", [])]
+    assert checks == [f'check("{i}")' for i in IDS]
+    for exercise_id, source in SOLUTIONS.items():
+        second = source.splitlines()[1]
+        if exercise_id in NUMERIC:
+            assert second.endswith(f'my_numbers("{exercise_id}")'), second
+        else:
+            assert "my_numbers" not in source
+
+
+def test_no_old_check_and_no_stored_answer_in_the_lesson():
+    text = "\n".join(cell.source for cell in NOTEBOOK.cells)
+    for old in ("check_array", "check_choice", "check_column", "0.8776, 0.4794"):
+        assert old not in text
+    # the instructor's own answers appear nowhere outside their answer and check cells
+    shown = "\n".join(str(output) for cell in NOTEBOOK.cells if cell.cell_type == "code"
+                      and not {"solution", "check"} & set(cell.metadata.get("tags", []))
+                      for output in cell.get("outputs", []))
+    for exercise_id in ("5.1", "5.2", "5.3"):
+        values = np.asarray(truth(exercise_id, "instructor"), dtype=float).reshape(-1)
+        leaked = [f"{v:.4f}" for v in values if f"{v:.4f}" in shown and abs(v) > 0.01 and abs(abs(v) - 1) > 1e-9]
+        assert not leaked, f"exercise {exercise_id}'s answer is printed by a later cell: {leaked}"
+
+
+# -- every exercise, for two students -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_instructor_solution_is_correct(exercise_id, student):
+    status, message = evaluate(get(exercise_id), {exercise_id: SOLUTIONS[exercise_id]}, student=student)
+    assert status == "correct", message
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_student_copy_waits_for_an_answer(exercise_id, student):
+    assert "### BEGIN SOLUTION" not in STUBS[exercise_id]
+    status, message = evaluate(get(exercise_id), {exercise_id: STUBS[exercise_id]}, student=student)
+    assert status == "unanswered", message
+
+
+def _mistakes(exercise_id, student):
+    exercise = get(exercise_id)
+    inputs = exercise.draw(student)
+    return exercise, inputs, exercise.truth(inputs), exercise.mistakes(**inputs)
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("exercise_id", NUMERIC)
+def test_every_listed_mistake_is_wrong_named_and_keeps_the_answer(exercise_id, student):
+    exercise, inputs, expected, mistakes = _mistakes(exercise_id, student)
+    assert mistakes
+    for phrase, wrong in mistakes.items():
+        assert not np.all(exercise.tolerance.close(wrong, expected)), f"{phrase!r} does not change the answer"
+        for answer in (np.asarray(wrong, dtype=float), np.round(np.asarray(wrong, dtype=float), 3)):
+            status, message = evaluate(exercise, {exercise_id: numbers_cell(exercise_id, answer)}, student=student)
+            assert status == "wrong", (phrase, message)
+            named = phrase.strip() in message or (phrase.startswith("transposed") and "transposed" in message)
+            assert named, f"{phrase!r} is not named: {message}"
+            assert_no_expected(message, expected)
+
+
+@pytest.mark.parametrize("exercise_id", NUMERIC)
+def test_each_students_numbers_are_their_own(exercise_id):
+    exercise = get(exercise_id)
+    alice, bob = exercise.draw("alice"), exercise.draw("bob")
+    assert alice != bob
+    assert not np.all(exercise.tolerance.close(exercise.truth(alice), exercise.truth(bob)))
+    status, message = evaluate(exercise, {exercise_id: numbers_cell(exercise_id, exercise.truth(alice))},
+                               student="bob")
+    assert status == "wrong", message
+    assert_no_expected(message, exercise.truth(bob))
+
+
+@pytest.mark.parametrize("exercise_id", NUMERIC)
+def test_the_engine_is_refused_by_hand(exercise_id):
+    exercise = get(exercise_id)
+    assert exercise.by_hand
+    source = SOLUTIONS[exercise_id].replace("### BEGIN SOLUTION", "### BEGIN SOLUTION\nimport adlab")
+    status, message = evaluate(exercise, {exercise_id: source}, student="alice")
+    assert status == "wrong" and "by hand" in message, message
+
+
+@pytest.mark.parametrize("exercise_id", sorted(CHOICES))
+def test_choices_explain_only_once_right(exercise_id):
+    exercise = get(exercise_id)
+    assert exercise.inputs is None and exercise.explain
+    name = exercise.answer[0]
+    right = repr(exercise.truth({}))
+    status, message = evaluate(exercise, {exercise_id: f"# Exercise {exercise_id}\n{name} = {right}\n"})
+    assert status == "correct" and exercise.explain in message
+    listed = {option: phrase for phrase, option in (exercise.mistakes() if exercise.mistakes else {}).items()}
+    for wrong in CHOICES[exercise_id]:
+        if wrong == exercise.truth({}):
+            continue
+        status, message = evaluate(exercise, {exercise_id: f"# Exercise {exercise_id}\n{name} = {wrong!r}\n"})
+        assert status == "wrong", message
+        assert exercise.explain not in message and str(exercise.truth({})) not in message
+        if wrong in listed:
+            assert listed[wrong] in message, message
+        assert exercise.revisit in message
+
+
+# -- 5.3: the cotangent makes every contribution count ---------------------------------------------------
+
+
+def _column(inputs, answer):
+    return evaluate(get("5.3"), {"5.3": numbers_cell("5.3", answer)}, inputs=inputs)
+
+
+@pytest.mark.parametrize("student", STUDENTS + ("instructor",))
+def test_the_old_accepted_answer_without_fan_out_is_now_wrong(student):
+    """The issue's answer: each input given only one of its two contributions (any one)."""
+    inputs = get("5.3").draw(student)
+    r, theta, a, b = inputs.values()
+    assert a != 0 and b != 0 and theta != 0.5
+    rest = [a * r, a, b * r, b]
+    for x1_bar in (a * np.cos(theta), b * np.sin(theta)):
+        for x2_bar in (b * r * np.cos(theta), -a * r * np.sin(theta)):
+            status, message = _column(inputs, [x1_bar, x2_bar, *rest])
+            assert status == "wrong", message
+            assert "one contribution per use" in message, message
+            assert "row v̄₋₁" in message and "row v̄₀" in message
+
+
+def test_every_draw_keeps_each_mistake_visible_and_named():
+    """Over many students: both weights nonzero, never the lesson's point, and each mistake named as itself."""
+    exercise = get("5.3")
+    for student in MANY:
+        inputs = exercise.draw(student)
+        assert inputs["y1_bar"] != 0 and inputs["y2_bar"] != 0 and inputs["theta"] != 0.5
+        expected = np.asarray(exercise.truth(inputs), dtype=float)
+        mistakes = exercise.mistakes(**inputs)
+        assert len(mistakes) == 9
+        for phrase, wrong in mistakes.items():
+            differs = ~DEFAULT.close(wrong, expected)
+            assert differs.any(), (student, phrase)
+            status, message = _column(inputs, wrong)
+            assert status == "wrong" and phrase in message, (student, phrase, message)
+
+
+def test_a_slip_carried_into_a_later_row_is_named_where_it_happened():
+    inputs = get("5.3").draw("alice")
+    r, theta, a, b = inputs.values()
+    v3_bar = -b * r  # the sign of v̄₃ slipped; v̄₀ then follows from it correctly
+    x2_bar = v3_bar * np.cos(theta) - a * r * np.sin(theta)
+    status, message = _column(inputs, [b * np.sin(theta) + a * np.cos(theta), x2_bar, a * r, a, v3_bar, b])
+    assert status == "wrong"
+    assert "row v̄₃: the sign is flipped" in message
+    assert "row v̄₀: right for your other rows" in message
+
+
+def test_other_draws_keep_their_mistakes_apart():
+    for exercise_id in ("5.1", "5.2", "5.4"):
+        exercise = get(exercise_id)
+        for student in MANY[:20]:
+            inputs = exercise.draw(student)
+            assert lesson05._distinct(exercise.truth(inputs), exercise.mistakes(**inputs), exercise.tolerance)
+            if "theta" in inputs:
+                assert inputs["theta"] != 0.5
+            if "v1" in inputs:
+                assert (inputs["v1"], inputs["v2"]) != (1.0, 1.0)

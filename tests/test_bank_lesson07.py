@@ -1,0 +1,203 @@
+"""Lesson 7's exercises (7.1–7.5, with 7.2a/b and 7.3a/b) on the exercise framework: the instructor's answers
+pass, stubs wait, every listed mistake is caught and named without the expected value, the numbers are each
+student's own, and every answer is a count or a ratio of counts (never a time)."""
+
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from adlab.cost import jvp_ops, ops, tape_bytes, vjp_ops
+from adlab.course import student_copy
+from adlab.exercises.bank import get
+from adlab.exercises.bank import lesson07
+from adlab.exercises.diagnose import EXACT
+from adlab.exercises.exercise import ANSWER_MARK, evaluate
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "lessons" / "07_which_mode.ipynb"
+IDS = ("7.1", "7.2a", "7.2b", "7.3a", "7.3b", "7.4", "7.5")
+NUMERIC = ("7.1", "7.2b", "7.3a", "7.4", "7.5")
+COUNTS = ("7.2b", "7.3a", "7.4")  # whole numbers, checked exactly
+CHOICES = {"7.2a": ("reverse",), "7.3b": ("forward", "reverse")}  # wrong choices to try
+STUDENTS = ("alice", "bob")
+
+
+def answer_cells(notebook):
+    """{exercise id: source} of the cells that start with `# Exercise N.k`."""
+    found = {}
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.source:
+            match = ANSWER_MARK.match(cell.source.splitlines()[0])
+            if match:
+                found[match.group(1)] = cell.source
+    return found
+
+
+NOTEBOOK = nbformat.read(LESSON, as_version=4)
+SOLUTIONS = answer_cells(NOTEBOOK)
+STUBS = answer_cells(student_copy(NOTEBOOK))
+
+
+def numbers_cell(exercise_id, answer):
+    """An answer cell that assigns given values (a mistake's, or another student's) to the answer's names."""
+    names = get(exercise_id).answer
+    values = [answer] if len(names) == 1 else list(answer)
+    lines = [f"{name} = {np.asarray(value, dtype=float).tolist()!r}" for name, value in zip(names, values)]
+    return f"# Exercise {exercise_id}\n" + "\n".join(lines) + "\n"
+
+
+def expected_texts(values):
+    """The expected numbers as a message might print them: 2, 3 and 4 decimals, either minus sign, and counts."""
+    texts = set()
+    for value in np.asarray(values, dtype=float).reshape(-1):
+        for digits in (2, 3, 4):
+            text = f"{value:.{digits}f}"
+            if text.strip("-0.") == "":
+                continue
+            texts |= {text, text.replace("-", "−"), f"{abs(value):.{digits}f}"}
+        if float(value).is_integer() and abs(value) >= 10:
+            texts.add(str(int(value)))
+    return texts
+
+
+def assert_no_expected(message, values):
+    leaked = [text for text in expected_texts(values) if text in message]
+    assert not leaked, f"the message gives the expected value away ({leaked}): {message}"
+
+
+# -- the notebook -------------------------------------------------------------------------------------
+
+
+def test_one_answer_cell_per_exercise_and_checks_only_by_id():
+    assert sorted(SOLUTIONS) == list(IDS)
+    checks = [cell.source.strip() for cell in NOTEBOOK.cells if "check" in cell.metadata.get("tags", [])]
+    assert checks == [f'check("{i}")' for i in IDS]
+    for exercise_id, source in SOLUTIONS.items():
+        second = source.splitlines()[1]
+        if exercise_id in NUMERIC:
+            assert second.split("#")[0].rstrip().endswith(f'my_numbers("{exercise_id}")'), second
+        else:
+            assert "my_numbers" not in source
+
+
+def test_no_old_check_in_the_lesson():
+    text = "\n".join(cell.source for cell in NOTEBOOK.cells)
+    for old in ("check_array", "check_choice", "check_number", "tape_bytes(lambda"):
+        assert old not in text
+
+
+# -- every exercise, for two students -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_instructor_solution_is_correct(exercise_id, student):
+    status, message = evaluate(get(exercise_id), {exercise_id: SOLUTIONS[exercise_id]}, student=student)
+    assert status == "correct", message
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_student_copy_waits_for_an_answer(exercise_id, student):
+    assert "### BEGIN SOLUTION" not in STUBS[exercise_id]
+    status, message = evaluate(get(exercise_id), {exercise_id: STUBS[exercise_id]}, student=student)
+    assert status == "unanswered", message
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("exercise_id", NUMERIC)
+def test_every_listed_mistake_is_wrong_named_and_keeps_the_answer(exercise_id, student):
+    exercise = get(exercise_id)
+    inputs = exercise.draw(student)
+    expected, mistakes = exercise.truth(inputs), exercise.mistakes(**inputs)
+    assert len(mistakes) >= 3
+    for phrase, wrong in mistakes.items():
+        assert not np.all(exercise.tolerance.close(wrong, expected)), f"{phrase!r} does not change the answer"
+        for answer in (np.asarray(wrong, dtype=float), np.round(np.asarray(wrong, dtype=float), 3)):
+            status, message = evaluate(exercise, {exercise_id: numbers_cell(exercise_id, answer)}, student=student)
+            assert status == "wrong", (phrase, message)
+            assert phrase.strip() in message, f"{phrase!r} is not named: {message}"
+            assert_no_expected(message, expected)
+
+
+@pytest.mark.parametrize("exercise_id", NUMERIC)
+def test_each_students_numbers_are_their_own(exercise_id):
+    exercise = get(exercise_id)
+    alice, bob = exercise.draw("alice"), exercise.draw("bob")
+    assert alice != bob
+    assert not np.all(exercise.tolerance.close(exercise.truth(alice), exercise.truth(bob)))
+    status, message = evaluate(exercise, {exercise_id: numbers_cell(exercise_id, exercise.truth(alice))},
+                               student="bob")
+    assert status == "wrong", message
+    assert_no_expected(message, exercise.truth(bob))
+
+
+@pytest.mark.parametrize("exercise_id", NUMERIC)
+def test_the_engine_is_refused(exercise_id):
+    exercise = get(exercise_id)
+    assert exercise.by_hand
+    source = SOLUTIONS[exercise_id].replace("### BEGIN SOLUTION", "### BEGIN SOLUTION\nfrom adlab.cost import cost")
+    status, message = evaluate(exercise, {exercise_id: source}, student="alice")
+    assert status == "wrong" and "by hand" in message, message
+
+
+@pytest.mark.parametrize("exercise_id", sorted(CHOICES))
+def test_choices_explain_only_once_right(exercise_id):
+    exercise = get(exercise_id)
+    assert exercise.inputs is None and exercise.explain
+    name, right = exercise.answer[0], exercise.truth({})
+    status, message = evaluate(exercise, {exercise_id: f"# Exercise {exercise_id}\n{name} = {right!r}\n"})
+    assert status == "correct" and exercise.explain in message
+    listed = {option: phrase for phrase, option in (exercise.mistakes() if exercise.mistakes else {}).items()}
+    for wrong in CHOICES[exercise_id]:
+        if wrong == exercise.truth({}):
+            continue
+        status, message = evaluate(exercise, {exercise_id: f"# Exercise {exercise_id}\n{name} = {wrong!r}\n"})
+        assert status == "wrong", message
+        assert exercise.explain not in message and str(exercise.truth({})) not in message
+        if wrong in listed:
+            assert listed[wrong] in message, message
+        assert exercise.revisit in message
+
+
+# -- counts, exactly; ratios of counts; the lesson's own numbers are never an exercise's ------------------
+
+
+def test_counts_are_exact_and_ratios_have_a_stated_tolerance():
+    for exercise_id in COUNTS:
+        assert get(exercise_id).tolerance == EXACT
+    for exercise_id in ("7.1", "7.5"):
+        assert get(exercise_id).tolerance.decimals == 3
+    inputs = get("7.4").draw("alice")
+    truth = get("7.4").truth(inputs)
+    status, _ = evaluate(get("7.4"), {"7.4": numbers_cell("7.4", truth + 1)}, student="alice")
+    assert status == "wrong"
+
+
+def test_the_truth_is_counted_by_the_engine():
+    h = get("7.1").draw("alice")["h"]
+    f, forward, reverse = ops(h, 1.5, 0.5), jvp_ops(h, 1.5, 0.5), vjp_ops(h, 1.5, 0.5)
+    assert get("7.1").truth({"h": h}) == [forward / f, reverse / f]
+    K = get("7.4").draw("alice")["K"]
+    assert get("7.4").truth({"K": K}) == tape_bytes(lambda x: lesson07.orbit(x, K), 0.5) == 24 * K + 16
+
+
+def test_no_draw_is_a_worked_example():
+    for student in [f"student{k}" for k in range(40)]:
+        assert get("7.4").draw(student)["K"] not in (10, 100, 1000)
+        assert get("7.5").draw(student)["M"] != 20 and 4000 % get("7.5").draw(student)["M"] == 0
+        assert get("7.1").draw(student)["h"].__name__ != "np.exp(x1) * np.sin(x2) / x1"
+
+
+def test_wides_counts_do_not_depend_on_M():
+    """7.5 tells the student the counts printed for M = 20 hold for their M: the engine agrees."""
+    counted = {lesson07._wide_counts(M) for M in (8, 10, 16, 20, 25, 40, 50)}
+    assert len(counted) == 1
+
+
+def test_the_function_menu_gives_distinct_ratios():
+    pairs = [tuple(round(c, 3) for c in lesson07._c_truth(h)) for h in lesson07.FUNCTIONS]
+    assert len(set(pairs)) == len(pairs)
+    assert all(forward != reverse for forward, reverse in pairs)
