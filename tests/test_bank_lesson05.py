@@ -11,8 +11,7 @@ import pytest
 
 from adlab.course import student_copy
 from adlab.exercises.bank import get
-from adlab.exercises.bank import lesson05
-from adlab.exercises.diagnose import DEFAULT
+from adlab.exercises.diagnose import DEFAULT, mistakes_distinct
 from adlab.exercises.exercise import ANSWER_MARK, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -235,7 +234,7 @@ def test_other_draws_keep_their_mistakes_apart():
         exercise = get(exercise_id)
         for student in MANY[:20]:
             inputs = exercise.draw(student)
-            assert lesson05._distinct(exercise.truth(inputs), exercise.mistakes(**inputs), exercise.tolerance)
+            assert mistakes_distinct(exercise.truth(inputs), exercise.mistakes(**inputs), exercise.tolerance)
             if "theta" in inputs:
                 assert inputs["theta"] != 0.5
             if "v1" in inputs:

@@ -17,20 +17,26 @@ from .feedback import row_name
 _ACCENTS = {"value": None, "tangent": "dot", "adjoint": "bar"}
 
 
-def trace_column(function, column, seed=(), rows="operations"):
+def trace_column(function, column, seed=(), rows="operations", arguments=None):
     """Exercise keywords (expected, entries, carried) for one column of function's trace at the inputs.
 
     rows: "operations" (v₁ … v_l) or "all" (inputs first). seed: the tangents ẋ (forward) or
-    cotangents ȳ (reverse; () for ȳ = 1).
+    cotangents ȳ (reverse; () for ȳ = 1), or a function of the inputs that gives them (a
+    per-student direction). arguments: the names of the inputs f takes, in order (all of them
+    if not given; a seed drawn per student is an input, not an argument).
     """
     if column not in _ACCENTS:
         raise ValueError(f"column must be 'value', 'tangent' or 'adjoint', not {column!r}.")
 
+    def traced(inputs):
+        return trace(function, *(inputs[name] for name in arguments) if arguments else inputs.values())
+
     def swept(inputs):
-        table = trace(function, *inputs.values())
+        table = traced(inputs)
+        sweep = seed(**inputs) if callable(seed) else seed
         if column == "tangent":
-            return table.forward(*seed)
-        return table.reverse(*seed) if column == "adjoint" else table
+            return table.forward(*sweep)
+        return table.reverse(*sweep) if column == "adjoint" else table
 
     def chosen(table):
         return [row for row in table.rows if rows == "all" or not row.is_input]
@@ -39,7 +45,7 @@ def trace_column(function, column, seed=(), rows="operations"):
         return [float(getattr(row, column)) for row in chosen(swept(inputs))]
 
     def entries(**inputs):
-        return ["row " + row_name(row.index, _ACCENTS[column]) for row in chosen(trace(function, *inputs.values()))]
+        return ["row " + row_name(row.index, _ACCENTS[column]) for row in chosen(traced(inputs))]
 
     def carried(yours, **inputs):
         table = swept(inputs)

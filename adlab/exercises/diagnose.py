@@ -131,3 +131,35 @@ def _phrase(i, yours, truth, tolerance, names, listed):
         if not tolerance.close(wrong[i], right) and tolerance.close(mine, wrong[i]):
             return phrase
     return "wrong"
+
+
+APART = Tolerance(decimals=2)  # a listed mistake must differ from the truth by more than this, wherever it differs
+
+
+def mistakes_distinct(truth, mistakes, tolerance=DEFAULT):
+    """Whether each listed mistake, answered as it is (or rounded to 3 decimals), is diagnosed as itself.
+
+    Each mistake must differ from the truth (by more than 2 decimals wherever it differs at all), and
+    where two mistakes share a wrong entry the check must still tell them apart: the diagnosis is run
+    on every mistake and must name it, and only it, at every entry it gets wrong.
+    """
+    truth = np.asarray(truth, dtype=float).reshape(-1)
+    for phrase, wrong in mistakes.items():
+        wrong = np.asarray(wrong, dtype=float).reshape(-1)
+        differs = ~tolerance.close(wrong, truth)
+        if not differs.any() or (differs != ~APART.close(wrong, truth)).any():
+            return False
+        for answer in (wrong, np.round(wrong, 3)):
+            named = diagnose_entries(answer, truth, tolerance, None, mistakes)
+            if sorted(named) != list(np.flatnonzero(differs)) or set(named.values()) != {phrase.strip()}:
+                return False
+    return True
+
+
+def distinguishing_draw(rng, draw, truth, mistakes, tolerance=DEFAULT, tries=1000):
+    """Draw inputs until every listed mistake is visible, and told apart, at the drawn numbers."""
+    for _ in range(tries):
+        inputs = draw(rng)
+        if mistakes_distinct(truth(**inputs), mistakes(**inputs), tolerance):
+            return inputs
+    raise RuntimeError("no draw keeps every mistake visible: widen the choices.")

@@ -13,11 +13,10 @@ import numpy as np
 
 from ... import jacfwd, jvp
 from ..columns import trace_column
-from ..diagnose import DEFAULT, EXACT, Tolerance, diagnose_entries
+from ..diagnose import DEFAULT, EXACT, distinguishing_draw
 from ..exercise import Exercise
 from . import register
 
-_APART = Tolerance(decimals=2)  # a mistake must differ from the truth (and from the other mistakes) by more than this
 
 
 def polar(r, theta):
@@ -29,33 +28,8 @@ def _jacobian(r, theta):
     return np.asarray(jacfwd(polar, argnums=(0, 1))(r, theta), dtype=float)
 
 
-def _distinct(truth, mistakes, tolerance=DEFAULT):
-    """Each listed mistake, answered as it is (or rounded to 3 decimals), is diagnosed as itself, entry by entry.
-
-    Each mistake must differ from the truth (by more than 2 decimals wherever it differs at all), and where
-    two mistakes share a wrong entry the check must still tell them apart: the framework's own diagnosis is
-    run on every mistake and must name it, and only it, at every entry it gets wrong.
-    """
-    truth = np.asarray(truth, dtype=float).reshape(-1)
-    for phrase, wrong in mistakes.items():
-        wrong = np.asarray(wrong, dtype=float).reshape(-1)
-        differs = ~tolerance.close(wrong, truth)
-        if not differs.any() or (differs != ~_APART.close(wrong, truth)).any():
-            return False
-        for answer in (wrong, np.round(wrong, 3)):
-            named = diagnose_entries(answer, truth, tolerance, None, mistakes)
-            if sorted(named) != list(np.flatnonzero(differs)) or set(named.values()) != {phrase.strip()}:
-                return False
-    return True
-
-
 def _drawn(rng, draw, truth, mistakes, tolerance=DEFAULT):
-    """Draw until every listed mistake is visible at the drawn numbers."""
-    for _ in range(1000):
-        inputs = draw(rng)
-        if _distinct(truth(**inputs), mistakes(**inputs), tolerance):
-            return inputs
-    raise RuntimeError("no draw keeps every mistake visible: widen the choices.")
+    return distinguishing_draw(rng, draw, truth, mistakes, tolerance)
 
 
 _R = (0.5, 1.5, 2.0, 2.5, 3.0)
@@ -114,21 +88,9 @@ def _jvp_draw(rng):
 _COTANGENT = (-2.0, -1.0, 1.0, 2.0, 3.0)  # both entries nonzero: each output's branch carries an adjoint
 
 
-def _column(part, r, theta, y1_bar, y2_bar):
-    """trace_column's expected / entries / carried for polar at (r, θ), swept back from ȳ = (ȳ₁, ȳ₂)."""
-    return trace_column(polar, "adjoint", seed=(y1_bar, y2_bar), rows="all")[part]
-
-
-def _vjp_expected(r, theta, y1_bar, y2_bar):
-    return _column("expected", r, theta, y1_bar, y2_bar)(r=r, theta=theta)
-
-
-def _vjp_entries(r, theta, y1_bar, y2_bar):
-    return _column("entries", r, theta, y1_bar, y2_bar)(r=r, theta=theta)
-
-
-def _vjp_carried(yours, r, theta, y1_bar, y2_bar):
-    return _column("carried", r, theta, y1_bar, y2_bar)(yours, r=r, theta=theta)
+_VJP = trace_column(polar, "adjoint", seed=lambda r, theta, y1_bar, y2_bar: (y1_bar, y2_bar), rows="all",
+                    arguments=("r", "theta"))
+_vjp_expected = _VJP["expected"]
 
 
 def _vjp_mistakes(r, theta, y1_bar, y2_bar):
@@ -206,7 +168,7 @@ register(
         "5.3", "numbers", ("adjoints",), title="a VJP by a reverse sweep, by hand",
         inputs=lambda rng: _drawn(rng, _vjp_draw, _vjp_expected, _vjp_mistakes), by_hand=True,
         variant_note="the cotangent is r = (ȳ₁, ȳ₂) = (y1_bar, y2_bar)",
-        expected=_vjp_expected, entries=_vjp_entries, carried=_vjp_carried,
+        **_VJP,
         mistakes=_vjp_mistakes, revisit="revisit sections 3 and 6, and Lesson 1's reverse sweep (fan-out)",
         hints=("Start at the outputs: v̄₄ = ȳ₂ and v̄₂ = ȳ₁ (both nonzero: both branches carry an adjoint). "
                "A product v = a × b sends v̄·b to a and v̄·a to b.",
