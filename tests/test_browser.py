@@ -273,3 +273,42 @@ def test_a_lesson_renders_before_it_runs_trusted_as_the_readme_and_adlab_lessons
     for path in (lesson, "ad-course/01_evaluation_trace.ipynb"):
         shown = page.evaluate(OPEN_WITHOUT_RUNNING, path)
         assert shown["graphs"] >= 3 and shown["tables"] >= 4, (path, shown)
+
+
+# -- an exercise answered wrong, as a student sees it -----------------------------------------------
+
+SIGN_SLIP = "v2_dot = -x1_dot * (1 / x1)   # the log's tangent with its sign flipped"
+
+
+def test_a_wrong_answer_is_diagnosed_in_the_browser_and_the_answer_shown_only_when_asked(page, lab):
+    """A student copy of lesson 1 with a sign slip in 1.2: the check names the row and the slip, shows no
+    expected number, and offers show_answer; a cell added below it shows the answer when run."""
+    import nbformat
+
+    from adlab.course import student_copy
+    from adlab.exercises.bank import get
+    from adlab.exercises.feedback import number_text
+
+    copy = student_copy(nbformat.read(REPO / "lessons" / "01_evaluation_trace.ipynb", as_version=4))
+    answer = next(k for k, cell in enumerate(copy.cells) if cell.source.startswith("# Exercise 1.2"))
+    copy.cells[answer].source = (copy.cells[answer].source.split("# YOUR CODE HERE")[0]
+                                 + "v1_dot = x1_dot * x2 + x2_dot * x1\n" + SIGN_SLIP + "\n"
+                                 + "v3_dot = v1_dot + x2_dot\nv4_dot = v3_dot - v2_dot\n"
+                                 + "tangents = [v1_dot, v2_dot, v3_dot, v4_dot]")
+    copy.cells.insert(answer + 2, nbformat.v4.new_code_cell('show_answer("1.2")'))
+    (lab.root / "student").mkdir(exist_ok=True)
+    nbformat.write(copy, lab.root / "student" / "lesson1.ipynb")
+    exercise = get("1.2")
+    truth = exercise.truth(exercise.draw(os.environ["ADLAB_STUDENT"]))  # the lab's kernels inherit the id
+    with notebook_run(page, "student/lesson1.ipynb"):
+        shown = cells(page)
+        check_text = " ".join(shown[[c["source"] for c in shown].index('check("1.2")')]["outputTexts"])
+        answer_text = " ".join(shown[[c["source"] for c in shown].index('show_answer("1.2")')]["outputTexts"])
+        page.evaluate("""() => { const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+            cells.find(c => c.model.sharedModel.getSource() === 'check("1.2")').node.scrollIntoView(); }""")
+        page.screenshot(path=str(ARTIFACTS / "exercise-1.2-wrong.png"))
+    assert "row v̇₂: the sign is flipped" in check_text and "row v̇₄: right for your other rows" in check_text
+    assert 'show_answer("1.2")' in check_text
+    numbers = [number_text(abs(v)) for v in truth if not float(v).is_integer()]
+    assert numbers and not [n for n in numbers if n[:-1] in check_text], (numbers, check_text)  # nor to 3 decimals
+    assert all(n in answer_text for n in numbers), (numbers, answer_text)

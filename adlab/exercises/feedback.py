@@ -47,7 +47,7 @@ class Result:
         "wrong": ("✗", "#c62828", "#ffebee"),
         "invalid": ("✗", "#c62828", "#ffebee"),
         "unanswered": ("…", "#757575", "#f5f5f5"),
-        "shown": ("i", "#1565c0", "#e3f2fd"),
+        "shown": ("ℹ", "#1565c0", "#e3f2fd"),
     }
 
     def __init__(self, exercise, status, message, hints=(), offer_answer=False):
