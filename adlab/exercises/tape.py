@@ -1,35 +1,52 @@
 """Checks for a reverse-mode `Value` class written by the student (micrograd-style), and a reference one.
 
-``check_reverse_value(exercise, Value)`` runs the student's class, in this order, and
-reports the first thing that is wrong in one sentence that names the operation:
+``value_class_verdict(Value)`` runs the student's class, in this order, and returns
+(status, message) for the first thing that is wrong, in one sentence that names the
+operation, and never the value it expected:
 
-1. a new ``Value(2.0)``: ``.data`` 2 and ``.grad`` 0;
+0. the class must be the student's own: adlab's `ReferenceValue`, an alias or a subclass
+   of it, or a class whose methods (or whose instances) come from adlab is refused;
+1. a new ``Value(2.0)``: ``.data`` 2 and ``.grad`` 0 (a float, or a 0-d NumPy array);
 2. each operation's local backward rule on its own: ``out = x * y``, ``out.grad = 2``,
    ``out._backward()``, then ``x.grad`` and ``y.grad`` (also ``x * x``, where x is used
    twice, and plain numbers: ``1 - x``, ``3 * x``, ``x / 4`` …);
-3. ``backward()`` on the course's Eq. 5 at (3, −4): x̄ = (−4.333, 4);
+3. ``backward()`` on the course's Eq. 5 at (3, −4);
 4. ``backward()`` on random expression graphs whose values are used several times
    (fan-out), every leaf's ``.grad`` against ``adlab.grad`` of the same expression on floats;
-5. ``backward()`` on a chain ``depth`` operations deep, which a recursive topological sort
-   cannot walk within Python's recursion limit (1,000 frames).
+5. ``backward()`` on a chain ``depth`` operations deep. The check measures recursion itself:
+   it runs that sweep under a recursion limit set just above its own depth and counts how
+   deep the calls nest (``sys.setprofile``), so a recursive topological sort is refused
+   whatever limit the student set with ``sys.setrecursionlimit``.
 
 A stub that raises NotImplementedError is "not answered yet"; any other exception of the
-student's code is one line. `ReferenceValue` is an engine-free reference with the same
-interface, for demonstrations that must run whatever state the student's class is in.
+student's code is one line; the whole run has a time limit. Exercise 6.2 (the bank's
+lesson06) calls ``value_class_verdict`` on the class its answer cell defines;
+``check_reverse_value(exercise, Value)`` is the same check for a notebook cell, recorded in
+the progress file. `ReferenceValue` is an engine-free reference with the same interface,
+for demonstrations that must run whatever state the student's class is in.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
+import os
+import sys
 
 import numpy as np
 
 from .feedback import finish, is_placeholder, number_text
+from .sandbox import CellProblem, time_limit
 
 REQUIRED = ("__add__", "__sub__", "__mul__", "__truediv__", "__radd__", "__rsub__", "__rmul__", "__rtruediv__",
             "log", "exp", "backward")
 TOLERANCE = 1e-9  # a rule is right or wrong, not rounded
 OUT_GRAD = 2.0    # the local rules are checked with out.grad = 2, so a rule that forgets out.grad shows
+SECONDS = 20.0    # the whole check of a class; a loop that never ends is stopped with one sentence
+NESTING = 100     # calls nested deeper than this inside backward() of the deep chain: a recursive sort
+_MARGIN = 300     # the chain's backward() runs with the recursion limit this many frames above the check
+_ADLAB = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the adlab package's folder
 
 
 # -- an engine-free reference (plain Python floats) ---------------------------------------
@@ -37,6 +54,21 @@ OUT_GRAD = 2.0    # the local rules are checked with out.grad = 2, so a rule tha
 
 def _nothing():
     pass
+
+
+def _one_number(data):
+    """A ReferenceValue's data as a float, or a TypeError in one sentence."""
+    if isinstance(data, (int, float)) and not isinstance(data, bool):
+        return float(data)
+    if isinstance(data, ReferenceValue):
+        raise TypeError("a ReferenceValue holds a plain number, and this is already a ReferenceValue: use it as it is.")
+    if np.ndim(data) != 0:
+        raise TypeError(f"a ReferenceValue holds one number, not an array of shape {np.shape(data)}: make one "
+                        f"ReferenceValue per entry.")
+    try:
+        return float(data)
+    except (TypeError, ValueError):
+        raise TypeError(f"a ReferenceValue holds one number, not a {type(data).__name__} ({data!r}).") from None
 
 
 class ReferenceValue:
@@ -47,7 +79,7 @@ class ReferenceValue:
     """
 
     def __init__(self, data, parents=(), op=""):
-        self.data = float(data)
+        self.data = _one_number(data)
         self.grad = 0.0
         self._parents = tuple(parents)
         self._op = op
@@ -114,6 +146,13 @@ class ReferenceValue:
 
     def __neg__(self):
         return self * -1.0
+
+    def __pow__(self, other):
+        raise TypeError("ReferenceValue has no ** (power): write x * x for x ** 2; it has + − × /, log and exp.")
+
+    def __rpow__(self, other):
+        raise TypeError("ReferenceValue has no ** (power): write 2 ** x as (x * math.log(2)).exp(); it has "
+                        "+ − × /, log and exp.")
 
     def log(self):
         out = type(self)(math.log(self.data), (self,), "log")
@@ -205,6 +244,103 @@ def _is_number(v):
     return isinstance(v, (int, float, np.number))
 
 
+def _scalar(v):
+    """v as a float if it is one real number (int, float, NumPy scalar or 0-d array), else None."""
+    if isinstance(v, (bool, np.bool_)):
+        return None
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return float(v)
+    if isinstance(v, np.ndarray) and v.ndim == 0 and (np.issubdtype(v.dtype, np.integer)
+                                                     or np.issubdtype(v.dtype, np.floating)):
+        return float(v)
+    return None
+
+
+# -- the student's own class, not adlab's ---------------------------------------------------
+
+
+def _from_adlab(thing):
+    """True if a function (or a class) was written in adlab: its code lives in adlab's files, or its module
+    is adlab's."""
+    for attribute in ("__func__", "func", "fget"):  # staticmethod/classmethod, functools.partial, property
+        inner = getattr(thing, attribute, None)
+        if inner is not None and inner is not thing and _from_adlab(inner):
+            return True
+    code = getattr(thing, "__code__", None)
+    filename = getattr(code, "co_filename", "") or ""
+    if os.path.isabs(filename) and os.path.abspath(filename).startswith(_ADLAB + os.sep):
+        return True
+    module = getattr(thing, "__module__", None)
+    return isinstance(module, str) and (module == "adlab" or module.startswith("adlab."))
+
+
+def borrowed(Value):
+    """One sentence if Value is not the student's own class (adlab's ReferenceValue, built on it, or with
+    methods that come from adlab), else None."""
+    if not isinstance(Value, type):
+        return None
+    name = Value.__name__
+    own = "write the class yourself (the check runs your own rules, not adlab's)."
+    if Value is ReferenceValue:
+        return f"`{name}` is adlab's ReferenceValue itself (an alias, not a class of your own): {own}"
+    if issubclass(Value, ReferenceValue):
+        return f"your `{name}` is built on adlab's ReferenceValue (a subclass of it): {own}"
+    for base in Value.__mro__[1:]:
+        if base is not object and _from_adlab(base):
+            return f"your `{name}` is built on adlab's `{base.__name__}`: {own}"
+    for klass in Value.__mro__:
+        if klass is object:
+            continue
+        for attribute, member in vars(klass).items():
+            if _from_adlab(member):
+                return f"your `{name}.{attribute}` comes from adlab: {own}"
+    return None
+
+
+def _refuse_borrowed_instance(thing, what):
+    """A _Stop if the object the student's class made is an instance of a class from adlab."""
+    kind = type(thing)
+    if kind is ReferenceValue or issubclass(kind, ReferenceValue) or _from_adlab(kind):
+        raise _Stop("wrong", f"{what} made an instance of adlab's `{kind.__name__}`: write the class yourself (the "
+                             f"check runs your own rules, not adlab's).")
+
+
+# -- measuring recursion ---------------------------------------------------------------------
+
+
+def _frame_depth():
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    return depth
+
+
+@contextlib.contextmanager
+def _measured_nesting(margin=_MARGIN):
+    """Count how deep Python calls nest inside (``state["deepest"]``), under a recursion limit `margin`
+    frames above here: whatever limit the student set, a recursive sort shows (or stops) within it."""
+    state = {"depth": 0, "deepest": 0}
+
+    def probe(frame, event, arg):
+        if event == "call":
+            state["depth"] += 1
+            if state["depth"] > state["deepest"]:
+                state["deepest"] = state["depth"]
+        elif event == "return":
+            state["depth"] -= 1
+
+    limit, previous = sys.getrecursionlimit(), sys.getprofile()
+    sys.setrecursionlimit(min(limit, _frame_depth() + margin))
+    sys.setprofile(probe)
+    try:
+        yield state
+    finally:
+        sys.setprofile(previous)
+        sys.setrecursionlimit(limit)
+
+
+# -- the rules, one at a time ------------------------------------------------------------------
+
 # (method, expression, function of the leaves, point); the fan-out cases come after the single-use ones
 _RULES = (
     ("__add__", "x + y", lambda x, y: x + y, (2.0, 3.0)),
@@ -241,10 +377,13 @@ def _parents_of(node):
 def _grad_of(node, name, what):
     """A node's .grad as a float, or a _Stop that says what it is instead."""
     value = getattr(node, "grad", None)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise _Stop("wrong", f"after {what}, {name}.grad is {value!r}, not a number.") from None
+    number = _scalar(value)
+    if number is None:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise _Stop("wrong", f"after {what}, {name}.grad is {value!r}, not a number.") from None
+    return number
 
 
 def _at(names, point):
@@ -261,11 +400,18 @@ def _expected_gradient(function, point):
 
 def _check_new_value(Value, name):
     x = _run(f"`{name}(2.0)`", lambda: Value(2.0))
+    _refuse_borrowed_instance(x, f"`{name}(2.0)`")
     data, grad = getattr(x, "data", None), getattr(x, "grad", None)
-    if not _is_number(data) or float(data) != 2.0:
+    if _scalar(data) != 2.0:
         raise _Stop("wrong", f"`{name}(2.0).data` is {data!r}; it should be 2.0 (keep the number in .data).")
-    if not _is_number(grad) or float(grad) != 0.0:
+    if isinstance(grad, np.ndarray) and grad.ndim > 0:
+        raise _Stop("wrong", f"`{name}(2.0).grad` is an array of shape {grad.shape}; a grad is one number: start it "
+                             f"at 0.0 (a 0-d array such as np.zeros(()) is fine too).")
+    if _scalar(grad) is None:
         raise _Stop("wrong", f"`{name}(2.0).grad` is {grad!r}; a new {name}'s grad must start at 0.")
+    if _scalar(grad) != 0.0:
+        raise _Stop("wrong", f"`{name}(2.0).grad` is {number_text(_scalar(grad))}; a new {name}'s grad must start "
+                             f"at 0.")
 
 
 def _check_rule(Value, name, method, text, function, point):
@@ -277,6 +423,7 @@ def _check_rule(Value, name, method, text, function, point):
     if not (hasattr(out, "data") and hasattr(out, "grad")):
         raise _Stop("wrong", f"your `{name}.{method}` returned {type(out).__name__} for {text}, not a {name}: "
                              f"does it end with `return out`?")
+    _refuse_borrowed_instance(out, f"your `{name}.{method}` ({text})")
     parents = _parents_of(out)
     local = (callable(getattr(out, "_backward", None)) and parents is not None
              and all(any(leaf is p for p in parents) for leaf in leaves)
@@ -293,16 +440,18 @@ def _check_rule(Value, name, method, text, function, point):
     for leaf_name, leaf, truth in zip(names, leaves, expected):
         yours, truth = _grad_of(leaf, leaf_name, what), truth * scale
         if not math.isclose(yours, truth, rel_tol=TOLERANCE, abs_tol=TOLERANCE):
-            why = ""
             if used_twice:
-                why = (": x is used twice here (fan-out), so x.grad must receive both contributions; add each "
-                       "one with +=, never overwrite with =")
+                why = (f"{leaf_name} is used twice here (fan-out), so {leaf_name}.grad must receive both "
+                       f"contributions; add each one with +=, never overwrite with =")
             elif local and truth != 0 and math.isclose(yours, truth / scale, rel_tol=TOLERANCE):
-                why = ": the rule must multiply by out.grad (the chain rule)"
+                why = "the rule must multiply by out.grad (the chain rule)"
             elif truth != 0 and math.isclose(yours, -truth, rel_tol=TOLERANCE):
-                why = ": the sign is flipped"
+                why = "the sign is flipped"
+            else:
+                why = (f"{leaf_name}.grad must receive out.grad × ∂out/∂{leaf_name}, the local partial of {text} "
+                       f"(see the table of local partials)")
             raise _Stop("wrong", f"your `{name}.{method}` backward gives {leaf_name}.grad = {number_text(yours)} "
-                                 f"for out = {text} at {_at(names, point)}{how}; expected {number_text(truth)}{why}.")
+                                 f"for out = {text} at {_at(names, point)}{how}: {why}.")
 
 
 def _eq5(x1, x2):
@@ -321,12 +470,15 @@ def _check_eq5(Value, name):
     yours = [_grad_of(x1, "x1", "y.backward()"), _grad_of(x2, "x2", "y.backward()")]
     for leaf_name, mine, truth in zip(("x1", "x2"), yours, expected):
         if not math.isclose(mine, truth, rel_tol=TOLERANCE, abs_tol=TOLERANCE):
-            why = ""
             if yours == [0.0, 0.0]:
-                why = (": backward() must set y.grad = 1, then call each node's _backward from the output back "
+                why = ("backward() must set y.grad = 1, then call each node's _backward from the output back "
                        "to the inputs (reversed topological order)")
+            else:
+                why = ("each rule passed on its own, so look at backward(): it must set y.grad = 1, then call "
+                       "each node's _backward exactly once, after every node that uses it (reversed topological "
+                       "order)")
             raise _Stop("wrong", f"your `{name}.backward()` gives {leaf_name}.grad = {number_text(mine)} for Eq. 5, "
-                                 f"y = x1*x2 + x2 − ln(x1), at x1=3, x2=−4; expected {number_text(truth)}{why}.")
+                                 f"y = x1*x2 + x2 − ln(x1), at x1=3, x2=−4: {why}.")
 
 
 # -- random expression graphs with fan-out ---------------------------------------------------
@@ -396,7 +548,6 @@ def _program_text(program, unused, n_inputs):
     return lines
 
 
-
 def _check_random_graphs(Value, name, rng, count):
     for graph in range(count):
         point, program, unused = _random_program(rng)
@@ -412,8 +563,8 @@ def _check_random_graphs(Value, name, rng, count):
                 fan = f" (x{i + 1} is used {uses} times, so its grad is the sum of {uses} contributions)" \
                     if uses > 1 else ""
                 raise _Stop("wrong", f"your `{name}.backward()` gives x{i + 1}.grad = {number_text(yours)} on this "
-                                     f"random graph at {_at(['x1', 'x2', 'x3'], point)}; expected "
-                                     f"{number_text(truth)}{fan}.\n"
+                                     f"random graph at {_at(['x1', 'x2', 'x3'], point)}, which is not its "
+                                     f"derivative{fan}.\n"
                             + "\n".join(_program_text(program, unused, len(point)))
                             + ("\nEach rule must add to a parent's grad (+=, not =): a value used several times "
                                "gets one contribution per use." if uses > 1 else "")
@@ -422,50 +573,66 @@ def _check_random_graphs(Value, name, rng, count):
 
 
 def _check_chain(Value, name, depth):
-    x = Value(0.5)
+    x = _run(f"`{name}(0.5)`", lambda: Value(0.5))
     v = x
     for _ in range(depth):
-        v = v * 0.999 + x
+        v = _run(f"`{name}` (building a {depth:,}-deep chain)", lambda v=v: v * 0.999 + x)
     expected = 1.0
     for _ in range(depth):
         expected = 0.999 * expected + 1.0
+    recursive = (f"your `{name}.backward()` recurses, one nested call per level of the graph, on a {depth:,}-deep "
+                 f"chain: order the nodes with a loop and an explicit stack, not recursion (raising the recursion "
+                 f"limit only moves the wall).")
     try:
-        _run(f"`{name}.backward()` (on a {depth:,}-deep chain)", v.backward)
+        with _measured_nesting() as nesting:
+            _run(f"`{name}.backward()` (on a {depth:,}-deep chain)", v.backward)
     except RecursionError:
-        raise _Stop("wrong", f"your backward() hit Python's recursion limit on a {depth:,}-deep chain: order the "
-                             f"nodes with a loop and an explicit stack, not recursion.") from None
+        raise _Stop("wrong", recursive) from None
+    if nesting["deepest"] > NESTING:
+        raise _Stop("wrong", recursive)
     yours = _grad_of(x, "x", "backward()")
     if not math.isclose(yours, expected, rel_tol=1e-7):
         raise _Stop("wrong", f"your `{name}.backward()` gives x.grad = {number_text(yours)} on a {depth:,}-deep chain "
-                             f"(v = v*0.999 + x, repeated, from v = x = 0.5); expected {number_text(expected)}.")
+                             f"(v = v*0.999 + x, repeated, from v = x = 0.5), which is not its derivative: each "
+                             f"node's _backward must run exactly once, after every node that uses it.")
 
 
-def check_reverse_value(exercise, Value, seed=0, depth=5000, graphs=12, hints=()):
-    """Check a student's reverse-mode `Value` class: its rules, Eq. 5, random graphs with fan-out, a deep chain.
+def _settings(who, depth, graphs, seed):
+    for setting, value in (("depth", depth), ("graphs", graphs), ("seed", seed)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{who}: {setting} must be a whole number ≥ 0, not {value!r}.")
+
+
+def value_class_verdict(Value, seed=0, depth=5000, graphs=12, seconds=None):
+    """(status, message) for a student's reverse-mode `Value` class; nothing is recorded.
 
     ``Value`` is the class itself. It needs ``Value(number)`` with ``.data`` and ``.grad``
     (starting at 0); ``+ - * /`` with Values and plain numbers on either side; ``.log()`` and
     ``.exp()``; and ``backward()``, which sets ``.grad`` of every node the output depends on.
     Local rules are checked through ``out._backward()`` when a node has one (micrograd's
     layout) and through ``backward()`` otherwise. ``seed`` fixes the random graphs, ``depth``
-    the length of the chain that a recursive topological sort cannot walk.
+    the length of the chain on which recursion is measured, ``seconds`` the time limit of the
+    whole run (SECONDS if None). status is "correct", "wrong", "unanswered" or "invalid"; the message never
+    holds an expected value.
     """
-    for setting, value in (("depth", depth), ("graphs", graphs), ("seed", seed)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"check_reverse_value: {setting} must be a whole number ≥ 0, not {value!r}.")
+    _settings("value_class_verdict", depth, graphs, seed)
     if is_placeholder(Value):
-        return finish(exercise, "unanswered", "not answered yet: write the class, then run this cell again.", hints)
+        return "unanswered", "not answered yet: write the class, then run this cell again."
     if not isinstance(Value, type):
-        return finish(exercise, "invalid", f"pass the class itself (e.g. `Value`), not a {type(Value).__name__}.",
-                      hints)
+        return "invalid", f"pass the class itself (e.g. `Value`), not a {type(Value).__name__}."
     name = Value.__name__
+    refused = borrowed(Value)
+    if refused:
+        return "wrong", refused
     missing = [method for method in REQUIRED if not callable(getattr(Value, method, None))]
     if missing:
         listed = ", ".join(f"`{m}`" for m in missing)
-        return finish(exercise, "wrong", f"your `{name}` has no {listed} method{'s' if len(missing) > 1 else ''}; "
-                                         f"it needs all of {', '.join(REQUIRED)}.", hints)
+        return "wrong", (f"your `{name}` has no {listed} method{'s' if len(missing) > 1 else ''}; "
+                         f"it needs all of {', '.join(REQUIRED)}.")
+    quiet = io.StringIO()
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet), \
+                time_limit(SECONDS if seconds is None else seconds, f"checking your `{name}`"):
             _check_new_value(Value, name)
             for method, text, function, point in _RULES:
                 _check_rule(Value, name, method, text, function, point)
@@ -473,12 +640,24 @@ def check_reverse_value(exercise, Value, seed=0, depth=5000, graphs=12, hints=()
             _check_random_graphs(Value, name, np.random.default_rng(seed), graphs)
             _check_chain(Value, name, depth)
     except _Stop as stop:
-        return finish(exercise, stop.status, stop.message, hints)
+        return stop.status, stop.message
     except RecursionError:
-        return finish(exercise, "wrong", f"your `{name}` hit Python's recursion limit: order the nodes with a loop "
-                                         f"and an explicit stack, not recursion.", hints)
-    return finish(exercise, "correct", f"correct: every local rule, Eq. 5 at (3, −4), {graphs} random graphs with "
-                                       f"fan-out, and a {depth:,}-deep chain.", hints)
+        return "wrong", (f"your `{name}` hit Python's recursion limit: order the nodes with a loop and an explicit "
+                         f"stack, not recursion.")
+    except CellProblem as problem:  # the time limit
+        return problem.status, str(problem)
+    return "correct", (f"correct: every local rule, Eq. 5 at (3, −4), {graphs} random graphs with fan-out, and a "
+                       f"{depth:,}-deep chain.")
 
 
-__all__ = ["ReferenceValue", "check_reverse_value"]
+def check_reverse_value(exercise, Value, seed=0, depth=5000, graphs=12, hints=()):
+    """Check a student's reverse-mode `Value` class in a notebook cell: `value_class_verdict`, recorded.
+
+    Returns a Result (shown in the cell); under nbgrader a wrong class raises, as every check does.
+    """
+    _settings("check_reverse_value", depth, graphs, seed)
+    status, message = value_class_verdict(Value, seed=seed, depth=depth, graphs=graphs)
+    return finish(exercise, status, message, hints)
+
+
+__all__ = ["ReferenceValue", "borrowed", "check_reverse_value", "value_class_verdict"]

@@ -3,6 +3,8 @@ order, their best step, and Richardson extrapolation."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ... import grad, numeric
@@ -81,9 +83,14 @@ def _sizes(rng):
     return {"n_values": [int(n) for n in rng.permutation(np.concatenate([small, middle, large]))]}
 
 
+@lru_cache(maxsize=None)
+def _counted(n):
+    return numeric.gradient(lambda x: np.sum(x**2), np.ones(n), method="forward").evaluations
+
+
 def counted_forward_evaluations(n):
     """The engine's count: the calls of f that numeric.gradient(method="forward") makes, counted one by one."""
-    return numeric.gradient(lambda x: np.sum(x**2), np.ones(int(n)), method="forward").evaluations
+    return _counted(int(n))  # the same n gives the same count: counted once per process
 
 
 # -- 2.3 · the evaluations of an entry-by-entry central-difference Jacobian ------------------------
@@ -138,8 +145,16 @@ def _step_point(rng):
         if (x1, x2) == (3.0, -4.0):
             continue
         h = _best_step(x1, x2)
-        if 1.1 <= h / 10.0 ** np.floor(np.log10(h)) <= 2.9:
+        if 1.1 <= h / 10.0 ** np.floor(np.log10(h)) <= 2.9 and _told_apart(_step_truth(x1, x2),
+                                                                          _step_mistakes(x1, x2)):
             return {"x1": x1, "x2": x2}
+
+
+def _told_apart(truth, mistakes, tolerance=Tolerance(decimals=None, significant=4)):
+    """Every listed mistake differs from the truth and from every other mistake (so each is named rightly)."""
+    answers = [np.asarray(truth, dtype=float)] + [np.asarray(m, dtype=float) for m in mistakes.values()]
+    return all(not np.all(tolerance.close(a, b)) and not np.all(tolerance.close(b, a))
+               for i, a in enumerate(answers) for b in answers[i + 1:])
 
 
 def _step_truth(x1, x2):
@@ -198,7 +213,7 @@ def _richardson_mistakes(**inputs):
                 lambda f, x, h: (4 * _central(f, x, h) - _central(f, x, 2 * h)) / 3,
             "the weights 4 and −1 add up to 3: divide by 3":
                 lambda f, x, h: 4 * _central(f, x, h / 2) - _central(f, x, h),
-            "the weights 4 and −1 add up to 3: divide by 3 ":
+            "the weights 4 and −1 add up to 3: divide by 3, not by 4":
                 lambda f, x, h: (4 * _central(f, x, h / 2) - _central(f, x, h)) / 4,
             "that is the central difference at h/2 alone: combine it with D_c(h)":
                 lambda f, x, h: _central(f, x, h / 2)}

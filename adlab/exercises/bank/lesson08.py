@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import trace, vjp
-from ... import grad
+from ... import grad, trace, vjp
 from ...cost import cost
 from ..diagnose import EXACT
 from ..exercise import Exercise
@@ -24,11 +23,27 @@ class _SameInputs(Exercise):
         return dict(self.inputs(generator(self.extra["inputs_of"], student)))
 
 
-def _frozen(array):
-    """A read-only copy: an answer cell that changes its inputs in place cannot change the truth."""
-    array = np.array(array, dtype=float)
-    array.setflags(write=False)
-    return array
+def _nested(array):
+    """An array as nested tuples: what my_numbers prints and returns (immutable: an answer cell cannot change it)."""
+    array = np.asarray(array, dtype=float)
+    return tuple(_nested(row) for row in array) if array.ndim > 1 else tuple(float(v) for v in array)
+
+
+# Numbers the lesson itself prints (the worked example's trace, sweep and step, the training run, Table 3).
+# A student's answer that printed the same way would look like a leak in the student copy: such draws are
+# drawn again.
+SHOWN = {"0.0176", "0.0182", "0.0331", "0.054", "0.0543", "0.0653", "0.1087", "0.109", "0.1306", "0.1308", "0.131",
+         "0.1356", "0.155", "0.1552", "0.194", "0.1944", "0.2344", "0.258", "0.2582", "0.261", "0.310", "0.3103",
+         "0.336", "0.3499", "0.3888", "0.389", "0.489", "0.511", "0.5308", "0.535", "0.635", "0.664", "4.0000",
+         "4.3333"}
+
+
+def _clear_of_shown(values):
+    """No entry prints (to 3 or 4 decimals) as a number the lesson shows."""
+    for value in np.abs(np.asarray(values, dtype=float)).reshape(-1):
+        if {f"{value:.3f}", f"{value:.4f}", f"{value:.4f}".rstrip("0").rstrip(".")} & SHOWN:
+            return False
+    return True
 
 
 def _separated(truth, mistakes, gap=0.01):
@@ -48,6 +63,7 @@ def dense_tanh(x, W, b):
 
 def _engine_backward(x, W, b, g):
     """(dW, db, dx) from the engine's VJP of dense_tanh with the cotangent g: one reverse sweep."""
+    x, W, b, g = map(np.array, (x, W, b, g))
     _, pullback = vjp(dense_tanh, x, W, b)
     dx, dW, db = pullback(g)
     return {"dW": dW, "db": db, "dx": dx}
@@ -55,6 +71,7 @@ def _engine_backward(x, W, b, g):
 
 def _backward_mistakes(part, x, W, b, g):
     """The slips of 8.1, as the part they give (dW, db or dx)."""
+    x, W, b, g = map(np.array, (x, W, b, g))
     z = x @ W + b
     a = np.tanh(z)
     delta = g * (1 - a ** 2)
@@ -80,25 +97,22 @@ def _backward_mistakes(part, x, W, b, g):
 
 
 def _layer(rng):
-    """One small layer per student: x (N × n), W (n × n, not symmetric), b (n), g (N × n), one decimal each.
+    """One small layer per student: x (3 × 2), W (2 × 2, not symmetric), b (2), g (3 × 2), one decimal each.
 
     W is square so that a transposed product keeps its shape and is diagnosed as a slip; draws where a
-    listed mistake would give (nearly) the right numbers are drawn again.
+    listed mistake would give (nearly) the right numbers, or an answer prints as a number the lesson shows,
+    are drawn again.
     """
+    tenths = np.array([v for v in range(-10, 11) if v != 0]) / 10
     while True:
-        n = int(rng.choice([2, 3]))
-        N = int(rng.choice([3, 4] if n == 2 else [4]))
-        tenths = np.array([v for v in range(-10, 11) if v != 0]) / 10
-
-        def pick(*shape):
-            return rng.choice(tenths, size=shape)
-
-        x, W, b, g = pick(N, n), pick(n, n), rng.choice(np.arange(-5, 6) / 10, size=n), pick(N, n)
-        if np.max(np.abs(W - W.T)) < 0.2:
+        x, W, g = rng.choice(tenths, size=(3, 2)), rng.choice(tenths, size=(2, 2)), rng.choice(tenths, size=(3, 2))
+        b = rng.choice(np.arange(-5, 6) / 10, size=2)
+        if abs(W[0, 1] - W[1, 0]) < 0.2:
             continue
         truth = _engine_backward(x, W, b, g)
-        if all(_separated(truth[part], _backward_mistakes(part, x, W, b, g)) for part in ("dW", "db", "dx")):
-            return {"x": _frozen(x), "W": _frozen(W), "b": _frozen(b), "g": _frozen(g)}
+        if all(_separated(truth[part], _backward_mistakes(part, x, W, b, g)) and _clear_of_shown(truth[part])
+               for part in ("dW", "db", "dx")):
+            return {"x": _nested(x), "W": _nested(W), "b": _nested(b), "g": _nested(g)}
 
 
 _LAYER_HINTS = {
@@ -149,15 +163,15 @@ def tiny_loss_at(example, label):
     return tiny_loss
 
 
-def _deltas(example, label):
+def _deltas(x1, x2, label):
     """[δ⁽²⁾, δ⁽¹⁾₁, δ⁽¹⁾₂]: the adjoints of the pre-activation rows z⁽²⁾ (v₅) and z⁽¹⁾ (v₂), one reverse sweep."""
-    swept = trace(tiny_loss_at(example, label), W1, b1, W2, b2).reverse()
+    swept = trace(tiny_loss_at(np.array([x1, x2]), label), W1, b1, W2, b2).reverse()
     return [float(swept[5].adjoint), *map(float, swept[2].adjoint)]
 
 
-def _by_hand(example, label, output_tanh=True, hidden_tanh=True, through_W2=True, half=True):
+def _by_hand(x1, x2, label, output_tanh=True, hidden_tanh=True, through_W2=True, half=True):
     """The deltas by backpropagation, with one step left out where asked (for the mistakes)."""
-    z1 = example @ W1 + b1
+    z1 = np.array([x1, x2]) @ W1 + b1
     a1 = np.tanh(z1)
     p = np.tanh(a1 @ W2 + b2)
     delta_2 = (p - label) * (1 if half else 2) * ((1 - p ** 2) if output_tanh else 1)
@@ -165,24 +179,25 @@ def _by_hand(example, label, output_tanh=True, hidden_tanh=True, through_W2=True
     return [delta_2, *delta_1]
 
 
-def _delta_mistakes(example, label):
+def _delta_mistakes(x1, x2, label):
     return {
         "δ⁽²⁾ misses the output tanh's derivative: ∂L/∂z⁽²⁾ = (p − t)·(1 − p²)":
-            _by_hand(example, label, output_tanh=False),
+            _by_hand(x1, x2, label, output_tanh=False),
         "the hidden deltas miss tanh′: δ⁽¹⁾ = g ⊙ (1 − (a⁽¹⁾)²), where g = ∂L/∂a⁽¹⁾":
-            _by_hand(example, label, hidden_tanh=False),
+            _by_hand(x1, x2, label, hidden_tanh=False),
         "the hidden layer's g = ∂L/∂a⁽¹⁾ is δ⁽²⁾·W⁽²⁾: each hidden unit reaches the output through its own weight":
-            _by_hand(example, label, through_W2=False),
-        "L = ½(p − t)² gives ∂L/∂p = p − t: the ½ cancels the 2": _by_hand(example, label, half=False),
-        "∂L/∂p is p − t, not t − p": [-d for d in _deltas(example, label)],
+            _by_hand(x1, x2, label, through_W2=False),
+        "L = ½(p − t)² gives ∂L/∂p = p − t: the ½ cancels the 2": _by_hand(x1, x2, label, half=False),
+        "∂L/∂p is p − t, not t − p": [-d for d in _deltas(x1, x2, label)],
     }
 
 
 def _example(rng):
-    """A training example x (two entries, halves) and its target t = ±1, and a step size for 8.3.
+    """A training example x = (x1, x2) (halves) and its target t = ±1, and a step size η for 8.3.
 
-    Drawn again where a delta is too small to tell a sign apart, two deltas are alike, or a listed
-    mistake of 8.2 or 8.3 gives (nearly) the right numbers; never the lesson's own example.
+    Drawn again where a delta is too small to tell a sign apart, two deltas are alike, a listed mistake of
+    8.2 or 8.3 gives (nearly) the right numbers, or an answer prints as a number the lesson shows; never the
+    lesson's own example.
     """
     halves = [-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]
     while True:
@@ -190,23 +205,24 @@ def _example(rng):
         eta = float(rng.choice([0.1, 0.2, 0.25, 0.5]))
         if (x1, x2, t) == WORKED:
             continue
-        example = np.array([x1, x2])
-        deltas = np.array(_deltas(example, t))
-        if np.min(np.abs(deltas)) < 0.01 or np.min(np.abs(np.subtract.outer(deltas, deltas))
-                                                   + np.eye(3)) < 0.01:
+        deltas = np.array(_deltas(x1, x2, t))
+        if np.min(np.abs(deltas)) < 0.01 or np.min(np.abs(np.subtract.outer(deltas, deltas)) + np.eye(3)) < 0.01:
             continue
-        if _separated(deltas, _delta_mistakes(example, t)) and \
-                _separated(_step(example, t, eta), _step_mistakes(example, t, eta), gap=0.005):
-            return {"example": _frozen(example), "label": t, "eta": eta}
+        stepped = _step(x1, x2, t, eta)
+        if _separated(deltas, _delta_mistakes(x1, x2, t)) and _separated(stepped, _step_mistakes(x1, x2, t, eta),
+                                                                        gap=0.005) \
+                and _clear_of_shown(deltas) and _clear_of_shown(stepped):
+            return {"x1": x1, "x2": x2, "label": t, "eta": eta}
 
 
-def _step(example, label, eta):
+def _step(x1, x2, label, eta):
     """W⁽¹⁾ after one step of gradient descent, from the engine's gradient."""
-    return W1 - eta * grad(tiny_loss_at(example, label))(W1, b1, W2, b2)
+    return W1 - eta * grad(tiny_loss_at(np.array([x1, x2]), label))(W1, b1, W2, b2)
 
 
-def _step_mistakes(example, label, eta):
-    delta_1 = np.array(_by_hand(example, label)[1:])
+def _step_mistakes(x1, x2, label, eta):
+    example = np.array([x1, x2])
+    delta_1 = np.array(_by_hand(x1, x2, label)[1:])
     dW1 = np.outer(example, delta_1)
     return {
         "gradient descent moves against the gradient: W − η·∂L/∂W, not W + η·∂L/∂W": W1 + eta * dW1,
@@ -215,9 +231,9 @@ def _step_mistakes(example, label, eta):
         "the step is η·∂L/∂W⁽¹⁾: the step size η is missing": W1 - dW1,
         "that is ∂L/∂W⁽¹⁾ itself: the answer is the new weights, W⁽¹⁾ − η·∂L/∂W⁽¹⁾": dW1,
         "δ⁽¹⁾ misses the hidden tanh's derivative (1 − (a⁽¹⁾)²)":
-            W1 - eta * np.outer(example, _by_hand(example, label, hidden_tanh=False)[1:]),
+            W1 - eta * np.outer(example, _by_hand(x1, x2, label, hidden_tanh=False)[1:]),
         "δ⁽¹⁾ misses the output tanh's derivative (1 − p²), carried from δ⁽²⁾":
-            W1 - eta * np.outer(example, _by_hand(example, label, output_tanh=False)[1:]),
+            W1 - eta * np.outer(example, _by_hand(x1, x2, label, output_tanh=False)[1:]),
     }
 
 
@@ -265,10 +281,15 @@ def _sweep_mistakes(sizes):
 
 
 def _sizes(rng):
-    """Layer sizes n_in → h₁ → h₂ → n_out, with two or three output units (the loss is still one number)."""
+    """Layer sizes n_in → h₁ → h₂ → n_out, with two or three output units (the loss is still one number).
+
+    n_in ≠ n_out, so that biases counted per input (a listed slip) give another count than biases per unit.
+    """
     hidden = [3, 4, 5, 6, 8, 10, 12]
-    return {"sizes": [int(rng.choice([2, 3, 4])), int(rng.choice(hidden)), int(rng.choice(hidden)),
-                      int(rng.choice([2, 3]))]}
+    while True:
+        sizes = [int(rng.choice([2, 3, 4])), int(rng.choice(hidden)), int(rng.choice(hidden)), int(rng.choice([2, 3]))]
+        if sizes[0] != sizes[-1]:
+            return {"sizes": sizes}
 
 
 register(
@@ -279,9 +300,9 @@ register(
         "8.2", "numbers", ("deltas",), title="the deltas, by backpropagation",
         inputs=lambda rng: {k: v for k, v in _example(rng).items() if k != "eta"}, by_hand=True,
         expected=_deltas,
-        entries=lambda example, label: ["δ⁽²⁾", "δ⁽¹⁾₁", "δ⁽¹⁾₂"],
+        entries=lambda x1, x2, label: ["δ⁽²⁾", "δ⁽¹⁾₁", "δ⁽¹⁾₂"],
         mistakes=_delta_mistakes,
-        context=lambda example, label: _network(),
+        context=lambda x1, x2, label: _network(),
         hints=("Run the forward pass at your example first: a⁽¹⁾ = tanh(x W⁽¹⁾ + b⁽¹⁾), p = tanh(a⁽¹⁾·W⁽²⁾ + b⁽²⁾).",
                "δ⁽²⁾ = ∂L/∂z⁽²⁾ = (p − t)·(1 − p²): the loss's derivative, then the output tanh's.",
                "The hidden layer's g is ∂L/∂a⁽¹⁾ = δ⁽²⁾·W⁽²⁾ (a vector of two). Then δ⁽¹⁾ = g ⊙ (1 − (a⁽¹⁾)²). "
@@ -291,7 +312,7 @@ register(
         inputs=_example, by_hand=True, extra={"inputs_of": "8.2"},
         expected=_step,
         mistakes=_step_mistakes,
-        context=lambda example, label, eta: _network(),
+        context=lambda x1, x2, label, eta: _network(),
         hints=("First the deltas at your example, as in 8.2 (this cell is checked on its own: compute them here).",
                "∂L/∂W⁽¹⁾_ij = x_i·δ⁽¹⁾_j: the activation coming in (here the data x) times the delta going out, "
                "np.outer(x, δ⁽¹⁾).",

@@ -1,0 +1,382 @@
+"""Lesson 3's exercises (3.1–3.4) in the bank, as two students meet them.
+
+For each exercise and for alice and bob: the instructor's answer cell (read from the lesson) is correct,
+the student copy's stub is "not answered yet", every listed mistake (typed as an answer cell) is wrong, named
+by its own phrase, and its message holds no expected value; alice's answers are refused for bob. Besides:
+the engine is refused (all four are by hand), a lookup table of one student's test points is no answer, a
+looping function "did not finish", the count of 3.2 is exact, and no text or stored output under an exercise
+gives its answer.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from adlab.course import student_copy
+from adlab.exercises.bank import get
+from adlab.exercises.diagnose import EXACT, TIGHT
+from adlab.exercises.exercise import evaluate
+from adlab.exercises.feedback import number_text
+from adlab.exercises.grading import answer_cells
+
+LESSON = Path(__file__).resolve().parents[1] / "lessons" / "03_symbolic_and_source_transformation.ipynb"
+IDS = ("3.1", "3.2", "3.3", "3.4")
+STUDENTS = ("alice", "bob")
+FUNCTIONS = ("3.1", "3.4")
+NUMBERS = ("3.2",)
+
+
+@lru_cache(maxsize=None)
+def notebook():
+    return nbformat.read(LESSON, as_version=4)
+
+
+@lru_cache(maxsize=None)
+def solutions():
+    return answer_cells(notebook().cells)
+
+
+@lru_cache(maxsize=None)
+def stubs():
+    return answer_cells(student_copy(notebook()).cells)
+
+
+def verdict(exercise_id, source, student, inputs=None):
+    return evaluate(get(exercise_id), {exercise_id: source}, student=student, inputs=inputs)
+
+
+def with_solution(exercise_id, body):
+    """The instructor's answer cell with its BEGIN/END SOLUTION region replaced by `body` (indented alike)."""
+    lines = solutions()[exercise_id].splitlines()
+    begin = next(i for i, line in enumerate(lines) if line.strip() == "### BEGIN SOLUTION")
+    end = next(i for i, line in enumerate(lines) if line.strip() == "### END SOLUTION")
+    indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
+    return "\n".join(lines[:begin] + textwrap.indent(textwrap.dedent(body).strip("\n"), indent).splitlines()
+                     + lines[end + 1:])
+
+
+def typed(exercise_id, values):
+    """An answer cell that types these values for the exercise's answer names."""
+    ex = get(exercise_id)
+    values = [values] if len(ex.answer) == 1 else list(values)
+    return "\n".join([f"# Exercise {exercise_id}"] + [f"{name} = {float(v)!r}" if np.ndim(v) == 0 else
+                                                       f"{name} = {np.asarray(v, dtype=float).tolist()!r}"
+                                                       for name, v in zip(ex.answer, values)])
+
+
+def number_forms(values):
+    """How an expected number could be printed: 2, 3 and 4 decimals, scientific, and the feedback's format."""
+    forms = set()
+    for value in np.asarray(values, dtype=float).reshape(-1):
+        if not np.isfinite(value):
+            continue
+        texts = [f"{value:.2f}", f"{value:.3f}", f"{value:.4f}", f"{value:.3e}", f"{value:.4e}", number_text(value)]
+        for text in texts:
+            if text.strip("-−0.") == "" or text.lstrip("-−").replace(".", "").rstrip("0") in "0123456789":
+                continue  # 0.00 or one digit: too common to mean anything
+            forms.update((text, text.replace("-", "−")))
+    return forms
+
+
+def leaks(message, values):
+    return sorted(form for form in number_forms(values)
+                  if re.search(rf"(?<![\d.]){re.escape(form)}(?!\d)", message))
+
+
+def expected_values(exercise_id, student):
+    """Every number the check knows for this student: the truth, or the reference at every test point."""
+    ex = get(exercise_id)
+    inputs = ex.draw(student)
+    if ex.kind == "function":
+        reference = ex.reference(**inputs)
+        return np.concatenate([np.asarray(reference(*args), dtype=float).reshape(-1)
+                               for args in ex.points(**inputs)])
+    return np.asarray(ex.truth(inputs), dtype=float)
+
+
+
+def listed_phrase(exercise_id, start):
+    """The bank's phrase that starts with `start` (exactly one)."""
+    ex = get(exercise_id)
+    phrases = [p for p in ex.mistakes(**ex.draw("alice")) if p.startswith(start)]
+    exact = [p for p in phrases
+             if p == start or p.rstrip() == start.rstrip() and p.endswith(" ") == start.endswith(" ")]
+    chosen = exact if len(exact) == 1 else phrases
+    assert len(chosen) == 1, (start, phrases)
+    return chosen[0]
+
+
+# -- the wrong functions, as a student would type them (one per listed mistake) ----------------------
+
+_TANGENT = """
+    l, l_dot = x, {start}
+    for _ in range({passes}):
+        l, l_dot = 4 * l * (1 - l), {factor} * l_dot
+    return l, l_dot
+"""
+
+
+def tangent(factor="4 * (1 - 2 * l)", passes="n", start="1.0"):
+    return _TANGENT.format(factor=factor, passes=passes, start=start)
+
+
+_SWEEP = ["v2_bar += v4_bar", "v3_bar += v4_bar", "v_m1_bar += v3_bar / v0", "v0_bar -= v3_bar * v3 / v0",
+          "v1_bar += v2_bar * np.cos(v1)", "v_m1_bar += v1_bar * v0", "v0_bar += v_m1 * v1_bar"]
+
+
+def sweep(**changes):
+    """The reverse sweep with some lines changed (a line mapped to "" is left out)."""
+    lines = [changes.get(line, line) for line in _SWEEP]
+    return "\n".join(line for line in lines if line)
+
+
+FUNCTION_MISTAKES = {
+    "3.1": {
+        "update l and l̇ together": """
+            l, l_dot = x, 1.0
+            for _ in range(n):
+                l = 4 * l * (1 - l)
+                l_dot = 4 * (1 - 2 * l) * l_dot
+            return l, l_dot
+        """,
+        "d/dl [4l(1 − l)] = 4(1 − l) − 4l": tangent(factor="4 * (1 - l)"),
+        "the derivative of 4l(1 − l) keeps its factor 4": tangent(factor="(1 - 2 * l)"),
+        "one pass too few": tangent(passes="n - 1"),
+        "one pass too many": tangent(passes="n + 1"),
+        "start from l̇₀ = dx/dx = 1": tangent(start="0.0"),
+    },
+    "3.4": {
+        "v̄₋₁ misses its contribution from v₃": sweep(**{"v_m1_bar += v3_bar / v0": ""}),
+        "v̄₋₁ misses its contribution from v₁": sweep(**{"v_m1_bar += v1_bar * v0": ""}),
+        "v̄₀ misses its contribution from v₃": sweep(**{"v0_bar -= v3_bar * v3 / v0": ""}),
+        "v̄₀ misses its contribution from v₁": sweep(**{"v0_bar += v_m1 * v1_bar": ""}),
+        "v₃ = v₋₁/v₀ falls as v₀ grows": sweep(**{"v0_bar -= v3_bar * v3 / v0": "v0_bar += v3_bar * v3 / v0"}),
+        "∂v₃/∂v₀ = −v₋₁/v₀²: the numerator v₋₁ stays":
+            sweep(**{"v0_bar -= v3_bar * v3 / v0": "v0_bar -= v3_bar / v0**2"}),
+        "sin's derivative is +cos": sweep(**{"v1_bar += v2_bar * np.cos(v1)": "v1_bar -= v2_bar * np.cos(v1)"}),
+        "v₂ = sin v₁ passes its adjoint on times cos v₁":
+            sweep(**{"v1_bar += v2_bar * np.cos(v1)": "v1_bar += v2_bar"}),
+    },
+}
+
+
+# -- every exercise: solution, stub, another student's answers --------------------------------------
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_solution_is_correct_and_the_stub_waits(exercise_id, student):
+    assert exercise_id in solutions(), f"no answer cell starts with '# Exercise {exercise_id}'"
+    status, message = verdict(exercise_id, solutions()[exercise_id], student)
+    assert status == "correct", message
+    status, message = verdict(exercise_id, stubs()[exercise_id], student)
+    assert status == "unanswered", message
+
+
+@pytest.mark.parametrize("exercise_id", [i for i in IDS if get(i).inputs is not None])
+def test_alice_and_bob_get_different_inputs(exercise_id):
+    ex = get(exercise_id)
+    assert str(ex.draw("alice")) != str(ex.draw("bob"))
+
+
+def test_alices_count_is_refused_for_bob():
+    ex = get("3.2")
+    alice = ex.truth(ex.draw("alice"))
+    assert alice != ex.truth(ex.draw("bob"))
+    assert verdict("3.2", typed("3.2", alice), "alice")[0] == "correct"
+    status, message = verdict("3.2", typed("3.2", alice), "bob")
+    assert status == "wrong", message
+
+
+TABLES = {  # a function that looks its answers up in a table of alice's test points
+    "3.1": ("logistic_tangent", "x, n", "(x, n)"),
+    "3.4": ("g_adjoint", "x1, x2, y_bar=1.0", "(x1, x2)"),
+}
+
+
+def table_source(exercise_id, student):
+    ex = get(exercise_id)
+    inputs = ex.draw(student)
+    name, arguments, key = TABLES[exercise_id]
+    reference = ex.reference(**inputs)
+    table = {tuple(args): np.asarray(reference(*args), dtype=float).tolist() for args in ex.points(**inputs)}
+    return f"# Exercise {exercise_id}\nTABLE = {table!r}\n\ndef {name}({arguments}):\n    return TABLE[{key}]\n"
+
+
+@pytest.mark.parametrize("exercise_id", FUNCTIONS)
+def test_a_table_of_alices_points_is_no_answer_for_bob(exercise_id):
+    source = table_source(exercise_id, "alice")
+    assert verdict(exercise_id, source, "alice")[0] == "correct"  # the table is right where alice is tested
+    status, message = verdict(exercise_id, source, "bob")
+    assert status == "wrong", message
+
+
+def test_the_old_fixed_points_are_no_answer():
+    old = {(0.3, 1): None, (0.3, 6): None, (0.8, 4): None, (0.1, 10): None}
+    reference = get("3.1").reference(**get("3.1").draw("alice"))
+    table = {k: np.asarray(reference(*k), dtype=float).tolist() for k in old}
+    source = f"# Exercise 3.1\nTABLE = {table!r}\n\ndef logistic_tangent(x, n):\n    return TABLE[(x, n)]\n"
+    for student in STUDENTS:
+        assert verdict("3.1", source, student)[0] == "wrong"
+
+
+# -- the listed mistakes: wrong, named, and no expected value in the message -----------------------
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_every_listed_count_mistake_is_named_without_the_answer(student):
+    ex = get("3.2")
+    inputs = ex.draw(student)
+    truth = ex.truth(inputs)
+    for phrase, wrong in ex.mistakes(**inputs).items():
+        status, message = verdict("3.2", typed("3.2", wrong), student)
+        assert status == "wrong", (phrase, message)
+        assert phrase.strip() in message, (phrase, message)
+        assert str(truth) not in re.sub(r"\d+ of \d+", "", message), message
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("exercise_id", FUNCTIONS)
+def test_every_listed_wrong_function_is_named_without_the_answer(exercise_id, student):
+    ex = get(exercise_id)
+    phrases = set(ex.mistakes(**ex.draw(student)))
+    typed_phrases = {listed_phrase(exercise_id, start) for start in FUNCTION_MISTAKES[exercise_id]}
+    assert typed_phrases == phrases, "every listed mistake has a typed answer here"
+    values = expected_values(exercise_id, student)
+    for start, body in FUNCTION_MISTAKES[exercise_id].items():
+        phrase = listed_phrase(exercise_id, start)
+        status, message = verdict(exercise_id, with_solution(exercise_id, body), student)
+        assert status == "wrong", (phrase, message)
+        assert phrase.strip() in message, (phrase, message)
+        assert not leaks(message, values), (message, leaks(message, values))
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_the_wrong_choices_are_wrong(student):
+    for choice in ("symbolic", "AD"):
+        status, message = verdict("3.3", f"# Exercise 3.3\nhorner_method = {choice!r}\n", student)
+        assert status == "wrong", message
+        assert "both" not in message
+    status, message = verdict("3.3", "# Exercise 3.3\nhorner_method = 'sympy'\n", student)
+    assert status == "invalid", message
+
+
+# -- by hand: the engine is refused ------------------------------------------------------------------
+
+
+ENGINE_ANSWERS = {
+    "3.1": "# Exercise 3.1\nimport adlab\nfrom adlab import symbolic\n\ndef logistic_tangent(x, n):\n"
+           "    return adlab.jvp(lambda t: symbolic.logistic_map(t, n), (x,), (1.0,))\n",
+    "3.2": "# Exercise 3.2\npasses = my_numbers('3.2')\nfrom adlab import cost\n\ndef p(x):\n    s = 1.0\n"
+           "    for k in range(passes):\n        s = s * x + k\n    return np.exp(s)\n\np_rows = cost.ops(p, 0.5)\n",
+    "3.3": "# Exercise 3.3\nfrom adlab import symbolic\nhorner_method = 'both'\n",
+    "3.4": "# Exercise 3.4\nimport adlab\n\ndef g(x1, x2):\n    return np.sin(x1 * x2) + x1 / x2\n\n"
+           "g_adjoint = adlab.grad(g, argnums=(0, 1))\n",
+}
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_by_hand_exercises_refuse_the_engine(exercise_id):
+    assert get(exercise_id).by_hand
+    for student in STUDENTS:
+        status, message = verdict(exercise_id, ENGINE_ANSWERS[exercise_id], student)
+        assert status == "wrong" and "by hand" in message, message
+
+
+def test_the_engine_imported_inside_the_function_is_refused_too():
+    source = with_solution("3.1", "from adlab import jvp, symbolic\n"
+                                  "return jvp(lambda t: symbolic.logistic_map(t, n), (x,), (1.0,))")
+    status, message = verdict("3.1", source, "bob")
+    assert status == "wrong" and "by hand" in message, message
+
+
+# -- tolerances -------------------------------------------------------------------------------------
+
+
+def test_functions_are_compared_tightly_and_the_count_exactly():
+    assert get("3.1").tolerance == TIGHT and get("3.4").tolerance == TIGHT
+    assert get("3.2").tolerance == EXACT
+    for student in STUDENTS:
+        truth = get("3.2").truth(get("3.2").draw(student))
+        for near in (truth + 0.4, truth - 0.01, truth + 1):
+            assert verdict("3.2", typed("3.2", near), student)[0] in ("wrong", "invalid")
+    almost = tangent(factor="4 * (1 - 2 * l) * (1 + 1e-9)")
+    assert verdict("3.1", with_solution("3.1", almost), "alice")[0] == "wrong"
+    rounded = sweep(**{"v0_bar += v_m1 * v1_bar": "v0_bar += round(v_m1 * v1_bar, 5)"})
+    assert verdict("3.4", with_solution("3.4", rounded), "bob")[0] == "wrong"
+
+
+def test_the_count_is_the_engines_for_every_number_of_passes():
+    from adlab import cost
+    from adlab.exercises.bank.lesson03 import loop_program
+
+    ex = get("3.2")
+    for passes in range(3, 10):
+        assert ex.truth({"passes": passes}) == cost.ops(loop_program(passes), 0.5) == 2 * passes + 1
+    assert {ex.draw(s)["passes"] for s in (f"student{i}" for i in range(30))} <= set(range(3, 10))
+
+
+# -- the notebook: check cells, hints, and the text under each exercise -----------------------------
+
+
+def test_check_cells_are_only_the_id():
+    checks = [c.source.strip() for c in notebook().cells if "check" in c.metadata.get("tags", [])]
+    assert checks == [f'check("{i}")' for i in IDS]
+
+
+@pytest.mark.parametrize("exercise_id", ("3.1", "3.4"))
+def test_hints_stop_before_the_numbers(exercise_id):
+    ex = get(exercise_id)
+    for student in STUDENTS:
+        hints = " ".join(ex.hint_texts(ex.draw(student)))
+        assert not leaks(hints, expected_values(exercise_id, student)), hints
+
+
+def test_the_hints_of_3_2_and_3_3_do_not_say_the_answer():
+    ex = get("3.2")
+    for student in STUDENTS:
+        truth = ex.truth(ex.draw(student))
+        assert not re.search(rf"(?<!\d){truth}(?!\d)", " ".join(ex.hint_texts(ex.draw(student))))
+    assert "both" not in " ".join(get("3.3").hint_texts({})).lower()
+
+
+def _below(exercise_id):
+    cells = notebook().cells
+    index = next(i for i, c in enumerate(cells) if c.source.strip() == f'check("{exercise_id}")')
+    return cells[index + 1].source if index + 1 < len(cells) else ""
+
+
+def test_no_text_or_output_below_an_exercise_gives_its_answer():
+    outputs = []
+    for cell in notebook().cells:
+        for output in cell.get("outputs", []):
+            outputs.append(str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", "")))
+    for exercise_id in FUNCTIONS:
+        text = _below(exercise_id) + "\n".join(outputs)
+        for student in ("instructor", *STUDENTS):
+            found = [f for f in leaks(text, expected_values(exercise_id, student))
+                     if len(f.lstrip("−-").replace(".", "")) >= 4]
+            assert not found, (exercise_id, student, found)
+    below = _below("3.2") + _below("3.3")
+    for student in ("instructor", *STUDENTS):
+        truth = get("3.2").truth(get("3.2").draw(student))
+        assert not re.search(rf"(?<![\d.]){truth} rows", below)
+    assert "both" not in _below("3.3").lower()
+
+
+# -- a looping student function: "did not finish" -----------------------------------------------------
+
+
+def test_a_looping_logistic_tangent_did_not_finish():
+    ex = get("3.1")
+    assert ex.seconds <= 5
+    source = with_solution("3.1", "l = x\nwhile l == l:\n    l = 4 * l * (1 - l)\nreturn l, 1.0")
+    status, message = verdict("3.1", source, "bob")
+    assert status == "wrong" and "did not finish" in message, message

@@ -1,0 +1,380 @@
+"""Lesson 6's exercises on the exercise framework (adlab.exercises.bank.lesson06), as two students meet them.
+
+For 6.1 (Table 3's adjoint column by hand), 6.2 (the student's Value class), 6.3 (that class at the student's
+point) and 6.4 (a second sweep, predicted by hand), and for "alice" and "bob": the instructor's answer cell
+from the lesson is correct; the student copy's stub is not answered yet; every listed mistake is wrong and
+its feedback holds no expected value; one student's answer does not pass for the other; their numbers differ.
+6.2's mistakes are wrong classes: adlab's reference under another name, a recursive sort (whatever the
+recursion limit), a rule that overwrites, forgets out.grad or flips a sign, a sweep without its seed.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from adlab.course import student_copy
+from adlab.exercises.bank import get
+from adlab.exercises.bank.lesson06 import WORKED, _gradient_checker, _value_checker, f
+from adlab.exercises.diagnose import diagnose_entries
+from adlab.exercises.exercise import ANSWER_MARK, evaluate
+from adlab.exercises.feedback import number_text
+from adlab.exercises.tape import ReferenceValue
+
+LESSON = Path(__file__).resolve().parents[1] / "lessons" / "06_reverse_mode.ipynb"
+STUDENTS = ("alice", "bob")
+IDS = ("6.1", "6.2", "6.3", "6.4")
+NUMERIC = ("6.1", "6.4")
+
+
+@lru_cache(maxsize=None)
+def notebook():
+    return nbformat.read(LESSON, as_version=4)
+
+
+def answer_cells(cells):
+    """{exercise id: source} of the cells whose first line is `# Exercise N.k`."""
+    found = {}
+    for cell in cells:
+        lines = cell.source.splitlines() if cell.cell_type == "code" else []
+        match = ANSWER_MARK.match(lines[0]) if lines else None
+        if match:
+            found[match.group(1)] = cell.source
+    return found
+
+
+@lru_cache(maxsize=None)
+def instructor():
+    return answer_cells(notebook().cells)
+
+
+@lru_cache(maxsize=None)
+def stubs():
+    return answer_cells(student_copy(notebook()).cells)
+
+
+def sources(**replaced):
+    """The instructor's answer cells, with some replaced ({"6.2": source} as keyword 6_2)."""
+    found = dict(instructor())
+    found.update({key.replace("_", "."): value for key, value in replaced.items()})
+    return found
+
+
+def key(exercise_id):
+    return exercise_id.replace(".", "_")
+
+
+def judge(exercise_id, source, student=None):
+    """The verdict on one answer cell, the lesson's other answer cells as the instructor wrote them."""
+    return evaluate(get(exercise_id), sources(**{key(exercise_id): source}), student=student)
+
+
+def number_forms(values):
+    """How an expected number could be printed: 2, 3 and 4 decimals, and the feedback's own format."""
+    forms = set()
+    for value in np.asarray(values, dtype=float).reshape(-1):
+        texts = [f"{value:.2f}", f"{value:.3f}", f"{value:.4f}"]
+        if not float(value).is_integer():
+            texts.append(number_text(value))
+        for text in texts:
+            forms.update({text, text.replace("-", "−")})
+    return forms
+
+
+def leaks(message, truth):
+    return sorted(form for form in number_forms(truth) if re.search(rf"(?<![\d.]){re.escape(form)}(?!\d)", message))
+
+
+def typed(exercise_id, name, values, numbers=True):
+    """An answer cell that types values for `name` (at the student's own numbers unless numbers=False)."""
+    lines = [f"# Exercise {exercise_id}"]
+    if numbers:
+        lines.append(f'x1, x2 = my_numbers("{exercise_id}")')
+    lines.append(f"{name} = {np.asarray(values, dtype=float).tolist()!r}")
+    return "\n".join(lines)
+
+
+# -- every exercise: the solution, the stub, two students ------------------------------------------
+
+
+def test_every_exercise_of_the_lesson_has_one_answer_cell_and_a_check_cell_that_only_names_it():
+    assert sorted(instructor()) == list(IDS)
+    checks = [cell.source for cell in notebook().cells if "check" in cell.metadata.get("tags", [])]
+    assert checks == [f'check("{exercise_id}")' for exercise_id in IDS]
+    for exercise_id in IDS:
+        cell = next(c for c in notebook().cells if c.source == instructor()[exercise_id])
+        assert "solution" in cell.metadata.get("tags", [])
+        if get(exercise_id).inputs is not None:
+            assert instructor()[exercise_id].splitlines()[1] == f'x1, x2 = my_numbers("{exercise_id}")'
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_instructor_solution_is_correct_and_the_stub_waits(exercise_id, student):
+    exercise = get(exercise_id)
+    status, message = evaluate(exercise, instructor(), student=student)
+    assert status == "correct", message
+    status, message = evaluate(exercise, stubs(), student=student)
+    assert status == "unanswered", message
+
+
+@pytest.mark.parametrize("exercise_id", ("6.1", "6.3", "6.4"))
+def test_two_students_get_different_numbers_and_never_a_worked_example_s(exercise_id):
+    exercise = get(exercise_id)
+    assert exercise.draw("alice") != exercise.draw("bob")
+    for student in ["alice", "bob", "instructor", None] + [f"student{i}" for i in range(300)]:
+        inputs = exercise.draw(student)
+        assert (inputs["x1"], inputs["x2"]) not in WORKED
+        assert inputs["x1"] > 0 and inputs["x1"] != 1 and inputs["x2"] != 0 and inputs["x1"] != abs(inputs["x2"])
+
+
+@pytest.mark.parametrize("exercise_id", ("6.1", "6.3", "6.4"))
+def test_every_listed_mistake_changes_the_answer_and_is_named_as_itself_for_every_student(exercise_id):
+    exercise = get(exercise_id)
+    tolerance = exercise.tolerance
+    for student in [f"student{i}" for i in range(300)] + list(STUDENTS):
+        inputs = exercise.draw(student)
+        truth = np.asarray(exercise.truth(inputs), dtype=float).reshape(-1)
+        mistakes = exercise.mistakes(**inputs)
+        for phrase, wrong in mistakes.items():
+            wrong = np.asarray(wrong, dtype=float).reshape(-1)
+            differs = ~tolerance.close(wrong, truth)
+            assert differs.any(), (student, phrase)
+            assert np.all(np.abs(wrong - truth)[differs] > 0.01), (student, phrase)  # not a rounding away
+            for answer in (wrong, np.round(wrong, 3)):
+                named = diagnose_entries(answer, truth, tolerance, None, mistakes)
+                assert sorted(named) == list(np.flatnonzero(differs)), (student, phrase, named)
+                assert set(named.values()) == {phrase.strip()}, (student, phrase, named)
+
+
+# -- 6.1 and 6.4: numbers by hand ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("exercise_id", NUMERIC)
+def test_each_listed_mistake_is_named_without_the_expected_value(exercise_id, student):
+    exercise = get(exercise_id)
+    inputs = exercise.draw(student)
+    truth = exercise.truth(inputs)
+    name = exercise.answer[0]
+    for phrase, wrong in exercise.mistakes(**inputs).items():
+        status, message = judge(exercise_id, typed(exercise_id, name, wrong), student)
+        assert status == "wrong", (phrase, message)
+        assert phrase.strip() in message, (phrase, message)
+        assert not leaks(message, truth), (message, leaks(message, truth))
+    for wrong in (np.zeros_like(truth) + 0.123, np.asarray(truth) * 1.5 + 0.77):
+        status, message = judge(exercise_id, typed(exercise_id, name, wrong), student)
+        assert status == "wrong" and not leaks(message, truth), message
+
+
+@pytest.mark.parametrize("exercise_id", NUMERIC)
+def test_one_student_s_answer_does_not_pass_for_the_other(exercise_id):
+    exercise = get(exercise_id)
+    name = exercise.answer[0]
+    for student, other in (STUDENTS, STUDENTS[::-1]):
+        theirs = exercise.truth(exercise.draw(other))
+        status, message = judge(exercise_id, typed(exercise_id, name, theirs), student)
+        assert status == "wrong", message
+        assert not leaks(message, exercise.truth(exercise.draw(student)))
+
+
+def test_exercises_6_1_and_6_4_are_by_hand():
+    for exercise_id, name in (("6.1", "adjoints"), ("6.4", "twice")):
+        source = (f'# Exercise {exercise_id}\nx1, x2 = my_numbers("{exercise_id}")\nimport adlab\n'
+                  f'{name} = [0.0]')
+        status, message = evaluate(get(exercise_id), sources(**{key(exercise_id): source}),
+                                   student="alice")
+        assert status == "wrong" and "is done by hand" in message and "adlab" in message
+
+
+def test_6_1_is_table_3_s_adjoint_column_and_6_4_is_two_sweeps_of_the_reference_class():
+    exercise = get("6.1")
+    x1, x2 = exercise.draw("alice").values()
+    assert np.allclose(exercise.truth({"x1": x1, "x2": x2}), [x2 - 1 / x1, x1 + 1, 1, -1, 1, 1])
+    exercise = get("6.4")
+    x1, x2 = exercise.draw("bob").values()
+    assert np.allclose(exercise.truth({"x1": x1, "x2": x2}), [4 * x2 - 3 / x1, 4 * x1 + 3])
+
+
+# -- 6.2: the student's own class -------------------------------------------------------------
+
+
+def the_class():
+    return instructor()["6.2"]
+
+
+def changed(old, new):
+    source = the_class()
+    assert old in source, old
+    return source.replace(old, new, 1)
+
+
+RECURSIVE_SORT = """        order, seen = [], set()
+
+        def build(node):
+            if node not in seen:
+                seen.add(node)
+                for parent in node._parents:
+                    build(parent)
+                order.append(node)
+        build(self)
+        return order
+"""
+
+WRONG_CLASSES = {
+    "overwrites": (changed("            self.grad += out.grad\n            other.grad += out.grad",
+                           "            self.grad = out.grad\n            other.grad = out.grad"),
+                   "fan-out"),
+    "wrong product rule": (changed("self.grad += other.data * out.grad", "self.grad += self.data * out.grad"),
+                           "the local partial of x * y"),
+    "forgets out.grad": (changed("self.grad += out.grad / self.data", "self.grad += 1 / self.data"),
+                         "the rule must multiply by out.grad"),
+    "sign of the log": (changed("self.grad += out.grad / self.data", "self.grad -= out.grad / self.data"),
+                        "the sign is flipped"),
+    "no seed": (changed("        self.grad = 1.0\n", ""), "backward() must set y.grad = 1"),
+    "not reversed": (changed("for node in reversed(order):", "for node in order:"), "backward() must set y.grad = 1"),
+    "no seen set": (changed("            elif node not in seen:", "            elif True:"),
+                    "exactly once, after every node that uses it"),
+    "recursive sort": (changed("        order, seen = [], set()\n", RECURSIVE_SORT), "recurses, one nested call"),
+    "data not kept": (changed("self.data = float(data)", "self.data = 0.0"), "keep the number in .data"),
+}
+
+
+@pytest.mark.parametrize("mistake", list(WRONG_CLASSES))
+def test_a_wrong_class_is_named_without_an_expected_value(mistake):
+    source, words = WRONG_CLASSES[mistake]
+    status, message = evaluate(get("6.2"), sources(**{"6_2": source}))
+    assert status == "wrong", message
+    assert words in message, message
+    assert "expected" not in message
+    assert not leaks(message, [-13 / 3, 4.0]), message  # Eq. 5's gradient at (3, −4), the check's own point
+
+
+def test_a_recursive_sort_is_refused_whatever_the_recursion_limit():
+    source, _ = WRONG_CLASSES["recursive sort"]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(100_000)
+    try:
+        status, message = evaluate(get("6.2"), sources(**{"6_2": source}))
+    finally:
+        sys.setrecursionlimit(limit)
+    assert status == "wrong" and "recurses, one nested call per level of the graph" in message
+    sneaky = "# Exercise 6.2\nimport sys\nsys.setrecursionlimit(100_000)\n" + source.split("\n", 1)[1]
+    status, message = evaluate(get("6.2"), sources(**{"6_2": sneaky}))
+    assert status == "wrong" and "imports sys" in message
+
+
+def test_adlab_s_reference_class_under_any_name_is_refused():
+    for source in ("# Exercise 6.2\nfrom adlab.exercises.tape import ReferenceValue as Value",
+                   "# Exercise 6.2\nfrom adlab.exercises import tape\nclass Value(tape.ReferenceValue):\n    pass"):
+        status, message = evaluate(get("6.2"), sources(**{"6_2": source}))
+        assert status == "wrong" and "imports adlab" in message, message
+
+    class Value(ReferenceValue):
+        pass
+
+    for cls in (ReferenceValue, Value):
+        status, message = _value_checker({"Value": cls})
+        assert status == "wrong" and "adlab's ReferenceValue" in message, message
+    borrowed = type("Value", (), {name: member for name, member in vars(ReferenceValue).items()
+                                  if not name.startswith("__") or name in ("__init__", "__add__", "__mul__")})
+    status, message = _value_checker({"Value": borrowed})
+    assert status == "wrong" and "comes from adlab" in message, message
+
+
+def test_a_grad_that_starts_as_a_0_d_array_is_accepted():
+    source = changed("self.grad = 0.0 ", "self.grad = np.zeros(())")
+    assert evaluate(get("6.2"), sources(**{"6_2": source}))[0] == "correct"
+
+
+def test_6_2_without_a_class_or_with_something_else_says_so_in_one_sentence():
+    assert _value_checker({}) == ("invalid", "no class `Value`: the answer cell must define it (`class Value:`; "
+                                             "check the spelling).")
+    status, message = _value_checker({"Value": ReferenceValue(1.0)})
+    assert status == "invalid" and message == "`Value` is a ReferenceValue, not a class: define it with `class Value:`."
+    assert _value_checker({"Value": ...})[0] == "unanswered"
+
+
+# -- 6.3: the student's class at the student's numbers -------------------------------------------
+
+HEAD_6_3 = '# Exercise 6.3\nx1, x2 = my_numbers("6.3")\n'
+RUN_6_3 = "x1, x2 = Value(x1), Value(x2)\ny = f(x1, x2)\ny.backward()\n"
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_6_3_names_each_listed_mistake_without_the_expected_value(student):
+    exercise = get("6.3")
+    inputs = exercise.draw(student)
+    truth = exercise.truth(inputs)
+    for phrase, wrong in exercise.mistakes(**inputs).items():
+        source = HEAD_6_3 + RUN_6_3 + f"x1.grad, x2.grad = {float(wrong[0])!r}, {float(wrong[1])!r}\n" \
+            "x_bar = [x1.grad, x2.grad]"
+        status, message = evaluate(exercise, sources(**{"6_3": source}), student=student)
+        assert status == "wrong", (phrase, message)
+        assert phrase.strip() in message, (phrase, message)
+        assert not leaks(message, truth), (message, leaks(message, truth))
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_6_3_runs_the_student_s_own_class(student):
+    exercise = get("6.3")
+    truth = exercise.truth(exercise.draw(student))
+    wrong_log = changed("self.grad += out.grad / self.data", "self.grad += out.grad * self.data")
+    status, message = evaluate(exercise, sources(**{"6_2": wrong_log}), student=student)
+    assert status == "wrong" and "log's rule must add out.grad / self.data" in message, message
+    twice = HEAD_6_3 + RUN_6_3 + "y.backward()\nx_bar = [x1.grad, x2.grad]"
+    status, message = evaluate(exercise, sources(**{"6_3": twice}), student=student)
+    assert status == "wrong" and "that is what two sweeps give" in message, message
+    for source in (HEAD_6_3 + "x_bar = [x2 - 1 / x1, x1 + 1]",  # the formula, not the class
+                   HEAD_6_3 + RUN_6_3 + "x_bar = [x2.grad, x1.grad]",
+                   HEAD_6_3 + "import adlab\nx_bar = [0.0, 0.0]"):
+        status, message = evaluate(exercise, sources(**{"6_3": source}), student=student)
+        assert status == "wrong", message
+        assert not leaks(message, truth), message
+
+
+def test_6_3_one_student_s_answer_does_not_pass_for_the_other():
+    exercise = get("6.3")
+    for student, other in (STUDENTS, STUDENTS[::-1]):
+        x1, x2 = exercise.draw(other).values()
+        at_their_point = f"# Exercise 6.3\nx1, x2 = {x1!r}, {x2!r}\n" + RUN_6_3 + "x_bar = [x1.grad, x2.grad]"
+        status, message = evaluate(exercise, sources(**{"6_3": at_their_point}), student=student)
+        assert status == "wrong" and "not your number" in message, message
+        theirs = exercise.truth(exercise.draw(other))
+        typed_theirs = HEAD_6_3 + RUN_6_3 + f"x_bar = {list(map(float, theirs))!r}"
+        status, message = evaluate(exercise, sources(**{"6_3": typed_theirs}), student=student)
+        assert status == "wrong", message
+
+
+def test_6_3_without_the_class_or_with_a_placeholder_says_so():
+    exercise = get("6.3")
+    inputs = exercise.draw("alice")
+    assert _gradient_checker({"x_bar": ...}, **inputs)[0] == "unanswered"
+    assert _gradient_checker({"x_bar": [1.0, 2.0]}, **inputs)[0] == "invalid"
+    status, message = _gradient_checker({"x_bar": [1.0, 2.0], "Value": ReferenceValue, "x1": ReferenceValue(1.0),
+                                         "x2": ReferenceValue(2.0), "f": f}, **inputs)
+    assert status == "wrong" and "adlab's ReferenceValue" in message
+
+
+# -- the lesson's text -------------------------------------------------------------------------
+
+
+def test_no_hint_and_no_student_copy_holds_an_answer():
+    text = nbformat.writes(student_copy(notebook()))
+    for exercise_id in ("6.1", "6.3", "6.4"):
+        exercise = get(exercise_id)
+        for student in STUDENTS + ("instructor",):
+            inputs = exercise.draw(student)
+            truth = np.asarray(exercise.truth(inputs), dtype=float)
+            for hint in exercise.hint_texts(inputs):
+                assert not leaks(hint, truth), hint
+            distinctive = {form for form in number_forms(truth) if len(form.lstrip("−-").replace(".", "")) >= 4
+                           and not float(form.replace("−", "-")).is_integer()}
+            assert not [form for form in distinctive
+                        if re.search(rf"(?<![\d.]){re.escape(form)}(?!\d)", text)], (exercise_id, student)
