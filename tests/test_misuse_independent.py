@@ -7,6 +7,7 @@ message, or the right result. Five rows are pinned as they behave now, not yet a
 api/matmul_shape (NumPy's gufunc message), trace/precision_neg, trace/html_float_option, trace/highlight_bad and sym/too_few_symbols.
 """
 
+import inspect
 import math
 import os
 import re
@@ -314,7 +315,11 @@ P("ex/dtrace_reverse_trace")(lambda: check_dual_trace("t7", Var, (Var(3.0, 0.0),
 P("ex/dtrace_list_inputs")(lambda: check_dual_trace("t7", Var, [Var(3.0, 0.0), Var(-4.0, 1.0)], tf, ln=ln))
 
 class ValueInst(ReferenceValue): pass
-class SlowValue(ReferenceValue):
+_own = {}  # ReferenceValue's source compiled outside adlab: a right class of a student's own, to build on
+_own.update(np=np, math=math, _nothing=lambda: None, _one_number=float)
+exec(compile(inspect.getsource(ReferenceValue), "a student's notebook", "exec"), _own)
+OwnValue = _own["ReferenceValue"]
+class SlowValue(OwnValue):
     """topological order with a list for `visited`: quadratic."""
     def topological_order(self):
         order, visited, stack = [], [], [(self, False)]
@@ -328,7 +333,7 @@ class SlowValue(ReferenceValue):
             for p in node._parents:
                 stack.append((p, False))
         return order
-class NoGradInit(ReferenceValue):
+class NoGradInit(OwnValue):
     def __init__(self, data, parents=(), op=""):
         super().__init__(data, parents, op); self.grad = None
 class NeedsChildren:
@@ -341,6 +346,7 @@ class NeedsChildren:
     def backward(s): pass
 P("ex/rv_instance")(lambda: check_reverse_value("t8", ReferenceValue(1.0)))
 P("ex/rv_reference")(lambda: check_reverse_value("t8", ReferenceValue))
+P("ex/rv_subclass")(lambda: check_reverse_value("t8", ValueInst))
 P("ex/rv_missing_backward")(lambda: check_reverse_value("t8", Var))
 P("ex/rv_slow")(lambda: check_reverse_value("t8", SlowValue))
 P("ex/rv_grad_none")(lambda: check_reverse_value("t8", NoGradInit))
@@ -780,9 +786,10 @@ EXPECTED = {
     'ex/dtrace_reverse_trace': ('ValueError', 'check_dual_trace needs a forward sweep: pass adlab.trace(f, ...).forward(...).'),
     'ex/dtrace_list_inputs': ('ok', "✓ Exercise t7: correct: your Variable gives every row's value and tangent; y = −17.0986, ẏ"),
     'ex/rv_instance': ('ok', '✗ Exercise t8: pass the class itself (e.g. `Value`), not a ReferenceValue.'),
-    'ex/rv_reference': ('ok', '✓ Exercise t8: correct: every local rule, Eq. 5 at (3, −4), 12 random graphs with fan-out,'),
+    'ex/rv_reference': ('ok', "✗ Exercise t8: `ReferenceValue` is adlab's ReferenceValue itself (an alias, not a class of your own)"),
     'ex/rv_missing_backward': ('ok', '✗ Exercise t8: your `Var` has no `__radd__`, `__rsub__`, `__rmul__`, `__rtruediv__`, `log`'),
-    'ex/rv_slow': ('ok', '✓ Exercise t8: correct: every local rule, Eq. 5 at (3, −4), 12 random graphs with fan-out,'),
+    'ex/rv_subclass': ('ok', "✗ Exercise t8: your `ValueInst` is built on adlab's ReferenceValue (a subclass of it): write the cla"),
+    'ex/rv_slow': ('ok', '✓ Exercise t8: correct: every local rule, Eq. 5 at (3, −4), 12 random graphs with fan-out, and a 5,0'),
     'ex/rv_grad_none': ('ok', "✗ Exercise t8: `NoGradInit(2.0).grad` is None; a new NoGradInit's grad must start at 0."),
     'ex/rv_needs_children': ('ok', '✗ Exercise t8: your `NeedsChildren(2.0)` raised TypeError: NeedsChildren.__init__() missin'),
     'ex/rv_string': ('ok', '✗ Exercise t8: pass the class itself (e.g. `Value`), not a str.'),

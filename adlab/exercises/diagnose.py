@@ -46,7 +46,7 @@ class Tolerance:
 
     def words(self):
         if self.exact:
-            return "exactly (a whole number)"
+            return "exactly, as a whole number"
         if self.significant is not None and self.decimals is not None:
             return f"to {self.decimals} decimals or {self.significant} significant figures"
         if self.significant is not None:

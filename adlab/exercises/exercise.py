@@ -20,7 +20,7 @@ import numpy as np
 from .checks import _arg_text
 from .diagnose import DEFAULT, EXACT, Tolerance, diagnose_entries, whole_answer_diagnosis
 from .feedback import Invalid, NotAnswered, as_array, index_text, is_placeholder
-from .sandbox import CellProblem, call_bounded, fresh_namespace, run_source
+from .sandbox import CellProblem, call_bounded, fresh_namespace, run_source, time_limit
 from .student import generator
 
 ANSWER_MARK = re.compile(r"^\s*#\s*Exercise\s+([0-9]+\.[0-9]+[a-z]?)\b")
@@ -42,6 +42,7 @@ class Exercise:
     answer: tuple  # the names the answer cell must define
     title: str = ""
     inputs: Callable | dict | None = None  # rng -> {name: value} per student; a dict: the same for everyone
+    inputs_of: str = ""  # draw the inputs of this other exercise (the parts of one exercise share its numbers)
     expected: Callable | Any = None  # numbers/choice: the truth, from the inputs
     entries: Callable | None = None  # numbers: names of the entries ("row v̇₂"), from the inputs
     carried: Callable | None = None  # numbers: carried(yours, **inputs), each entry given the student's others
@@ -67,7 +68,7 @@ class Exercise:
             return {}
         if isinstance(self.inputs, dict):
             return dict(self.inputs)
-        return dict(self.inputs(generator(self.id, student)))
+        return dict(self.inputs(generator(self.inputs_of or self.id, student)))
 
     def truth(self, inputs):
         return self.expected(**inputs) if callable(self.expected) else self.expected
@@ -99,7 +100,8 @@ def _evaluate(exercise, sources, student, inputs):
     try:
         namespace = _run_cells(exercise, sources, inputs, student)
         if exercise.kind == "custom":
-            return exercise.checker(namespace, **inputs)
+            with time_limit(exercise.seconds * 4, "your code, run by the check,"):
+                return exercise.checker(namespace, **inputs)
         values = _answers(exercise, namespace)
         if exercise.kind == "numbers":
             return _numbers(exercise, values, inputs)

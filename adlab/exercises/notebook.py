@@ -11,6 +11,7 @@ mode, and the progress file records that it was shown.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 
@@ -107,11 +108,13 @@ def _attempted_before(exercise_id):
 
 
 def answer_text(exercise, inputs):
-    if exercise.kind == "numbers":
+    if exercise.kind == "numbers" or exercise.kind == "custom" and exercise.expected is not None:
         from .exercise import _entry_names
 
         truth = np.asarray(exercise.truth(inputs), dtype=float)
-        names = _entry_names(exercise, truth, inputs, [None] * len(exercise.answer))
+        answered = [None] * (len(exercise.answer) if exercise.kind == "numbers" else 1)
+        shown = exercise if exercise.kind == "numbers" else replace(exercise, answer=exercise.answer[-1:])
+        names = _entry_names(shown, truth, inputs, answered)
         lines = [f"{name} = {number_text(value)}" for name, value in zip(names, truth.reshape(-1))]
         return "the answer, " + exercise.tolerance.words() + ":\n" + "\n".join("  " + line for line in lines)
     if exercise.kind == "choice":

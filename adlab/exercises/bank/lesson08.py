@@ -8,19 +8,7 @@ from ... import grad, trace, vjp
 from ...cost import cost
 from ..diagnose import EXACT
 from ..exercise import Exercise
-from ..student import generator
 from . import register
-
-
-class _SameInputs(Exercise):
-    """A part of an exercise that draws the same inputs as its first part (``extra["inputs_of"]``).
-
-    Exercise 8.1's three parts work on one layer per student, and 8.3 takes its step at 8.2's
-    training example: the parts are checked separately, but the student meets one set of numbers.
-    """
-
-    def draw(self, student=None):
-        return dict(self.inputs(generator(self.extra["inputs_of"], student)))
 
 
 def _nested(array):
@@ -129,9 +117,9 @@ _LAYER_HINTS = {
 
 
 def _layer_part(part, letter, title):
-    return _SameInputs(
+    return Exercise(
         f"8.1{letter}", "numbers", (part,), title=title,
-        inputs=_layer, by_hand=True, extra={"inputs_of": "8.1a"},
+        inputs=_layer, inputs_of="8.1a", by_hand=True,
         expected=lambda x, W, b, g: _engine_backward(x, W, b, g)[part],
         mistakes=lambda x, W, b, g: _backward_mistakes(part, x, W, b, g),
         hints=_LAYER_HINTS[part])
@@ -307,9 +295,9 @@ register(
                "δ⁽²⁾ = ∂L/∂z⁽²⁾ = (p − t)·(1 − p²): the loss's derivative, then the output tanh's.",
                "The hidden layer's g is ∂L/∂a⁽¹⁾ = δ⁽²⁾·W⁽²⁾ (a vector of two). Then δ⁽¹⁾ = g ⊙ (1 − (a⁽¹⁾)²). "
                "Give [δ⁽²⁾, δ⁽¹⁾₁, δ⁽¹⁾₂].")),
-    _SameInputs(
+    Exercise(
         "8.3", "numbers", ("W1_new",), title="one step of gradient descent, by hand",
-        inputs=_example, by_hand=True, extra={"inputs_of": "8.2"},
+        inputs=_example, inputs_of="8.2", by_hand=True,
         expected=_step,
         mistakes=_step_mistakes,
         context=lambda x1, x2, label, eta: _network(),
