@@ -256,3 +256,12 @@ def test_an_unanswered_check_is_no_attempt(folder):
     assert check("1.2").status == "unanswered"
     assert not (folder / PROGRESS_FILE).exists()
     assert json.loads(json.dumps(read_progress(str(folder / PROGRESS_FILE)))) == {"version": 1, "exercises": {}}
+
+
+def test_an_answer_cell_is_found_by_its_mark_below_a_students_own_comments():
+    from adlab.exercises.exercise import answer_cell_id
+
+    assert answer_cell_id("# Exercise 1.2\nx = 1") == "1.2"
+    assert answer_cell_id("\n# my notes: done on paper first\n#   Exercise 5.3a  \nx = 1") == "5.3a"
+    assert answer_cell_id("x = 1\n# Exercise 1.2") is None, "code above the mark: not the cell as handed out"
+    assert answer_cell_id("# Exercise 12") is None

@@ -24,6 +24,22 @@ from .sandbox import CellProblem, call_bounded, fresh_namespace, run_source, tim
 from .student import generator
 
 ANSWER_MARK = re.compile(r"^\s*#\s*Exercise\s+([0-9]+\.[0-9]+[a-z]?)\b")
+
+
+def answer_cell_id(source):
+    """The exercise an answer cell answers: ``# Exercise 1.2`` among its first comment lines, or None.
+
+    Comments a student adds above the mark are fine; code above it is not (the cell must start as handed out).
+    """
+    for line in source.splitlines():
+        if not line.strip():
+            continue
+        match = ANSWER_MARK.match(line)
+        if match:
+            return match.group(1)
+        if not line.lstrip().startswith("#"):
+            return None
+    return None
 NOT_ANSWERED = "not answered yet: replace the ... (or the stub) with your answer, run that cell, then this one."
 _SHOWN = 8  # wrong entries listed; the rest are counted
 

@@ -18,7 +18,7 @@ import re
 import subprocess
 import sys
 
-from .exercise import ANSWER_MARK
+from .exercise import answer_cell_id
 
 CHECK_CALL = re.compile(r"""\bcheck\w*\(\s*(['"])([0-9]+\.[0-9]+[a-z]?)\1""")
 SECONDS = 300  # the whole notebook, in the grading process
@@ -32,10 +32,9 @@ def answer_cells(cells):
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
-        first = next((line for line in source.splitlines() if line.strip()), "")
-        match = ANSWER_MARK.match(first)
-        if match:
-            sources[match.group(1)] = source
+        exercise = answer_cell_id(source)
+        if exercise:
+            sources[exercise] = source
     return sources
 
 

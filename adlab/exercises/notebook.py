@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from .bank import get
-from .exercise import ANSWER_MARK, _as_numbers, evaluate
+from .exercise import _as_numbers, answer_cell_id, evaluate
 from .feedback import Result, finish, graded, number_text, read_progress, record_shown, PROGRESS_FILE
 
 _attempted = set()  # exercises answered in this kernel (the progress file may be switched off)
@@ -70,20 +70,14 @@ def answer_sources(history=()):
     """
     sources = dict(_seen)
     for source in history:
-        exercise = _answer_cell_id(source)
+        exercise = answer_cell_id(source)
         if exercise:
             sources[exercise] = source
     return sources
 
 
-def _answer_cell_id(source):
-    first = next((line for line in source.splitlines() if line.strip()), "")
-    match = ANSWER_MARK.match(first)
-    return match.group(1) if match else None
-
-
 def _remember(info):
-    exercise = _answer_cell_id(getattr(info, "raw_cell", "") or "")
+    exercise = answer_cell_id(getattr(info, "raw_cell", "") or "")
     if exercise:
         _seen[exercise] = info.raw_cell
 
