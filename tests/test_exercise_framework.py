@@ -265,3 +265,8 @@ def test_an_answer_cell_is_found_by_its_mark_below_a_students_own_comments():
     assert answer_cell_id("\n# my notes: done on paper first\n#   Exercise 5.3a  \nx = 1") == "5.3a"
     assert answer_cell_id("x = 1\n# Exercise 1.2") is None, "code above the mark: not the cell as handed out"
     assert answer_cell_id("# Exercise 12") is None
+
+
+def test_none_is_not_a_placeholder_but_a_slip_named_in_one_sentence():
+    status, message = verdict("# Exercise 1.2\nx1, x2 = my_numbers('1.2')\ntangents = [4, 3, 2, 1].sort()")
+    assert status == "invalid" and message.startswith("`tangents` is None") and "\n" not in message

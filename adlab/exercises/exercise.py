@@ -169,7 +169,11 @@ def _answers(exercise, namespace):
             raise CellProblem(f"no variable `{name}`: the answer cell must define it (check the spelling: "
                               f"`{name} = …`).")
         values.append(namespace[name])
-    if all(is_placeholder(v) for v in values):
+    if any(v is None for v in values) and exercise.kind != "custom":
+        name = exercise.answer[[v is None for v in values].index(True)]
+        raise CellProblem(f"`{name}` is None: assign the answer itself (`{name} = …`); a function that prints "
+                          f"instead of returning, or a method such as list.sort(), gives None.")
+    if all(v is Ellipsis for v in values):
         raise CellProblem("not answered yet", "unanswered")
     return values
 

@@ -8,14 +8,7 @@ from ... import trace
 from ..exercise import Exercise
 from ..columns import trace_column
 from . import register
-
-
-def f(x1, x2):
-    """The notes' worked example (Eq. 5) in the order of their Table 1."""
-    v1 = x1 * x2
-    v2 = np.log(x1)
-    v3 = v1 + x2
-    return v3 - v2
+from .shared import eq5 as f
 
 
 def f_python_order(x1, x2):

@@ -13,14 +13,7 @@ from ..exercise import NOT_ANSWERED, Exercise
 from ..feedback import Invalid, NotAnswered, as_array, is_placeholder, number_text
 from ..tape import ReferenceValue, borrowed, value_class_verdict
 from . import register
-
-
-def f(x1, x2):
-    """The course's Eq. 5, written in the order of its tables (the lesson's `f`, unchanged)."""
-    v1 = x1 * x2
-    v2 = np.log(x1)
-    v3 = v1 + x2
-    return v3 - v2
+from .shared import eq5 as f
 
 
 # The notes' points: Table 3's (3, −4) and Table 1's (2, 4). The lesson prints them as worked examples
