@@ -19,7 +19,7 @@ import numpy as np
 
 from .checks import _arg_text
 from .diagnose import DEFAULT, EXACT, Tolerance, diagnose_entries, whole_answer_diagnosis
-from .feedback import Invalid, NotAnswered, as_array, index_text, is_placeholder
+from .feedback import Invalid, NotAnswered, as_array, index_text
 from .sandbox import CellProblem, call_bounded, fresh_namespace, run_source, time_limit
 from .student import generator
 
