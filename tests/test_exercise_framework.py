@@ -270,3 +270,18 @@ def test_an_answer_cell_is_found_by_its_mark_below_a_students_own_comments():
 def test_none_is_not_a_placeholder_but_a_slip_named_in_one_sentence():
     status, message = verdict("# Exercise 1.2\nx1, x2 = my_numbers('1.2')\ntangents = [4, 3, 2, 1].sort()")
     assert status == "invalid" and message.startswith("`tangents` is None") and "\n" not in message
+
+
+def test_the_older_checks_edges_get_a_verdict_or_one_sentence():
+    """The checkers' own edges the issue found, each pinned."""
+    from adlab.exercises import check_function, check_number
+
+    huge = check_number("t", 10**400, 4.0)
+    assert huge.status == "invalid" and "too large for a floating-point number" in huge.message
+    assert check_number("t", float("nan"), float("nan")).ok, "nan where nan is right is right"
+    close32 = check_number("t", np.float32(1 / 3) + np.float32(1e-3), 1 / 3, rtol=0, atol=1e-4)
+    assert close32.status == "wrong" and "0.333" not in close32.message  # no "gives 0.3333 …; expected 0.3333"
+    named = check_function("t", lambda f, x: f(x) + 1, lambda f, x: f(x), [(np.sin, 0.5)], name="shifted")
+    assert "at (sin, 0.5)" in named.message, named.message
+    assert Tolerance(decimals=3).close(4.5403, 2 * 1 * 2 + np.cos(1.0)) and not Tolerance(decimals=3).close(
+        4.545, 2 * 1 * 2 + np.cos(1.0)), "1.4's 4.545 for 4.5403 was accepted by a relative tolerance"

@@ -141,3 +141,20 @@ def test_no_student_copy_holds_an_answer():
                 if hits:
                     found.append((ex.id, student, hits))
     assert not found, found
+
+
+@pytest.mark.parametrize("exercise_id", [e.id for e in all_exercises() if e.kind == "function"])
+def test_function_feedback_gives_no_reference_value(exercise_id):
+    """A student's function that is off everywhere: the verdict names the point, never what it should return."""
+    ex = exercise(exercise_id)
+    for student in STUDENTS:
+        inputs = ex.draw(student)
+        reference = ex.reference(**inputs)
+        truth = np.concatenate([np.asarray(reference(*(args if isinstance(args, (tuple, list)) else (args,))),
+                                           dtype=float).reshape(-1) for args in ex.points(**inputs)])
+        name = ex.answer[0]
+        source = (f"# Exercise {ex.id}\nimport numpy as np\n"
+                  f"def {name}(*args):\n    return {np.round(truth[0] * 1.5 + 0.77, 6)!r}")
+        status, message = evaluate(ex, with_sources(ex, source), student=student)
+        assert status in ("wrong", "invalid"), message
+        assert not leaks(message, truth), (message, leaks(message, truth))
