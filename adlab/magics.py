@@ -8,18 +8,22 @@ every mistake in what was typed becomes one UsageError line, never a traceback.
 from __future__ import annotations
 
 import ast
+import builtins
 import inspect
 import io
 import os
 import re
 import tokenize
 import traceback
+import warnings
 
 import numpy as np
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
 from .core.rules import PRIMITIVES, negative
+from .slips import (CONSTANTS, check_characters, check_code, check_input, diagnose_values, free_names, parses,
+                    syntax_hint)
 from .trace import as_float, trace as record_trace
 
 # Bare names an expression may use for elementary functions: numpy's, which adlab
@@ -39,6 +43,7 @@ _TOO_LONG = ("this expression is too long for Python to compile in one piece (it
              "operations in one expression, fewer in a cell); split it into statements in a %%trace cell, or write "
              "a function with a loop and trace that: %trace f at x1=3.")
 _DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_FUNCTION = "_adlab_traced_f"  # the generated function's name while it is defined: a notebook's f stays callable in it
 
 
 @magics_class
@@ -69,7 +74,9 @@ class TraceMagics(Magics):
             --explore     open the sweep explorer: sliders, a step-by-step sweep, the Jacobian.
 
         Inputs are x_1, x_2 … in the order given; 3 means 3.0, a list becomes an array.
-        A trailing # comment is ignored, as in Python.
+        A trailing # comment is ignored, as in Python. A typing slip (x² for x**2, a − or × copied
+        from a table, ^ for a power, a missing 'at', an input the expression does not use …) gets
+        one sentence that names the fix.
         Expressions may use np, numpy's elementary functions by bare name (sin, cos, tan,
         exp, log or ln, sqrt, tanh, abs, maximum, sum, dot …) and any name in the notebook.
 
@@ -92,22 +99,28 @@ class TraceMagics(Magics):
         options, rest = _split_options(_without_comment(line))
         namespace = {"np": np, "numpy": np, **self.shell.user_ns, **ELEMENTARY}
         if cell is None:
+            check_characters(rest, shown="%trace " + _without_comment(line).strip())
             body, values_text = _split_at(rest, options)
         else:
             if not re.fullmatch(r"at\s+\S.*", rest, re.DOTALL):
                 raise UsageError(f"write the inputs on the %%trace line: %%trace at x1=3, x2=-4 (got '{rest}').")
+            check_characters(rest, shown="%%trace " + _without_comment(line).strip())
+            check_characters(cell, in_cell=True)
             body, values_text = cell, rest[2:]
         if re.search(r"(^|\s)--[A-Za-z]", values_text):
             raise UsageError(f"options go before the expression: %trace --reverse f at 3, -4 (got '{line.strip()}').")
-        positional, named = _parse_values(values_text, namespace)
+        positional, named, sources = _parse_values(values_text, namespace)
+        context = None  # the function is the notebook's
         if cell is None and _looks_like_function(body, named, namespace):
             f, args, names = _bind_function(body, positional, named, namespace)
         else:
-            f, args, names = _compile(body, positional, named, namespace, as_cell=cell is not None)
+            f, args, names = _compile(body, positional, named, namespace, as_cell=cell is not None,
+                                      sources=sources)
+            context = "cell" if cell is not None else body.strip()
         try:
             primal = record_trace(f, *args)
         except Exception as error:  # the user's code failed: say what and where, in one line
-            raise UsageError(_describe(error)) from None
+            raise UsageError(_describe(error, context)) from None
         return _show(primal, options, names)
 
 
@@ -159,7 +172,18 @@ def _split_at(text, options):
         raise UsageError(f"nothing to trace before 'at'{hint}: {USAGE}")
     match = re.fullmatch(r"(.*\S)\s+at\s+(\S.*)", text, re.DOTALL)
     if not match:
-        raise UsageError(f"say where to evaluate: {USAGE}" if text else USAGE)
+        if not text:
+            raise UsageError(USAGE)
+        other = re.fullmatch(r"(.*\S)\s+(at|where|for|with|when|@|:)\s+([A-Za-z_]\w*\s*=(?!=).*)", text,
+                             re.DOTALL | re.IGNORECASE)
+        if other:
+            word = "'at' in lower case" if other.group(2).lower() == "at" else f"'at', not '{other.group(2)}',"
+            raise UsageError(f"write {word} before the values: %trace {other.group(1)} at {other.group(3)}.")
+        values = re.fullmatch(r"(.*[\w)\]])\s+([A-Za-z_]\w*\s*=(?!=).*)", text, re.DOTALL)
+        if values and parses(values.group(1)) and parses(f"_({values.group(2)})"):
+            raise UsageError(f"say where to evaluate: put 'at' before the values, "
+                             f"%trace {values.group(1)} at {values.group(2)}.")
+        raise UsageError(f"say where to evaluate: {USAGE}")
     return match.group(1), match.group(2)
 
 
@@ -171,30 +195,47 @@ def _parse_values(text, namespace):
         call = None
     if not isinstance(call, ast.Call) or any(isinstance(a, ast.Starred) for a in call.args) \
             or any(k.arg is None for k in call.keywords):
-        raise UsageError(f"cannot read the input values '{text}': write x1=3, x2=-4 (or 3, -4 for a function).")
+        hint = diagnose_values(text) if call is None else None
+        raise UsageError(hint or f"cannot read the input values '{text}': write x1=3, x2=-4 (or 3, -4 for a function).")
+    names = [k.arg for k in call.keywords]
+    for node in call.args:  # `at x1==3`, `at x1`: a name where a value belongs
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and len(node.ops) == 1 \
+                and isinstance(node.ops[0], ast.Eq):
+            fixed = re.sub(r"([A-Za-z_]\w*)\s*==\s*", r"\1=", text).strip()
+            raise UsageError(f"write one '=' between each input and its value ('==' compares): at {fixed}.")
+        if isinstance(node, ast.Name) and node.id not in namespace and not hasattr(builtins, node.id):
+            raise UsageError(f"{node.id} has no value: write a number after it, e.g. {node.id}=3.")
 
     def value(node, name):
         try:
             v = eval(compile(ast.Expression(node), "<%trace values>", "eval"), namespace)
         except Exception as error:
-            raise UsageError(f"cannot evaluate the value of {name}: {type(error).__name__}: {error}") from None
+            hint = ""
+            if isinstance(error, NameError) and getattr(error, "name", None):
+                missing = error.name
+                hint = (f"; write {CONSTANTS[missing]}." if missing in CONSTANTS else
+                        f"; a value cannot use another input, so write {name}'s number." if missing in names else
+                        f"; write a number, or define {missing} first.")
+            raise UsageError(f"cannot evaluate the value of {name}: {type(error).__name__}: {error}{hint}") from None
+        check_input(v, name, named=not name.startswith("input "))
         try:
             return as_float(v, name)
         except TypeError as error:
             raise UsageError(str(error)) from None
 
-    names = [k.arg for k in call.keywords]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise UsageError(f"{repeated[0]} is given two values; give each input once (Python refuses a repeated keyword too).")
     positional = [value(node, f"input {k + 1}") for k, node in enumerate(call.args)]
     named = {k.arg: value(k.value, k.arg) for k in call.keywords}
-    return positional, named
+    sources = {k.arg: ast.get_source_segment(f"_({text})", k.value) for k in call.keywords}
+    sources.update({k: ast.get_source_segment(f"_({text})", node) for k, node in enumerate(call.args)})
+    return positional, named, sources
 
 
 def _looks_like_function(body, named, namespace):
     """`f` or `module.f` naming a callable (not an input), or a lambda."""
-    if body.lstrip().startswith("lambda"):
+    if re.match(r"\s*lambda(\s[^:]*)?:", body):
         return True
     if not _DOTTED_NAME.fullmatch(body) or body.split(".")[0] in named:
         return False
@@ -209,7 +250,8 @@ def _bind_function(body, positional, named, namespace):
     try:
         f = eval(body, namespace)
     except SyntaxError as error:
-        raise UsageError(f"syntax error in '{body}': {error.msg}.") from None
+        raise UsageError(syntax_hint(body, error, "", namespace)
+                         or f"syntax error in '{body}': {error.msg}.") from None
     try:
         signature = inspect.signature(f)
     except (TypeError, ValueError):  # builtins and primitives: positional values only
@@ -228,7 +270,7 @@ def _bind_function(body, positional, named, namespace):
     return f, bound.args, names
 
 
-def _compile(body, positional, named, namespace, as_cell):
+def _compile(body, positional, named, namespace, as_cell, sources):
     """f(inputs) from an expression, or from a cell whose last expression is the output."""
     if positional and not as_cell and re.fullmatch(r"[A-Za-z_][\w.]*", body.strip()):
         name = body.strip()  # "%trace g at 3": g is meant as a function
@@ -239,45 +281,107 @@ def _compile(body, positional, named, namespace, as_cell):
                              f"write an expression with named inputs, e.g. %trace x**2 at x=3.") from None
         raise UsageError(f"{name} is a {type(found).__name__}, not a function: %trace FUNCTION at 3, -4 needs a "
                          f"function; write an expression with named inputs instead, e.g. %trace x**2 at x=3.")
+    called = re.fullmatch(r"\s*([A-Za-z_][\w.]*)\s*\(\s*\)\s*", body)
+    if positional and not as_cell and called and _looks_like_function(called.group(1), named, namespace):
+        values = ", ".join(sources[k] for k in range(len(positional)))
+        raise UsageError(f"write the function without brackets, %trace {called.group(1)} at {values}: "
+                         f"%trace calls it with the values.")
     if positional or not named:
-        where = "%%trace at x1=3, x2=-4" if as_cell else f"%trace {body} at x1=3, x2=-4"
+        try:
+            free = free_names(ast.parse(body.strip(), mode="exec" if as_cell else "eval"), namespace)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            free = []
+        if positional and len(free) == len(positional):
+            given = ", ".join(f"{name}={sources[k]}" for k, name in enumerate(free))
+        else:
+            given = ", ".join(f"{name}=…" for name in free) or "x1=3, x2=-4"
+        where = f"%%trace at {given}" if as_cell else f"%trace {body.strip()} at {given}"
         raise UsageError(f"name the inputs, e.g. {where}." if positional else f"give the inputs values: {where}.")
     names = list(named)
     filename = _CELL_FILE if as_cell else "<%trace>"
+    text = body if as_cell else body.strip()
     try:
-        if not as_cell:  # compiled as Python compiles it, so as long an expression as Python allows
-            compile(body.strip(), filename, "eval")  # one expression, or a SyntaxError
-            source = f"def f({', '.join(names)}):\n    return (\n{body.strip()}\n    )\n"
-            scope = dict(namespace)
-            exec(compile(source, filename, "exec"), scope)
-            return scope["f"], [named[n] for n in names], names
-        # a cell's line 1 is the %%trace line: number the body from 2, as the notebook shows it
-        statements = ast.increment_lineno(ast.parse(body, filename, mode="exec"), 1).body
+        with warnings.catch_warnings():  # "'int' object is not callable" in 2(x+1): said below, in one sentence
+            warnings.simplefilter("ignore", SyntaxWarning)
+            if not as_cell:  # compiled as Python compiles it, so as long an expression as Python allows
+                compile(text, filename, "eval")  # one expression, or a SyntaxError
+            tree = ast.parse(text, filename, mode="exec" if as_cell else "eval")
     except SyntaxError as error:
         where = f" (line {error.lineno + 1} of the cell)" if as_cell else ""
-        raise UsageError(f"syntax error in '{(error.text or body).strip()}'{where}: {error.msg}.") from None
+        if not as_cell and parses(text, "exec"):
+            raise UsageError(_statements(text, sources)) from None
+        line = (error.text or text).strip() if as_cell else text
+        raise UsageError(syntax_hint(line, error, where, namespace) or
+                         f"syntax error in '{(error.text or body).strip()}'{where}: {error.msg}.") from None
     except (RecursionError, MemoryError):
         raise UsageError(_TOO_LONG) from None
-    if isinstance(statements[-1], ast.Expr):
-        statements[-1] = ast.copy_location(ast.Return(statements[-1].value), statements[-1])
-    if not any(isinstance(node, ast.Return) for s in statements for node in ast.walk(s)):
-        raise UsageError("end the cell with an expression: the output y (or return it).")
-    module = ast.parse(f"def f({', '.join(names)}): pass")
-    module.body[0].body = statements
+    if as_cell and not tree.body:
+        raise UsageError("the cell has nothing to trace, only comments or blank lines: write statements below the "
+                         "%%trace line, ending with the output expression.")
+    check_code(tree, text, names, namespace, sources, as_cell)
     scope = dict(namespace)
     try:
-        exec(compile(ast.fix_missing_locations(module), filename, "exec"), scope)
+        if as_cell:
+            # a cell's line 1 is the %%trace line: number the body from 2, as the notebook shows it
+            statements = ast.increment_lineno(tree, 1).body
+            if isinstance(statements[-1], ast.Expr):
+                statements[-1] = ast.copy_location(ast.Return(statements[-1].value), statements[-1])
+            if not any(isinstance(node, ast.Return) for s in statements for node in ast.walk(s)):
+                raise UsageError("end the cell with an expression: the output y (or return it).")
+            module = ast.parse(f"def {_FUNCTION}({', '.join(names)}): pass")
+            module.body[0].body = statements
+            code = ast.fix_missing_locations(module)
+        else:
+            code = f"def {_FUNCTION}({', '.join(names)}):\n    return (\n{text}\n    )\n"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            exec(compile(code, filename, "exec"), scope)
+    except SyntaxError as error:  # found only when compiled: await, nonlocal, import * inside the function
+        line = f"line {error.lineno} of the cell" if as_cell else f"'{text}'"
+        if "import *" in (error.msg or ""):
+            raise UsageError(f"from … import * cannot run inside %%trace ({line}): run the import in a cell of "
+                             f"its own first.") from None
+        raise UsageError(f"syntax error in {line}: {error.msg}.") from None
     except (RecursionError, MemoryError):
         raise UsageError(_TOO_LONG) from None
-    return scope["f"], [named[n] for n in names], names
+    f = scope[_FUNCTION]
+    f.__name__ = f.__qualname__ = "f"
+    return f, [named[n] for n in names], names
 
 
-def _describe(error):
-    """One line for an error in the user's code: what, where (in a cell or a function), and the detail."""
+def _statements(text, sources):
+    """%trace x = 2 or %trace a; b: statements where %trace takes one expression."""
+    values = ", ".join(f"{name}={source}" for name, source in sources.items() if isinstance(name, str))
+    statements = ast.parse(text).body
+    if len(statements) == 1 and isinstance(statements[0], ast.Assign):
+        value = ast.get_source_segment(text, statements[0].value)
+        return (f"%trace takes an expression, not an assignment: write %trace {value} at {values} "
+                f"(an assignment belongs in a %%trace cell).")
+    return (f"%trace takes one expression and '{text}' is statements, which %%trace takes: write them one per line "
+            f"in a cell that starts %%trace at {values}, the output last.")
+
+
+def _describe(error, context=None):
+    """One line for an error in the user's code: what, where (in a cell or a function), and the detail.
+
+    `context` is the traced expression, "cell", or None for a function of the notebook's.
+    """
+    text = str(error)
+    if isinstance(error, TypeError) and text.startswith("f returned None") and context is not None:
+        if context == "cell":
+            return ("the cell's output is None, so there is nothing to trace: end the cell with the output "
+                    "expression (or return it on every path).")
+        return (f"'{context}' gives None, so there is nothing to trace: trace an expression whose value is a number "
+                f"(print and other functions that only show a value give None).")
     if isinstance(error, NameError) and getattr(error, "name", None):
-        what, detail = f"unknown name '{error.name}'", f"give it a value after 'at' ({error.name}=…) or define it first"
+        name = error.name
+        what = f"unknown name '{name}'"
+        detail = f"write {CONSTANTS[name]}." if name in CONSTANTS else \
+            f"give it a value after 'at' ({name}=…) or define it first."
+    elif isinstance(error, TypeError) and "for ^" in text:
+        what, detail = "^ is not a power in Python (it is bitwise xor)", "write ** instead, as in x**2."
     else:
-        what, detail = type(error).__name__, str(error)
+        what, detail = type(error).__name__, text
     user_frames = [frame for frame in traceback.extract_tb(error.__traceback__)
                    if not frame.filename.startswith(_ADLAB_DIR) and os.sep + "numpy" + os.sep not in frame.filename]
     if user_frames and user_frames[-1].filename != "<%trace>":

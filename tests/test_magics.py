@@ -1,5 +1,7 @@
 """`%load_ext adlab` in a real IPython shell (no notebook server): what a class types, what it gets back."""
 
+import re
+
 import numpy as np
 import pytest
 from IPython.core.error import UsageError
@@ -126,10 +128,200 @@ def test_explore_opens_the_explorer_on_the_chosen_sweep(shell):
     ("%trace np.array([x, x]) at x=1", "TypeError: a traced value cannot become a plain NumPy array"),
     ("%%trace at x1=3\ny = x1 * 2\n", "end the cell with an expression"),
     ("%%trace at x1=3\nv1 = x1 * 2\nv1 + x9\n", "unknown name 'x9' in line 3 of the cell: give it a value"),
-    ("%%trace at x1=3\nv1 = (x1 * 2\nv1\n", "syntax error in 'v1 = (x1 * 2' (line 2 of the cell)"),
+    ("%%trace at x1=3\nv1 = (x1 * 2\nv1\n", "a '(' in 'v1 = (x1 * 2' (line 2 of the cell) is never closed"),
 ])
 def test_mistakes_show_one_line(shell, source, message):
     assert message in usage_error(shell, source)
+
+
+# -- typing slips (issue "Every view readable…", item 7): one sentence that names the fix, never a traceback --
+
+SLIPS = [
+    ('%trace x² + 1 at x²=2',
+     'x² is not a valid Python name: write x2 for a name or x**2 for a power.'),
+    ('%trace 2*class at class=3',
+     'class is a reserved word in Python, so it cannot name an input: pick another name, e.g. class_, and use '
+     'it in the expression too.'),
+    ('%trace x*2 at x=−3',
+     "'−' (U+2212) is not Python's minus: type - instead, as in %trace x*2 at x=-3."),
+    ('%trace x1*2; x1*3 at x1=1',
+     "%trace takes one expression and 'x1*2; x1*3' is statements, which %%trace takes: write them one per line "
+     'in a cell that starts %%trace at x1=1, the output last.'),
+    ('%trace x1*2 at x1=None',
+     'x1 = None is not a number: give x1 a number, e.g. x1=3.'),
+    ("%trace x1*2 at x1='3'",
+     "x1 = '3' is not a number but a string: write the number without quotes, e.g. x1=3."),
+    ("%trace x1*2 at x1=[1, 'a']",
+     "x1 = [1, 'a'] holds the string 'a', which is not a number: an array input takes numbers only, e.g. "
+     'x1=[1, 2].'),
+    ('%trace x1*2 at x1=[None, 1]',
+     'x1 = [None, 1] holds None, which is not a number: an array input takes numbers only, e.g. x1=[1, 2].'),
+    ('%trace x1*2 at x1=np.array([1 + 2j])',
+     'x1 = array([1.+2.j]) holds complex numbers, not real numbers: an array input takes real numbers only, '
+     'e.g. x1=[1, 2].'),
+    ("%trace x1*2 at x1={'a': 1}",
+     "x1 = {'a': 1} is not a number but a dict: give a number or a list of numbers, e.g. x1=3."),
+    ('%trace x1*2 at x1=[[1, 2], [3]]',
+     'x1 = [[1, 2], [3]] has rows of different lengths: an array input needs rows of one length, e.g. x1=[[1, '
+     '2], [3, 4]].'),
+    ('%trace x1*2 at x1=1j',
+     'x1 = 1j is not a real number: adlab differentiates real inputs, so give a real one, e.g. x1=3.'),
+    ('%trace f at None, 3',
+     'input 1 = None is not a number: give input 1 a number, e.g. 3.'),
+    ('%%trace at x1=3\n# only a comment\n',
+     'the cell has nothing to trace, only comments or blank lines: write statements below the %%trace line, '
+     'ending with the output expression.'),
+    ('%%trace at x1=3\nyield x1\n',
+     'yield (line 2 of the cell) makes the cell a generator, which %%trace cannot trace: compute the output '
+     'and end the cell with it (or return it).'),
+    ('%%trace at x1=3\ny = x1 * 2\n',
+     'end the cell with an expression: the output y (or return it).'),
+    ('%%trace at x1=3\ny = x1 * 2\nprint(y)\n',
+     "the cell's output is None, so there is nothing to trace: end the cell with the output expression (or "
+     'return it on every path).'),
+    ('%trace (x1*2 at x1=3',
+     "a '(' in '(x1*2' is never closed: add its ')'."),
+    ('%trace x1*2) at x1=3',
+     "'x1*2)' has a ')' that closes nothing: remove it, or add the '(' it closes."),
+    ('%trace (x1*2] at x1=3',
+     "in '(x1*2]', ']' closes a '(': make each bracket close with its partner, ( with ), [ with ]."),
+    ('%trace x1^2 + 1 at x1=3',
+     '^ is not a power in Python (it is bitwise xor): write ** instead, as in x1**2 + 1.'),
+    ('%%trace at x1=3\nv = x1 ^ 2\nv\n',
+     '^ (line 2 of the cell) is not a power in Python (it is bitwise xor): write ** instead, as in x1 ** 2.'),
+    ('%trace log10(x) at x=2',
+     "unknown function 'log10': write log(x) / log(10), which adlab differentiates."),
+    ('%trace sigmoid(x) at x=2',
+     "unknown function 'sigmoid': write 1 / (1 + exp(-x)), which adlab differentiates."),
+    ('%trace foo(x) at x=2',
+     "unknown function 'foo': define it first (def foo(x): ...), or use a function %trace knows by its bare "
+     'name (sin, cos, tan, exp, log or ln, sqrt, tanh, abs …).'),
+    ('%trace np.ln(x) at x=2',
+     'NumPy has no np.ln: write np.log.'),
+    ('%%trace at x1=3\nv = log2(x1)\nv\n',
+     "unknown function 'log2' (line 2 of the cell): write log(x1) / log(2), which adlab differentiates."),
+    ('%trace x1*2 x1=3',
+     "say where to evaluate: put 'at' before the values, %trace x1*2 at x1=3."),
+    ('%trace x**2 At x=3',
+     "write 'at' in lower case before the values: %trace x**2 at x=3."),
+    ('%trace x**2 where x=3',
+     "write 'at', not 'where', before the values: %trace x**2 at x=3."),
+    ('%trace x1*2 at x1=',
+     "x1 has no value: write a number after '=', e.g. x1=3."),
+    ('%trace x1*2 at x1',
+     'x1 has no value: write a number after it, e.g. x1=3.'),
+    ('%trace x1*2 at x1=3, x2=',
+     "x2 has no value: write a number after '=', e.g. x2=3."),
+    ('%trace x1*x2 at x1=3, x1=4',
+     'x1 is given two values; give each input once (Python refuses a repeated keyword too).'),
+    ('%trace x1*2 at x1=3, x2=4',
+     "x2 is given a value but the expression does not use it: remove x2=4 after 'at', or use it in the "
+     'expression.'),
+    ('%trace x**2 at X=3',
+     "X is given a value but the expression uses x instead: write x=3 after 'at' (Python's names are "
+     'case-sensitive), or write X in the expression.'),
+    ('%%trace at x1=3, x2=4\nx1 * 2\n',
+     "x2 is given a value but the cell does not use it: remove x2=4 after 'at', or use it in the cell."),
+    ('%trace 2x at x=3',
+     '2x is not a product in Python: write 2*x, with * between the number and the name.'),
+    ('%trace 2(x+1) at x=3',
+     '2(x+1) is not a product in Python (it calls 2 as a function): write * before the bracket, as in 2*(x+1).'),
+    ('%trace (x+1)(x-1) at x=3',
+     '(x+1)(x-1) is not a product in Python (it calls (x+1) as a function): write * before the bracket, as in '
+     '(x+1)*(x-1).'),
+    ('%trace sqrt x at x=3',
+     'sqrt x is not a call in Python: write sqrt(x).'),
+    ('%trace x1 x2 at x1=3, x2=4',
+     "'x1 x2' is not a product in Python: write x1*x2, with * between the factors."),
+    ('%trace y = x**2 at x=3',
+     '%trace takes an expression, not an assignment: write %trace x**2 at x=3 (an assignment belongs in a '
+     '%%trace cell).'),
+    ('%trace x1 × 2 at x1=3',
+     "'×' (U+00D7) is not Python's times: type * instead, as in %trace x1 * 2 at x1=3."),
+    ('%trace x1·2 at x1=3',
+     "'·' (U+00B7) is not Python's times: type * instead, as in %trace x1*2 at x1=3."),
+    ('%trace x1*2 at x1=“3”',
+     '\'“\' (U+201C) is not Python\'s quote: type " instead, as in %trace x1*2 at x1="3".'),
+    ('%trace x1*2 at x1=\xa03',
+     'the character U+00A0 is a special space (copied from a web page or a PDF), not a space Python reads: '
+     'retype it as an ordinary space.'),
+    ('%trace (x+1)² at x=3',
+     "'²' is not Python's power: write **2 instead, as in (x+1)**2."),
+    ('%trace x₁*2 at x₁=3',
+     'x₁ is not a valid Python name: write x1.'),
+    ('%%trace at x1=3\nv = x1 − 1\nv\n',
+     "'−' (U+2212) (line 2 of the cell) is not Python's minus: type - instead, as in v = x1 - 1."),
+    ('%trace x1*2 at x1=3; x2=4',
+     'separate the inputs with commas: at x1=3, x2=4.'),
+    ('%trace x1*2 at x1=3,5',
+     "x1=3,5 gives x1 the value 3 and leaves 5 without a name: write x1=3.5 for a decimal (Python's decimal "
+     'mark is a point), or x1=[3, 5] for an array.'),
+    ('%trace x1*2 at x1==3',
+     "write one '=' between each input and its value ('==' compares): at x1=3."),
+    ('%trace x1*2 at x1:3',
+     "write '=' between each input and its value: at x1=3."),
+    ('%trace x1*2 at (x1=3)',
+     'write the values without brackets around them: at x1=3.'),
+    ('%trace pi*x at x=2',
+     "unknown name 'pi': write np.pi."),
+    ('%trace e**x at x=2',
+     "unknown name 'e': write np.e (or exp(x) for e to the power x)."),
+    ('%trace x1*2 at x1=nan',
+     "cannot evaluate the value of x1: NameError: name 'nan' is not defined; write np.nan."),
+    ('%trace x*2 at x=3, y=x',
+     "cannot evaluate the value of y: NameError: name 'x' is not defined; a value cannot use another input, so "
+     "write y's number."),
+    ('%trace print(x) at x=3',
+     "'print(x)' gives None, so there is nothing to trace: trace an expression whose value is a number (print "
+     'and other functions that only show a value give None).'),
+    ('%trace lambda*2 at x=3',
+     'lambda is a reserved word in Python, so it cannot be a name: pick another name (e.g. lam).'),
+    ('%%trace at x1=3\nlambda = x1 * 2\nlambda\n',
+     'lambda is a reserved word in Python (line 2 of the cell), so it cannot be a name: pick another name '
+     '(e.g. lam).'),
+    ('%%trace at x1=3\nfrom math import *\nx1\n',
+     'from … import * cannot run inside %%trace (line 2 of the cell): run the import in a cell of its own '
+     'first.'),
+    ('%trace f() at 3, -4',
+     'write the function without brackets, %trace f at 3, -4: %trace calls it with the values.'),
+    ('%trace x*2 at 3',
+     'name the inputs, e.g. %trace x*2 at x=3.'),
+]
+
+
+def one_sentence(message):
+    """A single sentence: it ends once, with a period, and no new sentence starts inside it."""
+    return message.endswith(".") and not re.search(r"[.!?]\s+[A-Z]", message)
+
+
+@pytest.mark.parametrize("source, message", SLIPS, ids=[source.replace("\n", "⏎") for source, _ in SLIPS])
+def test_every_typing_slip_gets_one_sentence_naming_the_fix(shell, source, message):
+    said = usage_error(shell, source)  # one UsageError line on stderr, no traceback
+    assert said == message
+    assert one_sentence(said)
+
+
+def test_a_notebook_function_with_a_slip_inside_says_where(shell):
+    shell.run_cell("def g(x):\n    y = x ^ 2\n    return y\n")
+    said = usage_error(shell, "%trace g at 3")
+    assert said == "^ is not a power in Python (it is bitwise xor) in g, line 2: write ** instead, as in x**2."
+
+
+@pytest.mark.parametrize("line, value", [
+    ("sin(x) at x=0.5", np.sin(0.5)),  # numpy's elementary functions by bare name, no np. needed
+    ("ln(x) + log(x) at x=2", 2 * np.log(2)),
+    ("np.sin(x) at x=0.5", np.sin(0.5)),
+    ("f(x1, x2) at x1=3, x2=-4", 3 * -4 - 4 - np.log(3)),  # the notebook's f, called in an expression
+    ("x1 * len('−') at x1=3", 3.0),  # a look-alike inside a string is the student's text, not a slip
+    ("θ**2 at θ=3", 9.0),  # Greek letters are Python names
+    ("x1 * 2 at x1 = 3", 6.0),
+])
+def test_what_looks_like_a_slip_but_is_not_still_traces(shell, line, value):
+    assert trace(shell, line).value == pytest.approx(value)
+
+
+def test_a_cell_that_only_looks_unfinished_still_traces(shell):
+    assert trace(shell, "at x1=3", "# Table 1, first row\nv1 = x1 * 2  # a comment\nv1\n").value == 6.0
 
 
 def test_an_operation_without_derivative_rules_is_one_line(shell):
