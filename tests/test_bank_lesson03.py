@@ -11,106 +11,21 @@ gives its answer.
 from __future__ import annotations
 
 import re
-import textwrap
-from functools import lru_cache
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
-from adlab.course import student_copy
 from adlab.exercises.bank import get
 from adlab.exercises.diagnose import EXACT, TIGHT
-from adlab.exercises.exercise import evaluate
-from adlab.exercises.feedback import number_text
-from adlab.exercises.grading import answer_cells
+from bank_support import distinctive_forms, expected_values, leaks, lesson, listed_phrase, table_source, typed
 
-LESSON = Path(__file__).resolve().parents[1] / "lessons" / "03_symbolic_and_source_transformation.ipynb"
+LESSON = lesson("03_symbolic_and_source_transformation.ipynb")
+notebook, solutions, stubs, verdict = LESSON.notebook, LESSON.solutions, LESSON.stubs, LESSON.verdict
+with_solution = LESSON.with_solution
 IDS = ("3.1", "3.2", "3.3", "3.4")
 STUDENTS = ("alice", "bob")
 FUNCTIONS = ("3.1", "3.4")
 NUMBERS = ("3.2",)
-
-
-@lru_cache(maxsize=None)
-def notebook():
-    return nbformat.read(LESSON, as_version=4)
-
-
-@lru_cache(maxsize=None)
-def solutions():
-    return answer_cells(notebook().cells)
-
-
-@lru_cache(maxsize=None)
-def stubs():
-    return answer_cells(student_copy(notebook()).cells)
-
-
-def verdict(exercise_id, source, student, inputs=None):
-    return evaluate(get(exercise_id), {exercise_id: source}, student=student, inputs=inputs)
-
-
-def with_solution(exercise_id, body):
-    """The instructor's answer cell with its BEGIN/END SOLUTION region replaced by `body` (indented alike)."""
-    lines = solutions()[exercise_id].splitlines()
-    begin = next(i for i, line in enumerate(lines) if line.strip() == "### BEGIN SOLUTION")
-    end = next(i for i, line in enumerate(lines) if line.strip() == "### END SOLUTION")
-    indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
-    return "\n".join(lines[:begin] + textwrap.indent(textwrap.dedent(body).strip("\n"), indent).splitlines()
-                     + lines[end + 1:])
-
-
-def typed(exercise_id, values):
-    """An answer cell that types these values for the exercise's answer names."""
-    ex = get(exercise_id)
-    values = [values] if len(ex.answer) == 1 else list(values)
-    return "\n".join([f"# Exercise {exercise_id}"] + [f"{name} = {float(v)!r}" if np.ndim(v) == 0 else
-                                                       f"{name} = {np.asarray(v, dtype=float).tolist()!r}"
-                                                       for name, v in zip(ex.answer, values)])
-
-
-def number_forms(values):
-    """How an expected number could be printed: 2, 3 and 4 decimals, scientific, and the feedback's format."""
-    forms = set()
-    for value in np.asarray(values, dtype=float).reshape(-1):
-        if not np.isfinite(value):
-            continue
-        texts = [f"{value:.2f}", f"{value:.3f}", f"{value:.4f}", f"{value:.3e}", f"{value:.4e}", number_text(value)]
-        for text in texts:
-            if text.strip("-−0.") == "" or text.lstrip("-−").replace(".", "").rstrip("0") in "0123456789":
-                continue  # 0.00 or one digit: too common to mean anything
-            forms.update((text, text.replace("-", "−")))
-    return forms
-
-
-def leaks(message, values):
-    return sorted(form for form in number_forms(values)
-                  if re.search(rf"(?<![\d.]){re.escape(form)}(?!\d)", message))
-
-
-def expected_values(exercise_id, student):
-    """Every number the check knows for this student: the truth, or the reference at every test point."""
-    ex = get(exercise_id)
-    inputs = ex.draw(student)
-    if ex.kind == "function":
-        reference = ex.reference(**inputs)
-        return np.concatenate([np.asarray(reference(*args), dtype=float).reshape(-1)
-                               for args in ex.points(**inputs)])
-    return np.asarray(ex.truth(inputs), dtype=float)
-
-
-
-def listed_phrase(exercise_id, start):
-    """The bank's phrase that starts with `start` (exactly one)."""
-    ex = get(exercise_id)
-    phrases = [p for p in ex.mistakes(**ex.draw("alice")) if p.startswith(start)]
-    exact = [p for p in phrases
-             if p == start or p.rstrip() == start.rstrip() and p.endswith(" ") == start.endswith(" ")]
-    chosen = exact if len(exact) == 1 else phrases
-    assert len(chosen) == 1, (start, phrases)
-    return chosen[0]
 
 
 # -- the wrong functions, as a student would type them (one per listed mistake) ----------------------
@@ -201,18 +116,9 @@ TABLES = {  # a function that looks its answers up in a table of alice's test po
 }
 
 
-def table_source(exercise_id, student):
-    ex = get(exercise_id)
-    inputs = ex.draw(student)
-    name, arguments, key = TABLES[exercise_id]
-    reference = ex.reference(**inputs)
-    table = {tuple(args): np.asarray(reference(*args), dtype=float).tolist() for args in ex.points(**inputs)}
-    return f"# Exercise {exercise_id}\nTABLE = {table!r}\n\ndef {name}({arguments}):\n    return TABLE[{key}]\n"
-
-
 @pytest.mark.parametrize("exercise_id", FUNCTIONS)
 def test_a_table_of_alices_points_is_no_answer_for_bob(exercise_id):
-    source = table_source(exercise_id, "alice")
+    source = table_source(exercise_id, "alice", *TABLES[exercise_id])
     assert verdict(exercise_id, source, "alice")[0] == "correct"  # the table is right where alice is tested
     status, message = verdict(exercise_id, source, "bob")
     assert status == "wrong", message
@@ -347,28 +253,22 @@ def test_the_hints_of_3_2_and_3_3_do_not_say_the_answer():
     assert "both" not in " ".join(get("3.3").hint_texts({})).lower()
 
 
-def _below(exercise_id):
-    cells = notebook().cells
-    index = next(i for i, c in enumerate(cells) if c.source.strip() == f'check("{exercise_id}")')
-    return cells[index + 1].source if index + 1 < len(cells) else ""
-
-
 def test_no_text_or_output_below_an_exercise_gives_its_answer():
     outputs = []
     for cell in notebook().cells:
         for output in cell.get("outputs", []):
             outputs.append(str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", "")))
     for exercise_id in FUNCTIONS:
-        text = _below(exercise_id) + "\n".join(outputs)
+        text = LESSON.below(exercise_id) + "\n".join(outputs)
         for student in ("instructor", *STUDENTS):
-            found = [f for f in leaks(text, expected_values(exercise_id, student))
-                     if len(f.lstrip("−-").replace(".", "")) >= 4]
+            values = expected_values(exercise_id, student)
+            found = sorted(set(leaks(text, values)) & distinctive_forms(values))
             assert not found, (exercise_id, student, found)
-    below = _below("3.2") + _below("3.3")
+    below = LESSON.below("3.2") + LESSON.below("3.3")
     for student in ("instructor", *STUDENTS):
         truth = get("3.2").truth(get("3.2").draw(student))
         assert not re.search(rf"(?<![\d.]){truth} rows", below)
-    assert "both" not in _below("3.3").lower()
+    assert "both" not in LESSON.below("3.3").lower()
 
 
 # -- a looping student function: "did not finish" -----------------------------------------------------

@@ -10,78 +10,22 @@ alice's answers are refused for bob. Besides: the class exercises run the earlie
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 import adlab
-from adlab.course import student_copy
 from adlab.exercises.bank import get
 from adlab.exercises.bank.lesson04 import TABLE2_POINT, TABLE2_SEED, f
 from adlab.exercises.exercise import evaluate
-from adlab.exercises.feedback import number_text
-from adlab.exercises.grading import answer_cells
+from bank_support import leaks, lesson, typed
 
-LESSON = Path(__file__).resolve().parents[1] / "lessons" / "04_forward_mode.ipynb"
+LESSON = lesson("04_forward_mode.ipynb")
+notebook, solutions, stubs, verdict = LESSON.notebook, LESSON.solutions, LESSON.stubs, LESSON.verdict
+changed = LESSON.changed
 IDS = ("4.1", "4.2", "4.3", "4.4", "4.5", "4.6")
 STUDENTS = ("alice", "bob")
 NUMBERS = ("4.4", "4.5")
-
-
-@lru_cache(maxsize=None)
-def notebook():
-    return nbformat.read(LESSON, as_version=4)
-
-
-@lru_cache(maxsize=None)
-def solutions():
-    return answer_cells(notebook().cells)
-
-
-@lru_cache(maxsize=None)
-def stubs():
-    return answer_cells(student_copy(notebook()).cells)
-
-
-def verdict(exercise_id, source, student, **earlier):
-    """The check of one exercise; the earlier answer cells it uses are the instructor's unless given."""
-    sources = {used: earlier.get(used, solutions()[used]) for used in get(exercise_id).uses}
-    sources[exercise_id] = source
-    return evaluate(get(exercise_id), sources, student=student)
-
-
-def changed(exercise_id, old, new, count=1):
-    """The instructor's answer cell with `old` replaced by `new` (which must occur `count` times)."""
-    source = solutions()[exercise_id]
-    assert source.count(old) == count, (exercise_id, old)
-    return source.replace(old, new)
-
-
-def typed(exercise_id, values):
-    """An answer cell that types these values for the exercise's answer (after its my_numbers line)."""
-    ex = get(exercise_id)
-    values = np.asarray(values, dtype=float)
-    value = repr(float(values)) if values.ndim == 0 else repr(values.tolist())
-    return f"# Exercise {exercise_id}\n{ex.answer[0]} = {value}"
-
-
-def number_forms(values):
-    """How an expected number could be printed: 2, 3 and 4 decimals, and the feedback's format."""
-    forms = set()
-    for value in np.asarray(values, dtype=float).reshape(-1):
-        for text in (f"{value:.2f}", f"{value:.3f}", f"{value:.4f}", number_text(value)):
-            if text.strip("-−0.") == "" or text.lstrip("-−").replace(".", "").rstrip("0") in "0123456789":
-                continue  # 0.00 or one digit: too common to mean anything (an operand, a row's index)
-            forms.update((text, text.replace("-", "−")))
-    return forms
-
-
-def leaks(message, values):
-    return sorted(form for form in number_forms(values)
-                  if re.search(rf"(?<![\d.]){re.escape(form)}(?!\d)", message))
 
 
 # -- what a class check knows: the case its message names, or Table 2 --------------------------------

@@ -3,67 +3,21 @@ every listed mistake is caught and named without the expected value, the numbers
 and 5.3's cotangent makes every fan-out contribution count (the issue: with r = (0, 1) an answer that forgot
 fan-out entirely was accepted)."""
 
-from pathlib import Path
-
-import nbformat
 import numpy as np
 import pytest
 
-from adlab.course import student_copy
 from adlab.exercises.bank import get
 from adlab.exercises.diagnose import DEFAULT, mistakes_distinct
-from adlab.exercises.exercise import ANSWER_MARK, evaluate
+from adlab.exercises.exercise import evaluate
+from bank_support import assert_no_expected, lesson, typed
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "lessons" / "05_jacobians.ipynb"
+LESSON = lesson("05_jacobians.ipynb")
+NOTEBOOK, SOLUTIONS, STUBS = LESSON.notebook(), LESSON.solutions(), LESSON.stubs()
 IDS = ("5.1", "5.2", "5.3", "5.4", "5.5", "5.6")
 NUMERIC = ("5.1", "5.2", "5.3", "5.4")
 CHOICES = {"5.5": ("forward", "reverse"), "5.6": (1000, 2, 0)}  # 5.6: wrong counts to try
 STUDENTS = ("alice", "bob")
 MANY = [f"student{k}" for k in range(60)]
-
-
-def answer_cells(notebook):
-    """{exercise id: source} of the cells that start with `# Exercise N.k`."""
-    found = {}
-    for cell in notebook.cells:
-        if cell.cell_type == "code" and cell.source:
-            match = ANSWER_MARK.match(cell.source.splitlines()[0])
-            if match:
-                found[match.group(1)] = cell.source
-    return found
-
-
-NOTEBOOK = nbformat.read(LESSON, as_version=4)
-SOLUTIONS = answer_cells(NOTEBOOK)
-STUBS = answer_cells(student_copy(NOTEBOOK))
-
-
-def numbers_cell(exercise_id, answer):
-    """An answer cell that assigns given values (a mistake's, or another student's) to the answer's names."""
-    names = get(exercise_id).answer
-    values = [answer] if len(names) == 1 else list(answer)
-    lines = [f"{name} = {np.asarray(value, dtype=float).tolist()!r}" for name, value in zip(names, values)]
-    return f"# Exercise {exercise_id}\n" + "\n".join(lines) + "\n"
-
-
-def expected_texts(values):
-    """The expected numbers as a message might print them: 2, 3 and 4 decimals, either minus sign, and counts."""
-    texts = set()
-    for value in np.asarray(values, dtype=float).reshape(-1):
-        for digits in (2, 3, 4):
-            text = f"{value:.{digits}f}"
-            if text.strip("-0.") == "":  # 0.00 would match any text with a zero
-                continue
-            texts |= {text, text.replace("-", "−"), f"{abs(value):.{digits}f}"}
-        if float(value).is_integer() and abs(value) >= 10:
-            texts.add(str(int(value)))
-    return texts
-
-
-def assert_no_expected(message, values):
-    leaked = [text for text in expected_texts(values) if text in message]
-    assert not leaked, f"the message gives the expected value away ({leaked}): {message}"
 
 
 def truth(exercise_id, student):
@@ -132,7 +86,7 @@ def test_every_listed_mistake_is_wrong_named_and_keeps_the_answer(exercise_id, s
     for phrase, wrong in mistakes.items():
         assert not np.all(exercise.tolerance.close(wrong, expected)), f"{phrase!r} does not change the answer"
         for answer in (np.asarray(wrong, dtype=float), np.round(np.asarray(wrong, dtype=float), 3)):
-            status, message = evaluate(exercise, {exercise_id: numbers_cell(exercise_id, answer)}, student=student)
+            status, message = evaluate(exercise, {exercise_id: typed(exercise_id, answer)}, student=student)
             assert status == "wrong", (phrase, message)
             named = phrase.strip() in message or (phrase.startswith("transposed") and "transposed" in message)
             assert named, f"{phrase!r} is not named: {message}"
@@ -145,7 +99,7 @@ def test_each_students_numbers_are_their_own(exercise_id):
     alice, bob = exercise.draw("alice"), exercise.draw("bob")
     assert alice != bob
     assert not np.all(exercise.tolerance.close(exercise.truth(alice), exercise.truth(bob)))
-    status, message = evaluate(exercise, {exercise_id: numbers_cell(exercise_id, exercise.truth(alice))},
+    status, message = evaluate(exercise, {exercise_id: typed(exercise_id, exercise.truth(alice))},
                                student="bob")
     assert status == "wrong", message
     assert_no_expected(message, exercise.truth(bob))
@@ -184,7 +138,7 @@ def test_choices_explain_only_once_right(exercise_id):
 
 
 def _column(inputs, answer):
-    return evaluate(get("5.3"), {"5.3": numbers_cell("5.3", answer)}, inputs=inputs)
+    return evaluate(get("5.3"), {"5.3": typed("5.3", answer)}, inputs=inputs)
 
 
 @pytest.mark.parametrize("student", STUDENTS + ("instructor",))

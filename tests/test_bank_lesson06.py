@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 import sys
-from functools import lru_cache
-from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -23,102 +21,36 @@ from adlab.course import student_copy
 from adlab.exercises.bank import get
 from adlab.exercises.bank.lesson06 import WORKED, _gradient_checker, _value_checker, f
 from adlab.exercises.diagnose import diagnose_entries
-from adlab.exercises.exercise import ANSWER_MARK, evaluate
-from adlab.exercises.feedback import number_text
+from adlab.exercises.exercise import evaluate
 from adlab.exercises.tape import ReferenceValue
+from bank_support import leaks, lesson, number_forms, typed
 
-LESSON = Path(__file__).resolve().parents[1] / "lessons" / "06_reverse_mode.ipynb"
+LESSON = lesson("06_reverse_mode.ipynb")
+notebook, solutions, stubs, verdict = LESSON.notebook, LESSON.solutions, LESSON.stubs, LESSON.verdict
 STUDENTS = ("alice", "bob")
 IDS = ("6.1", "6.2", "6.3", "6.4")
 NUMERIC = ("6.1", "6.4")
-
-
-@lru_cache(maxsize=None)
-def notebook():
-    return nbformat.read(LESSON, as_version=4)
-
-
-def answer_cells(cells):
-    """{exercise id: source} of the cells whose first line is `# Exercise N.k`."""
-    found = {}
-    for cell in cells:
-        lines = cell.source.splitlines() if cell.cell_type == "code" else []
-        match = ANSWER_MARK.match(lines[0]) if lines else None
-        if match:
-            found[match.group(1)] = cell.source
-    return found
-
-
-@lru_cache(maxsize=None)
-def instructor():
-    return answer_cells(notebook().cells)
-
-
-@lru_cache(maxsize=None)
-def stubs():
-    return answer_cells(student_copy(notebook()).cells)
-
-
-def sources(**replaced):
-    """The instructor's answer cells, with some replaced ({"6.2": source} as keyword 6_2)."""
-    found = dict(instructor())
-    found.update({key.replace("_", "."): value for key, value in replaced.items()})
-    return found
-
-
-def key(exercise_id):
-    return exercise_id.replace(".", "_")
-
-
-def judge(exercise_id, source, student=None):
-    """The verdict on one answer cell, the lesson's other answer cells as the instructor wrote them."""
-    return evaluate(get(exercise_id), sources(**{key(exercise_id): source}), student=student)
-
-
-def number_forms(values):
-    """How an expected number could be printed: 2, 3 and 4 decimals, and the feedback's own format."""
-    forms = set()
-    for value in np.asarray(values, dtype=float).reshape(-1):
-        texts = [f"{value:.2f}", f"{value:.3f}", f"{value:.4f}"]
-        if not float(value).is_integer():
-            texts.append(number_text(value))
-        for text in texts:
-            forms.update({text, text.replace("-", "−")})
-    return forms
-
-
-def leaks(message, truth):
-    return sorted(form for form in number_forms(truth) if re.search(rf"(?<![\d.]){re.escape(form)}(?!\d)", message))
-
-
-def typed(exercise_id, name, values, numbers=True):
-    """An answer cell that types values for `name` (at the student's own numbers unless numbers=False)."""
-    lines = [f"# Exercise {exercise_id}"]
-    if numbers:
-        lines.append(f'x1, x2 = my_numbers("{exercise_id}")')
-    lines.append(f"{name} = {np.asarray(values, dtype=float).tolist()!r}")
-    return "\n".join(lines)
 
 
 # -- every exercise: the solution, the stub, two students ------------------------------------------
 
 
 def test_every_exercise_of_the_lesson_has_one_answer_cell_and_a_check_cell_that_only_names_it():
-    assert sorted(instructor()) == list(IDS)
+    assert sorted(solutions()) == list(IDS)
     checks = [cell.source for cell in notebook().cells if "check" in cell.metadata.get("tags", [])]
     assert checks == [f'check("{exercise_id}")' for exercise_id in IDS]
     for exercise_id in IDS:
-        cell = next(c for c in notebook().cells if c.source == instructor()[exercise_id])
+        cell = next(c for c in notebook().cells if c.source == solutions()[exercise_id])
         assert "solution" in cell.metadata.get("tags", [])
         if get(exercise_id).inputs is not None:
-            assert instructor()[exercise_id].splitlines()[1] == f'x1, x2 = my_numbers("{exercise_id}")'
+            assert solutions()[exercise_id].splitlines()[1] == f'x1, x2 = my_numbers("{exercise_id}")'
 
 
 @pytest.mark.parametrize("student", STUDENTS)
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_instructor_solution_is_correct_and_the_stub_waits(exercise_id, student):
     exercise = get(exercise_id)
-    status, message = evaluate(exercise, instructor(), student=student)
+    status, message = evaluate(exercise, solutions(), student=student)
     assert status == "correct", message
     status, message = evaluate(exercise, stubs(), student=student)
     assert status == "unanswered", message
@@ -162,24 +94,22 @@ def test_each_listed_mistake_is_named_without_the_expected_value(exercise_id, st
     exercise = get(exercise_id)
     inputs = exercise.draw(student)
     truth = exercise.truth(inputs)
-    name = exercise.answer[0]
     for phrase, wrong in exercise.mistakes(**inputs).items():
-        status, message = judge(exercise_id, typed(exercise_id, name, wrong), student)
+        status, message = verdict(exercise_id, typed(exercise_id, wrong, numbers="x1, x2"), student)
         assert status == "wrong", (phrase, message)
         assert phrase.strip() in message, (phrase, message)
         assert not leaks(message, truth), (message, leaks(message, truth))
     for wrong in (np.zeros_like(truth) + 0.123, np.asarray(truth) * 1.5 + 0.77):
-        status, message = judge(exercise_id, typed(exercise_id, name, wrong), student)
+        status, message = verdict(exercise_id, typed(exercise_id, wrong, numbers="x1, x2"), student)
         assert status == "wrong" and not leaks(message, truth), message
 
 
 @pytest.mark.parametrize("exercise_id", NUMERIC)
 def test_one_student_s_answer_does_not_pass_for_the_other(exercise_id):
     exercise = get(exercise_id)
-    name = exercise.answer[0]
     for student, other in (STUDENTS, STUDENTS[::-1]):
         theirs = exercise.truth(exercise.draw(other))
-        status, message = judge(exercise_id, typed(exercise_id, name, theirs), student)
+        status, message = verdict(exercise_id, typed(exercise_id, theirs, numbers="x1, x2"), student)
         assert status == "wrong", message
         assert not leaks(message, exercise.truth(exercise.draw(student)))
 
@@ -188,8 +118,7 @@ def test_exercises_6_1_and_6_4_are_by_hand():
     for exercise_id, name in (("6.1", "adjoints"), ("6.4", "twice")):
         source = (f'# Exercise {exercise_id}\nx1, x2 = my_numbers("{exercise_id}")\nimport adlab\n'
                   f'{name} = [0.0]')
-        status, message = evaluate(get(exercise_id), sources(**{key(exercise_id): source}),
-                                   student="alice")
+        status, message = verdict(exercise_id, source, "alice")
         assert status == "wrong" and "is done by hand" in message and "adlab" in message
 
 
@@ -205,14 +134,9 @@ def test_6_1_is_table_3_s_adjoint_column_and_6_4_is_two_sweeps_of_the_reference_
 # -- 6.2: the student's own class -------------------------------------------------------------
 
 
-def the_class():
-    return instructor()["6.2"]
-
-
 def changed(old, new):
-    source = the_class()
-    assert old in source, old
-    return source.replace(old, new, 1)
+    """The instructor's class (6.2's answer cell) with one change."""
+    return LESSON.changed("6.2", old, new)
 
 
 RECURSIVE_SORT = """        order, seen = [], set()
@@ -249,7 +173,7 @@ WRONG_CLASSES = {
 @pytest.mark.parametrize("mistake", list(WRONG_CLASSES))
 def test_a_wrong_class_is_named_without_an_expected_value(mistake):
     source, words = WRONG_CLASSES[mistake]
-    status, message = evaluate(get("6.2"), sources(**{"6_2": source}))
+    status, message = verdict("6.2", source)
     assert status == "wrong", message
     assert words in message, message
     assert "expected" not in message
@@ -261,19 +185,19 @@ def test_a_recursive_sort_is_refused_whatever_the_recursion_limit():
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(100_000)
     try:
-        status, message = evaluate(get("6.2"), sources(**{"6_2": source}))
+        status, message = verdict("6.2", source)
     finally:
         sys.setrecursionlimit(limit)
     assert status == "wrong" and "recurses, one nested call per level of the graph" in message
     sneaky = "# Exercise 6.2\nimport sys\nsys.setrecursionlimit(100_000)\n" + source.split("\n", 1)[1]
-    status, message = evaluate(get("6.2"), sources(**{"6_2": sneaky}))
+    status, message = verdict("6.2", sneaky)
     assert status == "wrong" and "imports sys" in message
 
 
 def test_adlab_s_reference_class_under_any_name_is_refused():
     for source in ("# Exercise 6.2\nfrom adlab.exercises.tape import ReferenceValue as Value",
                    "# Exercise 6.2\nfrom adlab.exercises import tape\nclass Value(tape.ReferenceValue):\n    pass"):
-        status, message = evaluate(get("6.2"), sources(**{"6_2": source}))
+        status, message = verdict("6.2", source)
         assert status == "wrong" and "imports adlab" in message, message
 
     class Value(ReferenceValue):
@@ -290,7 +214,7 @@ def test_adlab_s_reference_class_under_any_name_is_refused():
 
 def test_a_grad_that_starts_as_a_0_d_array_is_accepted():
     source = changed("self.grad = 0.0 ", "self.grad = np.zeros(())")
-    assert evaluate(get("6.2"), sources(**{"6_2": source}))[0] == "correct"
+    assert verdict("6.2", source)[0] == "correct"
 
 
 def test_6_2_without_a_class_or_with_something_else_says_so_in_one_sentence():
@@ -315,7 +239,7 @@ def test_6_3_names_each_listed_mistake_without_the_expected_value(student):
     for phrase, wrong in exercise.mistakes(**inputs).items():
         source = HEAD_6_3 + RUN_6_3 + f"x1.grad, x2.grad = {float(wrong[0])!r}, {float(wrong[1])!r}\n" \
             "x_bar = [x1.grad, x2.grad]"
-        status, message = evaluate(exercise, sources(**{"6_3": source}), student=student)
+        status, message = verdict("6.3", source, student)
         assert status == "wrong", (phrase, message)
         assert phrase.strip() in message, (phrase, message)
         assert not leaks(message, truth), (message, leaks(message, truth))
@@ -326,15 +250,15 @@ def test_6_3_runs_the_student_s_own_class(student):
     exercise = get("6.3")
     truth = exercise.truth(exercise.draw(student))
     wrong_log = changed("self.grad += out.grad / self.data", "self.grad += out.grad * self.data")
-    status, message = evaluate(exercise, sources(**{"6_2": wrong_log}), student=student)
+    status, message = verdict("6.3", solutions()["6.3"], student, **{"6.2": wrong_log})
     assert status == "wrong" and "log's rule must add out.grad / self.data" in message, message
     twice = HEAD_6_3 + RUN_6_3 + "y.backward()\nx_bar = [x1.grad, x2.grad]"
-    status, message = evaluate(exercise, sources(**{"6_3": twice}), student=student)
+    status, message = verdict("6.3", twice, student)
     assert status == "wrong" and "that is what two sweeps give" in message, message
     for source in (HEAD_6_3 + "x_bar = [x2 - 1 / x1, x1 + 1]",  # the formula, not the class
                    HEAD_6_3 + RUN_6_3 + "x_bar = [x2.grad, x1.grad]",
                    HEAD_6_3 + "import adlab\nx_bar = [0.0, 0.0]"):
-        status, message = evaluate(exercise, sources(**{"6_3": source}), student=student)
+        status, message = verdict("6.3", source, student)
         assert status == "wrong", message
         assert not leaks(message, truth), message
 
@@ -344,11 +268,11 @@ def test_6_3_one_student_s_answer_does_not_pass_for_the_other():
     for student, other in (STUDENTS, STUDENTS[::-1]):
         x1, x2 = exercise.draw(other).values()
         at_their_point = f"# Exercise 6.3\nx1, x2 = {x1!r}, {x2!r}\n" + RUN_6_3 + "x_bar = [x1.grad, x2.grad]"
-        status, message = evaluate(exercise, sources(**{"6_3": at_their_point}), student=student)
+        status, message = verdict("6.3", at_their_point, student)
         assert status == "wrong" and "not your number" in message, message
         theirs = exercise.truth(exercise.draw(other))
         typed_theirs = HEAD_6_3 + RUN_6_3 + f"x_bar = {list(map(float, theirs))!r}"
-        status, message = evaluate(exercise, sources(**{"6_3": typed_theirs}), student=student)
+        status, message = verdict("6.3", typed_theirs, student)
         assert status == "wrong", message
 
 

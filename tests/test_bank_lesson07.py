@@ -2,69 +2,23 @@
 pass, stubs wait, every listed mistake is caught and named without the expected value, the numbers are each
 student's own, and every answer is a count or a ratio of counts (never a time)."""
 
-from pathlib import Path
-
-import nbformat
 import numpy as np
 import pytest
 
 from adlab.cost import jvp_ops, ops, tape_bytes, vjp_ops
-from adlab.course import student_copy
 from adlab.exercises.bank import get
 from adlab.exercises.bank import lesson07
 from adlab.exercises.diagnose import EXACT
-from adlab.exercises.exercise import ANSWER_MARK, evaluate
+from adlab.exercises.exercise import evaluate
+from bank_support import assert_no_expected, lesson, typed
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "lessons" / "07_which_mode.ipynb"
+LESSON = lesson("07_which_mode.ipynb")
+NOTEBOOK, SOLUTIONS, STUBS = LESSON.notebook(), LESSON.solutions(), LESSON.stubs()
 IDS = ("7.1", "7.2a", "7.2b", "7.3a", "7.3b", "7.4", "7.5")
 NUMERIC = ("7.1", "7.2b", "7.3a", "7.4", "7.5")
 COUNTS = ("7.2b", "7.3a", "7.4")  # whole numbers, checked exactly
 CHOICES = {"7.2a": ("reverse",), "7.3b": ("forward", "reverse")}  # wrong choices to try
 STUDENTS = ("alice", "bob")
-
-
-def answer_cells(notebook):
-    """{exercise id: source} of the cells that start with `# Exercise N.k`."""
-    found = {}
-    for cell in notebook.cells:
-        if cell.cell_type == "code" and cell.source:
-            match = ANSWER_MARK.match(cell.source.splitlines()[0])
-            if match:
-                found[match.group(1)] = cell.source
-    return found
-
-
-NOTEBOOK = nbformat.read(LESSON, as_version=4)
-SOLUTIONS = answer_cells(NOTEBOOK)
-STUBS = answer_cells(student_copy(NOTEBOOK))
-
-
-def numbers_cell(exercise_id, answer):
-    """An answer cell that assigns given values (a mistake's, or another student's) to the answer's names."""
-    names = get(exercise_id).answer
-    values = [answer] if len(names) == 1 else list(answer)
-    lines = [f"{name} = {np.asarray(value, dtype=float).tolist()!r}" for name, value in zip(names, values)]
-    return f"# Exercise {exercise_id}\n" + "\n".join(lines) + "\n"
-
-
-def expected_texts(values):
-    """The expected numbers as a message might print them: 2, 3 and 4 decimals, either minus sign, and counts."""
-    texts = set()
-    for value in np.asarray(values, dtype=float).reshape(-1):
-        for digits in (2, 3, 4):
-            text = f"{value:.{digits}f}"
-            if text.strip("-0.") == "":
-                continue
-            texts |= {text, text.replace("-", "−"), f"{abs(value):.{digits}f}"}
-        if float(value).is_integer() and abs(value) >= 10:
-            texts.add(str(int(value)))
-    return texts
-
-
-def assert_no_expected(message, values):
-    leaked = [text for text in expected_texts(values) if text in message]
-    assert not leaked, f"the message gives the expected value away ({leaked}): {message}"
 
 
 # -- the notebook -------------------------------------------------------------------------------------
@@ -116,7 +70,7 @@ def test_every_listed_mistake_is_wrong_named_and_keeps_the_answer(exercise_id, s
     for phrase, wrong in mistakes.items():
         assert not np.all(exercise.tolerance.close(wrong, expected)), f"{phrase!r} does not change the answer"
         for answer in (np.asarray(wrong, dtype=float), np.round(np.asarray(wrong, dtype=float), 3)):
-            status, message = evaluate(exercise, {exercise_id: numbers_cell(exercise_id, answer)}, student=student)
+            status, message = evaluate(exercise, {exercise_id: typed(exercise_id, answer)}, student=student)
             assert status == "wrong", (phrase, message)
             assert phrase.strip() in message, f"{phrase!r} is not named: {message}"
             assert_no_expected(message, expected)
@@ -128,7 +82,7 @@ def test_each_students_numbers_are_their_own(exercise_id):
     alice, bob = exercise.draw("alice"), exercise.draw("bob")
     assert alice != bob
     assert not np.all(exercise.tolerance.close(exercise.truth(alice), exercise.truth(bob)))
-    status, message = evaluate(exercise, {exercise_id: numbers_cell(exercise_id, exercise.truth(alice))},
+    status, message = evaluate(exercise, {exercise_id: typed(exercise_id, exercise.truth(alice))},
                                student="bob")
     assert status == "wrong", message
     assert_no_expected(message, exercise.truth(bob))
@@ -172,7 +126,7 @@ def test_counts_are_exact_and_ratios_have_a_stated_tolerance():
         assert get(exercise_id).tolerance.decimals == 3
     inputs = get("7.4").draw("alice")
     truth = get("7.4").truth(inputs)
-    status, _ = evaluate(get("7.4"), {"7.4": numbers_cell("7.4", truth + 1)}, student="alice")
+    status, _ = evaluate(get("7.4"), {"7.4": typed("7.4", truth + 1)}, student="alice")
     assert status == "wrong"
 
 

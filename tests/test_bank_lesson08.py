@@ -4,8 +4,6 @@ without the answer, another student's numbers fail, and the leaks of the old les
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -13,68 +11,18 @@ import pytest
 
 from adlab.course import student_copy
 from adlab.exercises.bank import get
-from adlab.exercises.exercise import ANSWER_MARK, evaluate
+from bank_support import leaks, lesson, number_forms, typed
 
-LESSON = Path(__file__).resolve().parents[1] / "lessons" / "08_backpropagation.ipynb"
+LESSON = lesson("08_backpropagation.ipynb")
+notebook, solutions, stubs, verdict = LESSON.notebook, LESSON.solutions, LESSON.stubs, LESSON.verdict
 IDS = ("8.1a", "8.1b", "8.1c", "8.2", "8.3", "8.4")
 STUDENTS = ("alice", "bob")
-
-
-@lru_cache(maxsize=None)
-def notebook():
-    return nbformat.read(LESSON, as_version=4)
-
-
-def answer_cells(cells):
-    found = {}
-    for cell in cells:
-        if cell.cell_type == "code":
-            first = next((line for line in cell.source.splitlines() if line.strip()), "")
-            match = ANSWER_MARK.match(first)
-            if match:
-                found[match.group(1)] = cell.source
-    return found
-
-
-@lru_cache(maxsize=None)
-def instructor():
-    return answer_cells(notebook().cells)
-
-
-@lru_cache(maxsize=None)
-def stubs():
-    return answer_cells(student_copy(notebook()).cells)
-
-
-def typed(exercise_id, values):
-    """An answer cell that types these values for the exercise's answer names."""
-    ex = get(exercise_id)
-    values = [values] if len(ex.answer) == 1 else list(values)
-    return "\n".join([f"# Exercise {exercise_id}"] + [f"{name} = {np.asarray(v, dtype=float).tolist()!r}"
-                                                      for name, v in zip(ex.answer, values)])
-
-
-def printed_forms(values):
-    """The expected numbers as feedback could print them: 2, 3 and 4 decimals (either minus sign)."""
-    forms = set()
-    for value in np.asarray(values, dtype=float).reshape(-1):
-        for text in (f"{value:.2f}", f"{value:.3f}", f"{value:.4f}"):
-            forms |= {text, text.replace("-", "−")}
-    return forms
-
-
-def leaked(message, truth):
-    return [f for f in printed_forms(truth) if re.search(rf"(?<![\d.]){re.escape(f)}(?!\d)", message)]
-
-
-def verdict(exercise_id, source, student):
-    return evaluate(get(exercise_id), {exercise_id: source}, student=student)
 
 
 @pytest.mark.parametrize("student", STUDENTS)
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_instructor_answer_is_right_and_the_stub_waits(exercise_id, student):
-    status, message = verdict(exercise_id, instructor()[exercise_id], student)
+    status, message = verdict(exercise_id, solutions()[exercise_id], student)
     assert status == "correct", message
     status, message = verdict(exercise_id, stubs()[exercise_id], student)
     assert status == "unanswered", message
@@ -92,7 +40,7 @@ def test_every_listed_mistake_is_wrong_and_named_without_the_answer(exercise_id,
         assert wrong.shape == truth.shape and not np.allclose(wrong, truth, atol=1e-3), phrase  # it changes the result
         status, message = verdict(exercise_id, typed(exercise_id, wrong), student)
         assert status == "wrong", (phrase, message)
-        assert not leaked(message, truth), (phrase, message, leaked(message, truth))
+        assert not leaks(message, truth), (phrase, message, leaks(message, truth))
         assert "expected" not in message
         named += phrase.strip() in message or "transposed" in message
     assert named >= len(ex.mistakes(**inputs)) - 1, "the listed diagnoses reach the student"
@@ -121,7 +69,7 @@ def test_the_three_parts_of_8_1_are_one_layer_and_8_3_steps_at_8_2s_example():
 def test_each_part_of_8_1_has_its_own_id_and_check_cell():
     checks = [c.source.strip() for c in notebook().cells if "check" in c.metadata.get("tags", [])]
     assert checks == [f'check("{i}")' for i in IDS]
-    assert sorted(instructor()) == sorted(IDS)
+    assert sorted(solutions()) == sorted(IDS)
     assert get("8.1a").answer == ("dW",) and get("8.1b").answer == ("db",) and get("8.1c").answer == ("dx",)
 
 
@@ -182,7 +130,7 @@ def test_no_hint_holds_a_students_number():
             inputs = ex.draw(student)
             truth = ex.truth(inputs)
             text = " ".join(ex.hint_texts(inputs))
-            assert not leaked(text, truth), (exercise_id, leaked(text, truth))
+            assert not leaks(text, truth), (exercise_id, leaks(text, truth))
 
 
 def test_the_lesson_shows_no_students_answer_and_the_check_cells_hold_only_an_id():
@@ -191,8 +139,8 @@ def test_the_lesson_shows_no_students_answer_and_the_check_cells_hold_only_an_id
         student = f"student{k}"
         for exercise_id in ("8.1a", "8.1b", "8.1c", "8.2", "8.3"):
             truth = get(exercise_id).truth(get(exercise_id).draw(student))
-            forms = {f for f in printed_forms(truth) if len(f.lstrip("−-").replace(".", "")) >= 4}
-            assert not [f for f in forms if re.search(rf"(?<![\d.]){re.escape(f)}(?!\d)", text)], \
+            forms = {f for f in number_forms(truth) if len(f.lstrip("−-").replace(".", "")) >= 4}
+            assert not [f for f in forms if f in text and re.search(rf"(?<![\d.]){re.escape(f)}(?!\d)", text)], \
                 (exercise_id, student)
     prose = "".join(c.source for c in notebook().cells if c.cell_type == "markdown")
     exercise_84 = prose[prose.index("### Exercise 8.4"):prose.index("## 5 ·")]

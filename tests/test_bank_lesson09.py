@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-from functools import lru_cache
-from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -15,67 +13,19 @@ import pytest
 from adlab.core.revolve import binomial_cost
 from adlab.course import student_copy
 from adlab.exercises.bank import get
-from adlab.exercises.exercise import ANSWER_MARK, evaluate
+from bank_support import leaks, lesson, typed
 
-LESSON = Path(__file__).resolve().parents[1] / "lessons" / "09_checkpointing.ipynb"
+LESSON = lesson("09_checkpointing.ipynb")
+notebook, solutions, stubs, verdict = LESSON.notebook, LESSON.solutions, LESSON.stubs, LESSON.verdict
 IDS = ("9.1a", "9.1b", "9.2", "9.3", "9.4")
 NUMERIC = ("9.2", "9.4")
 STUDENTS = ("alice", "bob")
 
 
-@lru_cache(maxsize=None)
-def notebook():
-    return nbformat.read(LESSON, as_version=4)
-
-
-def answer_cells(cells):
-    found = {}
-    for cell in cells:
-        if cell.cell_type == "code":
-            first = next((line for line in cell.source.splitlines() if line.strip()), "")
-            match = ANSWER_MARK.match(first)
-            if match:
-                found[match.group(1)] = cell.source
-    return found
-
-
-@lru_cache(maxsize=None)
-def instructor():
-    return answer_cells(notebook().cells)
-
-
-@lru_cache(maxsize=None)
-def stubs():
-    return answer_cells(student_copy(notebook()).cells)
-
-
-def typed(exercise_id, values):
-    ex = get(exercise_id)
-    values = [values] if len(ex.answer) == 1 else list(values)
-    return "\n".join([f"# Exercise {exercise_id}"] + [f"{name} = {np.asarray(v).tolist()!r}"
-                                                      for name, v in zip(ex.answer, values)])
-
-
-def printed_forms(values):
-    forms = set()
-    for value in np.asarray(values, dtype=float).reshape(-1):
-        for text in (f"{value:.2f}", f"{value:.3f}", f"{value:.4f}"):
-            forms |= {text, text.replace("-", "−")}
-    return forms
-
-
-def leaked(message, truth):
-    return [f for f in printed_forms(truth) if re.search(rf"(?<![\d.]){re.escape(f)}(?!\d)", message)]
-
-
-def verdict(exercise_id, source, student):
-    return evaluate(get(exercise_id), {exercise_id: source}, student=student)
-
-
 @pytest.mark.parametrize("student", STUDENTS)
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_instructor_answer_is_right_and_the_stub_waits(exercise_id, student):
-    status, message = verdict(exercise_id, instructor()[exercise_id], student)
+    status, message = verdict(exercise_id, solutions()[exercise_id], student)
     assert status == "correct", message
     status, message = verdict(exercise_id, stubs()[exercise_id], student)
     assert status == "unanswered", message
@@ -84,7 +34,7 @@ def test_the_instructor_answer_is_right_and_the_stub_waits(exercise_id, student)
 def test_each_exercise_has_its_own_answer_cell_and_a_check_cell_with_only_its_id():
     checks = [c.source.strip() for c in notebook().cells if "check" in c.metadata.get("tags", [])]
     assert checks == [f'check("{i}")' for i in IDS]
-    assert sorted(instructor()) == sorted(IDS)
+    assert sorted(solutions()) == sorted(IDS)
 
 
 @pytest.mark.parametrize("exercise_id", ("9.1a", "9.1b"))
@@ -115,10 +65,10 @@ def test_every_listed_mistake_is_wrong_and_named_without_the_answer(exercise_id,
     truth = np.asarray(ex.truth(inputs), dtype=float)
     for phrase, wrong in ex.mistakes(**inputs).items():
         assert not np.array_equal(np.asarray(wrong, dtype=float), truth), phrase  # it changes the result
-        status, message = verdict(exercise_id, typed(exercise_id, wrong), student)
+        status, message = verdict(exercise_id, typed(exercise_id, wrong, dtype=None), student)
         assert status == "wrong", (phrase, message)
         assert phrase.strip() in message, (phrase, message)
-        assert not leaked(message, truth), (phrase, message)
+        assert not leaks(message, truth), (phrase, message)
         assert "expected" not in message
 
 
@@ -127,8 +77,8 @@ def test_another_students_answer_fails_and_the_numbers_differ(exercise_id):
     ex = get(exercise_id)
     alice, bob = ex.draw("alice"), ex.draw("bob")
     assert alice != bob
-    assert verdict(exercise_id, typed(exercise_id, ex.truth(alice)), "alice")[0] == "correct"
-    status, message = verdict(exercise_id, typed(exercise_id, ex.truth(alice)), "bob")
+    assert verdict(exercise_id, typed(exercise_id, ex.truth(alice), dtype=None), "alice")[0] == "correct"
+    status, message = verdict(exercise_id, typed(exercise_id, ex.truth(alice), dtype=None), "bob")
     assert status == "wrong", message
 
 
@@ -184,7 +134,7 @@ def test_9_3_names_each_slip_without_the_answer(slip, student):
     assert status == "wrong" and slip in message, message
     at = re.search(r"at \((\d+), (\d+)\)", message)
     value = binomial_cost(int(at.group(1)), int(at.group(2)))
-    assert not leaked(message, [value])
+    assert not leaks(message, [value])
     phrases = ex.mistakes(**inputs)
     assert any(slip in phrase for phrase in phrases)
 
@@ -217,7 +167,7 @@ def test_9_3_test_points_stay_small_and_differ_between_students():
         assert not {(100, 2), (100, 5), (100, 10), (1000, 10), (1000, 32)} & set(points)  # printed by the lesson
     assert ex.draw("alice") != ex.draw("bob")
     started = time.perf_counter()
-    assert verdict("9.3", instructor()["9.3"], "alice")[0] == "correct"
+    assert verdict("9.3", solutions()["9.3"], "alice")[0] == "correct"
     assert time.perf_counter() - started < 2
 
 
@@ -247,7 +197,7 @@ def test_no_hint_or_stored_output_holds_a_students_answer():
         ex = get(exercise_id)
         for student in STUDENTS:
             inputs = ex.draw(student)
-            assert not leaked(" ".join(ex.hint_texts(inputs)), ex.truth(inputs))
+            assert not leaks(" ".join(ex.hint_texts(inputs)), ex.truth(inputs))
     hints = " ".join(get("9.3").hint_texts(get("9.3").draw("alice")))
     assert "3636" not in hints and "222" not in hints
     checks = [c for c in student_copy(notebook()).cells if "check" in c.metadata.get("tags", [])]

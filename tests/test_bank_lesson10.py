@@ -2,62 +2,18 @@
 every listed mistake is caught without the expected value, numbers are the student's own, and 10.3 refuses
 adlab.hvp and finite differences of the gradient."""
 
-from pathlib import Path
-
-import nbformat
 import numpy as np
 import pytest
 
-from adlab.course import student_copy
 from adlab.exercises.bank import get
-from adlab.exercises.exercise import ANSWER_MARK, evaluate
+from adlab.exercises.exercise import evaluate
+from bank_support import assert_no_expected, lesson, reference_values, typed
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "lessons" / "10_hessian_vector_products.ipynb"
+LESSON = lesson("10_hessian_vector_products.ipynb")
+NOTEBOOK, SOLUTIONS, STUBS = LESSON.notebook(), LESSON.solutions(), LESSON.stubs()
 IDS = ("10.1", "10.2", "10.3", "10.4", "10.5")
 NUMERIC = ("10.1", "10.4", "10.5")
 STUDENTS = ("alice", "bob")
-
-
-def answer_cells(notebook):
-    """{exercise id: source} of the cells that start with `# Exercise N.k`."""
-    found = {}
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            match = ANSWER_MARK.match(cell.source.splitlines()[0] if cell.source else "")
-            if match:
-                found[match.group(1)] = cell.source
-    return found
-
-
-NOTEBOOK = nbformat.read(LESSON, as_version=4)
-SOLUTIONS = answer_cells(NOTEBOOK)
-STUBS = answer_cells(student_copy(NOTEBOOK))
-
-
-def numbers_cell(exercise_id, answer):
-    """An answer cell that assigns given values (a mistake's, or another student's) to the answer's name."""
-    name = get(exercise_id).answer[0]
-    return f"# Exercise {exercise_id}\n{name} = {np.asarray(answer, dtype=float).tolist()!r}\n"
-
-
-def expected_texts(values):
-    """The expected numbers as a message might print them: 2, 3 and 4 decimals, ASCII and real minus signs."""
-    texts = set()
-    for value in np.asarray(values, dtype=float).reshape(-1):
-        for digits in (2, 3, 4):
-            text = f"{value:.{digits}f}"
-            if text.strip("-0.") == "":  # 0.00 would match any text with a zero
-                continue
-            texts |= {text, text.replace("-", "−"), f"{abs(value):.{digits}f}"}
-        if float(value).is_integer() and abs(value) >= 10:
-            texts.add(str(int(value)))
-    return texts
-
-
-def assert_no_expected(message, values):
-    leaked = [text for text in expected_texts(values) if text in message]
-    assert not leaked, f"the message gives the expected value away ({leaked}): {message}"
 
 
 # -- every exercise -------------------------------------------------------------------------------
@@ -101,7 +57,7 @@ def test_students_get_their_own_numbers(exercise_id):
 def test_alices_answer_is_wrong_for_bob(exercise_id):
     exercise = get(exercise_id)
     alices = exercise.truth(exercise.draw("alice"))
-    status, message = evaluate(exercise, {exercise_id: numbers_cell(exercise_id, alices)}, student="bob")
+    status, message = evaluate(exercise, {exercise_id: typed(exercise_id, alices)}, student="bob")
     assert status == "wrong", message
     assert_no_expected(message, exercise.truth(exercise.draw("bob")))
 
@@ -115,7 +71,7 @@ def test_every_listed_mistake_is_wrong_and_named_without_the_answer(exercise_id,
     mistakes = exercise.mistakes(**inputs)
     assert mistakes
     for phrase, wrong in mistakes.items():
-        status, message = evaluate(exercise, {exercise_id: numbers_cell(exercise_id, wrong)}, student=student)
+        status, message = evaluate(exercise, {exercise_id: typed(exercise_id, wrong)}, student=student)
         assert status == "wrong", (phrase, message)
         assert phrase.strip() in message, (phrase, message)
         assert_no_expected(message, truth)
@@ -169,18 +125,11 @@ CENTRAL = "G = adlab.grad(g)\nreturn (G(x + {h} * v) - G(x - {h} * v)) / (2 * {h
 FORWARD = "G = adlab.grad(g)\nreturn (G(x + {h} * v) - G(x)) / {h}"
 
 
-def reference_values(student):
-    exercise = get("10.3")
-    inputs = exercise.draw(student)
-    reference = exercise.reference(**inputs)
-    return [np.asarray(reference(*point), dtype=float) for point in exercise.points(**inputs)]
-
-
 @pytest.mark.parametrize("student", STUDENTS)
 def test_10_3_every_listed_mistake_is_wrong_and_named_without_the_answer(student):
     exercise = get("10.3")
     inputs = exercise.draw(student)
-    truth = np.concatenate(reference_values(student))
+    truth = np.concatenate(reference_values("10.3", student))
     mistakes = exercise.mistakes(**inputs)
     assert len(mistakes) >= 8
     for phrase, wrong in mistakes.items():
@@ -231,7 +180,7 @@ def test_10_3_no_finite_difference_of_the_gradient_passes_whatever_its_step(stud
     for template in (CENTRAL, FORWARD):
         status, message = evaluate(get("10.3"), {"10.3": function_cell(template.format(h=h))}, student=student)
         assert status == "wrong", (template, h, message)
-        assert_no_expected(message, np.concatenate(reference_values(student)))
+        assert_no_expected(message, np.concatenate(reference_values("10.3", student)))
 
 
 def test_10_3_richardson_extrapolation_of_central_differences_does_not_pass_either():
@@ -241,7 +190,7 @@ def test_10_3_richardson_extrapolation_of_central_differences_does_not_pass_eith
 
 
 def test_10_3_a_function_that_remembers_alices_values_is_wrong_for_bob():
-    values = [v.tolist() for v in reference_values("alice")]
+    values = [v.tolist() for v in reference_values("10.3", "alice")]
     body = f"values = {values!r}\ncalls = hvp_by_hand.__dict__.setdefault('calls', [0])\n" \
            "calls[0] += 1\nreturn np.array(values[(calls[0] - 1) % 3])"
     assert evaluate(get("10.3"), {"10.3": function_cell(body)}, student="alice")[0] == "correct"

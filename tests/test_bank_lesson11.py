@@ -10,19 +10,18 @@ Choice questions: every wrong option is "wrong" and says neither the answer nor 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 from adlab.course import student_copy
 from adlab.exercises.bank import all_exercises, get
 from adlab.exercises.diagnose import TIGHT
-from adlab.exercises.exercise import ANSWER_MARK, evaluate
+from adlab.exercises.exercise import evaluate
+from bank_support import distinctive_forms, leaks, lesson, reference_values, typed
 
-LESSON = Path(__file__).resolve().parents[1] / "lessons" / "11_review.ipynb"
+LESSON = lesson("11_review.ipynb")
+notebook, solutions, stubs, verdict = LESSON.notebook, LESSON.solutions, LESSON.stubs, LESSON.verdict
 STUDENTS = ("alice", "bob")
 IDS = ["11.1a", "11.1b", "11.1c", "11.2", "11.3", "11.4", "11.5", "11.6", "11.7", "11.8", "11.9", "11.10",
        "11.11", "11.12"]
@@ -42,76 +41,12 @@ WRONG_BACKWARD = {
 }
 
 
-@lru_cache(maxsize=None)
-def notebook():
-    return nbformat.read(LESSON, as_version=4)
-
-
-def answer_cells(cells):
-    """{exercise id: source} of the cells whose first line is `# Exercise N.k`."""
-    found = {}
-    for cell in cells:
-        if cell.cell_type == "code" and cell.source.strip():
-            match = ANSWER_MARK.match(cell.source.splitlines()[0])
-            if match:
-                found[match.group(1)] = cell.source
-    return found
-
-
-@lru_cache(maxsize=None)
-def instructor():
-    return answer_cells(notebook().cells)
-
-
-@lru_cache(maxsize=None)
-def stubs():
-    return answer_cells(student_copy(notebook()).cells)
-
-
-def number_forms(values):
-    """The expected numbers as a message could print them: 2, 3 and 4 decimals (and counts of 2+ digits)."""
-    forms = set()
-    for value in np.asarray(values, dtype=float).reshape(-1):
-        if not np.isfinite(value):
-            continue
-        if float(value).is_integer():
-            if abs(value) >= 10:
-                forms.add(str(int(value)))
-            continue
-        for text in (f"{value:.2f}", f"{value:.3f}", f"{value:.4f}"):
-            forms.update((text, text.replace("-", "−")))
-    return forms
-
-
-def leaks(message, values):
-    return sorted(f for f in number_forms(values) if re.search(rf"(?<![\d.]){re.escape(f)}(?![\d])", message))
-
-
-def typed(exercise_id, names, values):
-    """An answer cell that types these values."""
-    lines = [f"# Exercise {exercise_id}"]
-    for name, value in zip(names, values):
-        lines.append(f"{name} = {np.asarray(value, dtype=float).tolist()!r}")
-    return "\n".join(lines)
-
-
-def run(exercise_id, source, student):
-    sources = dict(instructor())
-    sources[exercise_id] = source
-    return evaluate(get(exercise_id), sources, student=student)
-
-
-def function_truths(ex, inputs):
-    reference = ex.reference(**inputs)
-    return [reference(*point) for point in ex.points(**inputs)]
-
-
 # -- every exercise ----------------------------------------------------------------------------------------
 
 
 def test_the_lesson_holds_exactly_these_exercises_and_checks():
     assert [e.id for e in all_exercises() if e.id.startswith("11.")] == IDS
-    assert list(instructor()) == IDS, "one answer cell per exercise, in order"
+    assert list(solutions()) == IDS, "one answer cell per exercise, in order"
     checks = [c.source.strip() for c in notebook().cells if "check" in c.metadata.get("tags", [])]
     assert checks == [f'check("{i}")' for i in IDS], "a check cell is only check(\"11.k\")"
     for cell in notebook().cells:
@@ -125,7 +60,7 @@ def test_the_lesson_holds_exactly_these_exercises_and_checks():
 @pytest.mark.parametrize("student", STUDENTS)
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_solution_is_correct_and_the_stub_waits(exercise_id, student):
-    status, message = evaluate(get(exercise_id), instructor(), student=student)
+    status, message = evaluate(get(exercise_id), solutions(), student=student)
     assert status == "correct", message
     status, message = evaluate(get(exercise_id), stubs(), student=student)
     assert status == "unanswered", message
@@ -137,7 +72,7 @@ def test_hints_name_a_lesson_and_give_no_answer(exercise_id):
     assert ex.hints
     for student in STUDENTS + ("instructor",):
         inputs = ex.draw(student)
-        truth = function_truths(ex, inputs) if ex.kind == "function" else \
+        truth = reference_values(ex.id, student) if ex.kind == "function" else \
             (ex.truth(inputs) if ex.kind != "choice" else [])
         for hint in ex.hint_texts(inputs):
             assert re.search(r"Lesson \d+", hint), hint
@@ -162,7 +97,7 @@ def test_every_mistake_changes_the_answer_and_is_named_with_a_lesson_without_the
             assert wrong.shape == truth.shape, phrase
             assert not np.all(ex.tolerance.close(wrong, truth)), f"{student}: the mistake changes nothing: {phrase}"
             assert "Lesson" in phrase, phrase
-            status, message = run(exercise_id, typed(exercise_id, ex.answer, [wrong]), student)
+            status, message = verdict(exercise_id, typed(exercise_id, wrong), student)
             assert status == "wrong", (phrase, message)
             assert phrase.strip() in message, (phrase, message)
             assert not leaks(message, truth), (message, leaks(message, truth))
@@ -175,7 +110,7 @@ def test_one_students_answer_does_not_pass_for_the_other(exercise_id):
     assert alice != bob, "alice and bob get the same numbers"
     for mine, other in (("alice", "bob"), ("bob", "alice")):
         theirs = ex.truth(ex.draw(other))
-        status, message = run(exercise_id, typed(exercise_id, ex.answer, [theirs]), mine)
+        status, message = verdict(exercise_id, typed(exercise_id, theirs), mine)
         assert status == "wrong", f"{other}'s answer passes for {mine}: {message}"
         assert not leaks(message, ex.truth(ex.draw(mine)))
 
@@ -185,8 +120,8 @@ def test_the_answer_cell_is_checked_on_its_own_by_hand(exercise_id):
     """Counts and sweeps are worked out, not asked of the engine: importing adlab is refused."""
     ex = get(exercise_id)
     assert ex.by_hand
-    source = instructor()[exercise_id].replace("### BEGIN SOLUTION", "import adlab\n### BEGIN SOLUTION")
-    status, message = run(exercise_id, source, "alice")
+    source = solutions()[exercise_id].replace("### BEGIN SOLUTION", "import adlab\n### BEGIN SOLUTION")
+    status, message = verdict(exercise_id, source, "alice")
     assert status == "wrong" and "by hand" in message, message
 
 
@@ -199,9 +134,9 @@ def test_counts_are_exact_the_forward_sweep_one_short_is_wrong():
         inputs = ex.draw(student)
         forward, reverse = ex.truth(inputs)
         one_short = forward * (inputs["n"] - 1) / inputs["n"]
-        status, message = run("11.8", typed("11.8", ex.answer, [[one_short, reverse]]), student)
+        status, message = verdict("11.8", typed("11.8", [one_short, reverse]), student)
         assert status == "wrong" and "off by one sweep" in message and "Lesson 5" in message, message
-        status, message = run("11.8", typed("11.8", ex.answer, [[forward + 1, reverse]]), student)
+        status, message = verdict("11.8", typed("11.8", [forward + 1, reverse]), student)
         assert status == "wrong", message
 
 
@@ -210,7 +145,7 @@ def test_the_perturbation_confusion_answer_is_named():
     for student in STUDENTS:
         inputs = ex.draw(student)
         assert inputs["c"] != 1, "the worked example below the exercise has c = 1"
-        status, message = run("11.12", typed("11.12", ex.answer, [inputs["c"] + 1]), student)
+        status, message = verdict("11.12", typed("11.12", inputs["c"] + 1), student)
         assert status == "wrong" and "perturbation confusion" in message and "Lesson 10" in message, message
 
 
@@ -239,13 +174,13 @@ def test_backward_mistakes_are_the_listed_ones():
 def test_backward_mistakes_are_caught_with_a_lesson_and_without_the_answer(student):
     ex = get("11.6")
     inputs = ex.draw(student)
-    truth = function_truths(ex, inputs)
+    truth = reference_values(ex.id, student)
     points = ex.points(**inputs)
     for key, listed in WRONG_BACKWARD.items():
         for body in listed:
             values = [eval(body, {"np": np}, dict(zip(("x", "e", "s", "y_bar"), p))) for p in points]
             assert not np.all(TIGHT.close(values, truth)), f"the mistake changes nothing: {body}"
-            status, message = run("11.6", backward_source(body), student)
+            status, message = verdict("11.6", backward_source(body), student)
             assert status == "wrong", (body, message)
             assert key in message and "Lesson" in message, (body, message)
             assert not leaks(message, truth), (message, leaks(message, truth))
@@ -259,7 +194,7 @@ def test_backward_must_read_the_tape_and_may_not_call_the_engine():
     assert len({p[3] for p in ex.points(**inputs)}) > 1, "ȳ varies"
     source = ("# Exercise 11.6\nimport adlab\ndef backward(x, e, s, y_bar):\n"
               "    return y_bar * adlab.grad(lambda t: np.exp(t) * np.sin(t))(x)\n")
-    status, message = run("11.6", source, "alice")
+    status, message = verdict("11.6", source, "alice")
     assert status == "wrong" and "by hand" in message, message
     assert get("11.6").draw("alice") != get("11.6").draw("bob")
 
@@ -278,11 +213,11 @@ def test_a_wrong_choice_says_neither_the_answer_nor_why(exercise_id):
     assert wrong_options
     for option in wrong_options:
         for student in STUDENTS:
-            status, message = run(exercise_id, f"# Exercise {exercise_id}\n{name} = {option!r}\n", student)
+            status, message = verdict(exercise_id, f"# Exercise {exercise_id}\n{name} = {option!r}\n", student)
             assert status == "wrong", (option, message)
             assert repr(expected) not in message and f'"{expected}"' not in message, message
             assert explain not in message and explain[:40] not in message, message
-    status, message = run(exercise_id, f"# Exercise {exercise_id}\n{name} = 'none of these'\n", "alice")
+    status, message = verdict(exercise_id, f"# Exercise {exercise_id}\n{name} = 'none of these'\n", "alice")
     assert status == "invalid", message
 
 
@@ -305,7 +240,7 @@ def test_no_cell_outside_the_answer_cells_holds_an_answer():
         ex = get(exercise_id)
         for student in STUDENTS + ("instructor",):
             truth = ex.truth(ex.draw(student))
-            distinctive = {f for f in number_forms(truth) if len(f.lstrip("−-").replace(".", "")) >= 4}
+            distinctive = distinctive_forms(truth)
             hits = [f for f in distinctive if re.search(rf"(?<![\d.,]){re.escape(f)}(?![\d,])", text)]
             if hits:
                 found.append((exercise_id, student, hits))
