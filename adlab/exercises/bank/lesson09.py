@@ -42,7 +42,8 @@ def _steps(rng):
 # -- 9.3 · t(n, s) as code ------------------------------------------------------------------------
 
 # Every (n, s) with n a binomial C(s + r, s) (where a loop that stops one r late goes wrong), and n = 1.
-# n stays small enough for s = 1 (the loop runs n times; binomial_cost(10**12, 1) would not finish).
+# n stays small: a student's t(n, s) may count r up one at a time, as a first version does, and for s = 1
+# that loop runs n times.
 FIXED_POINTS = [(1, 1), (1, 3), (2, 1), (10, 2), (10, 3), (35, 3), (35, 4), (50, 1), (999, 10), (1001, 10),
                 (2000, 20), (3003, 5), (4000, 2)]
 
