@@ -26,6 +26,7 @@ from __future__ import annotations
 import html
 import itertools
 import linecache
+import math
 import weakref
 from dataclasses import dataclass
 
@@ -78,11 +79,13 @@ def _pointwise(primal, *terms):
     return Template(primal, forward, backward, elementwise=True)
 
 
-# The share of max(x, y) going to x: 1, 0, or 0.5 on ties (the engine's convention).
-_TIE_X = "(({0} > {1}) + 0.5 * ({0} == {1}))"
-_TIE_Y = "(({1} > {0}) + 0.5 * ({0} == {1}))"
-# The share of a max/min reduction going to each element: ties split equally.
-_SELECTED = "({0} == {out_kept}) / np.sum({0} == {out_kept}{axis}, keepdims=True)"
+# The share of max(x, y) going to x: 1, 0, or 0.5 on ties (the engine's convention). {half} is 0.5 in the
+# result's dtype (np.float32(0.5) for float32: 0.5 * (x == y) alone would make the share float64).
+_TIE_X = "(({0} > {1}) + ({0} == {1}) * {half})"
+_TIE_Y = "(({1} > {0}) + ({0} == {1}) * {half})"
+# The share of a max/min reduction going to each element: ties split equally (counted in x's dtype, so
+# float32 stays float32).
+_SELECTED = "(({0} == {out_kept}) / np.sum({0} == {out_kept}{axis}, keepdims=True, dtype=np.result_type({0})))"
 
 TEMPLATES = {
     "add": _pointwise("{0} + {1}", "{d}", "{d}"),
@@ -90,9 +93,21 @@ TEMPLATES = {
     "multiply": _pointwise("{0} * {1}", "{d} * {1}", "{0} * {d}"),
     "divide": _pointwise("{0} / {1}", "{d} / {1}", "-{d} * {out} / {1}"),
     "negative": _pointwise("-{0}", "-{d}"),
-    # d(x**y)/dy = x**y·ln x, taken as 0 where x <= 0 (as the engine does at x = 0).
-    "power": _pointwise("{0} ** {1}", "{d} * {1} * {0} ** ({1} - 1)",
-                        "{d} * {out} * np.log(np.where({0} > 0, {0}, 1.0))"),
+    # The engine's convention (adlab/core/rules.py, above _log_or_zero): ∂/∂x = y·x**(y−1), but 0 where
+    # y = 0 (there the exponent y − (y != 0) is 0 and y·x**0 = 0, even at x = 0 or nan); ∂/∂y = x**y·ln x
+    # with ln x taken as 0 at x = 0, and nan where x < 0. The program computes in NumPy's arithmetic
+    # (GeneratedCode passes Python floats as np.float64), so (-8.0) ** (1/3) is nan, never complex.
+    "power": _pointwise("{0} ** {1}", "{d} * ({1} * {0} ** ({1} - ({1} != 0)))",
+                        "{d} * {out} * np.log(np.where({0} == 0, 1.0, {0}))"),
+    # x ** c for a constant c other than 0 (x ** 2): the rule without the case y = 0.
+    "power by a constant": _pointwise("{0} ** {1}", "{d} * ({1} * {0} ** ({1} - 1))", None),
+    # c ** y for a constant c: {log_base} is ln c as the engine takes it (math.log(c); 0.0 for c = 0; nan for c < 0).
+    "power of a constant": _pointwise("{0} ** {1}", None, "{d} * {out} * {log_base}"),
+    # x ** y for a Python float x: ln x with math, as the engine takes it, so it stays a Python float (np.log
+    # would make it an np.float64, which turns a float32 y and its adjoint into float64).
+    "power of a Python float": _pointwise(
+        "{0} ** {1}", "{d} * ({1} * {0} ** ({1} - ({1} != 0)))",
+        "{d} * {out} * (math.log({0}) if {0} > 0 else 0.0 if {0} == 0 else math.nan)"),
     "exp": _pointwise("np.exp({0})", "{d} * {out}"),
     "log": _pointwise("np.log({0})", "{d} / {0}"),
     "log1p": _pointwise("np.log1p({0})", "{d} / (1 + {0})"),
@@ -228,8 +243,12 @@ def _summed_to(expr, target_shape, from_shape):
     return expr
 
 
-def _zeros(shape):
-    return "0.0" if shape == () else f"np.zeros({shape})"
+def _zeros(value):
+    """Source for zeros shaped like value, in its float dtype (as the engine's zeros_like: float32 stays float32)."""
+    shape, dtype = np.shape(value), np.result_type(value, 0.0)
+    if dtype == np.float64:
+        return "0.0" if shape == () else f"np.zeros({shape})"
+    return f"np.zeros({shape}, dtype='{dtype.name}')"
 
 
 def _live_rows(trace):
@@ -254,7 +273,18 @@ def _template_key(row):
         return f"matmul {dims[0]}-D @ {dims[1]}-D"
     if row.op == "getitem" and not rules.is_basic_index(row.params["index"]):
         return "getitem with an index array"
+    if row.op == "power" and row.operands[1].index is None and _is_number(row.operands[1].value) \
+            and row.operands[1].value != 0:
+        return "power by a constant"
+    if row.op == "power" and row.operands[0].index is None and _is_number(row.operands[0].value):
+        return "power of a constant"
+    if row.op == "power" and type(row.operands[0].value) is float:
+        return "power of a Python float"
     return row.op
+
+
+def _is_number(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 class _RowSource:
@@ -279,6 +309,12 @@ class _RowSource:
                   "p": {k: _literal(v, constants) for k, v in params.items()},
                   "args": ", ".join(self.operands)}
         fields.update({f"s{i}": repr(s) for i, s in enumerate(self.shapes)})
+        dtype = np.result_type(row.value)
+        fields["half"] = "0.5" if dtype == np.float64 or dtype.kind != "f" else f"np.{dtype.name}(0.5)"
+        if row.op == "power" and row.operands[0].index is None and _is_number(row.operands[0].value):
+            base = float(row.operands[0].value)
+            fields["log_base"] = ("0.0" if base == 0 else "np.nan" if base < 0 or base != base
+                                  else f"math.log({_literal(base, constants)})")
         if "axis" in params and "keepdims" in params:
             axis, keepdims = fields["p"]["axis"], params["keepdims"]
             fields["axis"] = "" if params["axis"] is None else f", axis={axis}"
@@ -307,8 +343,7 @@ class _RowSource:
         """v̇ of this row: the sum of one term per traced argument."""
         operands = self.row.operands
         if self.template.joint_tangent is not None:
-            ts = ", ".join(variable(o.index, "_dot") if o.index is not None else _zeros(s)
-                           for o, s in zip(operands, self.shapes))
+            ts = ", ".join(variable(o.index, "_dot") if o.index is not None else _zeros(o.value) for o in operands)
             return self.format(self.template.joint_tangent, ts=ts)
         terms = []
         for position, operand in enumerate(operands):
@@ -365,6 +400,11 @@ class GeneratedCode:
     The program is the path f took where it was traced. If f looked at its values on the way (a
     comparison, ``bool(x)``), each call first checks that f takes the same path at the new inputs,
     and refuses with one sentence where it does not; a program of f without such looks runs as is.
+
+    A call passes Python floats to the program as ``np.float64``, so its arithmetic is NumPy's, as the
+    engine's is: ``1.0 / 0.0`` is inf and ``(-8.0) ** (1/3)`` nan (with NumPy's warning), not a
+    ZeroDivisionError or a complex number; except beside a float32 argument, which a Python float
+    leaves float32 and an np.float64 would not. (``function`` itself takes the arguments as they are.)
     """
 
     source: str
@@ -379,7 +419,11 @@ class GeneratedCode:
                 f"this {self.kind} program follows the path {self.trace.function_name} took where it was traced, "
                 f"and at these inputs its comparisons take another one: generate it again there "
                 f"(codegen.{self.kind}_program(f, …)), or use adlab.compiled, which re-traces by itself.")
-        return self.function(*args)
+        defaults = self.function.__defaults__ or ()  # ȳ = 1.0 when left out: passed, so it is converted too
+        missing = self.function.__code__.co_argcount - len(args)
+        if 0 < missing <= len(defaults):
+            args = (*args, *defaults[len(defaults) - missing:])
+        return self.function(*_numpy_floats(args))
 
     def __repr__(self):
         return self.source
@@ -389,6 +433,14 @@ class GeneratedCode:
 
     def _repr_html_(self):
         return f"<pre><code class=\"language-python\">{html.escape(self.source)}</code></pre>"
+
+
+def _numpy_floats(args):
+    """Python floats as np.float64 (NumPy's arithmetic: inf and nan, not exceptions and complex numbers),
+    unless an argument is a narrower float, which a Python float leaves as it is (NumPy's promotion)."""
+    if any(isinstance(a, (np.ndarray, np.generic)) and a.dtype.kind == "f" and a.dtype.itemsize < 8 for a in args):
+        return args
+    return [np.float64(a) if type(a) is float else a for a in args]
 
 
 _compiled = itertools.count()
@@ -427,14 +479,14 @@ def _output_source(trace, suffix, constants):
         if index is not None:
             items.append(variable(index, suffix))
         else:
-            items.append(_zeros(np.shape(value)) if suffix else _literal(value, constants))
+            items.append(_zeros(value) if suffix else _literal(value, constants))
     return items[0] if len(items) == 1 else f"({', '.join(items)})"
 
 
 def _compile(source, name, constants, kind, trace):
     filename = f"<adlab.codegen {kind} #{next(_compiled)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # tracebacks show the lines
-    namespace = {"np": np, "logsumexp": rules.logsumexp.impl, **constants.values}
+    namespace = {"np": np, "math": math, "logsumexp": rules.logsumexp.impl, **constants.values}
     exec(compile(source, filename, "exec"), namespace)
     function = namespace[name]
     weakref.finalize(function, linecache.cache.pop, filename, None)  # the lines live as long as the program
@@ -465,7 +517,23 @@ def _path_check(trace):
 
 
 def _operations(trace):
-    return [(row.op, row.inputs, tuple(map(np.shape, (o.value for o in row.operands)))) for row in trace]
+    """Each row's primitive, arguments and shapes, and the constants it was given (a mask from x > 0, an
+    index from np.argsort(x) is a constant the program holds: where it would differ, so does the path)."""
+    return [(row.op, row.inputs, tuple(map(np.shape, (o.value for o in row.operands))),
+             tuple(_constant_key(o.value) for o in row.operands if o.index is None),
+             tuple((name, _constant_key(value)) for name, value in row.params.items())) for row in trace]
+
+
+def _constant_key(value):
+    """A constant, comparable with == (numbers and arrays as their bytes: nan equals nan)."""
+    if isinstance(value, (tuple, list)):
+        return type(value), tuple(_constant_key(v) for v in value)
+    if isinstance(value, slice):
+        return slice, _constant_key((value.start, value.stop, value.step))
+    if isinstance(value, (bool, int, float, complex, np.ndarray, np.generic)):
+        array = np.asarray(value)
+        return type(value), array.dtype.str, array.shape, array.tobytes()
+    return value
 
 
 def tangent_program(f_or_trace, *args):
@@ -515,13 +583,13 @@ def adjoint_program(f_or_trace, *args):
     live = _live_rows(trace)
     updated_in_part = {row.inputs[0] for row in trace if row.op == "getitem" and row.index in live}
     body.append("    # reverse sweep: adjoints start at 0, then one term per use")
-    body += [f"    {variable(row.index, '_bar')} = {_zeros(np.shape(row.value)) if row.index in updated_in_part else '0.0'}"
+    body += [f"    {variable(row.index, '_bar')} = {_zeros(row.value) if row.index in updated_in_part else '0.0'}"
              for row in reversed(trace.rows) if row.index in live]
     body += [f"    {variable(index, '_bar')} += {seed}" for (index, _), seed in zip(outputs, seeds) if index is not None]
     for row, source in reversed(rows):
         if row.index in live:
             body += [f"    {statement}" for statement in source.adjoint_statements()]
-    input_bars = ", ".join(variable(r.index, "_bar") if r.index in live else _zeros(np.shape(r.value))
+    input_bars = ", ".join(variable(r.index, "_bar") if r.index in live else _zeros(r.value)
                            for r in trace if r.is_input)
     body.append(f"    return {_output_source(trace, '', constants)}, ({input_bars}{',' if len(inputs) == 1 else ''})")
     default = "=1.0" if len(outputs) == 1 and outputs[0][1] == () else ""

@@ -2,10 +2,13 @@
 
 ``adlab.compiled(adlab.grad(f))`` behaves like ``adlab.grad(f)``. On the first call for an
 input *signature* (the arguments' structure, types, shapes and dtypes, and the values of
-arguments that are not floats) it records f's trace, writes its adjoint program as Python
+arguments that are not floats: an object by the values of its attributes, so changing
+``model.w`` makes a new signature) it records f's trace, writes its adjoint program as Python
 source with ``adlab.codegen``'s templates (``math`` on Python floats, NumPy on arrays),
 compiles it and keeps it; later calls with that signature run the program instead of the
-engine. A trace is one path through f: every result f computed from the raw value of a traced
+engine. Real inputs give real results, as on the engine: where ``math`` raises (log(0.0),
+(-8.0) ** (1/3)) the call runs on the engine, which gives NumPy's inf or nan, never a complex
+number. A trace is one path through f: every result f computed from the raw value of a traced
 number (``x > 0``, ``bool(x)``, ``np.argsort(x)`` …) is re-checked by a *guard* in the
 program, and a call whose comparisons come out differently is traced again, so a program is
 only ever used on the path it was written for.
@@ -18,10 +21,12 @@ allocations, repeated work and needless broadcasts go).
 
 from __future__ import annotations
 
+import enum
 import functools
 import math
 import operator
 import re
+import types
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -32,8 +37,8 @@ from . import codegen
 from .codegen import CodegenError, _Constants, _pointwise, _RowSource, _summed_to, variable
 from .core import api, numpy_api
 from .core.api import _selected
-from .core.primitive import Box, Level, zeros_like
-from .core.recording import check_function, check_tangent
+from .core.primitive import Box, Level, raw, zeros_like
+from .core.recording import check_function, check_outputs, check_real, check_tangent
 from .core.tree import flatten, unflatten
 from .optimize import optimize, value_type
 from .trace import trace as record_trace
@@ -60,6 +65,35 @@ class _NotCompilable(Exception):
     """A trace the generated code cannot reproduce; the message says why."""
 
 
+class _EngineAnswers(Exception):
+    """f returned what a trace cannot hold (None, a str, a complex number): the engine answers the call, with
+    its own error where it has one (grad's "f returned None"), its result where it has none (a str in
+    has_aux's auxiliary data, jvp of a function returning None)."""
+
+
+def _checked_output(f):
+    """f, refusing (with _EngineAnswers) a result that is not floats or arrays of them: the trace would
+    raise its own error for it, naming the wrong transformation."""
+
+    def checked(*inputs):
+        result = f(*inputs)
+        if result is None:
+            raise _EngineAnswers("f returns None")
+        leaves = flatten(result)[0]
+        try:
+            check_outputs(leaves, result, "trace")
+            check_real(leaves, "trace")
+        except TypeError:
+            kinds = sorted({type(raw(leaf)).__name__ for leaf in leaves
+                            if not isinstance(raw(leaf), (float, int, np.ndarray, np.generic))
+                            or np.iscomplexobj(raw(leaf))})
+            raise _EngineAnswers(f"f returns values that are not real floats or arrays ({', '.join(kinds)})") from None
+        return result
+
+    checked.__name__ = checked.__qualname__ = getattr(f, "__name__", "f")  # as the trace's messages name it
+    return checked
+
+
 # -- scalar templates: `math` on Python floats, the same formulas as the engine's rules -------
 
 _SCALAR_TEMPLATES = {
@@ -79,10 +113,13 @@ _SCALAR_TEMPLATES = {
     "tanh": _pointwise("math_tanh({0})", "{d} * (1.0 - {out} * {out})"),
     "abs": _pointwise("abs({0})", "{d} * np.sign({0})"),  # as the engine: 0 at 0, and a NumPy float
     "divide": _pointwise("{0} / {1}", "{d} / {1}", "-({d} * {out}) / {1}"),
-    # math.pow raises where Python's ** would give a complex number or divide by zero (x < 0 with a
-    # fractional y, 0 ** -1): the call then falls back to the engine, which gives nan or inf.
-    "power": _pointwise("math_pow({0}, {1})", "{d} * ({1} * math_pow({0}, {1} - 1))",
-                        "{d} * {out} * (math_log({0}) if {0} != 0.0 else 0.0)"),
+    # The engine's convention (adlab/core/rules.py, above _log_or_zero; codegen.TEMPLATES["power"]):
+    # ∂/∂x = y·x**(y−1), 0 where y = 0; ∂/∂y = x**y·ln x, ln x taken as 0 at x = 0 and nan for x < 0.
+    # math.pow raises (ValueError, OverflowError) exactly where the engine's Python ** gives way to
+    # NumPy's inf or nan (x < 0 with a fractional y, 0 ** -1, 10 ** 400): the call then runs on the
+    # engine. Never Python's **, which gives a complex number for (-8.0) ** (1/3).
+    "power": _pointwise("math_pow({0}, {1})", "{d} * ({1} * math_pow({0}, {1} - ({1} != 0)))",
+                        "{d} * {out} * (math_log({0}) if {0} > 0 else 0.0 if {0} == 0 else math.nan)"),
 }
 
 
@@ -92,9 +129,12 @@ _MATH = {f"math_{name}": getattr(math, name) for name in
           "tanh", "pow")}
 
 
-def _is_scalar_row(row):
-    """A row computed on Python floats (the engine used `math` for it): generate `math` calls too."""
-    return type(row.value) is float and all(type(o.value) in (float, int) for o in row.operands)
+def _python_operand(operand, python_rows):
+    """An operand that is a Python number wherever the program runs: a constant int or float, or a row
+    computed on Python floats."""
+    if operand.index is None:
+        return type(operand.value) in (float, int)
+    return operand.index in python_rows
 
 
 _SCALAR_TEMPLATES.update({op: codegen.TEMPLATES[op] for op in ("add", "subtract", "multiply", "negative")})
@@ -120,10 +160,26 @@ class _ScalarRowSource:
         return ""
 
 
-def _row_source(row, constants):
-    if _is_scalar_row(row) and row.op in _SCALAR_TEMPLATES:
-        return _ScalarRowSource(row, constants)
-    return _RowSource(row, constants)
+def _row_sources(trace, constants):
+    """Each row's source, keyed by index: `math` calls where every operand is a Python number (as the
+    engine uses `math` or Python's operators there), NumPy's templates otherwise.
+
+    The choice follows the operands' types, never the traced values: a row the engine computed with
+    NumPy because `math` raised there (log(0.0) is np.float64(-inf)) is still a `math` row, whose call
+    then raises where the engine's did and runs on the engine, so a program traced at an awkward point
+    gives the same results and types as one traced anywhere else.
+    """
+    python_rows = {row.index for row in trace if row.is_input and type(row.value) is float}
+    sources = {}
+    for row in trace:
+        if row.is_input:
+            continue
+        if row.op in _SCALAR_TEMPLATES and all(_python_operand(o, python_rows) for o in row.operands):
+            sources[row.index] = _ScalarRowSource(row, constants)
+            python_rows.add(row.index)
+        else:
+            sources[row.index] = _RowSource(row, constants)
+    return sources
 
 
 # -- guards ---------------------------------------------------------------------------------
@@ -207,7 +263,7 @@ def _record(f, inputs):
     first_depth = Level().depth  # levels count up: a second new level means f made one of its own
     numpy_api.observer = observer
     try:
-        recorded = record_trace(f, *inputs)
+        recorded = record_trace(_checked_output(f), *inputs)
     finally:
         numpy_api.observer = None
     if Level().depth - first_depth > 2:
@@ -249,7 +305,7 @@ class _Writer:
         self.rows = [row for row in recorded if not row.is_input]
         self.reads = {row.index: row.inputs for row in self.rows}
         try:
-            self.sources = {row.index: _row_source(row, self.constants) for row in self.rows}
+            self.sources = _row_sources(recorded, self.constants)
         except CodegenError as error:
             raise _NotCompilable(str(error).split(": ", 1)[-1].split(";")[0]) from None
         self.guards = {}  # Wengert index of the last row before a guard -> guard statements
@@ -464,7 +520,7 @@ def _compile(lines, constants):
     global _programs
     _programs += 1
     text = "\n".join(lines)
-    namespace = {"np": np, **_MATH, "PathChanged": PathChanged, "_same": _same,
+    namespace = {"np": np, "math": math, **_MATH, "PathChanged": PathChanged, "_same": _same,
                  "logsumexp": codegen.rules.logsumexp.impl, **constants.values}
     exec(compile(text, f"<adlab.compiled #{_programs}>", "exec"), namespace)
     return text, namespace
@@ -561,17 +617,88 @@ def tangent_program(recorded, observations):
 # -- the public transformation ----------------------------------------------------------------
 
 
+# Keyed by identity: what they compute is their code, not state a call could change.
+_BY_IDENTITY = (types.FunctionType, types.BuiltinFunctionType, types.ModuleType, type, np.ufunc, enum.Enum)
+_PLAIN = (bool, int, float, complex, str, bytes, type(None), type(Ellipsis), range, slice)
+_KEY_DEPTH = 16          # an argument's attributes are followed this deep for its key ...
+_KEY_PARTS = 4096        # ... through at most this many values; beyond, the engine answers
+
+
 def _static_key(x):
-    """A leaf baked into the program, keyed by value; None if it cannot be (unhashable, traced)."""
-    if isinstance(x, Box):
+    """A leaf baked into the program, keyed by its value; None if it cannot be (traced, or no value to see).
+
+    Numbers, strings and arrays are their value. An object (a model with weights as attributes, a
+    dataclass) is keyed by its type and the keys of its attributes, followed into lists, dicts and
+    further objects: f reads them while it is traced, and the program holds what it read, so a
+    changed attribute (obj.w = 5.0) must make a new key and a new trace, not run the program of the
+    old value. Functions, classes and modules are keyed by identity; a type with its own __eq__ and
+    __hash__ by those. Anything else (a generator, a lock, an object too deep or too large to
+    follow) gives None, and such calls run on the engine.
+    """
+    try:
+        return _key(x, (), [_KEY_PARTS])
+    except _NoKey:
         return None
+
+
+class _NoKey(Exception):
+    """A value the cache cannot key by value."""
+
+
+def _key(x, path, budget):
+    budget[0] -= 1
+    if budget[0] < 0 or len(path) > _KEY_DEPTH or isinstance(x, Box):
+        raise _NoKey
+    kind = type(x)
+    if kind in _PLAIN or isinstance(x, np.generic):
+        return (kind, "nan") if x != x else (kind, x)  # nan != nan: one key for every nan
     if isinstance(x, np.ndarray):
+        if x.dtype.hasobject:
+            raise _NoKey
         return ("array", x.dtype, x.shape, x.tobytes())
+    if isinstance(x, _BY_IDENTITY):
+        return (kind, x)
+    if id(x) in path:  # a cycle (an object holding itself): where it points back to
+        return ("cycle", path.index(id(x)))
+    inner = path + (id(x),)
+    if isinstance(x, (tuple, list)):
+        return (kind, tuple(_key(item, inner, budget) for item in x))
+    if isinstance(x, dict):
+        return (kind, tuple((_key(k, inner, budget), _key(v, inner, budget)) for k, v in x.items()))
+    if isinstance(x, (set, frozenset)):
+        return (kind, tuple(sorted((_key(item, inner, budget) for item in x), key=repr)))
+    if isinstance(x, types.MethodType):  # obj.method: what it does depends on obj's state
+        return (kind, _key(x.__func__, inner, budget), _key(x.__self__, inner, budget))
+    if isinstance(x, functools.partial):
+        return (kind, _key(x.func, inner, budget), _key(x.args, inner, budget), _key(x.keywords, inner, budget))
+    if kind.__eq__ is not object.__eq__ and kind.__hash__ not in (None, object.__hash__) and _hashable(x):
+        return (kind, x)  # the type's own idea of equal values (a frozen dataclass of numbers, a Fraction)
+    state = _attributes(x)
+    if state is None:
+        raise _NoKey
+    return (kind, tuple((name, _key(value, inner, budget)) for name, value in state))
+
+
+def _hashable(x):
     try:
         hash(x)
     except TypeError:
+        return False
+    return True
+
+
+def _attributes(x):
+    """An object's attributes (instance __dict__ and __slots__), sorted by name; None if it has neither."""
+    names = list(getattr(x, "__dict__", None) or ())
+    for klass in type(x).__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        slots = [slots] if isinstance(slots, str) else slots
+        names += [name for name in slots if name not in ("__dict__", "__weakref__")]
+    if not names and not hasattr(x, "__dict__"):
         return None
-    return (type(x), x)
+    missing = object()
+    state = [(name, getattr(x, name, missing)) for name in sorted(set(names))]
+    return [(name, value) for name, value in state if value is not missing]
 
 
 def _frozen(tree):
@@ -651,6 +778,7 @@ class _Signature:
                 leaves[k] = value
             return f(*unflatten(self.treedef, leaves), **kwargs)
 
+        of_inputs.__name__ = of_inputs.__qualname__ = getattr(f, "__name__", "f")  # messages name f, not this
         return of_inputs
 
 
@@ -741,6 +869,11 @@ class _Compiled:
             entry.engine = True
             self._fall_back(str(reason))
             return self._engine(engine)
+        except _EngineAnswers as reason:
+            result = self._engine(engine)  # raises the engine's error where f's result is wrong for it
+            entry.engine, entry.programs = True, []  # the engine accepts it (a str in aux): it keeps the signature
+            self._fall_back(str(reason))
+            return result
         if program is None:
             del self.entries[key]
             return engine()
@@ -784,13 +917,14 @@ class _Compiled:
                 return None
             seed = 1.0 if np.result_type(value) == np.float64 else np.ones((), np.result_type(value))
             program = adjoint_program(recorded, observations, seeded, layout["wrt"], [value_type(seed)])
-            program.out_def, program.seed = out_def, seed
+            # a constant output (f = lambda x: 3.0, or a constant branch) takes no seed: every gradient is 0
+            program.out_def, program.seeds = out_def, [seed] if recorded.outputs[seeded[0]] is not None else []
             return program
 
         def call(program, layout):
             values = signature.values()
             outputs, residuals = program.forward(*values)
-            bars = program.backward(residuals, program.seed)
+            bars = program.backward(residuals, *program.seeds)
             grads = unflatten(layout["in_def"], [zeros_like(values[k]) if bar is None else bar
                                                  for k, bar in zip(layout["selected"], bars)])
             return (unflatten(program.out_def, outputs),

@@ -95,8 +95,8 @@ def test_a_trace_or_a_function_and_arguments():
 
 
 def test_every_elementwise_template_has_a_case():
-    elementwise = {name for name, template in TEMPLATES.items() if template.elementwise}
-    assert elementwise == set(SCALAR_CASES)
+    elementwise = {name.split(" ")[0] for name, template in TEMPLATES.items() if template.elementwise}
+    assert elementwise == set(SCALAR_CASES)  # "power by a constant" (x ** 2) is power's: see the constants case below
 
 
 @pytest.mark.parametrize("name", sorted(SCALAR_CASES))

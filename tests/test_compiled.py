@@ -352,3 +352,113 @@ def test_a_zero_dimensional_adjoint_added_to_twice_stays_writable():
         return np.sum(a[None] * 2.0) + a * a + np.sum(a[None] * 3.0)
 
     assert_same(adlab.compiled(adlab.value_and_grad(f))(np.float64(0.5)), adlab.value_and_grad(f)(np.float64(0.5)))
+
+
+# -- constant outputs, None, and arguments that are objects (the issue "One definition of every derivative") --
+
+
+@pytest.mark.parametrize("make, args", [
+    (lambda: adlab.grad(lambda x: 3.0), (1.0,)),
+    (lambda: adlab.value_and_grad(lambda x: 2.0), (np.ones(3),)),
+    (lambda: adlab.value_and_grad(lambda x: np.float64(2.0)), (np.ones(3),)),
+    (lambda: adlab.value_and_grad(lambda x, y: np.float32(1.5), argnums=(0, 1)), (np.ones(2, np.float32), 1.0)),
+    (lambda: adlab.grad(lambda x: (1.0, x * 2.0), has_aux=True), (1.0,)),
+    (lambda: adlab.value_and_grad(lambda x: (0.5, {"x": x}), has_aux=True), (np.arange(3.0),)),
+], ids=["grad", "value_and_grad-array", "numpy-scalar", "float32-argnums", "has_aux", "has_aux-array"])
+def test_a_constant_output_gives_zero_gradients(make, args):
+    grad = adlab.compiled(make())
+    for _ in range(2):  # traced, then the cached program
+        assert_same(grad(*args), make()(*args))
+
+
+def test_the_constant_branch_of_a_piecewise_function():
+    def f(x):
+        return x * x if x > 0 else 1.0
+
+    grad = adlab.compiled(adlab.grad(f))
+    for x in (1.0, -1.0, 2.0, -3.0):
+        assert_same(grad(x), adlab.grad(f)(x))
+    assert grad.cache_info()["traces"] == 2 and grad.cache_info()["engine_calls"] == 0
+
+
+@pytest.mark.parametrize("transform", [adlab.grad, adlab.value_and_grad])
+def test_f_returning_none_gets_the_engines_sentence(transform):
+    def f(x):
+        x * 2.0  # no return
+
+    with pytest.raises(TypeError) as engine:
+        transform(f)(1.0)
+    with pytest.raises(TypeError) as mine:
+        adlab.compiled(transform(f))(1.0)
+    assert str(mine.value) == str(engine.value) and "of_inputs" not in str(mine.value)
+    assert "returned None" in str(mine.value)
+
+
+def test_a_branch_returning_none_keeps_the_other_branchs_program():
+    grad = adlab.compiled(adlab.grad(lambda x: x * x if x > 0 else None))
+    assert grad(1.0) == 2.0
+    with pytest.raises(TypeError, match="returned None"):
+        grad(-1.0)
+    assert grad(2.0) == 4.0 and grad.cache_info()["traces"] == 1 and grad.cache_info()["hits"] == 1
+
+
+def test_jvp_and_vjp_of_none_and_a_str_in_aux_are_the_engines():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CompiledFallbackWarning)
+        assert adlab.compiled(adlab.jvp)(lambda x: None, (1.0,), (1.0,)) == adlab.jvp(lambda x: None, (1.0,), (1.0,))
+        assert adlab.compiled(adlab.vjp)(lambda x: None, 1.0)[0] is None
+        with pytest.raises(TypeError, match="^grad needs f to return a number"):
+            adlab.compiled(adlab.grad(lambda x: "a"))(1.0)
+    aux = adlab.compiled(adlab.grad(lambda x: (x * 2.0, "label"), has_aux=True))
+    with pytest.warns(CompiledFallbackWarning, match="not real floats or arrays"):
+        assert aux(1.0) == (2.0, "label")
+    assert aux(2.0) == (2.0, "label") and aux.cache_info()["engine_calls"] == 2
+
+
+class Model:
+    """A plain object holding its parameters as attributes: the program reads them while f is traced."""
+
+    def __init__(self, w, b):
+        self.w, self.b = w, b
+        self.activation = np.tanh
+
+    def __call__(self, x):
+        return np.sum(self.activation(x * self.w + self.b))
+
+
+def test_an_object_argument_is_keyed_by_its_values_not_its_identity():
+    def f(x, model):
+        return model(x) * model.b
+
+    grad = adlab.compiled(adlab.grad(f))
+    model, x = Model(np.array([1.0, 2.0]), 0.5), np.array([0.3, -0.2])
+    assert_same(grad(x, model), adlab.grad(f)(x, model))
+    model.w = np.array([5.0, -1.0])                     # a new attribute value: a new trace, not the stale program
+    assert_same(grad(x, model), adlab.grad(f)(x, model))
+    model.w[0] = 7.0                                     # changed in place
+    assert_same(grad(x, model), adlab.grad(f)(x, model))
+    model.b = 2.0
+    assert_same(grad(x, model), adlab.grad(f)(x, model))
+    assert grad.cache_info()["traces"] == 4
+    assert_same(grad(x, Model(np.array([7.0, -1.0]), 2.0)), adlab.grad(f)(x, model))  # equal values: the same program
+    assert grad.cache_info()["traces"] == 4 and grad.cache_info()["hits"] == 1
+
+
+def test_an_attribute_read_only_by_python_control_flow_is_part_of_the_key():
+    class Config:
+        squared = True
+
+    def f(x, config):
+        return x * x if config.squared else x * 3.0
+
+    grad, config = adlab.compiled(adlab.grad(f)), Config()
+    assert grad(2.0, config) == 4.0
+    config.squared = False
+    assert grad(2.0, config) == 3.0
+
+
+def test_an_argument_with_no_value_to_key_by_runs_on_the_engine():
+    rng = np.random.default_rng(0)  # its state is not in Python attributes: no key, so never a baked draw
+    grad = adlab.compiled(adlab.grad(lambda x, rng: x * rng.standard_normal()))
+    first, second = grad(1.0, rng), grad(1.0, rng)
+    assert first != second and grad.cache_info()["programs"] == 0

@@ -11,8 +11,8 @@ from . import numpy_api as anp
 from .batching import batched_call
 from .forward import JVPBox, JVPLevel
 from .primitive import Box, Primitive, check_live, raw, shape, zeros_like
-from .recording import (COMPLEX_INSIDE, Recording, check_differentiable, check_function, check_tangent, misshapen,
-                        traced_call)
+from .recording import (COMPLEX_INSIDE, Recording, check_constants, check_differentiable, check_function,
+                        check_outputs, check_tangent, misshapen, traced_call)
 from .tree import flatten, unflatten
 
 
@@ -47,10 +47,16 @@ def _selected_args(args, nums, name):
     return [args[i] for i in nums]
 
 
-def _bind_selected(f, args, kwargs, nums):
-    """f as a function of the selected positional arguments only (f itself when that is all of them)."""
+def _bind_selected(f, args, kwargs, nums, name=None):
+    """f as a function of the selected positional arguments only (f itself when that is all of them).
+
+    With a `name`, the others (which reach f as they are) are checked for an np.matrix first.
+    """
     if not kwargs and nums == tuple(range(len(args))):
         return f
+    if name is not None:
+        check_constants([(f"argument {i}", a) for i, a in enumerate(args) if i not in nums]
+                        + [(f"keyword argument {k}", v) for k, v in kwargs.items()], name)
 
     @functools.wraps(f)
     def partial(*selected):
@@ -96,7 +102,9 @@ def _push_forward_flat(f, leaves, in_def, tangent_leaves, name):
     """`_push_forward` with the outputs' values and tangents as flat lists, and their structure."""
     level = JVPLevel()
     boxes = [x if t is None else JVPBox(x, level, t) for x, t in zip(leaves, tangent_leaves)]
-    out_leaves, out_def = flatten(traced_call(f, unflatten(in_def, boxes), level, name))
+    out = traced_call(f, unflatten(in_def, boxes), level, name)
+    out_leaves, out_def = flatten(out)
+    check_outputs(out_leaves, out, name)
     values, out_tangents = [], []
     for o in out_leaves:
         ours = type(o) is JVPBox and o.level is level
@@ -119,7 +127,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
         nums = _selected(argnums, len(args), "grad", kwargs)
-        recording = Recording(_bind_selected(f, args, kwargs, nums), _selected_args(args, nums, "grad"), has_aux, "grad")
+        recording = Recording(_bind_selected(f, args, kwargs, nums, "grad"), _selected_args(args, nums, "grad"), has_aux, "grad")
         if recording.out is None:
             raise TypeError("grad needs f to return a scalar, but it returned None; did it forget `return`?")
         if len(recording.out_values) != 1 or shape(recording.out) != ():
@@ -182,7 +190,7 @@ def jacrev(f, argnums=0):
     @functools.wraps(f)
     def jacobian(*args, **kwargs):
         nums = _selected(argnums, len(args), "jacrev", kwargs)
-        recording = Recording(_bind_selected(f, args, kwargs, nums), _selected_args(args, nums, "jacrev"), False, "jacrev")
+        recording = Recording(_bind_selected(f, args, kwargs, nums, "jacrev"), _selected_args(args, nums, "jacrev"), False, "jacrev")
         inputs = flatten([args[i] for i in nums])[0]
         per_output = []
         for leaf, out in enumerate(recording.out_values):
@@ -213,7 +221,7 @@ def jacfwd(f, argnums=0):
         leaves, in_def = flatten(_selected_args(args, nums, "jacfwd"))
         for i, x in enumerate(leaves):
             check_differentiable(x, f"jacfwd's input {i}")
-        partial = _bind_selected(f, args, kwargs, nums)
+        partial = _bind_selected(f, args, kwargs, nums, "jacfwd")
         out_values = out_def = None  # from a sweep (only tangents are batched, so any sweep's)
         columns = []  # per input leaf: its Jacobian block with each output leaf (None: the leaf is empty)
         for k, x in enumerate(leaves):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .numpy_api import ArrayBox
-from .primitive import Box, Level, bind, escaped, missing_rule
+from .primitive import Box, Level, bind, escaped, matrix_among, missing_rule
 
 
 class JVPBox(ArrayBox):
@@ -34,8 +34,14 @@ class JVPLevel(Level):
                 tangents.append(None)
             nested = nested or isinstance(arg, Box)
             values.append(arg)
-        out = bind(prim, *values, **params) if nested else prim.impl(*values, **params)
-        return JVPBox(out, self, push_tangents(prim, values, tangents, out, params))
+        try:
+            out = bind(prim, *values, **params) if nested else prim.impl(*values, **params)
+            tangent = push_tangents(prim, values, tangents, out, params)
+        except (TypeError, ValueError) as error:
+            if (refusal := matrix_among(prim, (*values, *[t for t in tangents if t is not None]))) is not None:
+                raise refusal from error
+            raise
+        return JVPBox(out, self, tangent)
 
 
 def push_tangents(prim, values, tangents, out, params):

@@ -203,6 +203,22 @@ def escaped(level):
     )
 
 
+def matrix_refused(where):
+    """The error for an np.matrix, whose * and ** are matrix products and whose reductions stay 2-D."""
+    return TypeError(f"{where} is a NumPy matrix (np.matrix), which adlab does not trace (its * is a matrix "
+                     f"product and its sums stay 2-D); convert it with np.asarray(A) and write A @ B for products.")
+
+
+def matrix_among(prim, values):
+    """The error to raise instead of NumPy's when an np.matrix (say, a closure's constant) reached `prim`; else None.
+
+    Called only once NumPy has failed ("keepdims", "shapes not aligned"), so tracing pays nothing for it.
+    """
+    if any(isinstance(raw(v), np.matrix) for v in values):
+        return matrix_refused(f"a value that {prim.name} got")
+    return None
+
+
 def missing_rule(prim, kind, position):
     """The error for differentiating through an argument the primitive has no `kind` ("JVP"/"VJP") rule for."""
     method = "defjvp" if kind == "JVP" else "defvjp"

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import numpy_api as anp
 from .forward import push_tangents
-from .primitive import check_live, raw, shape, zeros_like
+from .primitive import check_live, matrix_refused, raw, shape, zeros_like
 from .reverse import ReverseBox, ReverseLevel, backward
 from .tree import flatten, tree_map, unflatten
 
@@ -21,6 +21,8 @@ def check_differentiable(x, where):
     value = raw(check_live(x))
     if type(value) is float or (type(value) is np.ndarray and value.dtype.kind == "f"):  # the usual case, at once
         return
+    if isinstance(value, np.matrix):
+        raise matrix_refused(where)
     if not isinstance(value, (float, int, complex, np.ndarray, np.generic)):
         raise TypeError(f"{where} is a {type(value).__name__}, not a number; pass floats or arrays of floats.")
     dtype = np.result_type(value)
@@ -36,6 +38,8 @@ def check_tangent(t, x, what):
     """Check a tangent or cotangent against the value it goes with; ints become floats."""
     if type(t) is np.ndarray and t.dtype.kind == "f" and type(x) is np.ndarray and t.shape == x.shape:
         return t  # the usual case, at once
+    if isinstance(raw(t), np.matrix):
+        raise matrix_refused(f"the {what}")
     if shape(t) != shape(x):
         raise ValueError(f"the {what} has shape {shape(t)} but its value has shape {shape(x)}; they must match.")
     if not isinstance(raw(t), (float, int, complex, np.ndarray, np.generic)):
@@ -47,6 +51,45 @@ def check_tangent(t, x, what):
     if not np.issubdtype(np.result_type(raw(t)), np.floating):
         raise TypeError(f"the {what} is not a float (it is {np.result_type(raw(t))}); pass floats.")
     return t
+
+
+def check_constants(constants, name):
+    """Refuse an np.matrix among the arguments f is not differentiated in (they reach f as they are).
+
+    ``constants`` are (label, value) pairs, e.g. ("argument 1", A) or ("keyword argument W", W).
+    """
+    for label, value in constants:
+        if any(isinstance(leaf, np.matrix) for leaf in flatten(value)[0]):
+            raise matrix_refused(f"{name}'s {label}")
+
+
+def check_outputs(out_leaves, out, name, has_aux=None):
+    """Refuse an output that is not a number or an array of numbers (a str, a generator, …), in one sentence."""
+    for i, o in enumerate(out_leaves):
+        value = raw(o)
+        if type(value) is float or (type(value) is np.ndarray and value.dtype.kind in "fc"):  # the usual case
+            continue
+        where = "f's output" if o is out else f"f's output {i}"
+        if isinstance(value, np.matrix):
+            raise matrix_refused(where)
+        if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind not in "SUV":  # not text or bytes
+            continue
+        if isinstance(value, (int, float, complex)) and not isinstance(value, (np.ndarray, np.generic)):
+            continue
+        kind = type(value).__name__
+        what = f"it returned {_a(kind)}" if o is out else f"its output {i} is {_a(kind)}"
+        if kind == "generator":
+            fix = "build an array instead, e.g. np.array([... for ...]) or np.stack([...])"
+        else:
+            fix = "return the float (or array of floats) computed from the inputs"
+        if has_aux is False and i > 0 and isinstance(out, (tuple, list)):
+            fix += ", or pass has_aux=True if the values after the first are extra results, not outputs"
+        raise TypeError(f"{name} needs f to return a number or an array of numbers (or a tuple, list or dict "
+                        f"of them), but {what}; {fix}.")
+
+
+def _a(noun):
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def check_function(f, name):
@@ -124,6 +167,7 @@ class Recording:
         result = traced_call(f, unflatten(self.in_def, self.inputs), self.level, name)
         out, aux = split_aux(result, has_aux, name)
         out_leaves, self.out_def = flatten(out)
+        check_outputs(out_leaves, out, name, has_aux if name in ("grad", "vjp") else None)  # those take has_aux
         for o in out_leaves:
             if not self._ours(o):
                 check_live(o)  # a value leaked from an earlier call

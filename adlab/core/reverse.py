@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .numpy_api import ArrayBox
-from .primitive import Box, Level, bind, escaped, missing_rule
+from .primitive import Box, Level, bind, escaped, matrix_among, missing_rule
 
 
 class ReverseBox(ArrayBox):
@@ -75,7 +75,12 @@ class ReverseLevel(Level):
                 out = bind(prim, *values, **params)
                 break
         else:
-            out = prim.impl(*values, **params) if params else prim.impl(*values)
+            try:
+                out = prim.impl(*values, **params) if params else prim.impl(*values)
+            except (TypeError, ValueError) as error:
+                if (refusal := matrix_among(prim, values)) is not None:
+                    raise refusal from error
+                raise
         stored = out
         if prim.shape_only and type(out) is not float and not self.keep_values:  # scalars cost nothing to keep
             values = tuple(ShapeOnly(v) if i in prim.shape_only and type(v) is np.ndarray else v
@@ -125,7 +130,12 @@ def backward(tape, seeds, contributions=None, keep_all=False):
                     rule = None
                 if rule is None:
                     raise missing_rule(prim, "VJP", position)
-                term = rule(g, out, *args, **params) if params else rule(g, out, *args)
+                try:
+                    term = rule(g, out, *args, **params) if params else rule(g, out, *args)
+                except (TypeError, ValueError) as error:
+                    if (refusal := matrix_among(prim, (g, out, *args))) is not None:
+                        raise refusal from error
+                    raise
             if contributions is not None:
                 contributions.append((parent, row, position, term))
             previous = adjoints[parent]

@@ -14,6 +14,7 @@ attains it. `checkpoint_loop` runs exactly that schedule in its reverse sweep.
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -26,16 +27,28 @@ def _choose(n, k):
 
 
 def _repetitions(n_steps, snapshots):
-    """r: the smallest r with C(s + r, s) ≥ n, i.e. how many times the worst step is recomputed."""
-    r = 0
-    while _choose(snapshots + r, snapshots) < n_steps:
-        r += 1
-    return r
+    """r: the smallest r with C(s + r, s) ≥ n, i.e. how many times the worst step is recomputed.
+
+    C(s + r, s) grows with r, so r is found by doubling an upper bound, then halving the interval:
+    O(log r) binomials, fast for any n (counting r up one at a time takes n steps when s = 1).
+    """
+    if _choose(snapshots, snapshots) >= n_steps:  # C(s, s) = 1: nothing to reverse more than once
+        return 0
+    low, high = 0, 1  # C(s + low, s) < n; double high until C(s + high, s) ≥ n
+    while _choose(snapshots + high, snapshots) < n_steps:
+        low, high = high, 2 * high
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _choose(snapshots + middle, snapshots) < n_steps:
+            low = middle
+        else:
+            high = middle
+    return high
 
 
 def binomial_cost(n_steps, snapshots):
     """t(n, s): the fewest forward steps that reverse n steps with s stored states (the first one included)."""
-    _check_budget(n_steps, snapshots)
+    n_steps, snapshots = _check_budget(n_steps, snapshots)
     if n_steps <= 1:
         return 0
     r = _repetitions(n_steps, snapshots)
@@ -56,14 +69,15 @@ def _split(n_steps, snapshots):
 
 
 def schedule(n_steps, snapshots):
-    """The revolve schedule as actions, in order (also what `checkpoint_loop`'s reverse sweep runs).
+    """The revolve schedule as a list of actions, in order (what `checkpoint_loop`'s reverse sweep runs).
 
     ``("restore", i)`` takes stored state i as the current one; ``("advance", i, j)`` runs steps i … j−1
     forward; ``("store", j)`` keeps the current state j; ``("reverse", i)`` records step i and sweeps it
-    backwards; ``("free", j)`` drops stored state j. State 0 is stored from the start.
+    backwards; ``("free", j)`` drops stored state j. State 0 is stored from the start. The list has
+    O(n) actions; `checkpoint_loop` itself takes them one at a time, so its memory stays O(s).
     """
-    _check_budget(n_steps, snapshots)
-    return _actions(0, n_steps, snapshots)
+    n_steps, snapshots = _check_budget(n_steps, snapshots)
+    return list(_actions(0, n_steps, snapshots))
 
 
 def _actions(start, n_steps, snapshots):
@@ -100,11 +114,21 @@ def _bind_positions(f, values, positions):
     return partial
 
 
+def _count(value, name, least, meaning=""):
+    """A count (of steps, of stored states) as a Python int: any integer, NumPy's included; nothing else."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        value = operator.index(value)  # a Python int: NumPy's int64 would overflow in r·n
+        if value >= least:
+            return value
+        raise ValueError(f"{name} must be a whole number ≥ {least}{meaning}, not {value!r}.")
+    raise ValueError(f"{name} must be a whole number ≥ {least}{meaning} given as an int or a NumPy integer, "
+                     f"not {value!r} (a {type(value).__name__}).")
+
+
 def _check_budget(n_steps, snapshots):
-    if not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
-        raise ValueError(f"n_steps must be a whole number ≥ 0, not {n_steps!r}.")
-    if not isinstance(snapshots, (int, np.integer)) or snapshots < 1:
-        raise ValueError(f"snapshots must be a whole number ≥ 1 (the initial state counts), not {snapshots!r}.")
+    """n_steps and snapshots as Python ints, or one sentence saying what they must be."""
+    return (_count(n_steps, "n_steps", 0),
+            _count(snapshots, "snapshots", 1, " (the initial state counts)"))
 
 
 def checkpoint_loop(step, x, n_steps, *args, snapshots=None):
@@ -119,9 +143,10 @@ def checkpoint_loop(step, x, n_steps, *args, snapshots=None):
     if not callable(step):
         raise TypeError(f"checkpoint_loop's first argument is the step function x -> step(x, *args), "
                         f"not a {type(step).__name__}.")
-    if snapshots is None:
-        snapshots = max(1, math.isqrt(max(n_steps, 1) - 1) + 1) if isinstance(n_steps, int) else 1
-    _check_budget(n_steps, snapshots)
+    n_steps = _count(n_steps, "n_steps", 0)
+    if snapshots is None:  # ⌈√n⌉, at least 1
+        snapshots = math.isqrt(max(n_steps, 1) - 1) + 1
+    n_steps, snapshots = _check_budget(n_steps, snapshots)
 
     def loop(x, *args):
         for _ in range(n_steps):
@@ -137,7 +162,7 @@ def checkpoint_loop(step, x, n_steps, *args, snapshots=None):
         constant_positions = [i - 1 for i in needed if i > 0]  # the loop's constants the sweep asks about
         stored, current, x_bar = {0: x}, None, g
         args_bar = {i: None for i in constant_positions}
-        for action, *where in schedule(n_steps, snapshots):
+        for action, *where in _actions(0, n_steps, snapshots):  # one at a time: memory O(s), not O(n)
             if action == "restore":
                 current = stored[where[0]]
             elif action == "advance":

@@ -23,7 +23,9 @@ def _scalar_fast(numpy_fn, math_fn):
     """Evaluate with `math` on Python floats (no ufunc overhead), NumPy otherwise.
 
     Where `math` raises (log(0), exp(1000)), NumPy answers with its usual inf/nan
-    and warning, so traced and untraced code agree.
+    and warning, so traced and untraced code agree; as a Python float still, so a
+    result's type never depends on its value (and a float32 array it meets stays
+    float32, as NumPy keeps it beside a Python float but not beside an np.float64).
     """
 
     def impl(x):
@@ -31,7 +33,7 @@ def _scalar_fast(numpy_fn, math_fn):
             try:
                 return math_fn(x)
             except (ValueError, OverflowError):
-                pass
+                return float(numpy_fn(x))
         return numpy_fn(x)
 
     impl.__name__ = numpy_fn.__name__
@@ -39,15 +41,20 @@ def _scalar_fast(numpy_fn, math_fn):
 
 
 def _python_or_numpy(python_op, numpy_fn):
-    """Python's operator, except where Python raises for floats and NumPy gives inf/nan."""
+    """Python's operator, except where Python raises for floats or gives a complex number and NumPy gives
+    a real inf or nan: 1.0 / 0.0, 0.0 ** -1.0, 10.0 ** 400.0 (OverflowError), (-8.0) ** (1/3) (complex).
+
+    Real inputs give real results (NumPy's and JAX's convention), never a complex number. Only Python
+    numbers raise or give complex numbers, so the answer is a Python float then too, as _scalar_fast's.
+    """
 
     def impl(x, y):
         try:
             result = python_op(x, y)
-        except ZeroDivisionError:
-            return numpy_fn(np.float64(x), y)
+        except (ZeroDivisionError, OverflowError):
+            return float(numpy_fn(np.float64(x), y))
         if type(result) is complex:  # (-8.0) ** (1/3) in Python; NumPy says nan
-            return numpy_fn(np.float64(x), y)
+            return float(numpy_fn(np.float64(x), y))
         return result
 
     return impl
@@ -160,6 +167,15 @@ negative = Primitive(
 )
 
 
+# The derivatives of x ** y (JAX's, autograd's and PyTorch's convention; adlab.codegen.TEMPLATES["power"] and
+# the scalar template in adlab.compiler write the same formulas, and tests/test_hostile_points.py compares them):
+#   the value is NumPy's: real, nan for a negative base with a fractional exponent, inf for 0 ** negative;
+#   ∂/∂x = y·x^(y−1), and 0 wherever y = 0 (x ** 0 = 1 for every x, 0 and nan included: there 0·x^(−1)
+#   would be nan, which the rule replaces; elsewhere 0·x^(−1) is 0 already, and is left to be differentiated);
+#   ∂/∂y = x^y·ln x, with ln x taken as 0 at x = 0 (so 0 for y > 0; 0·inf = nan for y < 0), and nan for
+#   x < 0, even at an integer y: x ** y is not real at the fractional y nearby, so it has no y-derivative.
+
+
 def _log_or_zero(x):
     """log(x), but 0 where x = 0: the y-derivative of x**y at x = 0 is 0 (for y > 0).
 
@@ -168,18 +184,36 @@ def _log_or_zero(x):
     zero = raw(x) == 0
     if not np.any(zero):
         return log(x)
+    if type(raw(x)) is float:  # a Python 0.0: so is its share (np.where would make a float64 array of it)
+        return 0.0
     return where(zero, 0.0, log(where(zero, 1.0, x)))
 
 
 def _power_slope(x, y):
-    """∂(x**y)/∂x = y·x**(y−1); 0 at x = 0 with y = 0, where x**0 is constant but x**(−1) is infinite."""
-    if type(y) in (int, float) and y != 0:  # a constant exponent, as in x**2: no singular point to look for
+    """∂(x**y)/∂x = y·x**(y−1), and 0 wherever y = 0: x**0 is constant, even where x**(−1) is inf or nan."""
+    if type(y) in (int, float):  # a constant exponent, as in x**2
+        if y == 0:
+            return zeros_like(x)
         return y * x if y == 2 else y * power(x, y - 1)  # x**1 is x: one operation less, in every nesting
-    singular = (raw(x) == 0) & (raw(y) == 0)
+    zero = raw(y) == 0
+    if not np.any(zero):
+        return y * power(x, y - 1)
+    x_raw = raw(x)
+    # Where y = 0, y·x**(y−1) is 0 already unless x**(−1) is inf or nan (x = 0, x = nan): only there is the
+    # slope set to 0, so second derivatives elsewhere stay those of y·x**(y−1) (d/dy = 1/x at y = 0).
+    singular = np.logical_and(zero, np.logical_or(x_raw == 0, np.isnan(x_raw)))
     if not np.any(singular):
         return y * power(x, y - 1)
-    exponent = where(singular, 1.0, y)
-    return where(singular, 0.0, exponent * power(x, exponent - 1))
+    # y − [not singular] is y − 1, and 0 at the singular points, where the slope is then y·x**0 = 0
+    return y * power(x, y - _indicator(np.logical_not(singular), x, y))
+
+
+def _indicator(condition, x, y):
+    """1.0 where condition holds, else 0.0, in the dtype x and y compute in: a Python float beside Python
+    floats (so a float32 array it meets stays float32, as NumPy's promotion keeps it), else an array."""
+    if np.ndim(condition) == 0 and type(raw(x)) is float and type(raw(y)) is float:
+        return float(condition)
+    return np.asarray(condition, dtype=np.result_type(raw(x), raw(y), 0.0))
 
 
 power = Primitive(
@@ -249,9 +283,11 @@ absolute = _unary("abs", np.abs, abs, lambda x, out: np.sign(raw(x)), "|{0}|", "
 
 
 def _tie_split(x, y):
-    """Share of the gradient going to x in maximum(x, y): 1, 0, or 0.5 on ties."""
+    """Share of the gradient going to x in maximum(x, y): 1, 0, or 0.5 on ties, in the result's float dtype
+    (a Python float beside a float32 array gets a float32 share, as it gets float32 values)."""
     x, y = raw(x), raw(y)
-    return _mask(x > y, x) + 0.5 * _mask(x == y, x)
+    dtype = np.result_type(x, y, 0.0)
+    return np.asarray(x > y, dtype=dtype) + 0.5 * np.asarray(x == y, dtype=dtype)
 
 
 def _selection(name, numpy_fn, share, relation):

@@ -15,10 +15,26 @@ def _flatten_into(tree, leaves):
     if isinstance(tree, (tuple, list)):
         return (type(tree), tuple(_flatten_into(item, leaves) for item in tree))
     if isinstance(tree, dict):
-        keys = sorted(tree)
+        keys = _ordered_keys(tree)
         return (dict, (keys, tuple(_flatten_into(tree[k], leaves) for k in keys)))
     leaves.append(tree)
     return None
+
+
+def _ordered_keys(tree):
+    """A dict's keys in a fixed order: sorted, as JAX does, so {"b": .., "a": ..} and {"a": .., "b": ..} flatten alike.
+
+    Keys of different types ({"a": 1.0, 0: 2.0}) cannot be compared with each other: they are sorted by
+    type name first (int before str), then by key; keys that still cannot be compared keep the dict's order.
+    """
+    try:
+        return sorted(tree)
+    except TypeError:
+        pass
+    try:
+        return sorted(tree, key=lambda k: (type(k).__name__, type(k).__module__, k))
+    except TypeError:
+        return list(tree)
 
 
 def unflatten(treedef, leaves):
