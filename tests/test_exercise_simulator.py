@@ -161,3 +161,33 @@ def test_function_feedback_gives_no_reference_value(exercise_id):
         status, message = evaluate(ex, with_sources(ex, source), student=student)
         assert status in ("wrong", "invalid"), message
         assert not leaks(message, truth), (message, leaks(message, truth))
+
+
+@pytest.mark.parametrize("exercise_id", [e.id for e in all_exercises() if e.by_hand])
+def test_every_by_hand_exercise_refuses_the_engine(exercise_id):
+    ex = exercise(exercise_id)
+    mark, _, rest = instructor_sources()[exercise_id].partition("\n")
+    for cheat in ("import adlab", "from adlab import grad", "from adlab.cost import cost"):
+        status, message = evaluate(ex, with_sources(ex, f"{mark}\n{cheat}\n{rest}"), student="alice")
+        assert status == "wrong" and "by hand" in message, message
+
+
+@pytest.mark.parametrize("exercise_id", [e.id for e in all_exercises() if e.kind == "choice"])
+def test_choices_explain_only_once_right(exercise_id):
+    ex = exercise(exercise_id)
+    inputs = ex.draw("alice")
+    truth, name = ex.truth(inputs), ex.answer[0]
+    explain = ex.explanation(inputs)
+    status, message = evaluate(ex, with_sources(ex, f"# Exercise {ex.id}\n{name} = {truth!r}"), student="alice")
+    assert status == "correct" and explain in message
+    listed = {option: phrase for phrase, option in (ex.mistakes(**inputs) if ex.mistakes else {}).items()}
+    wrong_options = [c for c in ex.choices if c.lower() != str(truth).lower()] if isinstance(truth, str) \
+        else [truth + 1, truth - 1]
+    for wrong in wrong_options:
+        status, message = evaluate(ex, with_sources(ex, f"# Exercise {ex.id}\n{name} = {wrong!r}"), student="alice")
+        assert status == "wrong", message
+        assert (not explain or explain not in message) and not re.search(rf"\b{re.escape(str(truth))}\b", message)
+        if wrong in listed:
+            assert listed[wrong].strip() in message, message
+        if ex.revisit:
+            assert ex.revisit in message
