@@ -57,21 +57,6 @@ def test_no_old_check_and_no_stored_answer_in_the_lesson():
 # -- every exercise, for two students -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("student", STUDENTS)
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_the_instructor_solution_is_correct(exercise_id, student):
-    status, message = evaluate(get(exercise_id), {exercise_id: SOLUTIONS[exercise_id]}, student=student)
-    assert status == "correct", message
-
-
-@pytest.mark.parametrize("student", STUDENTS)
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_the_student_copy_waits_for_an_answer(exercise_id, student):
-    assert "### BEGIN SOLUTION" not in STUBS[exercise_id]
-    status, message = evaluate(get(exercise_id), {exercise_id: STUBS[exercise_id]}, student=student)
-    assert status == "unanswered", message
-
-
 def _mistakes(exercise_id, student):
     exercise = get(exercise_id)
     inputs = exercise.draw(student)

@@ -31,21 +31,6 @@ def test_the_lesson_has_one_answer_cell_per_exercise_and_checks_only_by_id():
         assert last.startswith(("###", " ")) or "=" in last, f"{exercise_id} ends with a bare expression: {last!r}"
 
 
-@pytest.mark.parametrize("student", STUDENTS)
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_the_instructor_solution_is_correct(exercise_id, student):
-    status, message = evaluate(get(exercise_id), SOLUTIONS, student=student)
-    assert status == "correct", message
-
-
-@pytest.mark.parametrize("student", STUDENTS)
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_the_student_stub_is_unanswered(exercise_id, student):
-    assert "### BEGIN SOLUTION" not in STUBS[exercise_id]
-    status, message = evaluate(get(exercise_id), STUBS, student=student)
-    assert status == "unanswered", message
-
-
 @pytest.mark.parametrize("exercise_id", NUMERIC + ("10.3",))
 def test_students_get_their_own_numbers(exercise_id):
     exercise = get(exercise_id)
