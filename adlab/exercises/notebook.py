@@ -42,11 +42,11 @@ def numbers_text(exercise, inputs):
 def check(exercise_id):
     """Check your answer to an exercise: correct, not answered yet, or what looks wrong and where."""
     exercise = get(exercise_id)
-    sources = answer_sources()
-    status, message = evaluate(exercise, sources)
-    if status not in ("unanswered",):
+    inputs = exercise.draw()  # once: a draw that keeps every listed mistake visible may try many
+    status, message = evaluate(exercise, answer_sources(), inputs=inputs)
+    if status != "unanswered":
         _attempted.add(exercise.id)
-    return finish(exercise.id, status, message, exercise.hint_texts(exercise.draw()), offer_answer=True)
+    return finish(exercise.id, status, message, exercise.hint_texts(inputs), offer_answer=True)
 
 
 def show_answer(exercise_id):

@@ -21,9 +21,8 @@ LOCAL_ID = Path("~/.adlab/student")
 
 def student_id():
     """This student's id (see the module's docstring for where it comes from)."""
-    for variable in ("ADLAB_STUDENT",):
-        if os.environ.get(variable, "").strip():
-            return os.environ[variable].strip()
+    if os.environ.get("ADLAB_STUDENT", "").strip():
+        return os.environ["ADLAB_STUDENT"].strip()
     if os.environ.get("NBGRADER_EXECUTION"):  # nbgrader runs autograded/STUDENT/ASSIGNMENT/NOTEBOOK.ipynb
         return Path.cwd().parent.name
     if os.environ.get("JUPYTERHUB_USER", "").strip():
