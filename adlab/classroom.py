@@ -15,6 +15,8 @@ nbgrader's own configuration file calls it.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import subprocess
@@ -24,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 import nbformat
 
 from .course import BEGIN, END, instructor_lesson_paths, lesson_paths, stub_solutions, student_copy
-from .exercises.feedback import PROGRESS_FILE, read_progress
+from .exercises.feedback import PROGRESS_FILE, NotAProgressRecord, load_progress
 
 # -- nbgitpuller links ----------------------------------------------------------------------
 
@@ -35,31 +37,106 @@ def repo_name(repo):
     return name[:-4] if name.endswith(".git") else name
 
 
+REPO_SCHEMES = ("https", "http", "git", "file")  # what a student's server can clone without a key of its own
+
+
 def hub_link(hub, repo, branch=None, lesson=None, targetpath=None, app="lab"):
     """The nbgitpuller link for a JupyterHub: pulls `repo` into the student's home, then opens it.
 
     The same link nbgitpuller's link generator makes: ``HUB/hub/user-redirect/git-pull?repo=…``.
     ``lesson`` is a path inside the repository (a notebook opens in JupyterLab); ``targetpath``
-    is the folder in the student's home (the repository's name by default).
+    is the folder in the student's home (the repository's name by default). Anything that would
+    make a link that cannot work raises ValueError with one sentence saying what to give instead.
     """
-    if not re.match(r"https?://", hub):
-        raise ValueError(f"the hub URL must start with http:// or https://, not {hub!r}.")
-    if re.search(r"\s", hub) or not urlsplit(hub).netloc:
-        raise ValueError(f"the hub URL {hub!r} is not an address (spaces, or no host); copy it from the browser's "
-                         f"address bar, e.g. https://hub.example.edu.")
-    if not repo or re.search(r"\s", repo):
-        raise ValueError(f"--repo {repo!r} is not a repository address; give the course repository's URL, "
-                         f"e.g. https://github.com/you/ad-course.")
-    # an address copied from a student's browser: keep the hub's own address, before /hub/ or /user/
-    parts = urlsplit(hub)
-    hub = f"{parts.scheme}://{parts.netloc}" + re.sub(r"/(hub|user)(/.*)?$", "", parts.path.rstrip("/"))
-    target = targetpath or repo_name(repo)
-    path = f"{target}/{lesson.strip('/')}" if lesson else target
+    hub = _hub_address(hub)
+    _check_repo(repo)
+    if branch is not None:
+        _check_branch(branch)
+    target = _relative_path(targetpath, "--targetpath", "a folder name in the student's home, e.g. course") \
+        if targetpath is not None else repo_name(repo)
+    path = target
+    if lesson:
+        path += "/" + _relative_path(lesson, "--lesson", "a path inside the repository, e.g. 01_evaluation_trace.ipynb")
     params = [("repo", repo), ("urlpath", f"{app}/tree/{path}")]
     if branch:
         params.append(("branch", branch))
     params.append(("targetpath", target))
-    return hub.rstrip("/") + "/hub/user-redirect/git-pull?" + urlencode(params)
+    return hub + "/hub/user-redirect/git-pull?" + urlencode(params)
+
+
+def _hub_address(hub):
+    """The hub's own address (scheme, host, base path), from anything copied from a browser's address bar."""
+    example = "copy it from the browser's address bar, e.g. https://hub.example.edu"
+    if not re.match(r"https?://", hub):
+        raise ValueError(f"the hub URL must start with http:// or https://, not {hub!r}; {example}.")
+    parts = urlsplit(hub)
+    if re.search(r"\s", hub) or not parts.hostname:
+        raise ValueError(f"the hub URL {hub!r} is not an address (spaces, or no host); {example}.")
+    _check_port(parts, f"the hub URL {hub!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"the hub URL {hub!r} holds a user name or password, which every student would see in "
+                         f"the link; remove the part before @.")
+    # an address copied from a student's browser: keep the hub's own address, before /hub/ or /user/
+    return f"{parts.scheme}://{parts.netloc}" + re.sub(r"/(hub|user)(/.*)?$", "", parts.path.rstrip("/"))
+
+
+def _check_port(parts, what):
+    try:
+        port = parts.port
+    except ValueError:  # out of range, or not a number
+        port = 0
+    if port == 0:
+        raise ValueError(f"{what} has the port {parts.netloc.rsplit(':', 1)[-1]!r}; a port is a number from 1 to "
+                         f"65535 (or leave it out).")
+
+
+def _check_repo(repo):
+    """A repository address a student's server can clone: https://, http://, git:// or file://."""
+    example = "e.g. https://github.com/you/ad-course"
+    if not repo or re.search(r"\s", repo):
+        raise ValueError(f"--repo {repo!r} is not a repository address; give the course repository's URL, {example}.")
+    parts = urlsplit(repo)
+    if parts.scheme == "ssh" or parts.scheme.startswith("git+") or re.match(r"[\w.-]+@[\w.-]+:", repo):
+        raise ValueError(f"--repo {repo!r} is an SSH address, which students' servers cannot clone (they hold no "
+                         f"key); give its https:// address, {example}.")
+    if parts.scheme not in REPO_SCHEMES or "://" not in repo:
+        if repo.startswith(("/", "~")):
+            raise ValueError(f"--repo {repo!r} is a path; a repository on the hub's own machine is written "
+                             f"file://{repo if repo.startswith('/') else '/ABSOLUTE/PATH'}.")
+        if "://" not in repo:
+            raise ValueError(f"--repo {repo!r} has no scheme; add https:// (https://{repo}).")
+        raise ValueError(f"--repo {repo!r} starts with {parts.scheme}://, which nbgitpuller cannot pull; give an "
+                         f"https:// address, {example}.")
+    if parts.scheme != "file" and not parts.hostname:
+        raise ValueError(f"--repo {repo!r} has no host; give the course repository's URL, {example}.")
+    _check_port(parts, f"--repo {repo!r}")
+    page = re.search(r"/(-/)?(tree|blob)/", parts.path)
+    if page:
+        base = repo[:repo.index(page.group(0))]
+        raise ValueError(f"--repo {repo!r} is a page of the repository, not its address; give {base} (and the branch "
+                         f"with --branch).")
+
+
+def _check_branch(branch):
+    """Refuse what git never accepts in a branch name (git check-ref-format), in one sentence."""
+    if (not branch or branch.startswith(("-", "/")) or branch.endswith(("/", ".", ".lock")) or ".." in branch
+            or "@{" in branch or "//" in branch or re.search(r"[\s~^:?*\[\\\x00-\x1f\x7f]", branch)):
+        raise ValueError(f"--branch {branch!r} is not a branch name git accepts; give the branch as git shows it, "
+                         f"e.g. main.")
+
+
+def _relative_path(path, option, example):
+    """A path below the course folder, with / between parts: never absolute, never climbing out with .."""
+    if "\\" in path:
+        raise ValueError(f"{option} {path!r} has a backslash; separate folders with /, {example}.")
+    if path.startswith(("/", "~")):
+        raise ValueError(f"{option} {path!r} is an absolute path; give {example}.")
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise ValueError(f"{option} {path!r} climbs out with ..; give {example}.")
+    if not parts or re.search(r"[\x00-\x1f\x7f]", path):
+        raise ValueError(f"{option} {path!r} names no file or folder; give {example}.")
+    return "/".join(parts)
 
 
 # -- the student-facing course repository ---------------------------------------------------
@@ -249,76 +326,153 @@ def autograde_preprocessors():
 
 # -- class progress, from the students' own folders -----------------------------------------
 
+STATUSES = ("done", "wrong", "shown", "not tried")
+SHORT = {"not tried": "-"}
+LEGEND = "done: solved; wrong: tried, not solved; shown: the answer was shown (solved or not); -: not tried\n"
 
-def read_student_progress(folder, unreadable=None):
-    """{exercise id: entry} merged over every .adlab-progress.json under a student's folder.
 
-    A file that is not a progress record is skipped; its path is added to ``unreadable`` if given.
+def read_student_progress(folder, problems=None):
+    """{exercise id: {"attempts", "solved", "shown"}} merged over every .adlab-progress.json under a folder.
+
+    ``problems``, if given, collects (path, what is wrong) for every file that cannot be read or
+    is not a progress record (skipped), and for a folder whose subfolders' files are merged into
+    one row (a class folder given in place of its students' folders looks like this).
     """
+    folder = Path(folder)
+    paths = [path for path in sorted(folder.rglob(PROGRESS_FILE)) if ".ipynb_checkpoints" not in path.parts]
+    inside = sorted({path.relative_to(folder).parts[0] for path in paths if path.parent != folder})
+    if len(inside) > 1:
+        named = ", ".join(inside[:4] + ["…"] * (len(inside) > 4))
+        _problem(problems, folder, f"holds progress files in {len(inside)} subfolders ({named}), counted "
+                                   f"as one student; if they are students' folders, give them one by one "
+                                   f"(adlab progress {str(folder).rstrip('/')}/*)")
     merged = {}
-    for path in sorted(Path(folder).rglob(PROGRESS_FILE)):
-        if ".ipynb_checkpoints" in path.parts:
+    for path in paths:
+        try:
+            exercises = load_progress(path)["exercises"]
+        except NotAProgressRecord:
+            if path.stat().st_size:  # an empty file records nothing yet
+                _problem(problems, path, "is not a progress record (damaged or edited by hand); its exercises "
+                                         "are not counted")
             continue
-        exercises = read_progress(str(path))["exercises"]
-        if unreadable is not None and (not exercises and path.stat().st_size > 0 and not _empty_record(path)
-                                       or any(not isinstance(entry, dict) for entry in exercises.values())):
-            unreadable.append(path)
+        except OSError as error:
+            _problem(problems, path, f"cannot be read ({error.strerror or error}); its exercises are not counted")
+            continue
+        if any(not isinstance(entry, dict) for entry in exercises.values()):
+            _problem(problems, path, "has entries that are not a progress record (edited by hand); they are not "
+                                     "counted")
         for exercise, entry in exercises.items():
             if not isinstance(entry, dict):
                 continue
-            old = merged.setdefault(exercise, {"attempts": 0, "solved": False})
-            old["attempts"] += int(entry.get("attempts", 0) or 0)
-            old["solved"] = old["solved"] or bool(entry.get("solved")) or entry.get("status") == "done"
+            old = merged.setdefault(exercise, {"attempts": 0, "solved": False, "shown": False})
+            attempts = entry.get("attempts", 0)
+            old["attempts"] += attempts if isinstance(attempts, int) and attempts > 0 else 0
+            old["solved"] = old["solved"] or entry.get("solved") is True or entry.get("status") == "done"
+            old["shown"] = old["shown"] or entry.get("shown") is True
     return merged
 
 
-def _empty_record(path):
-    try:
-        return json.loads(path.read_text()).get("exercises") == {}
-    except (OSError, ValueError, AttributeError):
-        return False
+def _problem(problems, path, what):
+    if problems is not None:
+        problems.append((path, what))
+
+
+def exercise_status(entry):
+    """done, wrong, shown or not tried, for an exercise's merged progress entry (None if it has none).
+
+    "shown" wins over "done": a progress file does not say whether the answer was shown before or
+    after the student solved it, so the instructor sees every exercise whose answer was seen.
+    """
+    if entry and entry["shown"]:
+        return "shown"
+    if entry and entry["solved"]:
+        return "done"
+    return "wrong" if entry and entry["attempts"] else "not tried"
+
+
+def lesson_of(exercise):
+    """The lesson an exercise id belongs to: "7.2a" → "7"."""
+    return exercise.split(".", 1)[0]
+
+
+def course_exercises(found=()):
+    """Every exercise of the course in course order, and the other ids in ``found`` at the end of their lesson."""
+    from .exercises.bank import all_exercises
+
+    position = {exercise.id: k for k, exercise in enumerate(all_exercises())}
+
+    def order(exercise):
+        lesson = lesson_of(exercise)
+        return ((0, int(lesson), "") if lesson.isdigit() else (1, 0, lesson),
+                (0, position[exercise], []) if exercise in position else (1, 0, _natural(exercise)))
+
+    return sorted(set(position) | set(found), key=order)
 
 
 def _natural(key):
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", key)]
 
 
-def progress_table(folders, names=None, unreadable=None):
-    """(exercises, rows): one row (student, {exercise: "done" | "wrong" | "not tried"}) per folder.
+def progress_table(folders, names=None, problems=None, lesson=None):
+    """(exercises, rows): every exercise of the course (or of one lesson), one row per student folder.
 
-    "done": solved at least once; "wrong": tried, never solved; "not tried": no check run
-    on an answer yet. The student is the folder's name unless ``names`` are given.
+    A row is (student, {exercise: "done" | "wrong" | "shown" | "not tried"}): done, solved;
+    wrong, tried and never solved; shown, the answer was shown (see ``exercise_status``); not
+    tried, no check has run on an answer. The student is the folder's name unless ``names``
+    are given. ``problems`` collects what ``read_student_progress`` finds wrong.
     """
-    students = [(name, read_student_progress(folder, unreadable))
+    students = [(name, read_student_progress(folder, problems))
                 for name, folder in zip(names or [Path(f).resolve().name for f in folders], folders)]
-    exercises = sorted({e for _, progress in students for e in progress}, key=_natural)
-    rows = []
-    for name, progress in students:
-        cells = {}
-        for exercise in exercises:
-            entry = progress.get(exercise)
-            cells[exercise] = "not tried" if not entry else ("done" if entry["solved"] else "wrong")
-        rows.append((name, cells))
+    exercises = course_exercises({exercise for _, progress in students for exercise in progress})
+    if lesson is not None:
+        exercises = [exercise for exercise in exercises if lesson_of(exercise) == str(lesson)]
+    rows = [(name, {exercise: exercise_status(progress.get(exercise)) for exercise in exercises})
+            for name, progress in students]
     return exercises, rows
 
 
 def format_progress_table(exercises, rows, style="text"):
-    """The class table as aligned text (with a done count per student and per exercise) or CSV."""
+    """The class table as text, one table per lesson and a count per student, or as CSV (one wide table).
+
+    Text: each lesson's table ("-" for not tried, so that activity stands out) has a student's done
+    count in its last column and, under it, how many students are done, wrong, shown and not tried
+    on each exercise; the last table counts each student's exercises by status.
+    """
+    counts = [(name, [sum(status == s for status in cells.values()) for s in STATUSES]) for name, cells in rows]
     if style == "csv":
-        lines = [",".join(["student", *exercises])]
-        lines += [",".join([_csv(name), *(cells[e] for e in exercises)]) for name, cells in rows]
-        return "\n".join(lines) + "\n"
-    header = ["student", *exercises, "done"]
-    body = [[name, *(cells[e] for e in exercises),
-             f"{sum(v == 'done' for v in cells.values())}/{len(exercises)}"] for name, cells in rows]
-    footer = ["done", *(f"{sum(cells[e] == 'done' for _, cells in rows)}/{len(rows)}" for e in exercises), ""]
-    table = [header, *body, footer]
-    widths = [max(len(row[k]) for row in table) for k in range(len(header))]
-    text = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in table]
-    text.insert(1, "  ".join("-" * w for w in widths))
-    text.insert(len(text) - 1, "  ".join("-" * w for w in widths))
-    return "\n".join(text) + "\n"
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["student", *exercises, *STATUSES])
+        for (name, cells), (_, numbers) in zip(rows, counts):
+            writer.writerow([name, *(cells[e] for e in exercises), *numbers])
+        return out.getvalue()
+    lessons = {}
+    for exercise in exercises:
+        lessons.setdefault(lesson_of(exercise), []).append(exercise)
+    tables = []
+    for lesson, ids in lessons.items():
+        body = [[_printable(name), *(SHORT.get(cells[e], cells[e]) for e in ids),
+                 f"{sum(cells[e] == 'done' for e in ids)}/{len(ids)}"] for name, cells in rows]
+        footer = [[status, *(str(sum(cells[e] == status for _, cells in rows)) for e in ids)] for status in STATUSES]
+        tables.append(f"Lesson {lesson}\n" + _aligned(["student", *ids, "done"], body, footer))
+    body = [[_printable(name), *map(str, numbers)] for name, numbers in counts]
+    tables.append(f"Per student ({len(exercises)} exercise{'s' * (len(exercises) != 1)})\n"
+                  + _aligned(["student", *STATUSES], body))
+    return LEGEND + "\n" + "\n".join(tables)
 
 
-def _csv(text):
-    return f'"{text}"' if any(c in text for c in ',"\n') else text
+def _aligned(header, body, footer=()):
+    """Columns padded to their widest cell, a rule under the header and above the footer."""
+    table = [header, *body, *footer]
+    widths = [max(len(row[k]) for row in table if k < len(row)) for k in range(len(header))]
+    rule = "  ".join("-" * w for w in widths)
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in table]
+    lines.insert(1, rule)
+    if footer:
+        lines.insert(len(lines) - len(footer), rule)
+    return "\n".join(lines) + "\n"
+
+
+def _printable(name):
+    """A folder name on one line of the table: control characters (a newline) written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)

@@ -4,7 +4,7 @@
     adlab hub-link --hub URL --repo URL [--branch B] [--lesson PATH]   the nbgitpuller link
     adlab course-repo DIR             a git repository of student copies, committed, for nbgitpuller
     adlab nbgrader-source COURSE_DIR  an nbgrader course folder (source/ notebooks with metadata)
-    adlab progress DIR...             the class table: student × exercise (done / wrong / not tried)
+    adlab progress DIR... [--lesson N] [--csv]   the class table: student × exercise (done / wrong / shown / not tried)
     adlab answers STUDENT [--lesson N] a student's own numbers and expected answers (office hours, regrades)
 """
 
@@ -27,6 +27,7 @@ def main(argv=None):
 
 def _main(argv=None):
     parser = argparse.ArgumentParser(prog="adlab", description="adlab's course tools.")
+    parser.add_argument("--version", action="version", version=f"adlab {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     lessons = commands.add_parser(
         "lessons", help="write the student copies of all lessons into a folder",
@@ -60,10 +61,14 @@ def _main(argv=None):
 
     progress = commands.add_parser(
         "progress", help="print the class table: student × exercise, from the students' folders",
-        description="Print one row per student FOLDER (its name is the student's) and one column per exercise: "
-                    "done, wrong or not tried, read from every .adlab-progress.json under the folder.")
+        description="Print one row per student FOLDER (its name is the student's) and a column for every exercise "
+                    "of the course, one table per lesson: done, wrong, shown (the answer was shown, solved or "
+                    "not) or not tried, read from every .adlab-progress.json under the folder; then each "
+                    "student's counts.")
     progress.add_argument("folders", metavar="FOLDER", nargs="+")
-    progress.add_argument("--csv", action="store_true", help="comma-separated, for a spreadsheet")
+    progress.add_argument("--lesson", type=int, help="only this lesson's exercises (a number, e.g. 5)")
+    progress.add_argument("--csv", action="store_true",
+                          help="one comma-separated table (every exercise, then the counts), for a spreadsheet")
 
     answers = commands.add_parser(
         "answers", help="print a student's own numbers and expected answers, exercise by exercise",
@@ -73,6 +78,69 @@ def _main(argv=None):
     answers.add_argument("--lesson", type=int, help="only this lesson's exercises (a number, e.g. 5)")
 
     args = parser.parse_args(argv)
+    for folder in filter(None, [getattr(args, "folder", None), getattr(args, "course_dir", None),
+                                *getattr(args, "folders", [])]):
+        link = _broken_link(folder)
+        if link:
+            print(f"adlab {args.command}: {link}", file=sys.stderr)
+            return 2
+    try:
+        return _run(args)
+    except ModuleNotFoundError as error:
+        extra = _missing_extra(args.command, error)
+        if extra is None:
+            raise
+        print(f"adlab {args.command}: {error.name.split('.')[0]} is not installed; it comes with adlab's {extra} extra: "
+              f"pip install 'adlab[{extra}]'.", file=sys.stderr)
+        return 1
+
+
+def _version():
+    """The installed distribution's version; a source folder on the path (not installed) has adlab.__version__."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("adlab")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return f"{__version__} (not installed: from a source folder)"
+
+
+# What each extra installs that a command imports: a command says which extra it needs, not a traceback.
+EXTRA_MODULES = {
+    "course": {"nbformat", "sympy", "IPython", "ipywidgets", "ipykernel", "matplotlib", "graphviz",
+               "graphviz_anywidget", "jupyterlab", "jupyter_server", "nbclient", "nbconvert"},
+    "classroom": {"nbgrader", "jupyterhub", "nbgitpuller"},
+}
+COMMAND_EXTRA = {"lessons": "course", "progress": "course", "answers": "course",
+                 "course-repo": "classroom", "nbgrader-source": "classroom", "hub-link": "classroom"}
+
+
+def _missing_extra(command, error):
+    """The extra to install for a module a command could not import; None if no extra brings it (a real bug)."""
+    module = (error.name or "").split(".")[0]
+    if module in EXTRA_MODULES["classroom"]:
+        return "classroom"
+    if module in EXTRA_MODULES["course"]:
+        return COMMAND_EXTRA.get(command, "course")
+    return None
+
+
+def _broken_link(folder):
+    """One sentence if the folder, or a folder above it, is a symbolic link to nothing; None otherwise."""
+    import os
+    from pathlib import Path
+
+    path = Path(folder).expanduser()
+    for part in [path, *path.parents]:
+        if part.is_symlink() and not part.exists():
+            return (f"{part} is a broken link: it points to {os.readlink(part)}, which does not exist; create that "
+                    f"folder or give another one.")
+    return None
+
+
+def _run(args):
     if args.command == "answers":
         return _answers(args.student, args.lesson)
     if args.command == "lessons":
@@ -84,7 +152,7 @@ def _main(argv=None):
     if args.command == "nbgrader-source":
         return _nbgrader_source(args.course_dir)
     if args.command == "progress":
-        return _progress(args.folders, args.csv)
+        return _progress(args.folders, args.csv, args.lesson)
     return 2
 
 
@@ -108,6 +176,9 @@ def _lessons(folder):
 def _os_problem(error, folder):
     """One sentence for an OSError while writing into folder: which path, and what to do."""
     path = error.filename or folder
+    link = _broken_link(path)
+    if link:
+        return link
     if isinstance(error, FileExistsError) or isinstance(error, NotADirectoryError):
         return f"{path} is a file, not a folder; give a folder (it is created if it does not exist)."
     if isinstance(error, IsADirectoryError):
@@ -169,29 +240,31 @@ def _nbgrader_source(course_dir):
     return 0
 
 
-def _progress(folders, csv):
+def _progress(folders, csv, lesson=None):
     from pathlib import Path
 
-    from .classroom import format_progress_table, progress_table
+    from .classroom import course_exercises, format_progress_table, lesson_of, progress_table
 
-    missing = [f for f in folders if not Path(f).is_dir()]
-    if missing:
-        print(f"adlab progress: not a folder: {', '.join(missing)}", file=sys.stderr)
-        return 1
-    unreadable = []
-    exercises, rows = progress_table(folders, unreadable=unreadable)
-    for path in unreadable:
-        print(f"adlab progress: {path} is not a readable progress file (damaged or edited by hand); "
-              f"its exercises are not counted.", file=sys.stderr)
+    for folder in folders:
+        if not Path(folder).is_dir():
+            what = "does not exist" if not Path(folder).exists() else "is a file"
+            print(f"adlab progress: {folder} {what}; give the students' folders, e.g. adlab progress class/*.",
+                  file=sys.stderr)
+            return 2
+    problems = []
+    exercises, rows = progress_table(folders, problems=problems, lesson=lesson)
     if not exercises:
-        print("no progress recorded yet in these folders (no check has been run on an answer)")
-        return 0
+        lessons = sorted({lesson_of(e) for e in course_exercises() if lesson_of(e).isdigit()}, key=int)
+        print(f"adlab progress: lesson {lesson} has no exercises; the lessons are {lessons[0]} to {lessons[-1]}.",
+              file=sys.stderr)
+        return 2
+    for path, what in problems:
+        print(f"adlab progress: {path} {what}.", file=sys.stderr)
+    if all(cells[e] == "not tried" for _, cells in rows for e in exercises):
+        print("adlab progress: no progress recorded yet in these folders (no check has been run on an answer).",
+              file=sys.stderr)
     sys.stdout.write(format_progress_table(exercises, rows, "csv" if csv else "text"))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 def _answers(student, lesson=None):
@@ -210,3 +283,7 @@ def _answers(student, lesson=None):
         for line in answer_text(exercise, inputs).splitlines():
             print("  " + line.strip())
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -145,7 +145,15 @@ def _update(exercise, folder, change):
         return
     path = os.path.join(folder or os.getcwd(), PROGRESS_FILE)
     try:
-        progress = read_progress(path)
+        progress = load_progress(path)
+    except FileNotFoundError:
+        progress = _empty_progress()
+    except NotAProgressRecord:
+        progress = _empty_progress()  # damaged or edited by hand: it starts again, as its entries would
+    except OSError as error:  # there but unreadable: replacing it would lose the student's record
+        _report_unreadable_once(path, error)
+        return
+    try:
         entry = _clean_entry(exercise, progress["exercises"].get(exercise))
         change(entry)
         entry["last"] = time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -184,16 +192,42 @@ def _report_once(exercise):
               f"it starts again from this attempt.)")
 
 
+class NotAProgressRecord(ValueError):
+    """The file is not a progress record as a check writes it (damaged, or edited by hand)."""
+
+
+def load_progress(path):
+    """The progress file's contents; OSError if it cannot be read, NotAProgressRecord if it is not one."""
+    with open(path, encoding="utf-8") as handle:
+        try:
+            progress = json.load(handle)
+        except ValueError:  # not JSON, or not UTF-8 text
+            raise NotAProgressRecord(f"{path} is not JSON") from None
+    if not (isinstance(progress, dict) and isinstance(progress.get("exercises"), dict)):
+        raise NotAProgressRecord(f"{path} holds no exercises record")
+    return progress
+
+
 def read_progress(path):
     """The progress file's contents; an empty record if it is missing or unreadable."""
     try:
-        with open(path) as handle:
-            progress = json.load(handle)
-        if isinstance(progress, dict) and isinstance(progress.get("exercises"), dict):
-            return progress
+        return load_progress(path)
     except (OSError, ValueError):
-        pass
+        return _empty_progress()
+
+
+def _empty_progress():
     return {"version": 1, "exercises": {}}
+
+
+_unreadable_reported = set()
+
+
+def _report_unreadable_once(path, error):
+    if path not in _unreadable_reported:
+        _unreadable_reported.add(path)
+        print(f"(adlab: cannot read {path} ({error.strerror or error}), so your attempts are not recorded; it is left "
+              f"as it is: give yourself read and write permission on it, e.g. chmod u+rw {PROGRESS_FILE}.)")
 
 
 # -- reading answers ----------------------------------------------------------------------
