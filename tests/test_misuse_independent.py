@@ -503,11 +503,13 @@ P("cli/lessons_nonlesson_json")(lambda: (CLI("lessons", _nonlesson_json()), open
 P("cli/lessons_dir_named_lesson")(lambda: CLI("lessons", _dir_named_lesson()))
 P("cli/lessons_empty_name")(lambda: CLI("lessons", "", cwd=tempfile.mkdtemp()))
 P("cli/lessons_no_arg")(lambda: CLI("lessons"))
-P("cli/progress_empty")(lambda: CLI("progress", tempfile.mkdtemp()))
+def _class_dir():
+    d = os.path.join(tmp, "cd"); os.makedirs(d, exist_ok=True); return d
+P("cli/progress_empty")(lambda: CLI("progress", "--lesson", "1", tempfile.mkdtemp(prefix="emmy-", dir=_class_dir())))
 P("cli/progress_missing")(lambda: CLI("progress", os.path.join(tmp, "nope")))
-P("cli/progress_broken_json")(lambda: CLI("progress", _bad_progress()))
-P("cli/progress_wrong_shape")(lambda: CLI("progress", _wrong_shape_progress()))
-P("cli/progress_wrong_shape2")(lambda: CLI("progress", _wrong_shape_progress2()))
+P("cli/progress_broken_json")(lambda: CLI("progress", "--lesson", "1", _bad_progress()))
+P("cli/progress_wrong_shape")(lambda: CLI("progress", "--lesson", "1", _wrong_shape_progress()))
+P("cli/progress_wrong_shape2")(lambda: CLI("progress", "--lesson", "1", _wrong_shape_progress2()))
 P("cli/progress_file")(lambda: CLI("progress", _file()))
 P("cli/hub_not_url")(lambda: CLI("hub-link", "--hub", "notaurl", "--repo", "https://github.com/a/b"))
 P("cli/hub_ftp")(lambda: CLI("hub-link", "--hub", "ftp://hub.example.edu", "--repo", "https://github.com/a/b"))
@@ -864,21 +866,21 @@ EXPECTED = {
     'cli/lessons_dir_named_lesson': ('ok', "(1, False, [], 'adlab lessons: TMP/dl/01_evaluation_trace.ipynb is a folder where a notebook should be written; move it away or choose another folder.\\n')"),
     'cli/lessons_empty_name': ('ok', "(2, False, [], 'adlab lessons: the folder name is empty; name the folder for the lessons, e.g. adlab lessons ~/ad-course.\\n')"),
     'cli/lessons_no_arg': ('ok', "(2, False, [], 'usage: adlab lessons [-h] FOLDER\\nadlab lessons: error: the following arguments are required: FOLDER\\n')"),
-    'cli/progress_empty': ('ok', "(0, False, ['no progress recorded yet in these folders (no check has been run on an answer)'], '')"),
-    'cli/progress_missing': ('ok', "(1, False, [], 'adlab progress: not a folder: TMP/nope\\n')"),
-    'cli/progress_broken_json': ('ok', "(0, False, ['no progress recorded yet in these folders (no check has been run on an answer)'], 'adlab progress: TMP/bp/alice/.adlab-progress.json is not a readable progress file (damaged or edited by hand); its exercises are not counted.\\n')"),
-    'cli/progress_wrong_shape': ('ok', "(0, False, ['no progress recorded yet in these folders (no check has been run on an answer)'], 'adlab progress: TMP/wp/bob/.adlab-progress.json is not a readable progress file (damaged or edited by hand); its exercises are not counted.\\n')"),
-    'cli/progress_wrong_shape2': ('ok', "(0, False, ['no progress recorded yet in these folders (no check has been run on an answer)'], 'adlab progress: TMP/wp2/carol/.adlab-progress.json is not a readable progress file (damaged or edited by hand); its exercises are not counted.\\n')"),
-    'cli/progress_file': ('ok', "(1, False, [], 'adlab progress: not a folder: TMP/afile.txt\\n')"),
-    'cli/hub_not_url': ('ok', '(2, False, [], "adlab hub-link: the hub URL must start with http:// or https://, not \'notaurl\'.\\n")'),
-    'cli/hub_ftp': ('ok', '(2, False, [], "adlab hub-link: the hub URL must start with http:// or https://, not \'ftp://hub.example.edu\'.\\n")'),
+    'cli/progress_empty': ('ok', "(0, False, ['emmy-"),
+    'cli/progress_missing': ('ok', '(2, False, [], "adlab progress: TMP/nope does not exist; give the students\' folders, e.g. adlab progress class/*.\\n")'),
+    'cli/progress_broken_json': ('ok', "(0, False, ['alice    0     0      0      4'], 'adlab progress: TMP/bp/alice/.adlab-progress.json is not a progress record (damaged or edited by hand); its exercises are not counted.\\nadlab progress: no progress recorded yet in these folders (no check has been run on an answer).\\n')"),
+    'cli/progress_wrong_shape': ('ok', "(0, False, ['bob      0     0      0      4'], 'adlab progress: TMP/wp/bob/.adlab-progress.json is not a progress record (damaged or edited by hand); its exercises are not counted.\\nadlab progress: no progress recorded yet in these folders (no check has been run on an answer).\\n')"),
+    'cli/progress_wrong_shape2': ('ok', "(0, False, ['carol    0     0      0      4'], 'adlab progress: TMP/wp2/carol/.adlab-progress.json has entries that are not a progress record (edited by hand); they are not counted.\\nadlab progress: no progress recorded yet in these folders (no check has been run on an answer).\\n')"),
+    'cli/progress_file': ('ok', '(2, False, [], "adlab progress: TMP/afile.txt is a file; give the students\' folders, e.g. adlab progress class/*.\\n")'),
+    'cli/hub_not_url': ('ok', '(2, False, [], "adlab hub-link: the hub URL must start with http:// or https://, not \'notaurl\'; copy it from the browser\'s address bar, e.g. https://hub.example.edu.\\n")'),
+    'cli/hub_ftp': ('ok', '(2, False, [], "adlab hub-link: the hub URL must start with http:// or https://, not \'ftp://hub.example.edu\'; copy it from the browser\'s address bar, e.g. https://hub.example.edu.\\n")'),
     'cli/hub_empty_repo': ('ok', '(2, False, [], "adlab hub-link: --repo \'\' is not a repository address; give the course repository\'s URL, e.g. https://github.com/you/ad-course.\\n")'),
-    'cli/hub_ssh_repo': ('ok', "(0, False, ['https://hub.example.edu/hub/user-redirect/git-pull?repo=git%40github.com%3Aa%2Fb.git&urlpath=lab%2Ftree%2Fb&targetpath=b'], '')"),
+    'cli/hub_ssh_repo': ('ok', '(2, False, [], "adlab hub-link: --repo \'git@github.com:a/b.git\' is an SSH address, which students\' servers cannot clone (they hold no key); give its https:// address, e.g. https://github.com/you/ad-course.\\n")'),
     'cli/hub_with_path': ('ok', "(0, False, ['https://hub.example.edu/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Fa%2Fb&urlpath=lab%2Ftree%2Fb&targetpath=b'], '')"),
     'cli/hub_lesson_missing': ('ok', "(0, False, ['https://hub.example.edu/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Fa%2Fb&urlpath=lab%2Ftree%2Fb%2F99_nope.ipynb&targetpath=b'], '')"),
     'cli/hub_spaces': ('ok', '(2, False, [], "adlab hub-link: the hub URL \'https://hub example.edu\' is not an address (spaces, or no host); copy it from the browser\'s address bar, e.g. https://hub.example.edu.\\n")'),
-    'cli/no_command': ('ok', "(2, False, [], 'usage: adlab [-h] COMMAND ...\\nadlab: error: the following arguments are required: COMMAND\\n')"),
-    'cli/unknown_command': ('ok', '(2, False, [], "usage: adlab [-h] COMMAND ...\\nadlab: error: argument COMMAND: invalid choice: \'lesson\' (choose from \'lessons\', \'hub-link\', \'course-repo\', \'nbgrader-source\', \'progress\', \'an'),
+    'cli/no_command': ('ok', "(2, False, [], 'usage: adlab [-h] [--version] COMMAND ...\\nadlab: error: the following arguments are required: COMMAND\\n')"),
+    'cli/unknown_command': ('ok', '(2, False, [], "usage: adlab [-h] [--version] COMMAND ...\\nadlab: error: argument COMMAND: invalid choice: \'lesson\' (choose from \'lessons\', \'hub-link\', \'course-repo\', \'nbgrader-source\', \'progress\', \'answers\')\\n")'),
     'cli/course_repo_file': ('ok', "(1, False, [], 'adlab course-repo: TMP/afile.txt is a file, not a folder; give a folder (it is created if it does not exist).\\n')"),
     'cli/nbgrader_file': ('ok', "(1, False, [], 'adlab nbgrader-source: TMP/afile.txt is a file, not a folder; give a folder (it is created if it does not exist).\\n')"),
     'cli/lessons_no_permission': ('ok', "(1, False, [], 'adlab lessons: no permission to write TMP/01_evaluation_trace.ipynb; choose a folder of your own, e.g. ~/ad-course.\\n')"),
