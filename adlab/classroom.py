@@ -366,7 +366,7 @@ def read_student_progress(folder, problems=None):
                 continue
             old = merged.setdefault(exercise, {"attempts": 0, "solved": False, "shown": False})
             attempts = entry.get("attempts", 0)
-            old["attempts"] += attempts if isinstance(attempts, int) and attempts > 0 else 0
+            old["attempts"] += attempts if type(attempts) is int and attempts > 0 else 0  # a count a check wrote
             old["solved"] = old["solved"] or entry.get("solved") is True or entry.get("status") == "done"
             old["shown"] = old["shown"] or entry.get("shown") is True
     return merged
@@ -454,7 +454,8 @@ def format_progress_table(exercises, rows, style="text"):
         body = [[_printable(name), *(SHORT.get(cells[e], cells[e]) for e in ids),
                  f"{sum(cells[e] == 'done' for e in ids)}/{len(ids)}"] for name, cells in rows]
         footer = [[status, *(str(sum(cells[e] == status for _, cells in rows)) for e in ids)] for status in STATUSES]
-        tables.append(f"Lesson {lesson}\n" + _aligned(["student", *ids, "done"], body, footer))
+        tables.append(f"Lesson {_printable(lesson)}\n" + _aligned(["student", *map(_printable, ids), "done"], body,
+                                                                   footer))
     body = [[_printable(name), *map(str, numbers)] for name, numbers in counts]
     tables.append(f"Per student ({len(exercises)} exercise{'s' * (len(exercises) != 1)})\n"
                   + _aligned(["student", *STATUSES], body))
@@ -474,5 +475,5 @@ def _aligned(header, body, footer=()):
 
 
 def _printable(name):
-    """A folder name on one line of the table: control characters (a newline) written as escapes."""
+    """A name or id on one line of the table: control characters (a newline) written as escapes."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)

@@ -4,7 +4,7 @@
     adlab hub-link --hub URL --repo URL [--branch B] [--lesson PATH]   the nbgitpuller link
     adlab course-repo DIR             a git repository of student copies, committed, for nbgitpuller
     adlab nbgrader-source COURSE_DIR  an nbgrader course folder (source/ notebooks with metadata)
-    adlab progress DIR... [--lesson N] [--csv]   the class table: student × exercise (done / wrong / shown / not tried)
+    adlab progress DIR... [--lesson N] the class table: student × exercise (done / wrong / shown / not tried)
     adlab answers STUDENT [--lesson N] a student's own numbers and expected answers (office hours, regrades)
 """
 
@@ -90,8 +90,8 @@ def _main(argv=None):
         extra = _missing_extra(args.command, error)
         if extra is None:
             raise
-        print(f"adlab {args.command}: {error.name.split('.')[0]} is not installed; it comes with adlab's {extra} extra: "
-              f"pip install 'adlab[{extra}]'.", file=sys.stderr)
+        print(f"adlab {args.command}: {error.name.split('.')[0]} is not installed; it comes with adlab's {extra} "
+              f"extra: pip install 'adlab[{extra}]'.", file=sys.stderr)
         return 1
 
 
@@ -261,8 +261,8 @@ def _progress(folders, csv, lesson=None):
     for path, what in problems:
         print(f"adlab progress: {path} {what}.", file=sys.stderr)
     if all(cells[e] == "not tried" for _, cells in rows for e in exercises):
-        print("adlab progress: no progress recorded yet in these folders (no check has been run on an answer).",
-              file=sys.stderr)
+        print(f"adlab progress: no progress recorded yet in these folders (no check has been run on an answer"
+              f"{f' of lesson {lesson}' if lesson is not None else ''}).", file=sys.stderr)
     sys.stdout.write(format_progress_table(exercises, rows, "csv" if csv else "text"))
     return 0
 
