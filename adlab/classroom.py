@@ -96,9 +96,11 @@ def _check_repo(repo):
     if not repo or re.search(r"\s", repo):
         raise ValueError(f"--repo {repo!r} is not a repository address; give the course repository's URL, {example}.")
     parts = urlsplit(repo)
-    if parts.scheme == "ssh" or parts.scheme.startswith("git+") or re.match(r"[\w.-]+@[\w.-]+:", repo):
+    scp_like = re.match(r"[\w.-]+@([\w.-]+):/?(.*)", repo)  # git@github.com:you/course.git
+    if parts.scheme == "ssh" or parts.scheme.startswith("git+") or scp_like:
+        https = f"https://{scp_like[1]}/{scp_like[2]}" if scp_like else f"https://{parts.hostname}{parts.path}"
         raise ValueError(f"--repo {repo!r} is an SSH address, which students' servers cannot clone (they hold no "
-                         f"key); give its https:// address, {example}.")
+                         f"key); give its https:// address, e.g. {https}.")
     if parts.scheme not in REPO_SCHEMES or "://" not in repo:
         if repo.startswith(("/", "~")):
             raise ValueError(f"--repo {repo!r} is a path; a repository on the hub's own machine is written "

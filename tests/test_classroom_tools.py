@@ -53,8 +53,10 @@ def test_hub_link_refuses_a_hub_address_that_cannot_work(capsys, hub, says):
 
 @pytest.mark.parametrize("repo, says", [
     ("github.com/you/course", "add https:// (https://github.com/you/course)"),
-    ("git@github.com:you/course.git", "SSH address"),
-    ("ssh://git@github.com/you/course.git", "SSH address"),
+    ("git@github.com:you/course.git", "SSH address, which students' servers cannot clone (they hold no key); "
+                                      "give its https:// address, e.g. https://github.com/you/course.git"),
+    ("ssh://git@github.com:22/you/course.git", "SSH address, which students' servers cannot clone (they hold no "
+                                               "key); give its https:// address, e.g. https://github.com/you/course.git"),
     ("/srv/course", "file:///srv/course"),
     ("localhost:8000/course", "add https://"),
     ("ftp://example.edu/course", "ftp://"),
