@@ -343,3 +343,15 @@ def test_progress_csv_quotes_names_and_ids(tmp_path, capsys):
     exercises, table = progress_table(folders, lesson=1)
     text = format_progress_table(exercises, table)
     assert "Alan\\nTuring" in text and "Alan\nTuring" not in text  # one line per student
+
+
+def test_a_students_copies_are_merged_into_one_row(tmp_path, capsys):
+    ada = tmp_path / "ada"
+    write_progress(ada / "course", {"1.1": "wrong", "1.2": "done", "1.3": "wrong"})
+    write_progress(ada / "old-copy" / "lessons", {"1.1": "done", "1.2": "shown", "1.4": "untried entry"})
+    exercises, rows = progress_table([ada], lesson=1)
+    assert rows == [("ada", {"1.1": "done", "1.2": "shown", "1.3": "wrong", "1.4": "not tried"})]
+    assert cli.main(["progress", "--lesson", "1", str(ada)]) == 0
+    assert capsys.readouterr().err == (f"adlab progress: {ada} holds progress files in 2 subfolders (course, old-copy), "
+                                       f"counted as one student; if they are students' folders, give them one by one "
+                                       f"(adlab progress {ada}/*).\n")
