@@ -252,23 +252,21 @@ def write_nbgrader_source(course_dir, lessons=None):
         text = nbformat.writes(notebook) + "\n"
         target = course_dir / "source" / source.stem / source.name
         key = target.relative_to(course_dir).as_posix()
-        if not target.exists() or record.get(key) == _digest(target.read_text(encoding="utf-8", errors="replace")):
-            what = "written" if not target.exists() else "updated"
-            if target.exists() and record[key] == _digest(text):
-                what = "up to date"
+        current = _digest(target.read_text(encoding="utf-8", errors="replace")) if target.exists() else None
+        if current is None or current == record.get(key):  # new, or as adlab wrote it: nobody edited it
+            what = "written" if current is None else "up to date" if current == _digest(text) else "updated"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-            record[key] = _digest(text)
-        elif _digest(target.read_text(encoding="utf-8", errors="replace")) == _digest(text):
-            what = "up to date"
-            record[key] = _digest(text)
+        elif current == _digest(text) or record.get(key) == _digest(text):  # the lesson has not changed since
+            what = "up to date" if current == _digest(text) else "up to date (your edits are kept)"
         else:
             beside = _new_version_path(course_dir / source.name, text, record)
             beside.write_text(text, encoding="utf-8")
-            record[beside.name] = _digest(text)
+            record[beside.name] = record[key] = _digest(text)
             report.append((beside, f"{key} has your edits: kept; the new version is {beside.name} "
                                    f"(merge what you want from it into {key})"))
             continue
+        record[key] = _digest(text)
         report.append((target, what))
     record_path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return report

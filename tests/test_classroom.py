@@ -60,7 +60,7 @@ def test_course_repo_has_student_copies_and_commits(tmp_path, capsys):
     assert "BEGIN SOLUTION" not in text and "# YOUR CODE HERE" in text
     git = lambda *args: subprocess.run(["git", "-C", str(tmp_path / "course"), *args], capture_output=True,
                                        text=True, check=True).stdout
-    assert set(git("ls-files").split()) == {lesson.name, "README.md", ".gitignore"}
+    assert set(git("ls-files").split()) == {lesson.name, "README.md", ".gitignore", ".adlab-released.json"}
     assert ".adlab-progress.json" in (tmp_path / "course" / ".gitignore").read_text()
     assert write_course_repo(tmp_path / "course", lessons=[lesson])[1] is None  # nothing changed
     assert git("status", "--porcelain") == ""
@@ -463,6 +463,8 @@ def test_nbgrader_source_never_overwrites_the_instructors_edits(tmp_path):
     (path, what), = write_nbgrader_source(course, [lesson])
     assert path == course / f"{lesson.stem} (new version).ipynb" and "has your edits: kept" in what
     assert target.read_bytes() == mine and "Update 2." in nbformat.read(path, as_version=4).cells[0].source
+    assert write_nbgrader_source(course, [lesson]) == [(target, "up to date (your edits are kept)")]
+    assert target.read_bytes() == mine and len(list(course.glob("*new version*"))) == 1
     _change(path, lambda nb: nb.cells[0].__setitem__("source", "# merging"))
     _change(lesson, lambda nb: nb.cells[0].__setitem__("source", nb.cells[0].source + "\n\nUpdate 3."))
     (path2, _), = write_nbgrader_source(course, [lesson])

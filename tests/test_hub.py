@@ -334,6 +334,21 @@ def test_a_class_on_a_real_hub(tmp_path):
     assert done.returncode == 0, done.stderr
     repo = f"file://{tmp_path / 'course.git'}"
 
+    # The update the instructor will publish (prose, an exercise before the recap): nbgrader's gradebook
+    # records it as the assignment while the hub starts and the students work (generate_assignment is slow).
+    title = instructor.cells[0].source.splitlines()[0]
+    grown = nbformat.read(lesson, as_version=4)
+    grown.cells[0].source = grown.cells[0].source.replace(title, title + " (updated)", 1)
+    recap = next(i for i, c in enumerate(grown.cells) if c.source.startswith("## Recap"))
+    grown.cells[recap:recap] = new_exercise_cells("2.1")
+    (tmp_path / "update").mkdir()
+    nbformat.write(grown, tmp_path / "update" / lesson.name)
+    grading, log = tmp_path / "grading", []
+    (_, what), = write_nbgrader_source(grading, [tmp_path / "update" / lesson.name])
+    assert what == "written"
+    generate = threading.Thread(target=nbgrader, args=(f"nbgrader generate_assignment {lesson.stem}", grading, log))
+    generate.start()
+
     prefix = f"adlab-{secrets.token_hex(3)}-"
     names = [f"{prefix}s{k}" for k in range(1, STUDENTS + 1)]
     right, partly, cheat = names
@@ -397,17 +412,8 @@ def test_a_class_on_a_real_hub(tmp_path):
         assert [v[:1] for v in verdicts(worked[partly][0]).values()] == ["✓" if k != 1 else "✗" for k in range(n)]
         assert set(verdicts(worked[cheat][0]).values()) == {""}, "the cheat's checks do nothing in their kernel"
 
-        # An update that changes prose, adds an exercise (before the recap) and a lesson: accepted.
-        title = instructor.cells[0].source.splitlines()[0]
-
-        def update(notebook):
-            notebook.cells[0].source = notebook.cells[0].source.replace(title, title + " (updated)", 1)
-            recap = next(i for i, c in enumerate(notebook.cells) if c.source.startswith("## Recap"))
-            notebook.cells[recap:recap] = new_exercise_cells("2.1")
-
-        updated = nbformat.read(lesson, as_version=4)
-        update(updated)
-        nbformat.write(updated, lesson)
+        # The update that changes prose, adds an exercise (before the recap) and a lesson: accepted.
+        shutil.copy(tmp_path / "update" / lesson.name, lesson)
         extra = tmp_path / "lessons" / "99_notice.ipynb"
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Notice\n\nNew.")]), extra)
         _, second = write_course_repo(tmp_path / "course", lessons=[lesson, extra])
@@ -431,17 +437,7 @@ def test_a_class_on_a_real_hub(tmp_path):
         assert git("rev-parse", "HEAD").strip() == second and not git("status", "--porcelain")
         lesson.write_bytes(published)
 
-        # The grader prepares the updated assignment while the students pull it.
-        grading = tmp_path / "grading"
-        log = []
-        (source, what), = write_nbgrader_source(grading, [lesson])
-        assert what == "written"
-        generate = threading.Thread(target=nbgrader, args=(f"nbgrader generate_assignment {lesson.stem}",
-                                                           grading, log))
-        generate.start()
-
         # The students pull again: answers intact, the update in, and every check working.
-        grown = nbformat.read(lesson, as_version=4)
         added = len(grown.cells) - len(instructor.cells)
 
         def second_session(student):
@@ -499,6 +495,7 @@ def test_a_class_on_a_real_hub(tmp_path):
             proxy_pid = hub.stop()
             for home in homes:
                 shutil.rmtree(home, ignore_errors=True)
+            generate.join(timeout=600)
     assert hub.process.returncode is not None
     assert proxy_pid is None or not pid_alive(proxy_pid)
     deadline = time.monotonic() + 10
