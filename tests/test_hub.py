@@ -97,7 +97,8 @@ class Hub:
     """JupyterHub in a temporary folder, driven through its REST API with a service token.
 
     ``base_config`` (e.g. the guide's jupyterhub_config.py) comes first; this test's settings
-    (ports, files in the folder, the service) follow it.
+    (ports, files in the folder, the service) follow it. Given one, the hub runs as the guide
+    has it: its Spawner.cmd and args, and no virtual environment on PATH (not activated).
     """
 
     def __init__(self, folder: Path, base_config: str = ""):
@@ -119,15 +120,18 @@ c.JupyterHub.cookie_secret_file = {str(folder / "cookie_secret")!r}
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
-c.Spawner.cmd = [{str(BIN / "jupyterhub-singleuser")!r}]
-c.Spawner.args = {["--allow-root"] if os.geteuid() == 0 else []!r}
+{"" if base_config else f'c.Spawner.cmd = [{str(BIN / "jupyterhub-singleuser")!r}]'}
+{"" if base_config else f'c.Spawner.args = {["--allow-root"] if os.geteuid() == 0 else []!r}'}
 c.Spawner.start_timeout = {START_TIMEOUT}
 c.Spawner.http_timeout = {START_TIMEOUT}
 c.JupyterHub.services = [{{"name": "adlab-test", "api_token": {self.token!r}}}]
 c.JupyterHub.load_roles = [{{"name": "adlab-test", "services": ["adlab-test"],
                              "scopes": ["admin:users", "admin:servers", "access:servers"]}}]
 """)
-        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", ADLAB_PROGRESS="1")
+        path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != BIN]
+        env = dict(os.environ, PATH=os.pathsep.join(path if base_config else [str(BIN), *path]), ADLAB_PROGRESS="1")
+        if base_config:
+            env.pop("VIRTUAL_ENV", None)
         env.pop("NBGRADER_EXECUTION", None)
         self.log = open(folder / "jupyterhub.log", "w")
         started = time.perf_counter()
