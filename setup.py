@@ -14,7 +14,11 @@ ROOT = Path(__file__).resolve().parent
 
 
 class BuildWithStudentLessons(build_py):
-    """build_py, then adlab/lessons/ in the build: each lesson as `adlab lessons` writes it for a student."""
+    """build_py, then adlab/lessons/ in the build: each lesson as `adlab lessons` writes it for a student.
+
+    The same gradable copy (nbgrader's cell metadata included), so a class on the installed package is graded
+    like one on the course repository.
+    """
 
     def run(self):
         super().run()
@@ -28,7 +32,7 @@ class BuildWithStudentLessons(build_py):
         target = Path(self.build_lib) / "adlab" / "lessons"
         target.mkdir(parents=True, exist_ok=True)
         for path in sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb")):
-            notebook = course.student_copy(nbformat.read(path, as_version=4))
+            notebook = course.student_copy(nbformat.read(path, as_version=4), path.stem)
             (target / path.name).write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
 
 

@@ -7,6 +7,8 @@ it only prepares what they consume:
 - ``write_course_repo``: a git repository of student copies (no solutions) for nbgitpuller to pull;
 - ``write_nbgrader_source``: an nbgrader course folder whose ``source/`` notebooks are the
   instructor lessons with nbgrader's cell metadata derived from the ``solution``/``check`` tags;
+- ``collect_submissions``: the students' own copies, from their homes, into nbgrader's ``submitted/``
+  (the copy a student works in is the copy nbgrader grades: see adlab.course.student_copy);
 - ``progress_table``: a class table (student × exercise) from the students' ``.adlab-progress.json``.
 
 Nothing here imports nbgrader or JupyterHub; ``nbgrader_preprocessors`` imports nbgrader when
@@ -19,13 +21,16 @@ import csv
 import io
 import json
 import re
+import shutil
 import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import nbformat
 
-from .course import BEGIN, END, instructor_lesson_paths, lesson_paths, stub_solutions, student_copy
+from .course import (BEGIN, _digest, _new_version_path, _read_json, exercises_of, gradable,
+                     instructor_lesson_paths, lesson_paths, stub_solutions, student_copy)
 from .exercises.feedback import PROGRESS_FILE, NotAProgressRecord, load_progress
 
 # -- nbgitpuller links ----------------------------------------------------------------------
@@ -151,33 +156,109 @@ course link again brings the new material in; your answers are kept (nbgitpuller
 overwrites a change you made).
 """
 COURSE_GITIGNORE = ".adlab-progress.json\n.adlab-lessons.json\n.ipynb_checkpoints/\n__pycache__/\n"
+RELEASED = ".adlab-released.json"  # in the course repository: every exercise as it was released, frozen
+LESSON_NAME = re.compile(r"[0-9][0-9]_\w+\.ipynb")
+
+
+class ReleasedExerciseChanged(ValueError):
+    """An update would change or remove an exercise students already have; nothing was written."""
+
+
+def course_lessons(folder=None):
+    """(lesson notebooks, names skipped): the ``NN_name.ipynb`` notebooks of a lessons folder, and the others.
+
+    Without a folder, the lessons adlab carries (the instructor versions in a clone).
+    """
+    if folder is None:
+        return lesson_paths(), []
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder of lessons; give the folder that holds the "
+                                f"NN_name.ipynb notebooks (e.g. lessons).")
+    notebooks = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+    lessons = [p for p in notebooks if LESSON_NAME.fullmatch(p.name)]
+    if not lessons:
+        raise FileNotFoundError(f"{folder} holds no lesson: a lesson is a notebook named NN_name.ipynb "
+                                f"(e.g. 01_evaluation_trace.ipynb).")
+    return lessons, [p.name for p in notebooks if p not in lessons]
 
 
 def write_course_repo(folder, lessons=None, message=None, branch="main"):
     """Write the student copies of the lessons into a git repository folder and commit them.
 
-    The folder is created (``git init``) if needed. Returns (written paths, commit id or None
-    when nothing changed). This is the instructor's repository: its files are simply replaced.
+    The folder is created (``git init``) if needed; a folder that holds files but is not a git
+    repository is refused (everything committed here is published to every student). Only the
+    files adlab writes are committed. An exercise once released is frozen: an update that changes
+    or removes its answer cell or its check cell raises ReleasedExerciseChanged before anything is
+    written (prose, new exercises and new lessons are fine). Returns (written paths, commit id or
+    None when nothing changed); the default commit message names the lessons that changed.
     """
     folder = Path(folder).expanduser().resolve()
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / ".git").exists():
+        raise ValueError(f"{folder} holds files and is not a git repository: everything course-repo commits there "
+                         f"is published to every student, so give a new or empty folder (or the course repository "
+                         f"course-repo made before).")
+    copies = [(Path(source), student_copy(nbformat.read(source, as_version=4), Path(source).stem))
+              for source in lessons or lesson_paths()]
+    released = _released(folder)
+    problems = []
+    for source, notebook in copies:
+        now = exercises_of(notebook)
+        for exercise, cells in released.get(source.name, {}).items():
+            problems.extend(_release_problem(source.stem, exercise, cells, now.get(exercise)))
+    if problems:
+        raise ReleasedExerciseChanged("\n".join(problems))
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / ".git").exists():
         _git(folder, "init", "-q", "-b", branch)
     written = []
-    for source in lessons or lesson_paths():
-        source = Path(source)
-        notebook = student_copy(nbformat.read(source, as_version=4))
+    for source, notebook in copies:
         target = folder / source.name
         target.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
         written.append(target)
+        released.setdefault(source.name, {}).update(exercises_of(notebook))
+    (folder / RELEASED).write_text(json.dumps(released, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                                   encoding="utf-8")
     for name, text in (("README.md", COURSE_README), (".gitignore", COURSE_GITIGNORE)):
         if not (folder / name).exists():
             (folder / name).write_text(text, encoding="utf-8")
-    _git(folder, "add", "-A")
-    if not _git(folder, "status", "--porcelain").strip():
+    _git(folder, "add", "--", *(p.name for p in written), RELEASED, "README.md", ".gitignore")
+    changed = _git(folder, "diff", "--cached", "--name-only").split()
+    if not changed:
         return written, None
-    _git(folder, "commit", "-q", "-m", message or "Course update: " + ", ".join(p.stem for p in written))
+    lessons_changed = [p.stem for p in written if p.name in changed]
+    _git(folder, "commit", "-q", "-m",
+         message or "Course update: " + (", ".join(lessons_changed) or "README and settings"))
     return written, _git(folder, "rev-parse", "HEAD").strip()
+
+
+def _released(folder):
+    """{lesson file: {exercise: {"answer", "check"}}} released so far: the committed record, else the lessons there."""
+    record = _read_json(folder / RELEASED)
+    if isinstance(record, dict):
+        return {lesson: {e: cells for e, cells in exercises.items()
+                         if isinstance(cells, dict) and {"answer", "check"} <= set(cells)}
+                for lesson, exercises in record.items() if isinstance(exercises, dict)}
+    released = {}  # a course repository from before the record: its lessons are what students have
+    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")) if folder.is_dir() else []:
+        try:
+            released[path.name] = exercises_of(nbformat.read(path, as_version=4))
+        except Exception:  # not a notebook: nothing released there that adlab can read
+            continue
+    return released
+
+
+def _release_problem(lesson, exercise, released, now):
+    fix = (f"students may have answered it, so a released exercise stays as it is: give the changed exercise a new "
+           f"exercise id (e.g. {exercise}b, with its own answer and check cells) and leave {exercise} unchanged; "
+           f"nothing was written.")
+    if now is None:
+        return [f"{lesson}: exercise {exercise} was released and this update removes it; {fix}"]
+    cells = [name for name in ("answer", "check") if now[name] != released[name]]
+    if not cells:
+        return []
+    what = " and its ".join(f"{name} cell" for name in cells)
+    return [f"{lesson}: exercise {exercise} was released and this update changes its {what}; {fix}"]
 
 
 def _git(folder, *args):
@@ -220,74 +301,105 @@ c.Execute.timeout = 300
 '''
 
 
-def nbgrader_notebook(notebook, lesson_id="lesson"):
-    """An instructor notebook as an nbgrader source notebook (a copy; the input is not changed).
-
-    A code cell tagged ``solution`` becomes an autograded answer cell; a cell tagged ``check``
-    becomes a locked test cell worth 1 point (or the points its author set in its ``nbgrader``
-    metadata). Grade ids come from the exercise id in the check call (``check_number("1.2", …)``
-    gives ``check_1_2`` and its answer cell ``answer_1_2``).
-    """
-    notebook = nbformat.from_dict(json.loads(json.dumps(notebook)))
-    seen = set()
-
-    def unique(name):
-        base, k = name, 2
-        while name in seen:
-            name, k = f"{base}_{k}", k + 1
-        seen.add(name)
-        return name
-
-    cells = notebook.cells
-    for index, cell in enumerate(cells):
-        tags = cell.get("metadata", {}).get("tags", [])
-        if cell.cell_type != "code" or not ({"solution", "check"} & set(tags)):
-            continue
-        old = cell.metadata.get("nbgrader", {})
-        if "solution" in tags:
-            if BEGIN not in cell.source or END not in cell.source:
-                raise ValueError(f"{lesson_id}, cell {index}: a solution cell needs {BEGIN} … {END}.")
-            following = next((c for c in cells[index + 1:] if "check" in c.get("metadata", {}).get("tags", [])),
-                             None)
-            exercise = _exercise_id(following.source) if following is not None else None
-            meta = {"solution": True, "grade": False, "locked": False,
-                    "grade_id": unique(f"answer_{exercise or index}")}
-        else:
-            exercise = _exercise_id(cell.source)
-            meta = {"solution": False, "grade": True, "locked": True, "points": old.get("points", 1),
-                    "grade_id": unique(f"check_{exercise or index}")}
-        meta["schema_version"] = 3
-        cell.metadata["nbgrader"] = meta
-    return notebook
-
-
-def _exercise_id(source):
-    match = re.search(r"check\w*\(\s*(['\"])(.+?)\1", source)
-    return re.sub(r"[^A-Za-z0-9_-]+", "_", match.group(2)).strip("_") if match else None
+nbgrader_notebook = gradable  # an instructor lesson as nbgrader's source notebook (adlab.course.gradable)
+NBGRADER_WRITTEN = ".adlab-nbgrader.json"  # in the nbgrader course folder: what adlab last wrote into source/
 
 
 def write_nbgrader_source(course_dir, lessons=None):
     """Write an nbgrader course folder: ``source/LESSON/LESSON.ipynb`` per lesson, and nbgrader_config.py.
 
     Each lesson is one assignment, named after its file (``01_evaluation_trace``). Lessons
-    without exercises are skipped (nothing to grade). Returns the written notebook paths.
+    without exercises are skipped (nothing to grade). A source notebook the instructor has edited
+    since adlab wrote it is never overwritten: the new version goes beside the course folder's
+    ``source/``, as ``COURSE_DIR/LESSON (new version).ipynb`` (numbered when that one was edited
+    too), outside nbgrader's assignments. Returns (path, what happened) per lesson.
     """
     course_dir = Path(course_dir).expanduser()
     course_dir.mkdir(parents=True, exist_ok=True)
     config = course_dir / "nbgrader_config.py"
     if not config.exists():
         config.write_text(NBGRADER_CONFIG, encoding="utf-8")
-    written = []
+    record_path = course_dir / NBGRADER_WRITTEN
+    record = _read_json(record_path)
+    record = {k: v for k, v in record.items() if isinstance(v, str)} if isinstance(record, dict) else {}
+    report = []
     for source in lessons or instructor_lesson_paths():
         source = Path(source)
-        notebook = nbgrader_notebook(nbformat.read(source, as_version=4), source.stem)
+        notebook = gradable(nbformat.read(source, as_version=4), source.stem)
         if not any("nbgrader" in cell.metadata for cell in notebook.cells):
             continue
+        text = nbformat.writes(notebook) + "\n"
         target = course_dir / "source" / source.stem / source.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
-        written.append(target)
-    return written
+        key = target.relative_to(course_dir).as_posix()
+        current = _digest(target.read_text(encoding="utf-8", errors="replace")) if target.exists() else None
+        if current is None or current == record.get(key):  # new, or as adlab wrote it: nobody edited it
+            what = "written" if current is None else "up to date" if current == _digest(text) else "updated"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        elif current == _digest(text) or record.get(key) == _digest(text):  # the lesson has not changed since
+            what = "up to date" if current == _digest(text) else "up to date (your edits are kept)"
+        else:
+            beside = _new_version_path(course_dir / source.name, text, record)
+            beside.write_text(text, encoding="utf-8")
+            record[beside.name] = record[key] = _digest(text)
+            report.append((beside, f"{key} has your edits: kept; the new version is {beside.name} "
+                                   f"(merge what you want from it into {key})"))
+            continue
+        record[key] = _digest(text)
+        report.append((target, what))
+    record_path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return report
+
+
+def collect_submissions(course_dir, homes, folder="course", assignments=None):
+    """Copy each student's own copy of each lesson from their home into nbgrader's ``submitted/``.
+
+    For every home (the student's id is the home folder's name, as on the hub: the same id their
+    numbers are drawn from) and every assignment in ``COURSE_DIR/source/`` (or those given):
+    ``HOME/FOLDER/LESSON.ipynb`` becomes ``submitted/STUDENT/LESSON/LESSON.ipynb`` with a
+    ``timestamp.txt`` from the notebook's modification time. A submitted notebook that someone
+    edited after adlab collected it is never overwritten. Returns (student, assignment, what happened).
+    """
+    course_dir = Path(course_dir).expanduser()
+    if assignments is None:
+        assignments = sorted(p.name for p in (course_dir / "source").glob("*") if (p / f"{p.name}.ipynb").is_file())
+    if not assignments:
+        raise FileNotFoundError(f"{course_dir / 'source'} holds no assignment: run adlab nbgrader-source "
+                                f"{course_dir} first.")
+    record_path = course_dir / ".adlab-collected.json"
+    record = _read_json(record_path)
+    record = {k: v for k, v in record.items() if isinstance(v, str)} if isinstance(record, dict) else {}
+    report = []
+    for home in map(Path, homes):
+        student = home.resolve().name
+        for assignment in assignments:
+            found = home / folder / f"{assignment}.ipynb"
+            target = course_dir / "submitted" / student / assignment / f"{assignment}.ipynb"
+            key = target.relative_to(course_dir).as_posix()
+            if not found.is_file():
+                report.append((student, assignment, f"no {folder}/{found.name} in {home}: nothing to collect"))
+                continue
+            text = found.read_text(encoding="utf-8", errors="replace")
+            if target.exists():
+                there = _digest(target.read_text(encoding="utf-8", errors="replace"))
+                if there == _digest(text):
+                    report.append((student, assignment, "already collected"))
+                    continue
+                if record.get(key) != there:
+                    report.append((student, assignment, f"{key} was edited after it was collected: kept, not "
+                                                        f"collected again (move it away to collect anew)"))
+                    continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(found, target)
+            stamp = datetime.fromtimestamp(found.stat().st_mtime, timezone.utc)
+            (target.parent / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
+            record[key] = _digest(text)
+            graded = '"grade_id"' in text
+            report.append((student, assignment, "collected" if graded else
+                           "collected, but it carries no grading metadata (a copy from before adlab made gradable "
+                           "copies): nbgrader will score it 0; give the student the current copy"))
+    record_path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return report
 
 
 def nbgrader_preprocessors():

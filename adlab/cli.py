@@ -2,8 +2,9 @@
 
     adlab lessons DIR                 student copies of every lesson (never over a student's changes)
     adlab hub-link --hub URL --repo URL [--branch B] [--lesson PATH]   the nbgitpuller link
-    adlab course-repo DIR             a git repository of student copies, committed, for nbgitpuller
+    adlab course-repo DIR [--lessons L]  a git repository of student copies, committed, for nbgitpuller
     adlab nbgrader-source COURSE_DIR  an nbgrader course folder (source/ notebooks with metadata)
+    adlab collect COURSE_DIR HOME...  the students' copies from their homes into nbgrader's submitted/
     adlab progress DIR... [--lesson N] the class table: student × exercise (done / wrong / shown / not tried)
     adlab answers STUDENT [--lesson N] a student's own numbers and expected answers (office hours, regrades)
 """
@@ -48,9 +49,12 @@ def _main(argv=None):
     repo = commands.add_parser(
         "course-repo", help="write the student copies into a git repository and commit them",
         description="Write the student copies of all lessons (no solutions) into FOLDER, a git repository "
-                    "(created if needed), and commit. Push it where nbgitpuller can pull it.")
+                    "(created if needed), and commit. Push it where nbgitpuller can pull it. An exercise once "
+                    "released is frozen: an update that changes its answer or check cell is refused.")
     repo.add_argument("folder", metavar="FOLDER")
-    repo.add_argument("-m", "--message", help="the commit message")
+    repo.add_argument("-m", "--message", help="the commit message (default: the lessons that changed)")
+    repo.add_argument("--lessons", metavar="DIR",
+                      help="the folder of instructor lessons, NN_name.ipynb (default: the lessons of this clone)")
 
     grader = commands.add_parser(
         "nbgrader-source", help="write an nbgrader course folder from the lessons",
@@ -77,9 +81,22 @@ def _main(argv=None):
     answers.add_argument("student", metavar="STUDENT")
     answers.add_argument("--lesson", type=int, help="only this lesson's exercises (a number, e.g. 5)")
 
+    collect = commands.add_parser(
+        "collect", help="copy the students' lesson notebooks from their homes into nbgrader's submitted/",
+        description="For each HOME (the student's id is its folder name, their hub user name) and each assignment "
+                    "in COURSE_DIR/source/, copy HOME/FOLDER/LESSON.ipynb to COURSE_DIR/submitted/STUDENT/LESSON/. "
+                    "A submitted notebook edited after it was collected is never overwritten. Then: nbgrader "
+                    "autograde LESSON.")
+    collect.add_argument("course_dir", metavar="COURSE_DIR")
+    collect.add_argument("homes", metavar="HOME", nargs="+")
+    collect.add_argument("--folder", dest="course_folder", default="course",
+                         help="the course folder inside each home, where the hub link pulls to (default: course)")
+    collect.add_argument("--assignment", action="append", metavar="LESSON",
+                         help="only this assignment, e.g. 01_evaluation_trace (repeat for more)")
+
     args = parser.parse_args(argv)
     for folder in filter(None, [getattr(args, "folder", None), getattr(args, "course_dir", None),
-                                *getattr(args, "folders", [])]):
+                                *getattr(args, "folders", []), *getattr(args, "homes", [])]):
         link = _broken_link(folder)
         if link:
             print(f"adlab {args.command}: {link}", file=sys.stderr)
@@ -114,7 +131,8 @@ EXTRA_MODULES = {
     "classroom": {"nbgrader", "jupyterhub", "nbgitpuller"},
 }
 COMMAND_EXTRA = {"lessons": "course", "progress": "course", "answers": "course",
-                 "course-repo": "classroom", "nbgrader-source": "classroom", "hub-link": "classroom"}
+                 "course-repo": "classroom", "nbgrader-source": "classroom", "hub-link": "classroom",
+                 "collect": "classroom"}
 
 
 def _missing_extra(command, error):
@@ -148,7 +166,9 @@ def _run(args):
     if args.command == "hub-link":
         return _hub_link(args)
     if args.command == "course-repo":
-        return _course_repo(args.folder, args.message)
+        return _course_repo(args.folder, args.message, args.lessons)
+    if args.command == "collect":
+        return _collect(args.course_dir, args.homes, args.course_folder, args.assignment)
     if args.command == "nbgrader-source":
         return _nbgrader_source(args.course_dir)
     if args.command == "progress":
@@ -199,15 +219,20 @@ def _hub_link(args):
     return 0
 
 
-def _course_repo(folder, message):
-    from .classroom import write_course_repo
+def _course_repo(folder, message, lessons_folder=None):
+    from .classroom import course_lessons, write_course_repo
 
     try:
-        written, commit = write_course_repo(folder, message=message)
+        lessons, skipped = course_lessons(lessons_folder)
+        if skipped:
+            print(f"skipped (not a lesson: a lesson is named NN_name.ipynb): {', '.join(skipped)}")
+        written, commit = write_course_repo(folder, lessons=lessons, message=message)
     except OSError as error:
-        print(f"adlab course-repo: {_os_problem(error, folder)}", file=sys.stderr)
+        problem = str(error) if isinstance(error, FileNotFoundError) and not error.filename else \
+            _os_problem(error, folder)
+        print(f"adlab course-repo: {problem}", file=sys.stderr)
         return 1
-    except RuntimeError as error:
+    except (RuntimeError, ValueError) as error:
         print(f"adlab course-repo: {error}", file=sys.stderr)
         return 1
     for path in written:
@@ -226,17 +251,40 @@ def _nbgrader_source(course_dir):
         print(f"adlab nbgrader-source: {error}", file=sys.stderr)
         return 1
     try:
-        written = write_nbgrader_source(course_dir, lessons)
+        report = write_nbgrader_source(course_dir, lessons)
     except OSError as error:
         print(f"adlab nbgrader-source: {_os_problem(error, course_dir)}", file=sys.stderr)
         return 1
     except ValueError as error:
         print(f"adlab nbgrader-source: {error}", file=sys.stderr)
         return 1
-    for path in written:
-        print(f"{path}: nbgrader source (assignment {path.parent.name})")
-    if not written:
+    for path, what in report:
+        print(f"{path}: {what}" + (f" (assignment {path.parent.name})" if path.parent.parent.name == "source" else ""))
+    if not report:
         print("no lesson has exercises yet: nothing to grade")
+    return 0
+
+
+def _collect(course_dir, homes, folder, assignments):
+    from pathlib import Path
+
+    from .classroom import collect_submissions
+
+    missing = [home for home in homes if not Path(home).is_dir()]
+    if missing:
+        print(f"adlab collect: not a folder: {', '.join(missing)}; give the students' home folders "
+              f"(e.g. /home/*).", file=sys.stderr)
+        return 1
+    try:
+        report = collect_submissions(course_dir, homes, folder, assignments)
+    except FileNotFoundError as error:
+        print(f"adlab collect: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"adlab collect: {_os_problem(error, course_dir)}", file=sys.stderr)
+        return 1
+    for student, assignment, what in report:
+        print(f"{student} {assignment}: {what}")
     return 0
 
 

@@ -91,3 +91,16 @@ def answer(student, instructor, k, right=True, note=""):
 
 def check_cell_after(notebook, index):
     return next(i for i in range(index + 1, len(notebook.cells)) if tagged(notebook.cells[i], "check"))
+
+
+def new_exercise_cells(exercise="2.1"):
+    """An exercise added by an update: a bank exercise's markdown, answer and check cells, as new cells."""
+    lesson = next(p for p in lesson_paths() if p.name.startswith(f"{int(exercise.split('.')[0]):02d}_"))
+    cells = nbformat.read(lesson, as_version=4).cells
+    check = next(i for i, c in enumerate(cells) if tagged(c, "check") and f'"{exercise}"' in c.source)
+    added = [nbformat.v4.new_markdown_cell(f"**Exercise {exercise}** (added in an update).")]
+    for cell in cells[check - 1:check + 1]:
+        new = nbformat.v4.new_code_cell(cell.source)
+        new.metadata["tags"] = list(cell.metadata["tags"])
+        added.append(new)
+    return added

@@ -21,9 +21,9 @@ import nbformat
 import pytest
 
 from adlab import cli
-from adlab.classroom import format_progress_table, hub_link, progress_table, write_course_repo
-from adlab.course import lesson_paths
-from classroom_support import exercise_lesson, tagged
+from adlab.classroom import hub_link, write_course_repo, write_nbgrader_source
+from adlab.course import MANIFEST, exercise_id as check_exercise, lesson_paths, write_student_copies
+from classroom_support import exercise_lesson, new_exercise_cells, tagged
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "teaching.md"
@@ -60,7 +60,7 @@ def test_course_repo_has_student_copies_and_commits(tmp_path, capsys):
     assert "BEGIN SOLUTION" not in text and "# YOUR CODE HERE" in text
     git = lambda *args: subprocess.run(["git", "-C", str(tmp_path / "course"), *args], capture_output=True,
                                        text=True, check=True).stdout
-    assert set(git("ls-files").split()) == {lesson.name, "README.md", ".gitignore"}
+    assert set(git("ls-files").split()) == {lesson.name, "README.md", ".gitignore", ".adlab-released.json"}
     assert ".adlab-progress.json" in (tmp_path / "course" / ".gitignore").read_text()
     assert write_course_repo(tmp_path / "course", lessons=[lesson])[1] is None  # nothing changed
     assert git("status", "--porcelain") == ""
@@ -103,29 +103,6 @@ def make_class(root):
     (root / "broken" / "course").mkdir(parents=True)
     (root / "broken" / "course" / ".adlab-progress.json").write_text("{not json")
     return [root / name for name in ("ada", "alan", "broken", "emmy", "grace")]
-
-
-def test_progress_table_of_a_class(tmp_path, capsys):
-    students = make_class(tmp_path / "class")
-    exercises, rows = progress_table(students)
-    assert exercises == ["1.1", "1.2", "2.1", "10.1"]  # natural order
-    table = {name: [cells[e] for e in exercises] for name, cells in rows}
-    assert table == {"ada": ["done", "done", "not tried", "done"],
-                     "alan": ["done", "not tried", "not tried", "not tried"],
-                     "broken": ["not tried"] * 4, "emmy": ["not tried"] * 4,
-                     "grace": ["wrong", "not tried", "done", "not tried"]}
-    assert cli.main(["progress", *map(str, students)]) == 0
-    text = capsys.readouterr().out
-    lines = text.splitlines()
-    assert lines[0].split() == ["student", "1.1", "1.2", "2.1", "10.1", "done"]
-    assert lines[2].split() == ["ada", "done", "done", "not", "tried", "done", "3/4"]
-    assert lines[-1].split() == ["done", "2/5", "1/5", "1/5", "1/5"]
-    assert text == format_progress_table(exercises, rows)
-    assert cli.main(["progress", "--csv", *map(str, students)]) == 0
-    assert capsys.readouterr().out.splitlines()[:2] == ["student,1.1,1.2,2.1,10.1", "ada,done,done,not tried,done"]
-    assert cli.main(["progress", str(tmp_path / "nobody")]) == 1
-    assert cli.main(["progress", str(tmp_path / "class" / "emmy")]) == 0
-    assert "no progress recorded yet" in capsys.readouterr().out
 
 
 # -- the guide -----------------------------------------------------------------------------------
@@ -240,3 +217,283 @@ def test_live_session_magics_run():
                 assert value is not None, line
     finally:
         shell.run_line_magic("unload_ext", "adlab")
+
+
+# -- adlab lessons: what the student wrote counts, nothing they edited is overwritten ---------------
+
+
+def _instructor_lessons(folder, count=2):
+    folder.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copy(path, folder / path.name)) for path in lesson_paths()[:count]]
+
+
+def _change(path, edit):
+    notebook = nbformat.read(path, as_version=4)
+    edit(notebook)
+    nbformat.write(notebook, path)
+
+
+def _save_as_jupyterlab_does(notebook):
+    """Open, run and save: outputs, counts and the metadata JupyterLab rewrites change; no source does."""
+    notebook.metadata["kernelspec"] = {"name": "python3-hub", "display_name": "Python 3 (ipykernel)",
+                                       "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python", "version": "3.12.1"}
+    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2,
+                                                                                   "version_minor": 0}}
+    for count, cell in enumerate(c for c in notebook.cells if c.cell_type == "code"):
+        cell.execution_count = count + 1
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="ran\n")]
+
+
+def _what(report):
+    return {path.name: what for path, what in report}
+
+
+def test_lessons_compare_sources_not_outputs_or_metadata(tmp_path):
+    first, second = _instructor_lessons(tmp_path / "instructor")
+    students = tmp_path / "ad-course"
+    write_student_copies(students, [first, second], sign=False)
+    _change(students / first.name, _save_as_jupyterlab_does)  # opened, run, saved: nothing written
+    _change(students / second.name, _save_as_jupyterlab_does)
+    again = _what(write_student_copies(students, [first, second], sign=False))
+    assert again == {first.name: "up to date", second.name: "up to date"}  # nothing new upstream: nothing touched
+    assert nbformat.read(students / first.name, as_version=4).metadata["kernelspec"]["name"] == "python3-hub"
+
+    _change(first, lambda nb: nb.cells[0].__setitem__("source", nb.cells[0].source + "\n\nAn update."))
+    _change(second, lambda nb: nb.cells[-1].__setitem__("source", nb.cells[-1].source + "\n\nAn update."))
+    report = _what(write_student_copies(students, [first, second], sign=False))
+    assert report == {first.name: "updated (you had not changed it)", second.name: "updated (you had not changed it)"}
+    assert "An update." in nbformat.read(students / first.name, as_version=4).cells[0].source
+    assert not list(students.glob("*new version*"))
+
+
+def test_a_new_version_only_when_both_changed_and_never_over_an_edited_one(tmp_path):
+    first, second = _instructor_lessons(tmp_path / "instructor")
+    students = tmp_path / "ad-course"
+    write_student_copies(students, [first, second], sign=False)
+    _change(students / first.name, lambda nb: nb.cells[0].__setitem__("source", nb.cells[0].source + "\n\nMine."))
+    _change(students / second.name, lambda nb: nb.cells[0].__setitem__("source", nb.cells[0].source + "\n\nMine."))
+    # nothing new upstream: up to date, said once and again, and nothing written beside
+    for _ in range(2):
+        assert set(_what(write_student_copies(students, [first, second], sign=False)).values()) == {"up to date"}
+    assert not list(students.glob("*new version*"))
+
+    # upstream changes only the outputs of lesson 2 and the prose of lesson 1
+    _change(second, lambda nb: next(c for c in nb.cells if c.cell_type == "code" and c.outputs).__setitem__(
+        "outputs", [nbformat.v4.new_output("stream", name="stdout", text="new output\n")]))
+    _change(first, lambda nb: nb.cells[-1].__setitem__("source", nb.cells[-1].source + "\n\nUpdate 1."))
+    report = _what(write_student_copies(students, [first, second], sign=False))
+    assert report[second.name] == "up to date"
+    assert report[first.name] == f"kept your changes; the new version is {first.stem} (new version).ipynb"
+    beside = students / f"{first.stem} (new version).ipynb"
+    assert "Update 1." in nbformat.read(beside, as_version=4).cells[-1].source
+    assert "Mine." in nbformat.read(students / first.name, as_version=4).cells[0].source
+    assert _what(write_student_copies(students, [first, second], sign=False))[first.name] == "up to date"
+
+    # the student edits the new version; the next update goes to "(new version 2)"
+    _change(beside, lambda nb: nb.cells[1].__setitem__("source", nb.cells[1].source + "\n\nMy merge."))
+    _change(first, lambda nb: nb.cells[-1].__setitem__("source", nb.cells[-1].source + "\n\nUpdate 2."))
+    report = _what(write_student_copies(students, [first, second], sign=False))
+    assert report[first.name] == f"kept your changes; the new version is {first.stem} (new version 2).ipynb"
+    assert "My merge." in nbformat.read(beside, as_version=4).cells[1].source
+    assert "Update 2." in nbformat.read(students / f"{first.stem} (new version 2).ipynb", 4).cells[-1].source
+
+    # an untouched new version is simply brought up to date
+    _change(first, lambda nb: nb.cells[-1].__setitem__("source", nb.cells[-1].source + "\n\nUpdate 3."))
+    report = _what(write_student_copies(students, [first, second], sign=False))
+    assert report[first.name] == f"kept your changes; the new version is {first.stem} (new version 2).ipynb"
+    assert not (students / f"{first.stem} (new version 3).ipynb").exists()
+
+
+@pytest.mark.parametrize("manifest", [b"\xff\xfe not utf-8", b"[1, 2]", b'{"01_evaluation_trace.ipynb": 7}',
+                                      b'"text"'])
+def test_a_damaged_lessons_record_is_unknown_not_a_traceback(tmp_path, manifest, capsys):
+    students = tmp_path / "ad-course"
+    first, = _instructor_lessons(tmp_path / "instructor", 1)
+    write_student_copies(students, [first], sign=False)
+    _change(students / first.name, lambda nb: nb.cells[0].__setitem__("source", "# Mine"))
+    (students / MANIFEST).write_bytes(manifest)
+    report = _what(write_student_copies(students, [first], sign=False))
+    assert report[first.name].startswith("kept your changes")  # unknown: the student's file is theirs
+    assert nbformat.read(students / first.name, as_version=4).cells[0].source == "# Mine"
+    assert json.loads((students / MANIFEST).read_text())  # rewritten, readable again
+
+
+# -- course-repo: never publishes what it should not, and a released exercise is frozen ------------------
+
+
+def _git(folder, *args):
+    return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, check=True).stdout
+
+
+def test_course_repo_refuses_a_folder_with_files_that_is_not_a_repository(tmp_path, capsys):
+    folder = tmp_path / "course"
+    folder.mkdir()
+    (folder / "grades-private.csv").write_text("student,grade\nada,4\n")
+    lesson = exercise_lesson(tmp_path / "lessons")
+    assert cli.main(["course-repo", str(folder), "--lessons", str(lesson.parent)]) == 1
+    error = capsys.readouterr().err
+    assert "is not a git repository" in error and error.count("\n") == 1
+    assert not (folder / ".git").exists() and sorted(p.name for p in folder.iterdir()) == ["grades-private.csv"]
+
+    # in the course repository itself, only adlab's files are committed
+    written, _ = write_course_repo(tmp_path / "repo", lessons=[lesson])
+    (tmp_path / "repo" / "grades-private.csv").write_text("student,grade\n")
+    _change(lesson, lambda nb: nb.cells[0].__setitem__("source", nb.cells[0].source + "\n\nMore prose."))
+    assert write_course_repo(tmp_path / "repo", lessons=[lesson])[1]
+    assert "grades-private.csv" not in _git(tmp_path / "repo", "ls-files")
+
+
+def test_course_repo_lessons_option_skipped_names_and_message(tmp_path, capsys):
+    lessons = tmp_path / "my-lessons"
+    first, second = _instructor_lessons(lessons)
+    (lessons / "scratch.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()))
+    (lessons / "1_short.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()))
+    assert cli.main(["course-repo", str(tmp_path / "course"), "--lessons", str(lessons)]) == 0
+    out = capsys.readouterr().out
+    assert "skipped (not a lesson: a lesson is named NN_name.ipynb): 1_short.ipynb, scratch.ipynb" in out
+    assert _git(tmp_path / "course", "log", "-1", "--format=%s").strip() == \
+        f"Course update: {first.stem}, {second.stem}"
+    _change(second, lambda nb: nb.cells[0].__setitem__("source", nb.cells[0].source + "\n\nMore prose."))
+    assert cli.main(["course-repo", str(tmp_path / "course"), "--lessons", str(lessons)]) == 0
+    assert _git(tmp_path / "course", "log", "-1", "--format=%s").strip() == f"Course update: {second.stem}"
+    assert cli.main(["course-repo", str(tmp_path / "course"), "--lessons", str(tmp_path / "nowhere")]) == 1
+    assert "is not a folder of lessons" in capsys.readouterr().err
+
+
+def _exercise_cells(notebook):
+    return [i for i, cell in enumerate(notebook.cells) if tagged(cell, "check")]
+
+
+def test_a_released_exercise_is_frozen(tmp_path, capsys):
+    lesson = exercise_lesson(tmp_path / "lessons")
+    course = tmp_path / "course"
+    _, first = write_course_repo(course, lessons=[lesson])
+    released = json.loads((course / ".adlab-released.json").read_text())[lesson.name]
+    instructor = nbformat.read(lesson, as_version=4)
+    checks = _exercise_cells(instructor)
+    assert len(released) == len(checks) >= 2
+    original = lesson.read_bytes()
+
+    def refused(edit, words):
+        lesson.write_bytes(original)
+        _change(lesson, edit)
+        head = _git(course, "rev-parse", "HEAD")
+        files = {p.name: p.read_bytes() for p in course.iterdir() if p.is_file()}
+        assert cli.main(["course-repo", str(course), "--lessons", str(lesson.parent)]) == 1
+        error = capsys.readouterr().err
+        assert words in error and "new exercise id" in error and lesson.stem in error, error
+        assert _git(course, "rev-parse", "HEAD") == head, "nothing committed"
+        assert {p.name: p.read_bytes() for p in course.iterdir() if p.is_file()} == files, "nothing written"
+
+    exercise = check_exercise(instructor.cells[checks[0]].source)
+    refused(lambda nb: nb.cells[checks[0]].__setitem__("source", nb.cells[checks[0]].source + "  # stricter"),
+            f"exercise {exercise} was released and this update changes its check cell")
+    answer_cell = checks[1] - 1
+    refused(lambda nb: nb.cells[answer_cell].__setitem__("source", nb.cells[answer_cell].source.replace(
+        "### BEGIN SOLUTION", "given = 1.0\n### BEGIN SOLUTION", 1)),
+            f"exercise {check_exercise(instructor.cells[checks[1]].source)} was released and this update changes "
+            f"its answer cell")
+    refused(lambda nb: nb.cells.__delitem__(checks[0]), f"exercise {exercise} was released and this update removes it")
+
+    # prose, a better solution inside the markers, and a new exercise are accepted
+    lesson.write_bytes(original)
+
+    def update(nb):
+        nb.cells[0].source += "\n\nClarified."
+        solution = nb.cells[checks[0] - 1]
+        solution.source = solution.source.replace("### END SOLUTION", "# a note only the instructor sees\n"
+                                                  "### END SOLUTION", 1)
+        nb.cells.extend(new_exercise_cells())
+
+    _change(lesson, update)
+    assert cli.main(["course-repo", str(course), "--lessons", str(lesson.parent)]) == 0
+    assert _git(course, "rev-parse", "HEAD").strip() != first
+    assert "2.1" in json.loads((course / ".adlab-released.json").read_text())[lesson.name]
+
+
+def test_an_older_course_repository_counts_its_lessons_as_released(tmp_path, capsys):
+    lesson = exercise_lesson(tmp_path / "lessons")
+    course = tmp_path / "course"
+    write_course_repo(course, lessons=[lesson])
+    (course / ".adlab-released.json").unlink()  # as an adlab from before the record left it
+    checks = _exercise_cells(nbformat.read(lesson, as_version=4))
+    _change(lesson, lambda nb: nb.cells[checks[0]].__setitem__("source", nb.cells[checks[0]].source + " # changed"))
+    assert cli.main(["course-repo", str(course), "--lessons", str(lesson.parent)]) == 1
+    assert "was released" in capsys.readouterr().err
+
+
+# -- nbgrader-source and collect: nothing a person edited is overwritten -------------------------------
+
+
+def test_nbgrader_source_never_overwrites_the_instructors_edits(tmp_path):
+    lesson = exercise_lesson(tmp_path / "lessons")
+    course = tmp_path / "grading"
+    target = course / "source" / lesson.stem / lesson.name
+    assert write_nbgrader_source(course, [lesson]) == [(target, "written")]
+    assert write_nbgrader_source(course, [lesson]) == [(target, "up to date")]
+    _change(lesson, lambda nb: nb.cells[0].__setitem__("source", nb.cells[0].source + "\n\nUpdate 1."))
+    assert write_nbgrader_source(course, [lesson]) == [(target, "updated")]  # not edited: replaced
+    _change(target, lambda nb: nb.cells[0].__setitem__("source", "# My own wording"))
+    mine = target.read_bytes()
+    _change(lesson, lambda nb: nb.cells[0].__setitem__("source", nb.cells[0].source + "\n\nUpdate 2."))
+    (path, what), = write_nbgrader_source(course, [lesson])
+    assert path == course / f"{lesson.stem} (new version).ipynb" and "has your edits: kept" in what
+    assert target.read_bytes() == mine and "Update 2." in nbformat.read(path, as_version=4).cells[0].source
+    assert write_nbgrader_source(course, [lesson]) == [(target, "up to date (your edits are kept)")]
+    assert target.read_bytes() == mine and len(list(course.glob("*new version*"))) == 1
+    _change(path, lambda nb: nb.cells[0].__setitem__("source", "# merging"))
+    _change(lesson, lambda nb: nb.cells[0].__setitem__("source", nb.cells[0].source + "\n\nUpdate 3."))
+    (path2, _), = write_nbgrader_source(course, [lesson])
+    assert path2 == course / f"{lesson.stem} (new version 2).ipynb"
+    assert nbformat.read(path, as_version=4).cells[0].source == "# merging" and target.read_bytes() == mine
+    assert not list((course / "source").rglob("*new version*")), "nbgrader never sees a new version as a notebook"
+
+
+def test_collect_copies_the_homes_and_never_overwrites_an_edited_submission(tmp_path, capsys):
+    lesson = exercise_lesson(tmp_path / "lessons")
+    course = tmp_path / "grading"
+    write_nbgrader_source(course, [lesson])
+    homes = tmp_path / "home"
+    for name in ("ada", "bob"):
+        write_student_copies(homes / name / "course", [lesson], sign=False)
+    (homes / "cy").mkdir()
+    old = homes / "dee" / "course" / lesson.name
+    old.parent.mkdir(parents=True)
+    old.write_text(nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])))
+    assert cli.main(["collect", str(course), *sorted(map(str, homes.iterdir()))]) == 0
+    out = capsys.readouterr().out
+    assert f"ada {lesson.stem}: collected\n" in out and f"bob {lesson.stem}: collected\n" in out
+    assert f"cy {lesson.stem}: no course/{lesson.name}" in out and "carries no grading metadata" in out
+    submitted = course / "submitted" / "ada" / lesson.stem / lesson.name
+    assert submitted.read_bytes() == (homes / "ada" / "course" / lesson.name).read_bytes()
+    assert (submitted.parent / "timestamp.txt").read_text().endswith("UTC")
+
+    _change(homes / "ada" / "course" / lesson.name, lambda nb: nb.cells[0].__setitem__("source", "# later"))
+    _change(homes / "bob" / "course" / lesson.name, lambda nb: nb.cells[0].__setitem__("source", "# later"))
+    regraded = course / "submitted" / "bob" / lesson.stem / lesson.name
+    _change(regraded, lambda nb: nb.cells[1].__setitem__("source", "# fixed by the instructor"))
+    assert cli.main(["collect", str(course), str(homes / "ada"), str(homes / "bob")]) == 0
+    out = capsys.readouterr().out
+    assert f"ada {lesson.stem}: collected" in out and "bob" in out and "was edited after it was collected: kept" in out
+    assert nbformat.read(submitted, as_version=4).cells[0].source == "# later"
+    assert nbformat.read(regraded, as_version=4).cells[1].source == "# fixed by the instructor"
+    assert cli.main(["collect", str(tmp_path / "empty"), str(homes / "ada")]) == 1
+    assert "run adlab nbgrader-source" in capsys.readouterr().err
+
+
+# -- a student's folder that mixes two versions of a lesson --------------------------------------------
+
+
+def test_an_answer_cell_from_another_version_says_so_and_how_to_get_the_new_one():
+    from adlab.exercises.bank import get
+    from adlab.exercises.exercise import evaluate
+
+    exercise = get("1.4")
+    stale = "# Exercise 1.4\nx1, x2 = my_numbers(\"1.4\")\ny_adj = 1.0\nx1_adj = 2 * x1 * x2\n"
+    status, message = evaluate(exercise, {"1.4": stale}, student="ada")
+    assert status == "invalid" and "\n" not in message
+    assert message.startswith("exercise 1.4 reads `x1_bar`, which your answer cell does not define")
+    assert "`x1_adj`" in message and "different versions of the lesson" in message
+    assert "course link again" in message and "adlab lessons" in message
+    assert "NameError" not in message

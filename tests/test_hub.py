@@ -1,30 +1,34 @@
-"""A real JupyterHub on 127.0.0.1: three students pull the course with nbgitpuller, run it, and pull an update.
+"""A class on a real JupyterHub on 127.0.0.1: handed out, updated and graded without losing anyone's work.
 
-The hub runs DummyAuthenticator and SimpleLocalProcessSpawner (each student's server is a
-jupyterhub-singleuser process, home /tmp/NAME) behind configurable-http-proxy. The test acts
-as a hub service with a token, as an admin script would, and reaches each student's own
-server through the hub's proxy:
+The hub runs the configuration of docs/teaching.md (DummyAuthenticator, SimpleLocalProcessSpawner:
+each student's server is a jupyterhub-singleuser process, home /tmp/NAME) behind
+configurable-http-proxy. The test acts as a hub service with a token, as an admin script would,
+and reaches each student's own server through the hub's proxy:
 
-1. `adlab course-repo` writes the student copies into a git repository; a bare clone of it
-   (file://) is the course's remote.
-2. For each student, nbgitpuller's API (`/user/NAME/git-pull/api?repo=…`, server-sent events)
-   pulls the course into their home; a kernel on their server (Jupyter's sessions API and the
-   kernel websocket) runs the lesson with one exercise answered; the contents API saves it.
-3. The instructor changes the lesson's title, adds a file, and pushes; the students pull again.
-   Each student's answer is still there (nbgitpuller merges and keeps local changes) and the
-   update arrived where it did not conflict.
-4. `adlab progress` reads the three homes: right, wrong, right.
+1. `adlab course-repo` writes the student copies into a git repository, pushed (the guide's first
+   push) to a bare repository (file://), the course's remote.
+2. Three students pull with nbgitpuller's API (`/user/NAME/git-pull/api?repo=…`, server-sent
+   events) and work in the pulled copy on a kernel of their server (Jupyter's sessions API and the
+   kernel websocket): one answers every exercise right, one gets one wrong, one cheats (redefines
+   `check` and hides errors, test_nbgrader.CHEAT); the contents API saves their notebooks.
+3. The instructor publishes an update that changes prose, adds an exercise and a lesson (accepted),
+   then one that changes a released check cell (refused: nothing written, the reason given).
+4. The students pull again: every answer is intact, the update arrived, and every check works when
+   the lesson runs again (the first student answers the new exercise too).
+5. The instructor collects the homes (`adlab collect`) and autogrades with real nbgrader: the
+   expected scores; `adlab progress` shows the class.
 
 Everything started is stopped: the user servers through the REST API, the hub by its process
 id (it stops its proxy), then the proxy by its pid file if it is still there; the ports are free
-afterwards. Printed: hub start time, time for three students to pull and run the lesson, peak
-memory of each student's kernel.
+afterwards. Printed: hub start time, time for the students to pull and run the lesson, peak
+memory of each student's kernel, nbgrader's times and the class table.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -42,8 +46,13 @@ from urllib.parse import quote, urlencode
 import nbformat
 import pytest
 
-from adlab.classroom import format_progress_table, hub_link, progress_table, write_course_repo
-from classroom_support import answer, check_cell_after, exercise_lesson, require
+from adlab import cli
+from adlab.classroom import (ReleasedExerciseChanged, format_progress_table, hub_link, progress_table,
+                             write_course_repo, write_nbgrader_source)
+from classroom_support import answer, exercise_lesson, new_exercise_cells, require, tagged
+from test_nbgrader import CHEAT, nbgrader
+
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "teaching.md"
 
 pytestmark = pytest.mark.hub
 
@@ -79,16 +88,26 @@ def pid_alive(pid):
     return True
 
 
-class Hub:
-    """JupyterHub in a temporary folder, driven through its REST API with a service token."""
+def guide_blocks(language):
+    """The guide's blocks of a language that are marked as run by this test, in order."""
+    return re.findall(rf"<!-- run by tests/test_hub.py -->\n```{language}\n(.*?)```", GUIDE.read_text(), re.S)
 
-    def __init__(self, folder: Path):
+
+class Hub:
+    """JupyterHub in a temporary folder, driven through its REST API with a service token.
+
+    ``base_config`` (e.g. the guide's jupyterhub_config.py) comes first; this test's settings
+    (ports, files in the folder, the service) follow it. Given one, the hub runs as the guide
+    has it: its Spawner.cmd and args, and no virtual environment on PATH (not activated).
+    """
+
+    def __init__(self, folder: Path, base_config: str = ""):
         self.folder = folder
         self.token = secrets.token_hex(32)
         self.port, self.api_port, self.hub_port = free_port(), free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = folder / "jupyterhub_config.py"
-        config.write_text(f"""
+        config.write_text(base_config + f"""
 c = get_config()
 c.JupyterHub.ip = "127.0.0.1"
 c.JupyterHub.port = {self.port}
@@ -101,15 +120,18 @@ c.JupyterHub.cookie_secret_file = {str(folder / "cookie_secret")!r}
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
-c.Spawner.cmd = [{str(BIN / "jupyterhub-singleuser")!r}]
-c.Spawner.args = {["--allow-root"] if os.geteuid() == 0 else []!r}
+{"" if base_config else f'c.Spawner.cmd = [{str(BIN / "jupyterhub-singleuser")!r}]'}
+{"" if base_config else f'c.Spawner.args = {["--allow-root"] if os.geteuid() == 0 else []!r}'}
 c.Spawner.start_timeout = {START_TIMEOUT}
 c.Spawner.http_timeout = {START_TIMEOUT}
 c.JupyterHub.services = [{{"name": "adlab-test", "api_token": {self.token!r}}}]
 c.JupyterHub.load_roles = [{{"name": "adlab-test", "services": ["adlab-test"],
                              "scopes": ["admin:users", "admin:servers", "access:servers"]}}]
 """)
-        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", ADLAB_PROGRESS="1")
+        path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != BIN]
+        env = dict(os.environ, PATH=os.pathsep.join(path if base_config else [str(BIN), *path]), ADLAB_PROGRESS="1")
+        if base_config:
+            env.pop("VIRTUAL_ENV", None)
         env.pop("NBGRADER_EXECUTION", None)
         self.log = open(folder / "jupyterhub.log", "w")
         started = time.perf_counter()
@@ -280,30 +302,63 @@ class Student:
         return outputs
 
 
-def test_three_students_on_a_real_hub(tmp_path):
+def verdicts(notebook):
+    """{exercise id: the first line its check cell printed} of a notebook that ran."""
+    found = {}
+    for cell in notebook.cells:
+        if tagged(cell, "check") and cell.cell_type == "code":
+            text = "".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in cell.outputs)
+            found[re.search(r'"(.+?)"', cell.source).group(1)] = text.strip().splitlines()[0] if text.strip() else ""
+    return found
+
+
+def test_a_class_on_a_real_hub(tmp_path):
     require(shutil.which("jupyterhub", path=str(BIN)), "jupyterhub (pip install jupyterhub)")
     require(shutil.which("configurable-http-proxy"), "configurable-http-proxy (npm install -g configurable-http-proxy)")
     require(shutil.which("git"), "git")
+    require(shutil.which("nbgrader", path=str(BIN)), "nbgrader (pip install nbgrader)")
     try:
         import nbgitpuller  # noqa: F401
         import websocket  # noqa: F401
     except ImportError as error:
         require(False, f"{error.name} (pip install nbgitpuller websocket-client)")
+    push, = guide_blocks("bash")[:1]
+    hub_config, = guide_blocks("python")
 
-    # The instructor's course repository (student copies, no solutions) and its remote.
+    # The instructor's course repository (student copies, no solutions), pushed as the guide says.
     lesson = exercise_lesson(tmp_path / "lessons")
     instructor = nbformat.read(lesson, as_version=4)
+    n = sum(tagged(cell, "check") for cell in instructor.cells)
     written, first = write_course_repo(tmp_path / "course", lessons=[lesson])
     assert first and [p.name for p in written] == [lesson.name]
-    subprocess.run(["git", "clone", "-q", "--bare", str(tmp_path / "course"), str(tmp_path / "course.git")],
-                   check=True)
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "course.git")], check=True)
+    env = dict(os.environ, COURSE_REMOTE=str(tmp_path / "course.git"))
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", push], cwd=tmp_path, env=env, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
     repo = f"file://{tmp_path / 'course.git'}"
+
+    # The update the instructor will publish (prose, an exercise before the recap): nbgrader's gradebook
+    # records it as the assignment while the hub starts and the students work (generate_assignment is slow).
+    title = instructor.cells[0].source.splitlines()[0]
+    grown = nbformat.read(lesson, as_version=4)
+    grown.cells[0].source = grown.cells[0].source.replace(title, title + " (updated)", 1)
+    recap = next(i for i, c in enumerate(grown.cells) if c.source.startswith("## Recap"))
+    grown.cells[recap:recap] = new_exercise_cells("2.1")
+    (tmp_path / "update").mkdir()
+    nbformat.write(grown, tmp_path / "update" / lesson.name)
+    grading, log = tmp_path / "grading", []
+    (_, what), = write_nbgrader_source(grading, [tmp_path / "update" / lesson.name])
+    assert what == "written"
+    generate = threading.Thread(target=nbgrader, args=(f"nbgrader generate_assignment {lesson.stem}", grading, log))
+    generate.start()
 
     prefix = f"adlab-{secrets.token_hex(3)}-"
     names = [f"{prefix}s{k}" for k in range(1, STUDENTS + 1)]
+    right, partly, cheat = names
     homes = [Path("/tmp") / name for name in names]
     assert not any(home.exists() for home in homes)
-    hub = Hub(tmp_path)
+    hub = Hub(tmp_path, base_config=hub_config)
     ports = (hub.port, hub.api_port, hub.hub_port)
     figures = {"hub start": f"{hub.start_time:.1f} s"}
     try:
@@ -316,66 +371,126 @@ def test_three_students_on_a_real_hub(tmp_path):
         for name in names:
             hub.wait_ready(name)
         figures["3 servers spawned"] = f"{time.perf_counter() - started:.1f} s"
-
-        # Each student: pull, answer one exercise (s2 wrongly), run the lesson, save. All at once.
-        students = [Student(hub, name) for name in names]
+        students = {name: Student(hub, name) for name in names}
         path = f"{TARGET}/{lesson.name}"
-        results, failures = {}, []
 
-        def lesson_for(student, k):
-            try:
-                student.pull(repo)
-                notebook = student.read(path)
-                index = answer(notebook, instructor, 0, right=(k != 1), note=f"answered by {student.name}")
-                peak = student.run(path, notebook)
-                student.save(path, notebook)
-                results[student.name] = (index, notebook, peak)
-            except BaseException as error:  # reported below, in the test's thread
-                failures.append((student.name, error))
+        def all_at_once(work):
+            """work(student) for every student in threads; failures raised here, in the test's thread."""
+            results, failures = {}, []
+
+            def run(student):
+                try:
+                    results[student.name] = work(student)
+                except BaseException as error:
+                    failures.append((student.name, error))
+
+            threads = [threading.Thread(target=run, args=(s,)) for s in students.values()]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=600)
+            assert not failures, f"{failures[0][0]}: {failures[0][1]!r}"
+            return results
+
+        # Each student pulls and works: all right, one exercise wrong, or the cheat and nothing answered.
+        def first_session(student):
+            student.pull(repo)
+            notebook = student.read(path)
+            if student.name == cheat:
+                notebook.cells.insert(1, nbformat.v4.new_code_cell(CHEAT))
+            else:
+                for k in range(n):
+                    answer(notebook, instructor, k, right=student.name == right or k != 1,
+                           note=f"answered by {student.name}" if k == 0 else "")
+            peak = student.run(path, notebook)
+            student.save(path, notebook)
+            return notebook, peak
 
         started = time.perf_counter()
-        threads = [threading.Thread(target=lesson_for, args=(s, k)) for k, s in enumerate(students)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=600)
-        assert not failures, failures[0][1]
+        worked = all_at_once(first_session)
         figures["3 students pull + run the lesson"] = f"{time.perf_counter() - started:.1f} s"
-        figures["peak kernel memory"] = ", ".join(f"{results[n][2] / 1024:.0f} MiB" for n in names)
+        figures["peak kernel memory"] = ", ".join(f"{worked[name][1] / 1024:.0f} MiB" for name in names)
+        exercises = list(verdicts(worked[right][0]))
+        assert len(exercises) == n
+        assert all(v.startswith("✓") for v in verdicts(worked[right][0]).values()), verdicts(worked[right][0])
+        assert [v[:1] for v in verdicts(worked[partly][0]).values()] == ["✓" if k != 1 else "✗" for k in range(n)]
+        assert set(verdicts(worked[cheat][0]).values()) == {""}, "the cheat's checks do nothing in their kernel"
 
-        for k, name in enumerate(names):
-            index, notebook, _ = results[name]
-            check = notebook.cells[check_cell_after(notebook, index)]
-            verdict = "".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in check.outputs)
-            assert verdict.startswith("✗" if k == 1 else "✓"), verdict
-        exercise_id = json.loads((homes[0] / TARGET / ".adlab-progress.json").read_text())["exercises"]
-        table = format_progress_table(*progress_table(homes))
-        exercises, rows = progress_table(homes)
-        first_exercise = exercises[0]
-        assert [cells[first_exercise] for _, cells in rows] == ["done", "wrong", "done"], table
-        assert set(exercise_id) == {first_exercise}
-
-        # The instructor changes the title and adds a file, and pushes; the students pull again.
-        updated = nbformat.read(lesson, as_version=4)
-        title = updated.cells[0].source.splitlines()[0]
-        updated.cells[0].source = updated.cells[0].source.replace(title, title + " (updated)", 1)
-        nbformat.write(updated, lesson)
+        # The update that changes prose, adds an exercise (before the recap) and a lesson: accepted.
+        shutil.copy(tmp_path / "update" / lesson.name, lesson)
         extra = tmp_path / "lessons" / "99_notice.ipynb"
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Notice\n\nNew.")]), extra)
-        _, second = write_course_repo(tmp_path / "course", lessons=[lesson, extra], message="Update")
+        _, second = write_course_repo(tmp_path / "course", lessons=[lesson, extra])
         assert second and second != first
-        subprocess.run(["git", "-C", str(tmp_path / "course"), "push", "-q", repo, "main"], check=True)
-        started = time.perf_counter()
-        for student in students:
+        git = lambda *args: subprocess.run(["git", "-C", str(tmp_path / "course"), *args], check=True,
+                                           capture_output=True, text=True).stdout
+        assert git("log", "-1", "--format=%s").strip() == f"Course update: {lesson.stem}, {extra.stem}"
+        git("push", "-q")
+
+        # One that changes a released check: refused, nothing written, and the reason given.
+        published = lesson.read_bytes()
+        changed = nbformat.read(lesson, as_version=4)
+        first_check = next(c for c in changed.cells if tagged(c, "check"))
+        first_check.source += "  # stricter"
+        nbformat.write(changed, lesson)
+        with pytest.raises(ReleasedExerciseChanged) as refused:
+            write_course_repo(tmp_path / "course", lessons=[lesson, extra])
+        assert str(refused.value).startswith(f"{lesson.stem}: exercise {exercises[0]} was released and this update "
+                                             f"changes its check cell;")
+        assert "new exercise id" in str(refused.value)
+        assert git("rev-parse", "HEAD").strip() == second and not git("status", "--porcelain")
+        lesson.write_bytes(published)
+
+        # The students pull again: answers intact, the update in, and every check working.
+        added = len(grown.cells) - len(instructor.cells)
+
+        def second_session(student):
             student.pull(repo)
-        figures["3 students pull the update"] = f"{time.perf_counter() - started:.1f} s"
-        for student in students:
             notebook = student.read(path)
-            index = results[student.name][0]
-            assert notebook.cells[index].source.startswith(f"# answered by {student.name}\n")
-            assert notebook.cells[index].source == results[student.name][1].cells[index].source
+            before = worked[student.name][0]
+            shift = 1 if student.name == cheat else 0
+            mine = [c.source for c in before.cells if tagged(c, "solution")]
+            assert [c.source for c in notebook.cells if tagged(c, "solution")][:n] == mine
             assert notebook.cells[0].source.splitlines()[0] == title + " (updated)"
+            assert len(notebook.cells) == len(before.cells) + added and notebook.cells[1 + shift].source == \
+                before.cells[1 + shift].source
             assert student.read(f"{TARGET}/{extra.name}").cells[0].source.startswith("# Notice")
+            if student.name == right:
+                answer(notebook, grown, n, right=True)
+            student.run(path, notebook)
+            student.save(path, notebook)
+            return notebook
+
+        started = time.perf_counter()
+        again = all_at_once(second_session)
+        figures["3 students pull the update + run it"] = f"{time.perf_counter() - started:.1f} s"
+        assert list(verdicts(again[right])) == exercises + ["2.1"]
+        assert all(v.startswith("✓") for v in verdicts(again[right]).values()), verdicts(again[right])
+        assert [v[:1] for v in verdicts(again[partly]).values()][:n] == ["✓" if k != 1 else "✗" for k in range(n)]
+        assert verdicts(again[partly])["2.1"].startswith("not answered yet") or "not answered yet" in \
+            verdicts(again[partly])["2.1"], verdicts(again[partly])
+
+        # The instructor collects the homes and autogrades.
+        generate.join(timeout=600)
+        assert any(c.startswith("nbgrader generate_assignment") for c, _ in log), "generate_assignment failed"
+        assert cli.main(["collect", str(grading), *map(str, homes), "--folder", TARGET]) == 0
+        nbgrader(f"nbgrader autograde {lesson.stem}", grading, log)
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{grading / 'gradebook.db'}") as gradebook:
+            totals = {name: gradebook.find_submission(lesson.stem, name).score for name in names}
+            max_score = gradebook.find_assignment(lesson.stem).max_score
+        assert max_score == n + 1
+        assert totals == {right: n + 1, partly: n - 1, cheat: 0}, totals
+        figures.update({c.split()[1]: f"{t:.1f} s" for c, t in log})
+
+        # adlab progress: the class, from the homes.
+        table_exercises, rows = progress_table(homes)
+        table = format_progress_table(table_exercises, rows)
+        cells = dict(rows)
+        assert all(cells[right][e] == "done" for e in exercises + ["2.1"]), table
+        assert [cells[partly][e] for e in exercises] == ["done" if k != 1 else "wrong" for k in range(n)], table
+        assert all(cells[cheat].get(e, "not tried") == "not tried" for e in exercises), table
         print("\n" + table + "\n" + "; ".join(f"{k}: {v}" for k, v in figures.items()))
     finally:
         try:
@@ -384,6 +499,7 @@ def test_three_students_on_a_real_hub(tmp_path):
             proxy_pid = hub.stop()
             for home in homes:
                 shutil.rmtree(home, ignore_errors=True)
+            generate.join(timeout=600)
     assert hub.process.returncode is not None
     assert proxy_pid is None or not pid_alive(proxy_pid)
     deadline = time.monotonic() + 10

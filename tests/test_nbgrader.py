@@ -1,9 +1,10 @@
 """The instructor lessons as nbgrader source notebooks, graded by real nbgrader.
 
 `adlab nbgrader-source` derives nbgrader's cell metadata from the lessons' tags; nbgrader's
-generate_assignment then writes a student version with adlab's stubs (the same as `adlab
-lessons`), and autograde scores four students: all right, two wrong, untouched, and one who
-redefines the checks instead of answering (the grade comes from a fresh process, so 0).
+generate_assignment then writes a student version that is the student copy `adlab lessons` writes
+(same cells, ids and nbgrader metadata). Four students work in that copy in their homes; `adlab
+collect` copies the homes into submitted/ and autograde scores them: all right, two wrong,
+untouched, and one who redefines the checks instead of answering (graded in a fresh process, so 0).
 The commands are those of docs/teaching.md ("Grading with nbgrader").
 """
 
@@ -21,7 +22,7 @@ import nbformat
 
 from adlab import cli
 from adlab.classroom import nbgrader_notebook, write_nbgrader_source
-from adlab.course import student_copy
+from adlab.course import student_copy, write_student_copies
 from classroom_support import answer, exercise_lesson, require, tagged
 
 BIN = str(Path(sys.executable).parent)
@@ -68,53 +69,58 @@ IPython.get_ipython().showtraceback = lambda *a, **k: None   # and errors are ne
 
 
 def test_generate_and_autograde_with_real_nbgrader(tmp_path):
-    """Four students: all right (full marks), two wrong (exactly those lost), untouched (0, no error), and one
-    who redefines the checks and silences errors instead of answering (0: the grade comes from a fresh process)."""
+    """The copies students work in, collected from their homes, autograde: all right (full marks), two wrong
+    (exactly those lost), untouched (0, no error), and one who redefines the checks and silences errors instead
+    of answering (0: the grade comes from a fresh process)."""
     require(shutil.which("nbgrader", path=BIN), "nbgrader (pip install nbgrader)")
     lesson = exercise_lesson(tmp_path / "lessons")
     assignment = lesson.stem
     commands = guide_commands()
     assert [c.split()[:2] for c in commands] == [["adlab", "nbgrader-source"], ["cd", "grading"],
-                                                  ["nbgrader", "generate_assignment"], ["nbgrader", "autograde"]]
+                                                  ["nbgrader", "generate_assignment"], ["adlab", "collect"],
+                                                  ["nbgrader", "autograde"]]
     course = tmp_path / commands[1].split()[1]
     assert cli.main([commands[0].split()[1], str(tmp_path / commands[0].split()[2])]) == 0
     if lesson.name not in [p.name for p in (course / "source").glob("*/*.ipynb")] or \
             nbformat.read(course / "source" / assignment / lesson.name, as_version=4).cells != \
             nbgrader_notebook(nbformat.read(lesson, as_version=4)).cells:  # the lessons have too few exercises yet
-        written = write_nbgrader_source(course, lessons=[lesson])
-        assert written == [course / "source" / assignment / lesson.name]
+        (written, _), = write_nbgrader_source(course, lessons=[lesson])
+        assert written == course / "source" / assignment / lesson.name
     log = []
-    generate, autograde = (c.replace("01_evaluation_trace", assignment) for c in commands[2:])
+    generate, collect, autograde = (c.replace("01_evaluation_trace", assignment) for c in commands[2:])
     nbgrader(generate, course, log)
 
-    # The student version: adlab's stubs where the solutions were, everything else as in the lesson.
+    # The release nbgrader writes is the student copy: the same cells, ids, sources and nbgrader metadata.
     instructor = nbformat.read(lesson, as_version=4)
     release = nbformat.read(course / "release" / assignment / lesson.name, as_version=4)
-    ours = student_copy(instructor)
+    ours = student_copy(instructor, assignment)
     assert "BEGIN SOLUTION" not in nbformat.writes(release)
+    assert len(release.cells) == len(ours.cells)
     for theirs, mine in zip(release.cells, ours.cells):
-        assert theirs.source == mine.source
+        assert (theirs.id, theirs.cell_type, theirs.source) == (mine.id, mine.cell_type, mine.source)
+        for key in ("nbgrader", "deletable", "editable", "tags"):
+            assert theirs.metadata.get(key) == mine.metadata.get(key), (key, theirs.source[:60])
     checks = [i for i, c in enumerate(instructor.cells) if tagged(c, "check")]
     n = len(checks)
     assert n >= 4
 
-    def submit(student, notebook):
-        folder = course / "submitted" / student / assignment
-        folder.mkdir(parents=True)
+    # Four students, each in the copy `adlab lessons` writes into their home (as the hub link pulls it).
+    homes = tmp_path / "home"
+
+    def work(student, edit):
+        folder = homes / student / "course"
+        write_student_copies(folder, [lesson], sign=False)
+        notebook = nbformat.read(folder / lesson.name, as_version=4)
+        edit(notebook)
         nbformat.write(notebook, folder / lesson.name)
 
-    everything = nbformat.read(course / "release" / assignment / lesson.name, as_version=4)
-    for k in range(n):
-        answer(everything, instructor, k, right=True)
-    submit("ada", everything)
-    two_wrong = nbformat.read(course / "release" / assignment / lesson.name, as_version=4)
-    for k in range(n):
-        answer(two_wrong, instructor, k, right=k not in (1, 2))
-    submit("bob", two_wrong)
-    submit("cy", nbformat.read(course / "release" / assignment / lesson.name, as_version=4))
-    cheat = nbformat.read(course / "release" / assignment / lesson.name, as_version=4)
-    cheat.cells.insert(1, nbformat.v4.new_code_cell(CHEAT))
-    submit("dee", cheat)
+    work("ada", lambda nb: [answer(nb, instructor, k, right=True) for k in range(n)])
+    work("bob", lambda nb: [answer(nb, instructor, k, right=k not in (1, 2)) for k in range(n)])
+    work("cy", lambda nb: None)
+    work("dee", lambda nb: nb.cells.insert(1, nbformat.v4.new_code_cell(CHEAT)))
+    collect = collect.split()
+    assert collect[2:] == [".", "/home/*"]
+    assert cli.main(["collect", str(course), *map(str, sorted(homes.iterdir()))]) == 0
     nbgrader(autograde, course, log)
 
     from nbgrader.api import Gradebook
@@ -125,12 +131,14 @@ def test_generate_and_autograde_with_real_nbgrader(tmp_path):
         scores = {student: [gradebook.find_grade(g, lesson.stem, assignment, student).score for g in grade_ids]
                   for student in ("ada", "bob", "cy", "dee")}
         totals = {student: gradebook.find_submission(assignment, student).score for student in scores}
+        manual = {student: gradebook.find_submission(assignment, student).needs_manual_grade for student in scores}
         max_score = gradebook.find_assignment(assignment).max_score
     assert len(grade_ids) == n and max_score == n
     assert scores["ada"] == [1] * n, scores
     assert scores["bob"] == [0 if k in (1, 2) else 1 for k in range(n)], scores
     assert scores["cy"] == [0] * n and scores["dee"] == [0] * n, scores
     assert totals == {"ada": n, "bob": n - 2, "cy": 0, "dee": 0}
+    assert not any(manual.values()), manual
     graded = nbformat.read(course / "autograded" / "dee" / assignment / lesson.name, as_version=4)
     outputs = [o for i in checks for o in graded.cells[i + 1].outputs]  # the cheat cell shifted every cell by one
     assert outputs and all(o.output_type == "error" for o in outputs), outputs

@@ -10,6 +10,8 @@ the student's kernel (`check`) and in the grader's fresh process.
 
 from __future__ import annotations
 
+import ast
+import difflib
 import math
 import re
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from .checks import _arg_text
 from .diagnose import DEFAULT, EXACT, Tolerance, diagnose_entries, whole_answer_diagnosis
 from .feedback import Invalid, NotAnswered, as_array, index_text
 from .sandbox import CellProblem, call_bounded, fresh_namespace, run_source, time_limit
+from .sandbox import _python as _python_source
 from .student import generator
 
 ANSWER_MARK = re.compile(r"^\s*#\s*Exercise\s+([0-9]+\.[0-9]+[a-z]?)\b")
@@ -118,7 +121,7 @@ def _evaluate(exercise, sources, student, inputs):
         if exercise.kind == "custom":
             with time_limit(exercise.seconds * 4, "your code, run by the check,"):
                 return exercise.checker(namespace, **inputs)
-        values = _answers(exercise, namespace)
+        values = _answers(exercise, namespace, sources.get(exercise.id, ""))
         if exercise.kind == "numbers":
             return _numbers(exercise, values, inputs)
         if exercise.kind == "choice":
@@ -162,13 +165,11 @@ def _run_cells(exercise, sources, inputs, student):
     return run_source(source, namespace, "your answer cell", exercise.seconds)
 
 
-def _answers(exercise, namespace):
-    values = []
-    for name in exercise.answer:
-        if name not in namespace:
-            raise CellProblem(f"no variable `{name}`: the answer cell must define it (check the spelling: "
-                              f"`{name} = …`).")
-        values.append(namespace[name])
+def _answers(exercise, namespace, source=""):
+    missing = [name for name in exercise.answer if name not in namespace]
+    if missing:
+        raise CellProblem(_missing_answer(exercise, missing, source))
+    values = [namespace[name] for name in exercise.answer]
     if any(v is None for v in values) and exercise.kind != "custom":
         name = exercise.answer[[v is None for v in values].index(True)]
         raise CellProblem(f"`{name}` is None: assign the answer itself (`{name} = …`); a function that prints "
@@ -176,6 +177,39 @@ def _answers(exercise, namespace):
     if all(v is Ellipsis for v in values):
         raise CellProblem("not answered yet", "unanswered")
     return values
+
+
+def _missing_answer(exercise, missing, source):
+    """One sentence for an answer cell without the names the exercise reads: a misspelling, or another version."""
+    defined = _assigned_names(source)
+    close = difflib.get_close_matches(missing[0], defined, 1, 0.75)
+    if len(missing) == 1 and (close or not defined):
+        spelled = f"you defined `{close[0]}`" if close else f"`{missing[0]} = …`"
+        return f"no variable `{missing[0]}`: the answer cell must define it (check the spelling: {spelled})."
+    names = ", ".join(f"`{name}`" for name in missing)
+    shown = ", ".join(f"`{name}`" for name in defined[:6]) + (", …" if len(defined) > 6 else "")
+    return (f"exercise {exercise.id} reads {names}, which your answer cell does not define (it defines {shown}): "
+            f"this answer cell and the check come from different versions of the lesson (changed by hand, or an "
+            f"update that did not merge); put back the line that defines {names}, or get the new version: rename "
+            f"your notebook, open the course link again (or run adlab lessons again) and copy your answers into "
+            f"the fresh copy.")
+
+
+def _assigned_names(source):
+    """The names an answer cell assigns or defines at its top level, in order (none if it does not parse)."""
+    try:
+        tree = ast.parse(_python_source(source))
+    except SyntaxError:
+        return []
+    names = []
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        for target in targets:
+            names.extend(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+    return list(dict.fromkeys(names))
 
 
 def _numbers(exercise, values, inputs):
