@@ -6,6 +6,7 @@ configurable-http-proxy from npm), as the user who will own the students' /tmp h
     python benchmarks/classroom_capacity.py                   # every lesson, then 1, 2, 4 students at once
     python benchmarks/classroom_capacity.py --quick           # lesson 1 only, 1 student at once (a smoke run)
     python benchmarks/classroom_capacity.py --json figures.json --together 1,2,4,6
+    python benchmarks/classroom_capacity.py --from-json figures.json --class-size 60   # tables again
 
 It starts the hub the hub test starts (tests/test_hub.py's `Hub` and `Student`: dummy
 authenticator, one jupyterhub-singleuser process per student, configurable-http-proxy), publishes
@@ -16,16 +17,18 @@ nbgitpuller, as in class. Then:
    every check waits) and on the instructor version (the solutions: every check runs); each run
    gets a fresh kernel. Measured inside the kernel after the last cell: peak RSS (VmHWM; not
    `ru_maxrss`, see PROBE), its anonymous part at the end (RssAnon: what no other kernel shares,
-   unlike the shared libraries' pages), CPU seconds (user + system, all threads). Outside: the student's jupyterhub-singleuser server's RSS and CPU.
+   unlike the shared libraries' pages), CPU seconds (user + system, all threads, from the
+   kernel's start: its imports count). Outside: the student's jupyterhub-singleuser server's RSS
+   and CPU seconds.
 2. **Students at once.** k students press Run All on the same lesson at the same moment (k from
    `--together`), for the lightest and the heaviest lesson of step 1 by CPU. Measured: wall time
    until the last one finishes, each kernel's CPU, and the peak of the summed RSS of all the
    students' processes (servers and kernels, sampled every 0.2 s), the hub's and the proxy's RSS.
-3. **30 students (or `--class-size`).** Scaled from steps 1–2, and printed with the method:
+3. **30 students (or `--class-size`) at once**, every lesson, scaled from step 1 (see `scale`):
    memory adds up (each student has their own server and kernel); the CPU seconds of a Run All
-   add up and are shared by the cores, so the wall time on c cores is about
-   students × CPU seconds / c, never less than one student's run alone. Step 2's k = 1, 2, 4
-   figures show how well that holds on this machine.
+   add up and are shared by the cores, so the class waits about students × CPU seconds / cores.
+   Step 2 checks the premise on this machine: a kernel's CPU seconds and a student's memory do
+   not change with the number of students at once.
 
 Prints Markdown (the tables of docs/scaling.md); `--json PATH` also writes the raw figures. Nothing
 is asserted: this is a measurement. Everything started is stopped; the homes /tmp/NAME are removed.
@@ -39,7 +42,6 @@ import os
 import platform
 import secrets
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -181,19 +183,23 @@ def together(hub, servers, students, lesson):
             "proxy_mib": proxy.memory_info().rss / MIB}
 
 
-def scale(alone, crowds, class_size):
-    """Step 3: a class of class_size pressing Run All on each measured lesson, from steps 1 and 2."""
+def scale(report, class_size):
+    """Step 3: a class of class_size pressing Run All on each lesson at once, from steps 1 and 2.
+
+    Memory adds up: each student has a server and a kernel at its peak, plus one hub and one proxy.
+    CPU seconds add up (step 2 shows a kernel's CPU seconds do not change with the crowd), and the
+    cores share them: on c cores the class waits about class_size × CPU / c seconds, never less than
+    one student's own CPU seconds (a lesson's kernel is one Python thread).
+    """
+    shared_mib = max(run["hub_mib"] + run["proxy_mib"] for runs in report["together"].values() for run in runs)
     rows = {}
-    for lesson, runs in crowds.items():
-        one = alone[lesson]["student"]
-        cpu = statistics.mean(c for run in runs for c in run["kernel_cpu_s"])
-        server_cpu = max(run["server_cpu_s"] / run["students"] for run in runs)
-        per_student_mib = max(run["peak_total_mib"] / run["students"] for run in runs)
-        shared_mib = max(run["hub_mib"] + run["proxy_mib"] for run in runs)
-        rows[lesson] = {"cpu_s_per_student": cpu + server_cpu, "memory_mib_per_student": per_student_mib,
-                        "class_memory_gib": (class_size * per_student_mib + shared_mib) / 1024,
-                        "class_cpu_s": class_size * (cpu + server_cpu),
-                        "alone_wall_s": one["wall_s"]}
+    for lesson, figures in report["alone"].items():
+        student = figures["student"]
+        memory = student["server_mib"] + student["peak_mib"]
+        cpu = student["cpu_s"] + student["server_cpu_s"]
+        rows[lesson] = {"student_mib": memory, "student_cpu_s": cpu,
+                        "class_gib": (class_size * memory + shared_mib) / 1024, "class_cpu_s": class_size * cpu,
+                        "class_wall_s": {cores: max(cpu, class_size * cpu / cores) for cores in (2, 4, 8, 16)}}
     return rows
 
 
@@ -201,25 +207,28 @@ def markdown(report, class_size):
     info = report["machine"]
     lines = [f"Measured {info['date']} on {info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB, "
              f"{info['system']}, Python {info['python']}; load average before the run {info['load_before']:.1f}.", "",
-             "| lesson | kernel peak, student copy (MiB) | kernel peak, instructor (MiB) | of which private (MiB) | "
-             "CPU s, student copy | CPU s, instructor | server RSS (MiB) |", "|---|---|---|---|---|---|---|"]
+             "| lesson | kernel peak (MiB): student copy / instructor | of it private (MiB) | kernel CPU s: "
+             "student copy / instructor | server RSS (MiB) | server CPU s |", "|---|---|---|---|---|---|"]
     for lesson, figures in report["alone"].items():
         s, i = figures["student"], figures["instructor"]
-        lines.append(f"| {lesson} | {s['peak_mib']:.0f} | {i['peak_mib']:.0f} | {max(s['anon_mib'], i['anon_mib']):.0f} | "
-                     f"{s['cpu_s'] + s['server_cpu_s']:.1f} | {i['cpu_s'] + i['server_cpu_s']:.1f} | "
-                     f"{max(s['server_mib'], i['server_mib']):.0f} |")
-    lines += ["", "| lesson | students at once | wall s | kernel CPU s each (mean) | servers CPU s | hub + proxy CPU s | "
-              "peak RSS, all students (MiB) |", "|---|---|---|---|---|---|---|"]
+        lines.append(f"| {lesson} | {s['peak_mib']:.0f} / {i['peak_mib']:.0f} | {max(s['anon_mib'], i['anon_mib']):.0f} "
+                     f"| {s['cpu_s']:.1f} / {i['cpu_s']:.1f} | {max(s['server_mib'], i['server_mib']):.0f} "
+                     f"| {max(s['server_cpu_s'], i['server_cpu_s']):.1f} |")
+    lines += ["", "| lesson | students at once | wall s | kernel CPU s, each | servers' CPU s | hub + proxy CPU s | "
+              "peak RSS of all students (MiB) | per student (MiB) |", "|---|---|---|---|---|---|---|---|"]
     for lesson, runs in report["together"].items():
         for run in runs:
+            cpus = run["kernel_cpu_s"]
             lines.append(f"| {lesson} | {run['students']} | {run['wall_s']:.1f} | "
-                         f"{statistics.mean(run['kernel_cpu_s']):.1f} | {run['server_cpu_s']:.1f} | "
-                         f"{run['hub_cpu_s'] + run['proxy_cpu_s']:.1f} | {run['peak_total_mib']:.0f} |")
-    lines += ["", f"| lesson | {class_size} students: memory (GiB) | CPU s in all | wall s on 2 / 4 / 8 / 16 cores |",
-              "|---|---|---|---|"]
-    for lesson, row in report["scaled"].items():
-        walls = " / ".join(f"{max(row['alone_wall_s'], row['class_cpu_s'] / cores):.0f}" for cores in (2, 4, 8, 16))
-        lines.append(f"| {lesson} | {row['class_memory_gib']:.1f} | {row['class_cpu_s']:.0f} | {walls} |")
+                         f"{min(cpus):.1f}–{max(cpus):.1f} | {run['server_cpu_s']:.1f} | "
+                         f"{run['hub_cpu_s'] + run['proxy_cpu_s']:.1f} | {run['peak_total_mib']:.0f} | "
+                         f"{run['peak_total_mib'] / run['students']:.0f} |")
+    lines += ["", f"| lesson | a student: MiB, CPU s | {class_size} students at once: GiB | CPU s | "
+              "wait on 2 / 4 / 8 / 16 cores (s) |", "|---|---|---|---|---|"]
+    for lesson, row in scale(report, class_size).items():
+        walls = " / ".join(f"{row['class_wall_s'][cores]:.0f}" for cores in (2, 4, 8, 16))
+        lines.append(f"| {lesson} | {row['student_mib']:.0f}, {row['student_cpu_s']:.1f} | {row['class_gib']:.1f} | "
+                     f"{row['class_cpu_s']:.0f} | {walls} |")
     return "\n".join(lines)
 
 
@@ -230,7 +239,12 @@ def main(argv=None):
     parser.add_argument("--together", default="1,2,4", help="how many students press Run All at once (default 1,2,4)")
     parser.add_argument("--class-size", type=int, default=30, help="the class the figures are scaled to (default 30)")
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    parser.add_argument("--from-json", type=Path, help="print the tables of figures an earlier run wrote; measure nothing")
     args = parser.parse_args(argv)
+    if args.from_json:
+        report = json.loads(args.from_json.read_text())
+        print(markdown(report, args.class_size))
+        return report
     for command in ("jupyterhub", "configurable-http-proxy", "git"):
         if not (shutil.which(command) or shutil.which(command, path=str(Path(sys.executable).parent))):
             parser.error(f"the command {command} is missing: install the test extra and configurable-http-proxy "
@@ -275,7 +289,6 @@ def main(argv=None):
                 run = together(hub, servers, students[:k], f"{stem}.ipynb")
                 report["together"][stem].append(run)
                 print(f"{stem} × {k}: {json.dumps(run)}", file=sys.stderr, flush=True)
-        report["scaled"] = scale(report["alone"], report["together"], args.class_size)
     finally:
         if hub is not None:
             try:
