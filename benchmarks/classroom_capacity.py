@@ -220,7 +220,8 @@ def markdown(report, class_size):
         for run in runs:
             cpus = run["kernel_cpu_s"]
             lines.append(f"| {lesson} | {run['students']} | {run['wall_s']:.1f} | "
-                         f"{min(cpus):.1f}–{max(cpus):.1f} | {run['server_cpu_s']:.1f} | "
+                         f"{'–'.join(dict.fromkeys(f'{c:.1f}' for c in (min(cpus), max(cpus))))} | "
+                         f"{run['server_cpu_s']:.1f} | "
                          f"{run['hub_cpu_s'] + run['proxy_cpu_s']:.1f} | {run['peak_total_mib']:.0f} | "
                          f"{run['peak_total_mib'] / run['students']:.0f} |")
     lines += ["", f"| lesson | a student: MiB, CPU s | {class_size} students at once: GiB | CPU s | "

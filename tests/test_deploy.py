@@ -408,3 +408,16 @@ def test_checking_an_exercise_loads_neither_sympy_nor_matplotlib():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "[]"
+
+
+def test_scaling_tables_are_the_measured_figures():
+    """docs/scaling.md's tables are the ones benchmarks/classroom_capacity.py prints for the figures kept in tests/data."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import classroom_capacity
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    report = json.loads((DATA / "classroom_capacity.json").read_text())
+    text = SCALING.read_text()
+    for line in classroom_capacity.markdown(report, 30).splitlines():
+        assert line in text, f"docs/scaling.md lacks the measured line {line!r}"
