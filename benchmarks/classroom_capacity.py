@@ -37,6 +37,7 @@ is asserted: this is a measurement. Everything started is stopped; the homes /tm
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
@@ -116,7 +117,7 @@ def cpu_seconds(process):
 
 def run_all(student, path, notebook):
     """Run every cell on a fresh kernel of the student's server; the kernel's figures and the wall time."""
-    notebook = nbformat.from_dict(json.loads(json.dumps(notebook)))
+    notebook = copy.deepcopy(notebook)
     notebook.cells.append(nbformat.v4.new_code_cell(PROBE))
     started = time.perf_counter()
     student.run(path, notebook)
@@ -126,7 +127,7 @@ def run_all(student, path, notebook):
             "file_mib": int(file_kib) / 1024, "ru_maxrss_mib": int(maxrss_kib) / 1024}
 
 
-def lesson_alone(hub, servers, student, lesson, instructor_notebook):
+def lesson_alone(servers, student, lesson, instructor_notebook):
     """Step 1 for one lesson: Run All of the student copy, then of the instructor version."""
     server = servers.server(student.name)
     figures = {}
@@ -281,7 +282,7 @@ def main(argv=None):
         for lesson in lessons:
             instructor = nbformat.read(lesson, as_version=4)
             first.save(f"instructor/{lesson.name}", instructor)
-            report["alone"][lesson.stem] = lesson_alone(hub, servers, first, lesson.name, instructor)
+            report["alone"][lesson.stem] = lesson_alone(servers, first, lesson.name, instructor)
             print(f"{lesson.stem}: {json.dumps(report['alone'][lesson.stem])}", file=sys.stderr, flush=True)
         by_cpu = sorted(report["alone"], key=lambda stem: report["alone"][stem]["student"]["cpu_s"])
         for stem in dict.fromkeys([by_cpu[0], by_cpu[-1]]):
