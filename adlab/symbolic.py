@@ -13,7 +13,9 @@ Both run the same interpreter, ``SymbolicLevel``: a level of the engine, like
 forward mode's or reverse mode's, whose ``process`` applies a primitive's SymPy
 counterpart (``SYMPY``) instead of its JVP or VJP rules. Only scalar code
 converts: one symbol per input number. Imported on demand; ``import adlab``
-does not load SymPy.
+does not load SymPy, and neither does importing this module: SymPy (about 35 MB
+of a kernel's memory) loads when an expression is first built, so the exercise
+bank can import it in every lesson for free.
 """
 
 from __future__ import annotations
@@ -22,10 +24,9 @@ import html
 import inspect
 import operator
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
-import sympy as sp
 
 from .core import rules as r
 from .core.api import grad
@@ -35,7 +36,8 @@ from .cost import jvp_ops, ops, vjp_ops
 from .trace import Trace, trace as record_trace
 
 __all__ = [
-    "SYMPY", "ARRAY_PRIMITIVES", "SymbolicBox", "SymbolicLevel", "SymbolicError", "Comparison", "SwellRow", "SwellTable",
+    "SYMPY", "sympy_rules", "ARRAY_PRIMITIVES", "SymbolicBox", "SymbolicLevel", "SymbolicError", "Comparison",
+    "SwellRow", "SwellTable",
     "expression", "from_function", "gradient", "evaluate", "compare",
     "product_chain", "softplus_layers", "logistic_map", "SWELL_EXAMPLES",
     "expression_swell", "plot_expression_swell",
@@ -47,6 +49,8 @@ class SymbolicError(ValueError):
 
 
 def _clip(x, low=None, high=None):
+    import sympy as sp
+
     if low is not None:
         x = sp.Max(x, low)
     return x if high is None else sp.Min(x, high)
@@ -54,18 +58,32 @@ def _clip(x, low=None, high=None):
 
 def _where(condition, x, y):
     """A branch written as data: a Piecewise expression, or the branch taken where the condition is a known bool."""
+    import sympy as sp
+
     return sp.Piecewise((x, condition), (y, True))
 
 
-# The SymPy counterpart of each scalar primitive: the SymPy level's rule table.
-SYMPY = {
-    r.add: operator.add, r.subtract: operator.sub, r.multiply: operator.mul, r.divide: operator.truediv,
-    r.negative: operator.neg, r.power: operator.pow,
-    r.exp: sp.exp, r.log: sp.log, r.log1p: lambda x: sp.log(1 + x), r.expm1: lambda x: sp.exp(x) - 1,
-    r.sqrt: sp.sqrt, r.sin: sp.sin, r.cos: sp.cos, r.tan: sp.tan,
-    r.arcsin: sp.asin, r.arccos: sp.acos, r.arctan: sp.atan, r.sinh: sp.sinh, r.cosh: sp.cosh, r.tanh: sp.tanh,
-    r.absolute: sp.Abs, r.maximum: sp.Max, r.minimum: sp.Min, r.clip: _clip, r.where: _where,
-}
+@cache
+def sympy_rules():
+    """The SymPy counterpart of each scalar primitive: the SymPy level's rule table (``SYMPY``)."""
+    import sympy as sp
+
+    return {
+        r.add: operator.add, r.subtract: operator.sub, r.multiply: operator.mul, r.divide: operator.truediv,
+        r.negative: operator.neg, r.power: operator.pow,
+        r.exp: sp.exp, r.log: sp.log, r.log1p: lambda x: sp.log(1 + x), r.expm1: lambda x: sp.exp(x) - 1,
+        r.sqrt: sp.sqrt, r.sin: sp.sin, r.cos: sp.cos, r.tan: sp.tan,
+        r.arcsin: sp.asin, r.arccos: sp.acos, r.arctan: sp.atan, r.sinh: sp.sinh, r.cosh: sp.cosh, r.tanh: sp.tanh,
+        r.absolute: sp.Abs, r.maximum: sp.Max, r.minimum: sp.Min, r.clip: _clip, r.where: _where,
+    }
+
+
+def __getattr__(name):
+    """``adlab.symbolic.SYMPY``, the rule table, built (and SymPy imported) when first asked for."""
+    if name == "SYMPY":
+        return sympy_rules()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Primitives with no place in a scalar expression: they exist for arrays (or, like x mod y, have
 # no closed form SymPy differentiates); the SymPy level refuses them in one sentence.
@@ -82,11 +100,15 @@ def _number(value):
     if np.ndim(value) != 0:
         raise SymbolicError(f"the constant array of shape {np.shape(value)} has no place in a scalar expression; "
                             f"adlab.symbolic converts code on numbers, not arrays.")
+    import sympy as sp
+
     number = float(value)
     return sp.Integer(int(number)) if number.is_integer() else sp.Float(number)
 
 
 def _symbols(names):
+    import sympy as sp
+
     return tuple(sp.Symbol(name, real=True) for name in names)
 
 
@@ -150,7 +172,7 @@ def _convert(row, values):
     name = f"v_{row.index}"
     if row.shape != () or any(np.ndim(o.value) != 0 for o in row.operands):
         raise SymbolicError(f"{name} = {row.op}(…) works on arrays; adlab.symbolic converts scalar traces only.")
-    if row.primitive not in SYMPY:
+    if row.primitive not in sympy_rules():
         raise SymbolicError(f"{name} = {row.op}(…): the primitive '{row.op}' has no SymPy counterpart in "
                             f"adlab.symbolic.SYMPY, so the trace has no closed-form expression.")
     return bind(row.primitive, *[values[o.index] if o.index is not None else o.value for o in row.operands],
@@ -195,7 +217,7 @@ class SymbolicLevel(Level):
     __slots__ = ()
 
     def process(self, prim, args, params):
-        rule = SYMPY.get(prim)
+        rule = sympy_rules().get(prim)
         if rule is None:
             if prim in ARRAY_PRIMITIVES:
                 raise SymbolicError(f"{prim.name}(…) works on arrays; adlab.symbolic converts code on numbers only.")
@@ -206,6 +228,8 @@ class SymbolicLevel(Level):
 
 def _constant(x):
     """A constant as SymPy: numbers via _number; SymPy objects (a comparison of symbols) and None as they are."""
+    import sympy as sp
+
     return x if x is None or isinstance(x, sp.Basic) else _number(x)
 
 
@@ -243,6 +267,8 @@ def from_function(f, *symbols):
 
 def gradient(expr, symbols):
     """∂expr/∂s for each symbol s, by SymPy's rules, with no simplification and no shared subexpressions."""
+    import sympy as sp
+
     if isinstance(symbols, (str, sp.Symbol)):
         symbols = (symbols,)
     by_name = {s.name: s for s in getattr(expr, "free_symbols", ())}
@@ -255,6 +281,8 @@ def evaluate(expr, symbols, values):
 
     Only SymPy expressions and numbers: sympify would run a string as Python code.
     """
+    import sympy as sp
+
     if isinstance(expr, (int, float)) and not isinstance(expr, bool):
         expr = sp.Float(expr)
     if not isinstance(expr, sp.Basic):
@@ -341,6 +369,8 @@ SWELL_EXAMPLES = {
 
 def _cse_ops(expr):
     """Operations of expr written as a straight-line program: sympy.cse's assignments plus what remains."""
+    import sympy as sp
+
     assignments, reduced = sp.cse(expr)
     return sum(sp.count_ops(value) for _, value in assignments) + sum(sp.count_ops(e) for e in reduced)
 
@@ -393,6 +423,8 @@ def expression_swell(depths=range(1, 7), examples=None):
     depths = list(depths)
     if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 for d in depths):
         raise ValueError(f"depths are how many times each example is nested: whole numbers ≥ 0, not {depths!r}.")
+    import sympy as sp
+
     examples = SWELL_EXAMPLES if examples is None else examples
     x = sp.Symbol("x", real=True)
     table = SwellTable()
