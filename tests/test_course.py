@@ -51,11 +51,20 @@ def test_every_lesson_has_the_shape_of_a_lesson(path):
     assert "seed 0" not in "".join(c.source for c in notebook.cells if c.cell_type == "markdown").lower()
 
 
+# Issue 20: at most 150 MB per lesson's kernel, taken as MiB (2**20 bytes). VmHWM is the kernel's own peak;
+# ru_maxrss would not do, since Linux carries it over through exec from the process that forked the kernel
+# (under a hub: the jupyterhub-singleuser server, ~165 MiB).
+KERNEL_LIMIT_MIB = 150
+PEAK_PROBE = "print([line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM')][0])"
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_a_fresh_student_copy_runs_clean_and_every_check_waits_for_an_answer(path, tmp_path):
     notebook = student_copy(nbformat.read(path, as_version=4))
     for cell in tagged(notebook, "solution"):
         assert "### BEGIN SOLUTION" not in cell.source and "# YOUR CODE HERE" in cell.source
+    probe = nbformat.v4.new_code_cell(PEAK_PROBE)  # the kernel's own memory peak, after Run All
+    notebook.cells.append(probe)
     run_notebook(notebook, tmp_path)
     for number, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
@@ -65,6 +74,9 @@ def test_a_fresh_student_copy_runs_clean_and_every_check_waits_for_an_answer(pat
         shown = " ".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
         assert "not answered yet" in shown, f"a check in a fresh copy says: {shown[:200]!r}"
     assert not (tmp_path / ".adlab-progress.json").exists(), "running a fresh copy records no attempt"
+    peak_mib = int("".join(o.get("text", "") for o in probe.outputs)) / 1024
+    print(f"{path.stem}: kernel peak {peak_mib:.1f} MiB")
+    assert peak_mib <= KERNEL_LIMIT_MIB, f"{path.stem}'s kernel peaked at {peak_mib:.1f} MiB (limit {KERNEL_LIMIT_MIB})"
 
 
 def test_stubs_keep_names_signatures_and_docstrings():

@@ -371,31 +371,7 @@ def test_scaling_bash_blocks_run(tmp_path):
             assert "| lesson |" in result.stdout
 
 
-# -- each lesson's kernel fits the memory each student is given ----------------------------------
-
-KERNEL_LIMIT_MIB = 150  # issue 20: at most 150 MB per lesson's kernel, taken as MiB (2**20 bytes)
-# VmHWM is the kernel's own peak; ru_maxrss would not do, since Linux carries it over through exec
-# from the process that forked the kernel (under a hub: the jupyterhub-singleuser server, ~165 MiB).
-PEAK_PROBE = "print([line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM')][0])"
-
-
-@pytest.mark.parametrize("path", sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem)
-def test_a_lessons_kernel_peaks_under_the_limit(path, tmp_path):
-    """Run All of the student copy (what the hub's students run) in a fresh kernel; its peak memory."""
-    import nbformat
-    from notebook_runner import run_notebook
-
-    from adlab.course import student_copy
-
-    notebook = student_copy(nbformat.read(path, as_version=4))
-    notebook.cells.append(nbformat.v4.new_code_cell(PEAK_PROBE))
-    run_notebook(notebook, tmp_path)
-    errors = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs
-              if o.output_type == "error"]
-    assert not errors, f"{errors[0].ename}: {errors[0].evalue}"
-    peak_mib = int(notebook.cells[-1].outputs[0]["text"]) / 1024
-    print(f"{path.stem}: kernel peak {peak_mib:.1f} MiB")
-    assert peak_mib <= KERNEL_LIMIT_MIB, f"{path.stem}'s kernel peaked at {peak_mib:.1f} MiB"
+# -- each lesson's kernel fits the memory each student is given (its peak: tests/test_course.py) ----
 
 
 def test_checking_an_exercise_loads_neither_sympy_nor_matplotlib():
