@@ -13,8 +13,9 @@ from one spawner to the next would show). From each user's own server, through t
 - the JupyterLab page's config (the JSON in /user/NAME/lab): nbgrader's extension is installed
   for both, disabled and locked for the student, enabled for the instructor;
 - nbgrader's formgrader page: missing (404) on the student's server, there on the instructor's;
-- in Chromium, each user logged in through the hub's login form: the menu bar of JupyterLab has
-  an "Nbgrader" menu for the instructor, none for the student (screenshots in test-artifacts/).
+- in Chromium, each user logged in through the hub's login form: JupyterLab shows the instructor
+  an "Nbgrader" menu and a "Create Assignment" side-bar tab, the student neither (screenshots in
+  test-artifacts/hub_menu_*.png).
 
 Everything started is stopped by process id, as in tests/test_hub.py; the ports are free afterwards.
 """
@@ -91,8 +92,8 @@ def status(hub, path):
         return error.code
 
 
-def menu_bar(browser, hub, name, screenshot):
-    """The titles of JupyterLab's main menus as NAME sees them, logged in through the hub's login form."""
+def menus_and_tabs(browser, hub, name, screenshot):
+    """JupyterLab's main menus and side-bar tabs as NAME sees them, logged in through the hub's login form."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     try:
         page = context.new_page()
@@ -105,7 +106,11 @@ def menu_bar(browser, hub, name, screenshot):
         page.wait_for_selector("#jp-menu-panel .lm-MenuBar-item", timeout=START_TIMEOUT * 1000)
         page.wait_for_selector(".jp-LauncherCard", timeout=START_TIMEOUT * 1000)  # every plugin has activated
         page.screenshot(path=str(screenshot), clip={"x": 0, "y": 0, "width": 1280, "height": 240})
-        return page.eval_on_selector_all("#jp-menu-panel .lm-MenuBar-itemLabel", "items => items.map(i => i.textContent)")
+        return page.evaluate("""() => ({
+            menus: Array.from(document.querySelectorAll('#jp-menu-panel .lm-MenuBar-itemLabel')).map(i => i.textContent),
+            sidebarTabs: Array.from(document.querySelectorAll('.jp-SideBar .lm-TabBar-tab'))
+                .map(tab => tab.textContent.trim() || tab.title),
+        })""")
     finally:
         context.close()
 
@@ -132,12 +137,14 @@ def test_nbgrader_tools_for_instructors_only(tmp_path, monkeypatch, chromium):
     require(shutil.which("jupyter-labextension", path=str(BIN)), "jupyterlab (pip install -e '.[classroom]')")
 
     # The guide's settings folder for students, made as the guide says, in the hub's folder.
+    started = time.perf_counter()
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", guide_block("bash")], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     written = json.loads((tmp_path / "student-jupyter" / "labconfig" / "page_config.json").read_text())
     assert written["disabledExtensions"] == {NBGRADER: True}, written
+    figures = {"the guide's settings commands": f"{time.perf_counter() - started:.1f} s"}
 
     prefix = f"adlab-{secrets.token_hex(3)}-"
     instructor, student = f"{prefix}prof", f"{prefix}student"
@@ -148,17 +155,17 @@ def test_nbgrader_tools_for_instructors_only(tmp_path, monkeypatch, chromium):
     with config_added(monkeypatch, hub_config.replace(GUIDE_INSTRUCTOR, json.dumps([instructor]))):
         hub = Hub(tmp_path)
     ports = (hub.port, hub.api_port, hub.hub_port)
-    figures = {}
+    figures["hub start"] = f"{hub.start_time:.1f} s"
     try:
         hub.request("POST", "/hub/api/users", {"usernames": [student]})
         groups = {name: hub.request("GET", f"/hub/api/users/{name}")["groups"] for name in (instructor, student)}
         assert groups == {instructor: ["instructors"], student: []}, groups
+        started = time.perf_counter()
         for name in (instructor, student):  # the instructor first: the override must not outlive their spawn
-            started = time.perf_counter()
             hub.start_server(name)
+        for name in (instructor, student):
             hub.wait_ready(name)
-            figures[f"{'instructor' if name == instructor else 'student'}'s server"] = \
-                f"{time.perf_counter() - started:.1f} s"
+        figures["both servers ready"] = f"{time.perf_counter() - started:.1f} s"
 
         configs = {name: page_config(hub, name) for name in (instructor, student)}
         for name, config in configs.items():
@@ -172,10 +179,14 @@ def test_nbgrader_tools_for_instructors_only(tmp_path, monkeypatch, chromium):
         assert status(hub, f"/user/{instructor}/formgrader") == 200
 
         ARTIFACTS.mkdir(exist_ok=True)
-        menus = {name: menu_bar(chromium, hub, name, ARTIFACTS / f"hub_menu_{role}.png")
-                 for name, role in ((instructor, "instructor"), (student, "student"))}
-        assert "Nbgrader" in menus[instructor], menus[instructor]
-        assert "Nbgrader" not in menus[student] and "File" in menus[student], menus[student]
+        started = time.perf_counter()
+        seen = {name: menus_and_tabs(chromium, hub, name, ARTIFACTS / f"hub_menu_{role}.png")
+                for name, role in ((instructor, "instructor"), (student, "student"))}
+        assert "Nbgrader" in seen[instructor]["menus"], seen[instructor]
+        assert "Create Assignment" in seen[instructor]["sidebarTabs"], seen[instructor]
+        assert "Nbgrader" not in seen[student]["menus"] and "File" in seen[student]["menus"], seen[student]
+        assert "Create Assignment" not in seen[student]["sidebarTabs"], seen[student]
+        figures["two logins and JupyterLab pages in Chromium"] = f"{time.perf_counter() - started:.1f} s"
         print("\n" + "; ".join(f"{k}: {v}" for k, v in figures.items()))
     finally:
         try:

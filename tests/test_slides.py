@@ -2,10 +2,10 @@
 
 docs/teaching.md says to present with RISE (reveal.js from the jupyterlab-rise package, MathJax
 from JupyterLab) after choosing a theme whose fonts are built in; this test does what the guide
-says: it runs the guide's settings block with a temporary home, starts JupyterLab on 127.0.0.1
-with those settings, and opens lesson 1's slides in a Chromium that cannot reach anything else
-(host names do not resolve, and every request not to 127.0.0.1 is aborted and recorded: one is
-a failure, since the slides asked the internet for it). It checks the title slide and the next
+says: it runs the guide's settings block (`mkdir`, `cd`, `test -e` or write the theme) in a
+temporary home, starts JupyterLab on 127.0.0.1 with those settings, and opens lesson 1's slides
+in a Chromium that cannot reach anything else (host names do not resolve, and every request not
+to 127.0.0.1 is aborted and recorded: one is a failure, since the slides asked the internet for it). It checks the title slide and the next
 one: reveal.js shows them, their math is MathJax output and no `$…$` is left in their text.
 Screenshots: test-artifacts/slides_01_*.png.
 """
