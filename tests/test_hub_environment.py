@@ -10,8 +10,9 @@ that tests/test_hub.py starts (DummyAuthenticator, local processes, configurable
 127.0.0.1). The instructor's server starts first, then a student's (so an override that leaked
 from one spawner to the next would show). From each user's own server, through the hub's proxy:
 
-- the JupyterLab page's config (the JSON in /user/NAME/lab): nbgrader's extension is installed
-  for both, disabled and locked for the student, enabled for the instructor;
+- the page config of JupyterLab and of Notebook 7 (the JSON in /user/NAME/lab and /user/NAME/tree):
+  nbgrader's extension is installed for both, disabled and locked for the student, enabled for the
+  instructor;
 - nbgrader's formgrader page: missing (404) on the student's server, there on the instructor's;
 - in Chromium, each user logged in through the hub's login form: JupyterLab shows the instructor
   an "Nbgrader" menu and a "Create Assignment" side-bar tab, the student neither (screenshots in
@@ -75,9 +76,9 @@ def config_added(monkeypatch, extra):
         yield
 
 
-def page_config(hub, name):
-    """The JupyterLab page config of NAME's server (the JSON JupyterLab's page starts from)."""
-    with hub.request("GET", f"/user/{name}/lab", raw=True) as response:
+def page_config(hub, name, app):
+    """The page config of NAME's JupyterLab (app "lab") or Notebook 7 ("tree"): the JSON its page starts from."""
+    with hub.request("GET", f"/user/{name}/{app}", raw=True) as response:
         page = response.read().decode()
     found = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)
     assert found, page[:2000]
@@ -167,14 +168,15 @@ def test_nbgrader_tools_for_instructors_only(tmp_path, monkeypatch, chromium):
             hub.wait_ready(name)
         figures["both servers ready"] = f"{time.perf_counter() - started:.1f} s"
 
-        configs = {name: page_config(hub, name) for name in (instructor, student)}
-        for name, config in configs.items():
-            installed = [extension["name"] for extension in config["federated_extensions"]]
-            assert NBGRADER in installed, (name, installed)  # installed for both: hidden only where disabled
-        assert NBGRADER in configs[student]["disabledExtensions"], configs[student]["disabledExtensions"]
-        assert NBGRADER in configs[student]["lockedExtensions"], configs[student]["lockedExtensions"]
-        assert not any(item.startswith(NBGRADER) for item in configs[instructor]["disabledExtensions"]), \
-            configs[instructor]["disabledExtensions"]
+        for app in ("lab", "tree"):
+            configs = {name: page_config(hub, name, app) for name in (instructor, student)}
+            for name, config in configs.items():
+                installed = [extension["name"] for extension in config["federated_extensions"]]
+                assert NBGRADER in installed, (app, name, installed)  # installed for both: hidden where disabled
+            assert NBGRADER in configs[student]["disabledExtensions"], (app, configs[student]["disabledExtensions"])
+            assert NBGRADER in configs[student]["lockedExtensions"], (app, configs[student]["lockedExtensions"])
+            assert not any(item.startswith(NBGRADER) for item in configs[instructor]["disabledExtensions"]), \
+                (app, configs[instructor]["disabledExtensions"])
         assert status(hub, f"/user/{student}/formgrader") == 404
         assert status(hub, f"/user/{instructor}/formgrader") == 200
 
