@@ -41,7 +41,7 @@ import pytest
 from classroom_support import require
 from test_hub import START_TIMEOUT, Hub, pid_alive, port_is_free
 
-pytestmark = pytest.mark.hub
+pytestmark = [pytest.mark.hub, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "teaching.md"
