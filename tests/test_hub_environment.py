@@ -3,8 +3,8 @@
 The guide's section "nbgrader's tools for instructors only" has a bash block (a folder of Jupyter
 settings for students: `JUPYTER_CONFIG_DIR=student-jupyter jupyter labextension disable …`,
 `… lock …`, and an `echo` of the server extensions that are off) and a python block for
-jupyterhub_config.py (`import os`, `c.JupyterHub.load_groups`, `c.Spawner.environment`,
-`c.Spawner.group_overrides`). This test runs the bash block in the hub's folder and adds the
+jupyterhub_config.py (`import os`, `STUDENT_JUPYTER`, `c.JupyterHub.load_groups`,
+`c.Spawner.environment.update({"JUPYTER_CONFIG_PATH": STUDENT_JUPYTER})`, `c.Spawner.group_overrides`). This test runs the bash block in the hub's folder and adds the
 python block, with its instructor's name replaced by the test's, to the configuration of the hub
 that tests/test_hub.py starts (DummyAuthenticator, local processes, configurable-http-proxy on
 127.0.0.1). The instructor's server starts first, then a student's (so an override that leaked
