@@ -63,17 +63,20 @@ def guide_block(language, runner=__file__):
 @contextmanager
 def config_added(monkeypatch, extra):
     """Hub writes its jupyterhub_config.py and starts jupyterhub at once: add `extra` to the file just before."""
-    popen = subprocess.Popen
+    popen, added = subprocess.Popen, []
 
     def start(args, *rest, **kwargs):
-        if Path(args[0]).name == "jupyterhub" and "-f" in args:
-            config = Path(args[args.index("-f") + 1])
+        words = [str(word) for word in args] if isinstance(args, (list, tuple)) else []
+        if "-f" in words and any("jupyterhub" in word for word in words):
+            config = Path(kwargs.get("cwd") or ".", words[words.index("-f") + 1])
             config.write_text(config.read_text() + "\n" + extra)
+            added.append(config)
         return popen(args, *rest, **kwargs)
 
     with monkeypatch.context() as patch:
         patch.setattr(subprocess, "Popen", start)
         yield
+    assert added, "Hub did not run `jupyterhub -f CONFIG`: the guide's configuration could not be added"
 
 
 def page_config(hub, name, app):
