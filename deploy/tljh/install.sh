@@ -38,5 +38,18 @@ tljh-config add-item auth.GitHubOAuthenticator.allowed_organizations "$GITHUB_OR
 tljh-config add-item auth.GitHubOAuthenticator.scope read:org
 tljh-config set auth.type oauthenticator.github.GitHubOAuthenticator
 
+# nbgrader's tools for the instructor only (docs/teaching.md, "nbgrader's tools for instructors only"):
+# every server but the instructors' group's reads a settings folder that disables them.
+STUDENT_JUPYTER=/opt/tljh/user/etc/adlab-student-jupyter  # in the users' environment: every user can read it
+JUPYTER_CONFIG_DIR=$STUDENT_JUPYTER /opt/tljh/user/bin/jupyter labextension disable --level=user @jupyter/nbgrader
+JUPYTER_CONFIG_DIR=$STUDENT_JUPYTER /opt/tljh/user/bin/jupyter labextension lock --level=user @jupyter/nbgrader
+echo '{"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": false, "nbgrader.server_extensions.course_list": false, "nbgrader.server_extensions.assignment_list": false, "nbgrader.server_extensions.validate_assignment": false}}}' > "$STUDENT_JUPYTER/jupyter_server_config.json"
+mkdir -p /opt/tljh/config/jupyterhub_config.d
+cat > /opt/tljh/config/jupyterhub_config.d/adlab-instructors.py <<CONFIG
+c.JupyterHub.load_groups = {"instructors": {"users": ["$INSTRUCTOR"]}}
+c.Spawner.environment.update({"JUPYTER_CONFIG_PATH": "$STUDENT_JUPYTER"})
+c.Spawner.group_overrides = {"instructors": {"groups": ["instructors"], "spawner_override": {"environment": {"JUPYTER_CONFIG_PATH": None}}}}
+CONFIG
+
 tljh-config reload proxy
 tljh-config reload hub
