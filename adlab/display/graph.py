@@ -130,7 +130,8 @@ def to_graphviz(trace, show_values=True, partials=False, highlight=None, highlig
     graph.title = f"Computational graph of {trace.function_name}"
     described = []
     if focus is not None:
-        described.append(f"The rows at most {radius} edges from {formatter.name(focus)}, "
+        edges = "edge" if radius == 1 else "edges"
+        described.append(f"The rows at most {radius} {edges} from {formatter.name(focus)}, "
                          f"{len(kept)} of {len(trace.rows)}")
     highlighted = {node_of[i] for i in _indices(highlight) if i in node_of}
     for row in trace.rows:
