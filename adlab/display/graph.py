@@ -401,9 +401,7 @@ class SvgGraph:
     def __init__(self, svg, title=TraceGraph.title, description=()):
         self.title, self.description = title, tuple(description)
         self.svg = _accessible_svg(svg, title, self.description)
-        width, height = (float(re.search(rf'<svg[^>]*?\b{name}="([\d.]+)pt"', self.svg).group(1))
-                         for name in ("width", "height"))
-        self.width, self.height = round(width * 4 / 3), round(height * 4 / 3)  # CSS px at the natural size
+        self.width, self.height = (_css_px(self.svg, name) for name in ("width", "height"))  # None: not given
 
     @property
     def alt(self):
@@ -426,11 +424,13 @@ class SvgGraph:
         source = "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode()).decode("ascii")
         fill = "width:100%;height:auto;max-width:none;display:block"
         zoom = ""
-        if self.width > WIDE:
+        if self.width and self.width > WIDE:
             zoom = (f'<details open="open" class="adlab-graph-zoom"><summary>{escape(ZOOM_SUMMARY)}</summary>'
                     f'<div style="width:{self.width}px;height:0"></div></details>')
-        static = (f'<img class="adlab-graph-static" src="{source}" width="{self.width}" height="{self.height}" '
-                  f'alt="{escape(self.alt)}" style="{fill}">')
+        size = "".join(f'{name}="{value}" ' for name, value in (("width", self.width), ("height", self.height))
+                       if value)
+        static = f'<img class="adlab-graph-static" src="{source}" {size}alt="{escape(self.alt)}" style="{fill}">'
+
         inline = self.svg.replace("<svg ", f'<svg style="{fill}" ', 1)
         live = f'<div class="adlab-graph-live" hidden="hidden">{inline}</div>'
         picture = (f'<div class="adlab-graph-scroll" tabindex="0" style="overflow:auto;max-width:100%">'
@@ -444,12 +444,22 @@ class SvgGraph:
         return {"text/html": self._repr_html_(), "image/svg+xml": self.svg, "text/plain": f"<{self.title} (SVG)>"}
 
 
+def _css_px(svg, name):
+    """The root <svg>'s width or height in CSS px (dot writes points), or None when it has none."""
+    found = re.match(rf'<svg\b[^>]*?\s{name}="([\d.]+)(pt|px)?"', svg)
+    if not found:
+        return None
+    return round(float(found.group(1)) * (4 / 3 if found.group(2) == "pt" else 1))
+
+
 def _accessible_svg(svg, title, description):
     """dot's SVG from its <svg> element on (no XML prolog, no comments), named and described for screen readers."""
     svg = re.sub(r"<!--.*?-->\n?", "", svg[svg.index("<svg"):], flags=re.S)
-    end = svg.index(">") + 1
+    end = svg.index(">")
+    closed = svg[end - 1] == "/"  # <svg .../>: an empty drawing
+    head, body = svg[:end - 1 if closed else end].rstrip(), "</svg>" if closed else svg[end + 1:]
     desc = f"<desc>{escape('; '.join(description), quote=False)}</desc>" if description else ""
-    return f'{svg[:end - 1]} role="img">\n<title>{escape(title, quote=False)}</title>{desc}{svg[end:]}'
+    return f'{head} role="img">\n<title>{escape(title, quote=False)}</title>{desc}{body}'
 
 
 class DotSource:
