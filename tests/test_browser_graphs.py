@@ -42,27 +42,27 @@ def seed_example(x1, x2):
     return x1 * x2 + x2 - np.log(x1)
 
 
-# What each stored cell "ran" and its graph: a lesson-sized graph, a 40- and a 400-operation chain
-# drawn in full, the 400 folded, and a focus view; the operation counts are the rows after the input.
+# What each stored cell "ran": a lesson-sized graph, a 40- and a 400-operation chain drawn in full,
+# the 400 folded, and a focus view (the operation counts are the rows after the input).
 GRAPHS = {
-    "seed": ("adlab.trace(f, 3.0, -4.0).reverse().graph(partials=True)",
-             lambda: adlab.trace(seed_example, 3.0, -4.0).reverse().graph(partials=True)),
-    "ops40": ("adlab.trace(lambda x: chain(x, 13), 1.0).graph()  # 39 operations + 1 input",
-              lambda: adlab.trace(lambda x: chain(x, 13), 1.0).graph()),
-    "ops400": ("adlab.trace(lambda x: chain(x, 133), 1.0).reverse().graph(max_nodes=None)",
-               lambda: adlab.trace(lambda x: chain(x, 133), 1.0).reverse().graph(max_nodes=None)),
-    "folded": ("adlab.trace(lambda x: chain(x, 133), 1.0).graph(fold=True)",
-               lambda: adlab.trace(lambda x: chain(x, 133), 1.0).graph(fold=True)),
-    "focus": ("adlab.trace(lambda x: chain(x, 133), 1.0).reverse().graph(focus=200, radius=2)",
-              lambda: adlab.trace(lambda x: chain(x, 133), 1.0).reverse().graph(focus=200, radius=2)),
+    "seed": "adlab.trace(f, 3.0, -4.0).reverse().graph(partials=True)",
+    "ops40": "adlab.trace(lambda x: chain(x, 13), 1.0).graph()  # 39 operations + 1 input",
+    "ops400": "t400 = adlab.trace(lambda x: chain(x, 133), 1.0).reverse(); t400.graph(max_nodes=None)",
+    "folded": "t400.graph(fold=True)",
+    "focus": "t400.graph(focus=200, radius=2)",
 }
 
 
 def graph_cells():
     """Code cells that hold the graphs of GRAPHS as stored outputs (never run in the test's server)."""
+    t400 = adlab.trace(lambda x: chain(x, 133), 1.0).reverse()
+    drawings = {"seed": adlab.trace(seed_example, 3.0, -4.0).reverse().graph(partials=True),
+                "ops40": adlab.trace(lambda x: chain(x, 13), 1.0).graph(), "ops400": t400.graph(max_nodes=None),
+                "folded": t400.graph(fold=True), "focus": t400.graph(focus=200, radius=2)}
     cells = []
-    for k, (source, draw) in enumerate(GRAPHS.values()):
-        output = nbformat.v4.new_output("execute_result", data=draw()._repr_mimebundle_(), execution_count=k + 1)
+    for k, (name, source) in enumerate(GRAPHS.items()):
+        bundle = drawings[name]._repr_mimebundle_()
+        output = nbformat.v4.new_output("execute_result", data=bundle, execution_count=k + 1)
         cells.append(nbformat.v4.new_code_cell(source, outputs=[output], execution_count=k + 1))
     return cells
 
@@ -167,6 +167,7 @@ MEASURE = """() => {
             imageLoaded: img.complete && img.naturalWidth > 0,
             strayText: !visible(svg) && visible(live),
             labelPx, cellWidth: cell.width, pictureWidth: (visible(svg) ? svg : img).getBoundingClientRect().width,
+            naturalWidth: Number(img.getAttribute('width')),
             scrolls: scroll.scrollWidth > scroll.clientWidth + 1, tooWide: tooWide.slice(0, 5),
             alt: img.getAttribute('alt'),
         };
@@ -186,7 +187,7 @@ def measure_at_widths(page, name):
             page.set_viewport_size({"width": width, "height": 900})
             page.wait_for_timeout(300)  # JupyterLab lays the panels out again on resize
             found[width] = dict(zip(GRAPHS, page.evaluate(MEASURE)))
-            page.screenshot(path=str(ARTIFACTS / f"graphs-{name}-{width}.png"))
+            page.screenshot(path=str(ARTIFACTS / f"graphs-{name}-{width}.jpg"), type="jpeg", quality=80)
     finally:
         page.set_viewport_size({"width": 1280, "height": 900})
     return found
@@ -209,6 +210,9 @@ def readable_problems(found, form):
                 report.append(f"{where}: wider than the cell without a scrollbar: {shown['tooWide']}")
             if name in ("ops40", "ops400") and not shown["scrolls"]:
                 report.append(f"{where}: a graph wider than its cell that does not scroll")
+            if shown["naturalWidth"] <= shown["cellWidth"] - 60 and abs(shown["pictureWidth"] - shown["naturalWidth"]) > 1:
+                report.append(f"{where}: drawn {shown['pictureWidth']} px wide, not its full "
+                              f"{shown['naturalWidth']} px, in a cell {shown['cellWidth']} px wide")
     return report
 
 
@@ -297,7 +301,7 @@ def test_notebook_7_shows_the_untrusted_graphs(browser, lab):
             graph => ({loaded: graph.querySelector('img').naturalWidth > 0,
                        visible: graph.querySelector('img').getClientRects().length > 0,
                        stray: graph.querySelector('.adlab-graph-live').getClientRects().length > 0}))""")
-        page.screenshot(path=str(ARTIFACTS / "graphs-untrusted-notebook7.png"))
+        page.screenshot(path=str(ARTIFACTS / "graphs-untrusted-notebook7.jpg"), type="jpeg", quality=80)
     finally:
         page.close()
     assert shown == [{"loaded": True, "visible": True, "stray": False}] * len(GRAPHS), shown

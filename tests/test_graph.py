@@ -238,12 +238,18 @@ def test_html_holds_an_image_for_untrusted_notebooks_and_the_inline_svg_for_trus
     assert image.group(4).startswith("Computational graph of seed_example: v₋₁ = x₁ = 3;")
     assert '<div class="adlab-graph-live" hidden="hidden"><svg style="width:100%;' in html
     assert '<div class="adlab-graph-scroll" tabindex="0" style="overflow:auto;max-width:100%">' in html
-    # the zoom switch: open, it holds a spacer as wide as the drawing
+    # the zoom switch: open, it holds a spacer as wide as the narrowest readable drawing; the ∂ labels
+    # are 10 pt, 13.3 px at full size, so it may shrink to 9.5 / 13.3 of it
+    assert abs(drawn.readable_width - drawn.width * graph.MIN_FONT_PX / (10 * 4 / 3)) <= 1
+    assert drawn.readable_width < graph.FITS
     assert f'<details open="open" class="adlab-graph-zoom"><summary>{graph.ZOOM_SUMMARY}</summary>' \
-           f'<div style="width:{drawn.width}px;height:0"></div></details>' in html
+           f'<div style="width:{drawn.readable_width}px;height:0"></div></details>' in html
+    long = graph.render(adlab.trace(lambda x: chain(x, 13), 1.0).graph())
+    assert long.readable_width == long.width > graph.FITS  # too long to fit any cell readably: full size
     assert "<li>v₁ = v₋₁ × v₀ = −12</li>" in html and "∂v₁/∂v₋₁ = −4" in html
     small = graph.render(adlab.trace(lambda x: x * 2.0, 1.0).graph())._repr_html_()
     assert small.count("<img") == 1 and "adlab-graph-zoom" not in small  # no zoom for what fits any cell
+    assert 'style="display:inline-block;vertical-align:top"><div style="width:' in small  # but a readable floor
     assert drawn._repr_mimebundle_()["image/svg+xml"] == drawn.svg
 
 

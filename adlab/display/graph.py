@@ -51,6 +51,7 @@ that survives only where the HTML is trusted (a trusted notebook, a widget).
 from __future__ import annotations
 
 import base64
+import math
 import re
 from collections import Counter, deque
 from html import escape
@@ -63,7 +64,9 @@ from .notation import TEXT, RowFormatter, format_number
 MAX_NODES = 200
 MIN_FOLDED_ROWS = 4  # a repeated run of fewer operations stays as it is
 MAX_FOLDED_BODY = 64  # the longest loop body `fold` looks for, in operations
-WIDE = 640  # px: a drawing wider than this gets the "zoom out" switch
+MIN_FONT_PX = 9.5  # the smallest text a drawing may shrink to fit its cell
+FITS = 900  # px: a drawing that fits this width without text under MIN_FONT_PX may shrink; wider ones keep full size
+WIDE = 640  # px: a drawing wider than this gets the zoom switch
 ALT_NODES = 12  # nodes the <img>'s alt text names; "The graph as text" lists them all
 INSTALL_HINT = ("Graphviz's dot program is not installed, so this is the graph's DOT source. "
                 "To draw it: apt-get install graphviz (or conda install graphviz).")
@@ -373,7 +376,7 @@ def _too_big(node_count, max_nodes, rankdir):
 # untrusted copy of the same graph elsewhere on the page (its <svg> removed) showing its <img>.
 _TRUSTED_STYLE = ("<style>.adlab-graph:has(.adlab-graph-live > svg) .adlab-graph-static {display: none !important}\n"
                   ".adlab-graph .adlab-graph-live:has(> svg) {display: block}</style>")
-ZOOM_SUMMARY = "Full size (close this to zoom out: the whole graph in the width of the cell)"
+ZOOM_SUMMARY = "Readable size (click to switch to the whole graph in the width of the cell, and back)"
 
 
 def render(digraph):
@@ -404,6 +407,17 @@ class SvgGraph:
         self.width, self.height = (_css_px(self.svg, name) for name in ("width", "height"))  # None: not given
 
     @property
+    def readable_width(self):
+        """The narrowest the picture may be drawn (px): full size, or down to MIN_FONT_PX text if that fits FITS."""
+        sizes = [float(size) for size in re.findall(r'font-size="([\d.]+)"', self.svg)]
+        box = re.search(r'viewBox="[\d.-]+ [\d.-]+ ([\d.]+)', self.svg)
+        if not sizes or not box:
+            return self.width
+        smallest_px = min(sizes) * self.width / float(box.group(1))  # at full size
+        narrowest = math.ceil(self.width * min(1.0, MIN_FONT_PX / smallest_px))
+        return narrowest if narrowest <= FITS else self.width
+
+    @property
     def alt(self):
         """The <img>'s alt text: the title and the first ALT_NODES nodes."""
         shown = "; ".join(self.description[:ALT_NODES])
@@ -415,18 +429,23 @@ class SvgGraph:
         return self.svg
 
     def _repr_html_(self):
-        """The picture at its natural size in a box that scrolls, a zoom switch when it is wide, and its text.
+        """The picture in a box that scrolls, a zoom switch when it is wide, and the nodes as text.
 
-        The zoom needs no script or stylesheet (the sanitizer removes both): the picture fills an
-        inline-block that is as wide as the cell allows, unless the open "Full size" switch holds a
-        spacer as wide as the picture, which widens the block to it; the outer box then scrolls.
+        A drawing shrinks to fit its cell down to MIN_FONT_PX text if it then fits FITS px, else it
+        keeps its full size; past that the box scrolls. No script or stylesheet does this (the
+        sanitizer removes both): the picture fills an inline-block as wide as the cell allows, and a
+        spacer as wide as the smallest readable picture keeps the block from getting narrower. The
+        spacer sits in the open zoom switch: closing it lets the whole graph shrink into the cell.
         """
         source = "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode()).decode("ascii")
         fill = "width:100%;height:auto;max-width:none;display:block"
-        zoom = ""
+        spacer = zoom = ""
+        if self.width:
+            spacer = f'<div style="width:{self.readable_width}px;height:0"></div>'
+            zoom = spacer
         if self.width and self.width > WIDE:
             zoom = (f'<details open="open" class="adlab-graph-zoom"><summary>{escape(ZOOM_SUMMARY)}</summary>'
-                    f'<div style="width:{self.width}px;height:0"></div></details>')
+                    f'{spacer}</details>')
         size = "".join(f'{name}="{value}" ' for name, value in (("width", self.width), ("height", self.height))
                        if value)
         static = f'<img class="adlab-graph-static" src="{source}" {size}alt="{escape(self.alt)}" style="{fill}">'
