@@ -249,6 +249,7 @@ def test_html_holds_an_image_for_untrusted_notebooks_and_the_inline_svg_for_trus
     assert "<li>v₁ = v₋₁ × v₀ = −12</li>" in html and "∂v₁/∂v₋₁ = −4" in html
     small = graph.render(adlab.trace(lambda x: x * 2.0, 1.0).graph())._repr_html_()
     assert small.count("<img") == 1 and "adlab-graph-zoom" not in small  # no zoom for what fits any cell
+    assert '<div class="adlab-graph-scroll" style=' in small  # nor a tab stop: it never scrolls
     assert 'style="display:inline-block;vertical-align:top"><div style="width:' in small  # but a readable floor
     assert drawn._repr_mimebundle_()["image/svg+xml"] == drawn.svg
 

@@ -376,7 +376,7 @@ def _too_big(node_count, max_nodes, rankdir):
 # untrusted copy of the same graph elsewhere on the page (its <svg> removed) showing its <img>.
 _TRUSTED_STYLE = ("<style>.adlab-graph:has(.adlab-graph-live > svg) .adlab-graph-static {display: none !important}\n"
                   ".adlab-graph .adlab-graph-live:has(> svg) {display: block}</style>")
-ZOOM_SUMMARY = "Readable size (click to switch to the whole graph in the width of the cell, and back)"
+ZOOM_SUMMARY = "Zoom: readable size ⇄ the whole graph in the width of the cell"
 
 
 def render(digraph):
@@ -452,7 +452,8 @@ class SvgGraph:
 
         inline = self.svg.replace("<svg ", f'<svg style="{fill}" ', 1)
         live = f'<div class="adlab-graph-live" hidden="hidden">{inline}</div>'
-        picture = (f'<div class="adlab-graph-scroll" tabindex="0" style="overflow:auto;max-width:100%">'
+        focusable = 'tabindex="0" ' if zoom.startswith("<details") else ""  # a box that may scroll: keys scroll it
+        picture = (f'<div class="adlab-graph-scroll" {focusable}style="overflow:auto;max-width:100%">'
                    f'<div style="display:inline-block;vertical-align:top">{zoom}{static}{live}</div></div>')
         items = "".join(f"<li>{escape(line)}</li>" for line in self.description)
         text = (f'<details class="adlab-graph-text"><summary>The graph as text</summary><p>{escape(self.title)}'
