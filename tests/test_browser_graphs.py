@@ -22,7 +22,7 @@ import pytest
 
 import adlab
 from adlab.display import graph
-from browser_support import CHROMIUM, JupyterLab, open_lab
+from browser_support import CHROMIUM, JupyterLab, open_lab, screenshot_whole_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -232,6 +232,7 @@ def test_a_trusted_notebook_shows_the_inline_svg(page, lab):
     """Signed (or run): the inline <svg>, whose text is real text, measured as the brief asks."""
     assert page.evaluate(OPEN, "trusted.ipynb") == {"trusted": True}
     found = measure_at_widths(page, "trusted")
+    screenshot_whole_notebook(page, ARTIFACTS / "graphs-trusted-whole.jpg")
     assert not readable_problems(found, "svg"), "\n".join(readable_problems(found, "svg"))
 
 

@@ -239,7 +239,7 @@ def test_html_holds_an_image_for_untrusted_notebooks_and_the_inline_svg_for_trus
     assert '<div class="adlab-graph-live" hidden="hidden"><svg style="width:100%;' in html
     assert '<div class="adlab-graph-scroll" tabindex="0" style="overflow:auto;max-width:100%">' in html
     # the zoom switch: open, it holds a spacer as wide as the narrowest readable drawing; the ∂ labels
-    # are 10 pt, 13.3 px at full size, so it may shrink to 9.5 / 13.3 of it
+    # are 10 pt, 13.3 px at full size, so it may shrink to MIN_FONT_PX / 13.3 of it
     assert abs(drawn.readable_width - drawn.width * graph.MIN_FONT_PX / (10 * 4 / 3)) < 2  # rounded
     assert drawn.readable_width < graph.FITS
     assert f'<details open="open" class="adlab-graph-zoom"><summary>{graph.ZOOM_SUMMARY}</summary>' \

@@ -64,7 +64,7 @@ from .notation import TEXT, RowFormatter, format_number
 MAX_NODES = 200
 MIN_FOLDED_ROWS = 4  # a repeated run of fewer operations stays as it is
 MAX_FOLDED_BODY = 64  # the longest loop body `fold` looks for, in operations
-MIN_FONT_PX = 9.5  # the smallest text a drawing may shrink to fit its cell
+MIN_FONT_PX = 10  # the smallest text (font size, px) a drawing may shrink to, to fit its cell
 FITS = 900  # px: a drawing that fits this width without text under MIN_FONT_PX may shrink; wider ones keep full size
 WIDE = 640  # px: a drawing wider than this gets the zoom switch
 ALT_NODES = 12  # nodes the <img>'s alt text names; "The graph as text" lists them all
