@@ -7,10 +7,12 @@ tangent v̇ or the adjoint v̄; ``partials=True`` writes the local partial
 ∂v_i/∂v_j (from `Trace.local_partials`, i.e. the engine's own JVP rules) on
 each edge.
 
-Big graphs: a drawing keeps its natural size, so node text is as large as in a
-small graph, and scrolls inside its output where it is wider than the cell; a
-"zoom out" switch under it shows the whole graph shrunk to the cell's width.
-Three options draw less:
+Big graphs: text never shrinks below MIN_FONT_PX. A drawing is shown at its
+natural size, or shrunk to fit its cell if that keeps its text readable and it
+then fits FITS px (a lesson's graph); a longer one keeps its natural size and
+scrolls inside its output. A switch above it ("Zoom: readable size ⇄ the whole
+graph") shrinks the whole graph into the cell's width, and back. Three options
+draw less:
 
 - ``fold=True`` folds each run of repeated structure (the same sequence of
   primitives at least twice in a row: a loop's body, a layer) into one node,
