@@ -190,6 +190,7 @@ def measure_at_widths(page, name):
             page.screenshot(path=str(ARTIFACTS / f"graphs-{name}-{width}.jpg"), type="jpeg", quality=80)
     finally:
         page.set_viewport_size({"width": 1280, "height": 900})
+    (ARTIFACTS / f"graphs-{name}-measured.json").write_text(json.dumps(found, indent=1, ensure_ascii=False))
     return found
 
 
