@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import types
+from html.parser import HTMLParser
 
 import graphviz
 import numpy as np
@@ -252,6 +253,50 @@ def test_html_holds_an_image_for_untrusted_notebooks_and_the_inline_svg_for_trus
     assert '<div class="adlab-graph-scroll" style=' in small  # nor a tab stop: it never scrolls
     assert 'style="display:inline-block;vertical-align:top"><div style="width:' in small  # but a readable floor
     assert drawn._repr_mimebundle_()["image/svg+xml"] == drawn.svg
+
+
+# JupyterLab 4's sanitizer for untrusted HTML (@jupyterlab/apputils Sanitizer, on sanitize-html), the part
+# the graph uses: these tags and attributes survive, with non-empty values only ("alt" may be empty).
+SANITIZER_TAGS = {"div", "img", "details", "summary", "p", "ul", "li"}
+SANITIZER_ATTRIBUTES = {"*": {"class", "style", "hidden", "title"}, "img": {"src", "width", "height", "alt"},
+                        "details": {"open"}}
+TRUSTED_ONLY = {"tabindex"}  # removed from untrusted copies, where nothing depends on it
+
+
+class UntrustedView(HTMLParser):
+    """The tags and attributes of a graph's HTML outside what only trusted HTML shows (<style>, the <svg>)."""
+
+    def __init__(self):
+        super().__init__()
+        self.found, self.depth_hidden = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if self.depth_hidden or tag == "style" or "adlab-graph-live" in attributes.get("class", ""):
+            self.depth_hidden += tag not in ("img",)  # void elements never end
+            return
+        self.found.append((tag, attributes))
+
+    def handle_endtag(self, tag):
+        if self.depth_hidden:
+            self.depth_hidden -= 1
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_what_untrusted_notebooks_show_is_in_the_sanitizers_allow_list():
+    html = graph.render(adlab.trace(seed_example, 3.0, -4.0).graph(partials=True))._repr_html_()
+    view = UntrustedView()
+    view.feed(html)
+    tags = {tag for tag, _ in view.found}
+    assert tags == SANITIZER_TAGS and not view.depth_hidden
+    for tag, attributes in view.found:
+        for name, value in attributes.items():
+            if name in TRUSTED_ONLY:
+                continue
+            assert name in SANITIZER_ATTRIBUTES["*"] | SANITIZER_ATTRIBUTES.get(tag, set()), (tag, name)
+            assert value, f"<{tag} {name}> has no value: the sanitizer would remove it"
+    live = html[html.index('<div class="adlab-graph-live"'):]
+    assert live.startswith('<div class="adlab-graph-live" hidden="hidden"><svg ')  # stays hidden, stripped
 
 
 @pytest.fixture
