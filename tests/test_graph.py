@@ -1,10 +1,13 @@
 """The computation graph: nodes, edges and labels from the trace, size limits, grouping, and rendering without dot."""
 
+import base64
+import dataclasses
 import re
 import shutil
 import subprocess
 import sys
 import types
+from html.parser import HTMLParser
 
 import graphviz
 import numpy as np
@@ -77,15 +80,34 @@ def test_edges_carry_the_engines_local_partials():
 
 def test_highlight_marks_the_current_node_and_edges():
     g = adlab.trace(seed_example, 3.0, -4.0).reverse().graph(highlight=1, highlight_edges=[(1, 3)], rankdir="TB")
-    marked = [node for node, attrs in nodes(g).items() if "#e65100" in attrs]
+    marked = [node for node, attrs in nodes(g).items() if 'class=current' in attrs]
     assert marked == ["v1"] and g.graph_attr["rankdir"] == "TB"
-    assert [(a, b) for a, b, attrs in edges(g) if attrs and "#e65100" in attrs] == [("v1", "v3")]
+    # more than colour: a double border three points thick, and a thick edge
+    assert all(f"{key}={value}" in nodes(g)["v1"] for key, value in
+               {"peripheries": 2, "penwidth": 3, "color": '"#d55e00"', "fillcolor": '"#ffd27f"'}.items())
+    assert [(a, b) for a, b, attrs in edges(g) if attrs and "penwidth=3" in attrs] == [("v1", "v3")]
 
 
-def test_nonfinite_values_mark_their_node():
+def test_nonfinite_values_mark_their_node_with_a_dashed_line():
     with np.errstate(all="ignore"):
         found = nodes(adlab.trace(lambda x: np.log(x) * 2.0, -1.0).graph())
-    assert "#c62828" in found["v1"] and "#c62828" in found["v2"] and "#c62828" not in found["v0"]
+    assert [node for node, attrs in found.items() if "dashed" in attrs and "class=nonfinite" in attrs] == ["v1", "v2"]
+
+
+def test_rows_the_reverse_sweep_has_not_reached_are_dotted():
+    """The explorer's snapshot of a reverse sweep: adjoints not yet computed are None."""
+    t = adlab.trace(seed_example, 3.0, -4.0).reverse()
+    halfway = dataclasses.replace(t, rows=tuple(r if r.index >= 3 else dataclasses.replace(r, adjoint=None)
+                                                for r in t.rows))
+    g = halfway.graph(highlight=3)
+    pending = [node for node, attrs in nodes(g).items() if "dotted" in attrs and "class=pending" in attrs]
+    assert pending == ["vm1", "v0", "v1", "v2"] and "class=current" in nodes(g)["v3"]
+    assert "v₁ = v₋₁ × v₀ = −12 (adjoint not computed yet)" in g.description
+
+
+def test_colours_are_okabe_ito():
+    found = nodes(adlab.trace(seed_example, 3.0, -4.0).graph())
+    assert 'color="#0072b2"' in found["vm1"] and 'color="#009e73"' in found["y0"]
 
 
 # -- big graphs ---------------------------------------------------------------------
@@ -96,7 +118,8 @@ def test_over_max_nodes_returns_a_notice_instead_of_a_hairball():
     assert g.over_limit and g.node_count == 302
     assert list(nodes(g)) == ["notice"] and edges(g) == []
     text = " ".join(label(nodes(g)["notice"]))
-    assert "302 nodes, more than max_nodes=200" in text and "collapse=" in text and "max_nodes=None" in text
+    assert "302 nodes, more than max_nodes=200" in text and "max_nodes=None" in text
+    assert all(option in text for option in ("fold=True", "collapse=", "focus=row"))
     drawn = adlab.trace(lambda x: chain(x, 100), 1.0).graph(max_nodes=None)
     assert not drawn.over_limit and len(nodes(drawn)) == 302
 
@@ -120,7 +143,7 @@ def test_collapse_by_mapping_keeps_inputs_and_the_rest():
     found = nodes(g)
     assert list(found) == ["vm1", "v0", "v3", "v4", "g0", "y0"]
     assert label(found["g0"]) == ["product and log", "2 operations (multiply 1, log 1)"]
-    assert "#e65100" in found["g0"]  # row 2 is inside the group
+    assert "class=current" in found["g0"]  # row 2 is inside the group
     assert [e for e in edges(g) if "g0" in e] == [("vm1", "g0", 'label="×2"'), ("v0", "g0", None),
                                                     ("g0", "v3", None), ("g0", "v4", None)]
     with pytest.raises(TypeError, match="collapse"):
@@ -137,12 +160,143 @@ def test_render_draws_svg_with_dot():
     assert "v₁ = v₋₁ × v₀" in drawn._repr_mimebundle_()["image/svg+xml"]
 
 
+# -- folding repeated structure, and a focus view ----------------------------------------------------
+
+
+def test_fold_folds_each_run_of_a_loop_body_into_one_node():
+    t = adlab.trace(lambda x: chain(x, 100), 1.0)
+    g = t.graph(fold=True)
+    found = nodes(g)
+    assert list(found) == ["v0", "g0", "y0"] and g.node_count == 3
+    assert label(found["g0"]) == ["v₁ … v₃₀₀", "100 × (sin, multiply, add)"] and "shape=box3d" in found["g0"]
+    assert edges(g) == [("v0", "g0", 'label="×2"'), ("g0", "y0", None)]
+    assert g.description[1] == "v₁ … v₃₀₀, 100 × (sin, multiply, add)"
+
+
+def test_fold_leaves_what_does_not_repeat():
+    """A multiply before the loop and a log after it stay; a graph without repeats is drawn as without fold."""
+    g = adlab.trace(lambda x: np.log(chain(x * 2.0, 5)), 1.0).graph(fold=True)
+    found = nodes(g)
+    assert list(found) == ["v0", "v1", "v17", "g0", "y0"]
+    assert label(found["g0"]) == ["v₂ … v₁₆", "5 × (sin, multiply, add)"]
+    assert ("v1", "g0", 'label="×2"') in edges(g) and ("g0", "v17", None) in edges(g)
+    plain = adlab.trace(seed_example, 3.0, -4.0)
+    assert plain.graph(fold=True).source == plain.graph().source
+    with pytest.raises(ValueError, match="fold=True .* or collapse="):
+        plain.graph(fold=True, collapse={"a": [1]})
+
+
+def test_focus_draws_the_neighbourhood_of_a_row():
+    t = adlab.trace(lambda x: chain(x, 100), 1.0)
+    g = t.graph(focus=150, radius=1)  # v₁₅₀ = v₁₄₉ + v₁₄₇, read by v₁₅₁ = sin(v₁₅₀) and v₁₅₃ = v₁₅₂ + v₁₅₀
+    found = nodes(g)
+    rows = [node for node in found if not node.endswith(("_before", "_after"))]
+    assert rows == ["v147", "v149", "v150", "v151", "v153"] and g.node_count == 5
+    assert "class=current" in found["v150"] and label(found["v150"]) == ["v₁₅₀ = v₁₄₉ + v₁₄₇", "= 3.142"]
+    # where the graph goes on, a ⋯ stub: v₁₄₇ reads v₁₄₅, v₁₅₃ reads v₁₅₂, …
+    assert ("v147_before", "v147", 'color="#6e6e6e" style=dashed') in edges(g)
+    assert ("v153", "v153_after", 'color="#6e6e6e" style=dashed') in edges(g)
+    assert g.description[0] == "The rows at most 1 edge from v₁₅₀, 5 of 301"
+    assert [node for node in nodes(t.graph(focus=300, radius=0)) if "_" not in node] == ["v300", "y0"]
+    with pytest.raises(ValueError, match="focus=999 is not a row of this trace: give a row number from 0 to 300"):
+        t.graph(focus=999)
+    with pytest.raises(ValueError, match="radius=-1 must be a whole number"):
+        t.graph(focus=3, radius=-1)
+
+
+# -- text alternative and the HTML that renders untrusted ----------------------------------------------
+
+
+def test_the_graph_names_its_nodes_for_screen_readers():
+    g = adlab.trace(seed_example, 3.0, -4.0).reverse().graph()
+    assert g.title == "Computational graph of seed_example"
+    assert g.description[:3] == ("v₋₁ = x₁ = 3, v̄₋₁ = −4.333", "v₀ = x₂ = −4, v̄₀ = 4", "v₁ = v₋₁ × v₀ = −12, v̄₁ = 1")
+    assert g.description[-1] == "y = v₄ = −17.099, y\u0304 = 1"
+
+
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
-def test_svg_as_html_shrinks_to_the_output_width():
-    """Jupyter prefers the HTML: an inline <svg> no wider than its output, so wide graphs (partials) fit."""
-    html = adlab.trace(seed_example, 3.0, -4.0).graph(partials=True)._repr_mimebundle_()["text/html"]
-    assert html.startswith('<svg style="max-width:100%;height:auto" ') and "viewBox=" in html
-    assert "<?xml" not in html and "∂v₁/∂v₋₁ = −4" in html
+def test_svg_carries_a_title_and_description():
+    drawn = graph.render(adlab.trace(seed_example, 3.0, -4.0).graph())
+    svg = drawn._repr_svg_()
+    assert svg.startswith("<svg ") and 'role="img">\n<title>Computational graph of seed_example</title><desc>' in svg
+    assert "<desc>v₋₁ = x₁ = 3; v₀ = x₂ = −4; v₁ = v₋₁ × v₀ = −12; " in svg and "<!--" not in svg
+    assert drawn.alt == ("Computational graph of seed_example: v₋₁ = x₁ = 3; v₀ = x₂ = −4; v₁ = v₋₁ × v₀ = −12; "
+                         "v₂ = ln(v₋₁) = 1.099; v₃ = v₁ + v₀ = −16; v₄ = v₃ − v₂ = −17.099; y = v₄ = −17.099.")
+    big = graph.render(adlab.trace(lambda x: chain(x, 10), 1.0).graph())
+    assert big.alt.endswith("; and 20 more, listed under “The graph as text”.")  # 31 rows + y, 12 named
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_html_holds_an_image_for_untrusted_notebooks_and_the_inline_svg_for_trusted_ones():
+    """Jupyter shows the HTML: an <img> of the SVG (kept by the sanitizer), the <svg> beside it hidden
+    until the trusted-only <style> shows it, at natural size in a box that scrolls, and the nodes as text."""
+    drawn = graph.render(adlab.trace(seed_example, 3.0, -4.0).graph(partials=True))
+    html = drawn._repr_mimebundle_()["text/html"]
+    image = re.search(r'<img class="adlab-graph-static" src="data:image/svg\+xml;base64,([^"]+)" '
+                      r'width="(\d+)" height="(\d+)" alt="([^"]+)"', html)
+    assert base64.b64decode(image.group(1)).decode() == drawn.svg
+    assert (int(image.group(2)), int(image.group(3))) == (drawn.width, drawn.height) and drawn.width > graph.WIDE
+    assert image.group(4).startswith("Computational graph of seed_example: v₋₁ = x₁ = 3;")
+    assert '<div class="adlab-graph-live" hidden="hidden"><svg style="width:100%;' in html
+    assert '<div class="adlab-graph-scroll" tabindex="0" style="overflow:auto;max-width:100%">' in html
+    # the zoom switch: open, it holds a spacer as wide as the narrowest readable drawing; the ∂ labels
+    # are 10 pt, 13.3 px at full size, so it may shrink to MIN_FONT_PX / 13.3 of it
+    assert abs(drawn.readable_width - drawn.width * graph.MIN_FONT_PX / (10 * 4 / 3)) < 2  # rounded
+    assert drawn.readable_width < graph.FITS
+    assert f'<details open="open" class="adlab-graph-zoom"><summary>{graph.ZOOM_SUMMARY}</summary>' \
+           f'<div style="width:{drawn.readable_width}px;height:0"></div></details>' in html
+    long = graph.render(adlab.trace(lambda x: chain(x, 13), 1.0).graph())
+    assert long.readable_width == long.width > graph.FITS  # too long to fit any cell readably: full size
+    assert "<li>v₁ = v₋₁ × v₀ = −12</li>" in html and "∂v₁/∂v₋₁ = −4" in html
+    small = graph.render(adlab.trace(lambda x: x * 2.0, 1.0).graph())._repr_html_()
+    assert small.count("<img") == 1 and "adlab-graph-zoom" not in small  # no zoom for what fits any cell
+    assert '<div class="adlab-graph-scroll" style=' in small  # nor a tab stop: it never scrolls
+    assert 'style="display:inline-block;vertical-align:top"><div style="width:' in small  # but a readable floor
+    assert drawn._repr_mimebundle_()["image/svg+xml"] == drawn.svg
+
+
+# JupyterLab 4's sanitizer for untrusted HTML (@jupyterlab/apputils Sanitizer, on sanitize-html), the part
+# the graph uses: these tags and attributes survive, with non-empty values only ("alt" may be empty).
+SANITIZER_TAGS = {"div", "img", "details", "summary", "p", "ul", "li"}
+SANITIZER_ATTRIBUTES = {"*": {"class", "style", "hidden", "title"}, "img": {"src", "width", "height", "alt"},
+                        "details": {"open"}}
+TRUSTED_ONLY = {"tabindex"}  # removed from untrusted copies, where nothing depends on it
+
+
+class UntrustedView(HTMLParser):
+    """The tags and attributes of a graph's HTML outside what only trusted HTML shows (<style>, the <svg>)."""
+
+    def __init__(self):
+        super().__init__()
+        self.found, self.depth_hidden = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if self.depth_hidden or tag == "style" or "adlab-graph-live" in attributes.get("class", ""):
+            self.depth_hidden += tag not in ("img",)  # void elements never end
+            return
+        self.found.append((tag, attributes))
+
+    def handle_endtag(self, tag):
+        if self.depth_hidden:
+            self.depth_hidden -= 1
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_what_untrusted_notebooks_show_is_in_the_sanitizers_allow_list():
+    html = graph.render(adlab.trace(seed_example, 3.0, -4.0).graph(partials=True))._repr_html_()
+    view = UntrustedView()
+    view.feed(html)
+    tags = {tag for tag, _ in view.found}
+    assert tags == SANITIZER_TAGS and not view.depth_hidden
+    for tag, attributes in view.found:
+        for name, value in attributes.items():
+            if name in TRUSTED_ONLY:
+                continue
+            assert name in SANITIZER_ATTRIBUTES["*"] | SANITIZER_ATTRIBUTES.get(tag, set()), (tag, name)
+            assert value, f"<{tag} {name}> has no value: the sanitizer would remove it"
+    live = html[html.index('<div class="adlab-graph-live"'):]
+    assert live.startswith('<div class="adlab-graph-live" hidden="hidden"><svg ')  # stays hidden, stripped
 
 
 @pytest.fixture
