@@ -37,8 +37,11 @@ async def _get_msg_in_slices(self, timeout=None):
 AsyncZMQSocketChannel.get_msg = _get_msg_in_slices
 
 
-def run_notebook(notebook, folder, timeout=300):
-    """Execute every cell in a fresh python3 kernel started in `folder`; errors stay in the outputs."""
+def run_notebook(notebook, folder, timeout=300, **options):
+    """Execute every cell in a fresh python3 kernel started in `folder`; errors stay in the outputs.
+
+    `options` go to nbclient's NotebookClient (e.g. its hooks, ``on_cell_executed``).
+    """
     NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(folder)}}).execute()
+                   resources={"metadata": {"path": str(folder)}}, **options).execute()
     return notebook
