@@ -210,6 +210,22 @@ def test_outside_a_kernel_the_loop_runs_and_nothing_is_shown(capsys):
         ProgressBar(-1, "steps")
 
 
+def test_a_fast_loop_is_not_slowed_by_redrawing_the_bar_each_step():
+    from adlab.display.progress_bar import ProgressBar
+
+    class CountingHandle:
+        updates = 0
+
+        def update(self, *args, **kwargs):
+            self.updates += 1
+
+    bar = ProgressBar(10_000, "steps")
+    bar._handle = CountingHandle()  # as in a kernel, without one
+    for _ in range(10_000):
+        bar.advance()
+    assert bar.done == 10_000 and bar._handle.updates < 100  # at most one redraw every EVERY seconds
+
+
 def test_import_adlab_does_not_load_the_progress_bar():
     code = "import sys, adlab; print([m for m in ('adlab.display.progress_bar', 'IPython') if m in sys.modules])"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
