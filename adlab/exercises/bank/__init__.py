@@ -22,21 +22,24 @@ def register(*exercises):
         EXERCISES[exercise.id] = exercise
 
 
-def _load():
-    if not _load.done:
-        for module in pkgutil.iter_modules(__path__):
-            if module.name.startswith("lesson"):
-                importlib.import_module(f"{__name__}.{module.name}")
-        _load.done = True
+def _load(lesson=None):
+    """Import the lesson modules: only ``lesson``'s ("9" loads lesson09) when given, else all of them.
 
-
-_load.done = False
+    A check loads only its own lesson's module: lesson 3's imports SymPy, which takes seconds.
+    """
+    modules = [m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("lesson")]
+    if lesson is not None and f"lesson{lesson:0>2}" in modules:
+        modules = [f"lesson{lesson:0>2}"]
+    for name in modules:
+        importlib.import_module(f"{__name__}.{name}")
 
 
 def get(exercise_id):
     """The Exercise with this id; one sentence if there is none."""
-    _load()
     key = str(exercise_id).strip()
+    _load(key.split(".", 1)[0])
+    if key not in EXERCISES:
+        _load()
     if key not in EXERCISES:
         raise ValueError(f"there is no exercise {exercise_id!r}; the ids are written in the lesson as "
                          f"'1.2', '5.3' (in quotes).")
