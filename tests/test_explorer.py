@@ -50,8 +50,8 @@ def test_opens_on_the_whole_primal_trace():
     assert isinstance(explorer, widgets.VBox)
     assert "application/vnd.jupyter.widget-view+json" in explorer._repr_mimebundle_()
     assert explorer.trace.mode == "primal" and explorer.order == [-1, 0, 1, 2, 3, 4]
-    assert explorer.step.value == explorer.step.max == explorer.play.max == 6
-    assert explorer.step.min == explorer.play.min == 1 and "step 6 of 6" in explorer.caption.value
+    assert explorer.step.value == explorer.step.max == 6
+    assert explorer.step.min == 1 and "step 6 of 6" in explorer.caption.value
     assert [box.value for box in explorer.inputs] == [3.0, -4.0]
     assert explorer.direction.layout.display == explorer.output.layout.display == "none"
     texts = [text for _, text in table_rows(explorer)]
@@ -187,9 +187,9 @@ def test_control_flow_changes_the_number_of_rows_and_the_step_range_follows():
         return x * x * x if x > 0 else -x
 
     explorer = Explorer(piecewise, 2.0)
-    assert explorer.step.max == explorer.play.max == 3
+    assert explorer.step.max == 3
     explorer.inputs[0].value = -2.0
-    assert explorer.step.max == explorer.play.max == explorer.step.value == 2
+    assert explorer.step.max == explorer.step.value == 2
     assert [text.split(" =")[0] for _, text in table_rows(explorer)] == ["v0", "v1", "y"]
 
 
