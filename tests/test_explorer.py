@@ -203,7 +203,7 @@ def test_graph_panel_shows_whatever_render_gives(monkeypatch):
     assert "v₁ = v₋₁ × v₀" in explorer.graph.value  # SVG from dot, or the DOT source without it
 
     monkeypatch.setattr(explorer_module, "render", lambda digraph: widgets.HTML("laid out in the browser"))
-    explorer.step.value = 1
+    explorer = Explorer(seed_example, 3.0, -4.0)
     [drawing] = explorer.children[-1].children
     assert isinstance(drawing, widgets.HTML) and drawing.value == "laid out in the browser"
 
@@ -216,14 +216,87 @@ def test_replaying_a_sweep_draws_each_graph_once(monkeypatch):
     for _ in range(2):
         for step in range(1, 7):
             explorer.step.value = step
-    assert len(drawn) == len(set(drawn)) == 1 + 6  # the primal graph, then one per reverse step
+    # every step of each sweep is drawn once, when the sweep opens (to size the graph panel), never again
+    assert len(drawn) == len(set(drawn)) == 6 + 6
 
 
-def test_the_graph_has_a_row_of_its_own_and_shrinks_to_fit_it():
+def test_every_panel_keeps_the_size_of_its_largest_state_while_the_steps_play():
+    """Under each panel an invisible copy of it at its largest: the table, caption and Jacobian at the last step
+    (bold, as the current row is), the graph as an empty box the size of the largest step's drawing."""
     explorer = Explorer(seed_example, 3.0, -4.0)
-    assert explorer.children[-1] is explorer._graph_panel and explorer._graph_panel.layout.width == "100%"
+    explorer.mode.value = "forward"
+    explorer.step.value = 2
+    reserve = explorer._reserve
+    assert reserve["table"].value.count("<tr") == 8 and explorer.table.value.count("<tr") == 3  # header + rows
+    assert len(reserve["caption"].value) == max(map(len, explorer._captions())) and len(explorer._captions()) == 6
+    assert "−4.333" in reserve["jacobian"].value and "−4.333" not in explorer.jacobian.value
+    stacks = [w for w in _all_widgets(explorer) if "adlab-stack" in w._dom_classes]
+    assert [[c._dom_classes for c in stack.children] for stack in stacks] == [[("adlab-shown",), ("adlab-reserve",)]] * 4
     if shutil.which("dot"):
-        assert explorer.graph.value.startswith('<svg style="max-width:100%;height:auto"')
+        sizes = [explorer_module._svg_size(explorer._drawing_at(step)[3].svg) for step in range(1, 7)]
+        width, height = map(max, zip(*sizes))
+        assert reserve["graph"].value == f'<div style="width:{width}px;height:{height}px"></div>'
+        assert min(h for _, h in sizes) < height  # steps differ in size: the box holds the largest
+
+
+def _all_widgets(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _all_widgets(child)
+
+
+def test_the_graph_has_a_row_of_its_own_and_is_never_shrunk():
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    assert explorer.children[-1] is explorer._graph_panel and "adlab-graph-panel" in explorer._graph_panel._dom_classes
+    assert ".adlab-graph-panel { width: 100%; overflow: auto; }" in explorer_module.CSS  # it scrolls instead
+    assert ".adlab-graph-panel svg { max-width: none !important; }" in explorer_module.CSS
+
+
+def test_the_step_control_stays_within_its_range():
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    explorer.step.value = 99
+    assert explorer.step.value == 6
+    explorer.step.value = 0
+    assert explorer.step.value == 1 and "step 1 of 6" in explorer.caption.value
+
+
+def test_input_sliders_are_labelled_and_read_to_their_step():
+    x1, x2 = Explorer(seed_example, 3.0, -4.0).inputs
+    assert (x1.description, x1.step, x1.digits) == ("x₁", 0.01, 2)
+    assert (x2.description, x2.step, x2.digits) == ("x₂", 0.1, 1)
+    assert "aria-valuetext" in x1._esm and "<label" not in x1._esm and 'element("label"' in x1._esm
+
+
+# -- the saved form: a static view beside the widget ----------------------------------------------------------
+
+
+def test_the_output_carries_a_static_view_that_a_sanitizer_keeps():
+    explorer = Explorer(seed_example, 3.0, -4.0).select("reverse")
+    explorer.step.value = 3
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"] == "Sweep explorer of seed_example at x₁ = 3, x₂ = −4: run this cell to step through the sweep."
+    static = bundle["text/html"]
+    # JupyterLab's sanitizer drops <style>, <svg> and <script>: the static view needs none of them to read well
+    readable = re.sub(r"<style>.*?</style>", "", static, flags=re.S)
+    assert "<svg" not in static and "<script" not in static
+    assert "Reverse sweep from y (ȳ = 1 there, 0 elsewhere), step 3 of 6: row v₂" in readable
+    assert "run this cell to step through the sweep" in readable and readable.count("<table") == 2
+    if shutil.which("dot"):
+        [image] = re.findall(r"<img [^>]*>", static)
+        assert 'src="data:image/svg+xml;base64,' in image and 'style="max-width:none"' in image
+        assert re.search(r'alt="Computation graph of seed_example: v₋₁ = x₁; v₀ = x₂; v₁ = v₋₁ × v₀; .*v₄ = v₃ − v₂\."',
+                         image)
+
+
+def test_a_saved_view_hides_its_controls_and_the_broken_link_marks():
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    note = explorer.children[0].value
+    assert explorer_module.SAVED_NOTE in note and "adlab-explorer" in explorer._dom_classes
+    live_only = [w for w in _all_widgets(explorer) if "adlab-live-only" in w._dom_classes]
+    assert explorer.step in live_only and len(live_only) == 3  # inputs, sweep choice, steps
+    assert ".adlab-explorer.jupyter-widgets-disconnected .adlab-live-only { display: none; }" in note
+    assert ".adlab-explorer .jupyter-widgets-disconnected::before" in note
 
 
 # -- sliders stay inside f's domain, for any f -------------------------------------------------------

@@ -42,6 +42,7 @@ from .tables import to_html
 
 MODES = ("primal", "forward", "reverse")
 CACHED_TRACES = 64  # primal traces kept per explorer: one per input point visited
+SIZED_STEPS = 24  # up to this many rows, the graph panel is sized to the largest step's drawing
 CACHED_DRAWINGS = 256  # rendered graphs (dot takes most of a re-render): replaying a sweep costs no dot run
 DOMAIN_PROBES = 16  # points tried between a start value and each end of its slider
 DOMAIN_BISECTIONS = 12  # then halvings of the gap to the first point where f is undefined
@@ -223,12 +224,12 @@ class Explorer(widgets.VBox):
     # -- drawing ---------------------------------------------------------------------------------
 
     def _render(self):
-        if self._reserved_for is not self.trace:  # the panels at the last step: the largest each one gets
+        if self._reserved_for is not self.trace:  # each panel's largest state in this sweep, drawn invisibly
             last = self._panels_at(len(self.trace))
             for name in ("table", "jacobian"):
                 self._reserve[name].value = last[name]
             self._reserve["caption"].value = max(self._captions(), key=len)
-            self._reserve["graph"].value = "" if isinstance(last["drawing"], widgets.DOMWidget) else last["graph"]
+            self._reserve["graph"].value = self._graph_reserve(last)
             self._reserved_for = self.trace
         shown = self._panels_at(self.step.value)
         for name in ("caption", "table", "jacobian"):
@@ -243,11 +244,8 @@ class Explorer(widgets.VBox):
     def _panels_at(self, step):
         """What each panel shows after `step` rows of the current sweep."""
         mode, done = self.trace.mode, set(self.order[:step])
-        row = self.trace[self.order[step - 1]]
-        snapshot = _snapshot(self.trace, done)
+        row, snapshot, digraph, drawing = self._drawing_at(step)
         seed = self._seed_label()
-        digraph = to_graphviz(snapshot, highlight=row.index, highlight_edges=_edges(row, mode))
-        drawing = _cached(self._drawings, digraph.source, lambda: render(digraph), CACHED_DRAWINGS)
         return {
             "caption": _caption(mode, seed, row, step, len(self.trace)),
             "table": to_html(snapshot, precision=PRECISION, highlight=row.index),
@@ -256,6 +254,29 @@ class Explorer(widgets.VBox):
             "jacobian": _jacobian_html(self._jacobian_entries(done), self._output_labels, self._input_labels,
                                        mode, seed),
         }
+
+    def _drawing_at(self, step):
+        """(current row, the trace as the sweep has it, its graphviz.Digraph, what `render` drew) after `step` rows."""
+        row = self.trace[self.order[step - 1]]
+        snapshot = _snapshot(self.trace, set(self.order[:step]))
+        digraph = to_graphviz(snapshot, highlight=row.index, highlight_edges=_edges(row, self.trace.mode))
+        return row, snapshot, digraph, _cached(self._drawings, digraph.source, lambda: render(digraph), CACHED_DRAWINGS)
+
+    def _graph_reserve(self, last):
+        """An empty box as wide and tall as the largest step's drawing, so the graph panel never changes size.
+
+        Up to SIZED_STEPS rows every step is drawn once to measure it (the drawings are cached for the replay);
+        a longer sweep reserves the size of its last step.
+        """
+        if isinstance(last["drawing"], widgets.DOMWidget):
+            return ""
+        if not isinstance(last["drawing"], SvgGraph):
+            return last["graph"]
+        steps = range(1, len(self.trace) + 1) if len(self.trace) <= SIZED_STEPS else [len(self.trace)]
+        sizes = [_svg_size(drawing.svg) for *_, drawing in map(self._drawing_at, steps)
+                 if isinstance(drawing, SvgGraph)]
+        width, height = (max(dimension) for dimension in zip(*sizes))
+        return f'<div style="width:{width}px;height:{height}px"></div>'
 
     def _captions(self):
         mode, seed, n_rows = self.trace.mode, self._seed_label(), len(self.trace)
@@ -486,6 +507,7 @@ CSS = """
 .adlab-explorer .adlab-panels { align-items: flex-start; }
 .adlab-explorer .adlab-table-panel { flex: 0 1 auto; min-width: 0; max-width: 100%; overflow-x: auto; }
 .adlab-explorer .adlab-graph-panel { width: 100%; overflow: auto; }
+.adlab-explorer .adlab-graph-panel svg { max-width: none !important; }  /* every step at one scale: it scrolls */
 .adlab-explorer .adlab-stack { display: grid; overflow: visible; }
 .adlab-explorer .adlab-stack > * { grid-area: 1 / 1; min-width: 0; align-self: start; }
 .adlab-explorer .adlab-reserve { visibility: hidden; }
@@ -664,11 +686,16 @@ def _as_html(drawing):
     return bundle.get("text/html") or bundle.get("image/svg+xml") or f"<pre>{html.escape(bundle['text/plain'])}</pre>"
 
 
+def _svg_size(svg):
+    """(width, height) in CSS pixels of an SVG from dot (whose sizes are in points), rounded up; (0, 0) if unknown."""
+    size = re.search(r'<svg[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"', svg)
+    return tuple(math.ceil(float(points) * 4 / 3) for points in size.groups()) if size else (0, 0)
+
+
 def _svg_image(svg, description):
     """The SVG as an <img> (a data URI) at its own size, never shrunk: the box around it scrolls instead."""
-    size = re.search(r'<svg[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"', svg)
-    dimensions = (f' width="{round(float(size.group(1)) * 4 / 3)}" height="{round(float(size.group(2)) * 4 / 3)}"'
-                  if size else "")
+    width, height = _svg_size(svg)
+    dimensions = f' width="{width}" height="{height}"' if width else ""
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return (f'<img src="data:image/svg+xml;base64,{data}"{dimensions} style="max-width:none" '
             f'alt="{html.escape(description, quote=True)}">')
