@@ -249,7 +249,7 @@ def test_the_graph_has_a_row_of_its_own_and_is_never_shrunk():
     explorer = Explorer(seed_example, 3.0, -4.0)
     assert explorer.children[-1] is explorer._graph_panel and "adlab-graph-panel" in explorer._graph_panel._dom_classes
     assert ".adlab-graph-panel { width: 100%; overflow: auto; }" in explorer_module.CSS  # it scrolls instead
-    assert ".adlab-graph-panel svg { max-width: none !important; }" in explorer_module.CSS
+    assert ".adlab-graph-panel svg { max-width: none !important; display: block; }" in explorer_module.CSS
 
 
 def test_the_step_control_stays_within_its_range():

@@ -128,6 +128,7 @@ class Explorer(widgets.VBox):
         ])
         self.step.add_class("adlab-live-only")
         self.add_class("adlab-explorer")
+        self.add_class(f"adlab-explorer-{self.model_id}")  # the saved view beside it finds its own widget
         self._show_seed_choice()
         self._render()
 
@@ -309,10 +310,24 @@ class Explorer(widgets.VBox):
 
     # -- the saved form: what a notebook shows before this cell runs ------------------------------------------
 
+    def _ipython_display_(self):
+        """Two outputs: the saved view (static HTML), then the widget. Until the widget is live, the saved view shows.
+
+        JupyterLab and Notebook 7 draw a widget only from a live model (or from widget state saved in the
+        notebook, restored unreliably: "Error displaying widget: model not found"), and never in an untrusted
+        notebook, where they show the safest format instead. So the saved view is an output of its own: untrusted,
+        the sanitizer keeps it; trusted, its stylesheet hides it once the widget after it is connected to a kernel,
+        and hides the widget's output while that is loading, failed or disconnected.
+        """
+        from IPython.display import display
+
+        display({"text/html": self.saved_view(), "text/plain": self._summary()}, raw=True)
+        display(self._repr_mimebundle_(), raw=True)
+
     def _repr_mimebundle_(self, **kwargs):
-        """The widget, and beside it a static text/html that untrusted notebooks show (sanitized, no widgets)."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        return {**bundle, "text/plain": self._summary(), "text/html": self.saved_view()}
+        """The widget view (e.g. inside another widget); its text form says how to bring it to life."""
+        return {**super()._repr_mimebundle_(**kwargs),
+                "text/plain": "The live sweep explorer appears here when this cell runs."}
 
     def _summary(self):
         values = ", ".join(f"{label} = {_input_text(box)}" for label, box in
@@ -321,8 +336,8 @@ class Explorer(widgets.VBox):
         return f"Sweep explorer of {name} at {values}: run this cell to step through the sweep."
 
     def saved_view(self):
-        """The explorer's panels at this step as plain HTML that JupyterLab's sanitizer keeps: no script, no
-        <style>, no <svg> (the graph is an <img> of its SVG); untrusted notebooks show it before any cell runs."""
+        """The explorer's panels at this step as HTML that JupyterLab's sanitizer keeps (no script, no <svg>: the
+        graph is an <img> of its SVG), with a stylesheet (dropped when untrusted) that hides it beside a live widget."""
         shown = self._panels_at(self.step.value)
         drawing = shown["drawing"]
         if isinstance(drawing, SvgGraph):
@@ -331,7 +346,8 @@ class Explorer(widgets.VBox):
             graph = "<p>(The graph is drawn in the browser once this cell runs.)</p>"
         else:
             graph = shown["graph"]
-        return (f'<div class="adlab-explorer-saved">'
+        return (f'<div class="adlab-explorer-saved adlab-saved-{self.model_id}">'
+                f"<style>{SAVED_VIEW_CSS.replace('ID', self.model_id)}</style>"
                 f'<p><em>{html.escape(self._summary())}</em></p>'
                 f'<p>{html.escape(shown["caption"])}</p>'
                 f'<div style="display:inline-block;vertical-align:top;max-width:100%;overflow-x:auto;'
@@ -373,6 +389,17 @@ function element(tag, properties, attributes = {}) {
   const node = Object.assign(document.createElement(tag), properties);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
   return node;
+}
+// Arrow and page keys move a range by hand: JupyterLab takes arrow keys inside outputs for itself, so the
+// browser's own stepping never happens there. `move(steps)` gets +1/−1 per key (±10 for Page Up/Down).
+const KEY_STEPS = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10};
+function steppedByKeys(range, move) {
+  range.addEventListener("keydown", event => {
+    if (!(event.key in KEY_STEPS)) return;
+    event.preventDefault();
+    event.stopPropagation();
+    move(KEY_STEPS[event.key]);
+  });
 }
 function labelledRange(text) {
   const id = `adlab-range-${Date.now().toString(36)}-${serial++}`;
@@ -417,7 +444,8 @@ function render({ model, el }) {
   });
   back.addEventListener("click", () => { stop(); go(value() - 1); });
   next.addEventListener("click", () => { stop(); go(value() + 1); });
-  range.addEventListener("input", () => { stop(); go(Number(range.value)); });
+  range.addEventListener("input", () => { const step = Number(range.value); stop(); go(step); });
+  steppedByKeys(range, steps => { stop(); go(value() + steps); });
   model.on("change:value", show); model.on("change:min", show); model.on("change:max", show);
   el.append(play, back, next, label, range, readout);
   show();
@@ -442,6 +470,12 @@ function render({ model, el }) {
   range.addEventListener("input", () => { readout.textContent = text(Number(range.value));
                                           range.setAttribute("aria-valuetext", readout.textContent); });
   range.addEventListener("change", () => { model.set("value", Number(range.value)); model.save_changes(); });
+  steppedByKeys(range, steps => {
+    const step = model.get("step"), low = model.get("min"), high = model.get("max");
+    const moved = Math.min(high, Math.max(low, low + Math.round((model.get("value") + steps * step - low) / step) * step));
+    model.set("value", Number(moved.toFixed(model.get("digits") + 2)));
+    model.save_changes();
+  });
   model.on("change:value", show); model.on("change:min", show); model.on("change:max", show);
   el.append(label, range, readout);
   show();
@@ -507,7 +541,7 @@ CSS = """
 .adlab-explorer .adlab-panels { align-items: flex-start; }
 .adlab-explorer .adlab-table-panel { flex: 0 1 auto; min-width: 0; max-width: 100%; overflow-x: auto; }
 .adlab-explorer .adlab-graph-panel { width: 100%; overflow: auto; }
-.adlab-explorer .adlab-graph-panel svg { max-width: none !important; }  /* every step at one scale: it scrolls */
+.adlab-explorer .adlab-graph-panel svg { max-width: none !important; display: block; }  /* one scale: it scrolls */
 .adlab-explorer .adlab-stack { display: grid; overflow: visible; }
 .adlab-explorer .adlab-stack > * { grid-area: 1 / 1; min-width: 0; align-self: start; }
 .adlab-explorer .adlab-reserve { visibility: hidden; }
@@ -518,6 +552,14 @@ CSS = """
 .adlab-explorer.jupyter-widgets-disconnected .adlab-live-only { display: none; }
 .adlab-explorer.jupyter-widgets-disconnected::before, .adlab-explorer .jupyter-widgets-disconnected::before {
   content: none; display: none; }
+"""
+# The saved view's output (a .jp-OutputArea-child in JupyterLab and Notebook 7) and the widget's, right after it:
+# the first hides once the widget is live; the second hides while it is not (loading, an error, disconnected).
+SAVED_VIEW_CSS = """
+.jp-OutputArea-child:has(.adlab-saved-ID):has(+ .jp-OutputArea-child .adlab-explorer-ID:not(.jupyter-widgets-disconnected)) {
+  display: none; }
+.jp-OutputArea-child:has(.adlab-saved-ID) + .jp-OutputArea-child:not(:has(.adlab-explorer-ID:not(.jupyter-widgets-disconnected))) {
+  display: none; }
 """
 SAVED_NOTE = "A saved view of the sweep explorer: run this cell to step through the sweep and move the sliders."
 
