@@ -270,14 +270,29 @@ def test_input_sliders_are_labelled_and_read_to_their_step():
 # -- the saved form: a static view beside the widget ----------------------------------------------------------
 
 
-def test_the_output_carries_a_static_view_that_a_sanitizer_keeps():
+def test_the_saved_view_comes_first_then_the_widget(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda bundle, raw: shown.append(bundle))
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    explorer._ipython_display_()
+    saved, widget = shown
+    assert saved == {"text/html": explorer.saved_view(), "text/plain": explorer._summary()}
+    assert widget["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.model_id
+    assert widget["text/plain"] == "The live sweep explorer appears here when this cell runs."
+    assert f"adlab-explorer-{explorer.model_id}" in explorer._dom_classes
+    # its stylesheet names this explorer only: another explorer's widget leaves it alone
+    css = re.search(r"<style>(.*?)</style>", saved["text/html"], re.S).group(1)
+    assert css.count(f".adlab-saved-{explorer.model_id}") == 2 and css.count(f".adlab-explorer-{explorer.model_id}") == 2
+
+
+def test_the_saved_view_reads_without_what_a_sanitizer_drops():
     explorer = Explorer(seed_example, 3.0, -4.0).select("reverse")
     explorer.step.value = 3
-    bundle = explorer._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["text/plain"] == "Sweep explorer of seed_example at x₁ = 3, x₂ = −4: run this cell to step through the sweep."
-    static = bundle["text/html"]
-    # JupyterLab's sanitizer drops <style>, <svg> and <script>: the static view needs none of them to read well
+    assert explorer._summary() == "Sweep explorer of seed_example at x₁ = 3, x₂ = −4: run this cell to step through the sweep."
+    static = explorer.saved_view()
+    # JupyterLab's sanitizer drops <style>, <svg> and <script>: the saved view needs none of them to read well
     readable = re.sub(r"<style>.*?</style>", "", static, flags=re.S)
     assert "<svg" not in static and "<script" not in static
     assert "Reverse sweep from y (ȳ = 1 there, 0 elsewhere), step 3 of 6: row v₂" in readable
