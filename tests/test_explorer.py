@@ -1,5 +1,6 @@
 """The sweep explorer, driven as a student drives it: set a widget's value, read the panels."""
 
+import math
 import re
 import shutil
 import warnings
@@ -235,8 +236,12 @@ def test_every_panel_keeps_the_size_of_its_largest_state_while_the_steps_play():
     if shutil.which("dot"):
         sizes = [explorer_module._svg_size(explorer._drawing_at(step)[3].svg) for step in range(1, 7)]
         width, height = map(max, zip(*sizes))
-        assert reserve["graph"].value == f'<div style="width:{width}px;height:{height}px"></div>'
+        assert reserve["graph"].value == f'<div style="width:100%;aspect-ratio:{width} / {height}"></div>'
         assert min(h for _, h in sizes) < height  # steps differ in size: the box holds the largest
+        layout = explorer._graph_stack.layout  # it shrinks with the cell, to 3/4 of its size, then scrolls
+        assert (layout.width, layout.max_width, layout.min_width) == ("100%", f"{width}px", f"{math.ceil(width * 0.75)}px")
+        share = 100 * sizes[1][0] / width  # step 2 drawn at the scale of the widest step
+        assert explorer.graph.value.startswith(f'<div style="width:{share:.4f}%"><svg ')
 
 
 def _all_widgets(widget):
@@ -245,11 +250,11 @@ def _all_widgets(widget):
         yield from _all_widgets(child)
 
 
-def test_the_graph_has_a_row_of_its_own_and_is_never_shrunk():
+def test_the_graph_has_a_row_of_its_own_that_scrolls_before_its_labels_get_small():
     explorer = Explorer(seed_example, 3.0, -4.0)
     assert explorer.children[-1] is explorer._graph_panel and "adlab-graph-panel" in explorer._graph_panel._dom_classes
-    assert ".adlab-graph-panel { width: 100%; overflow: auto; }" in explorer_module.CSS  # it scrolls instead
-    assert ".adlab-graph-panel svg { max-width: none !important; display: block; }" in explorer_module.CSS
+    assert ".adlab-graph-panel { width: 100%; overflow: auto; }" in explorer_module.CSS
+    assert explorer_module.MIN_GRAPH_SCALE == 0.75  # 11-pt labels (14.7 px) stay 11 px at the least
 
 
 def test_the_step_control_stays_within_its_range():

@@ -42,6 +42,7 @@ from .tables import to_html
 
 MODES = ("primal", "forward", "reverse")
 CACHED_TRACES = 64  # primal traces kept per explorer: one per input point visited
+MIN_GRAPH_SCALE = 0.75  # a graph shrinks with the cell to 3/4 of its size (11-pt labels stay 11 px), then scrolls
 SIZED_STEPS = 24  # up to this many rows, the graph panel is sized to the largest step's drawing
 CACHED_DRAWINGS = 256  # rendered graphs (dot takes most of a re-render): replaying a sweep costs no dot run
 DOMAIN_PROBES = 16  # points tried between a start value and each end of its slider
@@ -76,6 +77,7 @@ class Explorer(widgets.VBox):
         self._primal = self.trace = self._record(leaves)
         self._seed = None  # the input or output component of the current sweep
         self._reserved_for = None  # the sweep whose largest panels the reserve copies hold
+        self._graph_width = 0  # pixels: the widest step's drawing, to which every step is scaled alike
         self._input_shapes = [np.shape(x) for x in leaves]
         self._input_components = _components(leaves)
         self._output_components = _components(self._primal.output_values)
@@ -239,7 +241,7 @@ class Explorer(widgets.VBox):
         if isinstance(shown["drawing"], widgets.DOMWidget):  # laid out in the browser (no dot): show that widget
             self._graph_panel.children = [shown["drawing"]]
         else:
-            self.graph.value = shown["graph"]
+            self.graph.value = self._scaled(shown["drawing"], shown["graph"])
             self._graph_panel.children = [self._graph_stack]
 
     def _panels_at(self, step):
@@ -264,11 +266,14 @@ class Explorer(widgets.VBox):
         return row, snapshot, digraph, _cached(self._drawings, digraph.source, lambda: render(digraph), CACHED_DRAWINGS)
 
     def _graph_reserve(self, last):
-        """An empty box as wide and tall as the largest step's drawing, so the graph panel never changes size.
+        """An empty box with the largest step's drawing's size and shape, so the graph panel never changes size.
 
         Up to SIZED_STEPS rows every step is drawn once to measure it (the drawings are cached for the replay);
-        a longer sweep reserves the size of its last step.
+        a longer sweep reserves the size of its last step. Every step is then drawn at the scale of that box.
         """
+        self._graph_width = 0
+        layout = self._graph_stack.layout
+        layout.width = layout.max_width = layout.min_width = None
         if isinstance(last["drawing"], widgets.DOMWidget):
             return ""
         if not isinstance(last["drawing"], SvgGraph):
@@ -277,7 +282,19 @@ class Explorer(widgets.VBox):
         sizes = [_svg_size(drawing.svg) for *_, drawing in map(self._drawing_at, steps)
                  if isinstance(drawing, SvgGraph)]
         width, height = (max(dimension) for dimension in zip(*sizes))
-        return f'<div style="width:{width}px;height:{height}px"></div>'
+        if not width:
+            return last["graph"]
+        self._graph_width = width
+        # the box shrinks with the cell (to MIN_GRAPH_SCALE of its size, then the panel scrolls), keeping its shape
+        layout.width, layout.max_width, layout.min_width = "100%", f"{width}px", f"{math.ceil(width * MIN_GRAPH_SCALE)}px"
+        return f'<div style="width:100%;aspect-ratio:{width} / {height}"></div>'
+
+    def _scaled(self, drawing, drawn_html):
+        """The step's drawing at the scale of the largest one: its width as a share of the reserved box's."""
+        width = _svg_size(drawing.svg)[0] if isinstance(drawing, SvgGraph) else 0
+        if not (width and self._graph_width):
+            return drawn_html
+        return f'<div style="width:{100 * width / self._graph_width:.4f}%">{drawn_html}</div>'
 
     def _captions(self):
         mode, seed, n_rows = self.trace.mode, self._seed_label(), len(self.trace)
@@ -541,7 +558,7 @@ CSS = """
 .adlab-explorer .adlab-panels { align-items: flex-start; }
 .adlab-explorer .adlab-table-panel { flex: 0 1 auto; min-width: 0; max-width: 100%; overflow-x: auto; }
 .adlab-explorer .adlab-graph-panel { width: 100%; overflow: auto; }
-.adlab-explorer .adlab-graph-panel svg { max-width: none !important; display: block; }  /* one scale: it scrolls */
+.adlab-explorer .adlab-graph-panel svg { width: 100%; height: auto; max-width: none !important; display: block; }
 .adlab-explorer .adlab-stack { display: grid; overflow: visible; }
 .adlab-explorer .adlab-stack > * { grid-area: 1 / 1; min-width: 0; align-self: start; }
 .adlab-explorer .adlab-reserve { visibility: hidden; }
