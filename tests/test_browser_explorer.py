@@ -182,7 +182,10 @@ def play_and_watch(page, where):
 
 def drag_step_slider(page, where):
     """Drag the step slider's thumb from the right end to the left: the readout gives a number at every move."""
-    box = state(page)["stepRange"]
+    slider = page.locator(".adlab-explorer .adlab-steps input[type=range]")
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    box = {"left": box["x"], "top": box["y"], "width": box["width"], "height": box["height"]}
     y = box["top"] + box["height"] / 2
     page.mouse.move(box["left"] + box["width"] - 4, y)
     page.mouse.down()
@@ -328,3 +331,28 @@ def test_a_saved_explorer_reads_before_running(page, lab, tmp_path, trusted):
         assert shown["texts"][-1] == "The live sweep explorer appears here when this cell runs.", shown["texts"]
     else:
         assert len(shown["texts"]) == 1, shown["texts"]  # the widget's output is hidden until it is live
+
+
+def test_notebook_7_shows_the_saved_view_then_the_live_explorer(browser, lab, tmp_path):
+    """Jupyter Notebook 7 (served by the same server at /notebooks/): untrusted, the saved view reads before
+    running; run, the live explorer replaces it."""
+    notebook = executed_explorer_notebook(tmp_path)
+    notebook.metadata["adlab_test_copy"] = "notebook 7"
+    nbformat.write(notebook, lab.root / "notebook7.ipynb")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{lab.url}/notebooks/notebook7.ipynb?token={lab.token}")
+        saved = page.locator(".adlab-explorer-saved")
+        saved.locator("img").wait_for(timeout=60_000)
+        assert "Forward sweep along x₁" in saved.text_content()
+        assert page.evaluate("() => document.querySelector('.adlab-explorer-saved img').naturalWidth") > 0
+        page.locator(".jp-Cell .jp-InputPrompt").first.click()  # select the cell, then the toolbar's ▶
+        page.locator('.jp-Toolbar [data-command="notebook:run-cell-and-select-next"]').first.click()
+        page.get_by_role("button", name="play the sweep").wait_for(timeout=60_000)
+        wait_for_step(page, ROWS)
+        page.locator(".adlab-explorer-saved").wait_for(state="hidden", timeout=15_000)
+        page.get_by_role("button", name="step back").click()
+        wait_for_step(page, ROWS - 1)
+        page.screenshot(path=str(ARTIFACTS / "explorer-notebook7.png"))
+    finally:
+        page.close()
