@@ -163,7 +163,7 @@ def play_and_watch(page, where):
     """Play from the last step; at every step seen, the readout is a number and the panels have not moved."""
     play = page.get_by_role("button", name="play the sweep")
     play.click()  # from the last step, play starts again at step 1; from another, it goes on from there
-    seen, layouts = {}, []
+    seen = {}
     for _ in range(200):
         found = state(page)
         readout = found["readout"]

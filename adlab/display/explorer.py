@@ -7,16 +7,22 @@ the edges its value travels along, and the Jacobian panel shows the column
 (forward along e_i) or row (reverse from e_j) that this sweep fills. Every
 number comes from `Trace.forward` / `Trace.reverse`; nothing here differentiates.
 
-Shape: every panel keeps the size of its largest state (an invisible copy of the
-table, caption, Jacobian and graph at the sweep's last step sits under the one
-shown), so nothing moves while the steps play; the table scrolls sideways rather
-than being cut off. The step and input sliders are native range inputs with
-names (anywidget), so they work by keyboard and never read "NaN" at any width.
+Shape: every panel is drawn over an invisible copy of its largest state in the
+sweep (the table, Jacobian and caption at their longest; for the graph, an empty
+box the size and shape of the largest step's drawing, at whose scale every step is
+drawn), so nothing moves while the steps play. The table scrolls sideways rather
+than being cut off; the graph shrinks with the cell to 3/4 of its size, then
+scrolls. The step and input sliders are native range inputs with labels, and the
+play and step buttons have names (anywidget): they work by keyboard, read out by
+screen readers, and never show "NaN" at any width.
 
-Before running: the output also carries a static, sanitizer-safe text/html form
-(caption, table, Jacobian, the graph as an <img>), which JupyterLab and Notebook 7
-show in untrusted notebooks; a trusted notebook shows the widgets' saved state, with
-its controls hidden and one line saying to run the cell (no broken-link icons).
+Before running: the explorer is displayed as two outputs, a saved view (static
+HTML that JupyterLab's and Notebook 7's sanitizer keeps: caption, table, Jacobian,
+the graph as an <img> with a text alternative), then the widget. An untrusted
+notebook shows the saved view; a trusted one shows it too, its stylesheet hiding
+the widget's output until a kernel drives it (saved widget state restores
+unreliably, and a view without a kernel is dead and marked with broken-link
+icons); once the cell runs, the live widget replaces the saved view.
 """
 
 from __future__ import annotations
@@ -286,7 +292,8 @@ class Explorer(widgets.VBox):
             return last["graph"]
         self._graph_width = width
         # the box shrinks with the cell (to MIN_GRAPH_SCALE of its size, then the panel scrolls), keeping its shape
-        layout.width, layout.max_width, layout.min_width = "100%", f"{width}px", f"{math.ceil(width * MIN_GRAPH_SCALE)}px"
+        layout.width, layout.max_width = "100%", f"{width}px"
+        layout.min_width = f"{math.ceil(width * MIN_GRAPH_SCALE)}px"
         return f'<div style="width:100%;aspect-ratio:{width} / {height}"></div>'
 
     def _scaled(self, drawing, drawn_html):
@@ -324,7 +331,6 @@ class Explorer(widgets.VBox):
                     entries[j][i] = np.asarray(self.trace.input_adjoints[leaf])[index]
         return entries
 
-
     # -- the saved form: what a notebook shows before this cell runs ------------------------------------------
 
     def _ipython_display_(self):
@@ -347,8 +353,8 @@ class Explorer(widgets.VBox):
                 "text/plain": "The live sweep explorer appears here when this cell runs."}
 
     def _summary(self):
-        values = ", ".join(f"{label} = {_input_text(box)}" for label, box in
-                           zip((_label("x", (k, ()), always_number=True) for k in range(len(self.inputs))), self.inputs))
+        values = ", ".join(f"{_label('x', (k, ()), always_number=True)} = {_input_text(box)}"
+                           for k, box in enumerate(self.inputs))
         name = getattr(self.function, "__name__", "f")
         return f"Sweep explorer of {name} at {values}: run this cell to step through the sweep."
 
@@ -489,7 +495,8 @@ function render({ model, el }) {
   range.addEventListener("change", () => { model.set("value", Number(range.value)); model.save_changes(); });
   steppedByKeys(range, steps => {
     const step = model.get("step"), low = model.get("min"), high = model.get("max");
-    const moved = Math.min(high, Math.max(low, low + Math.round((model.get("value") + steps * step - low) / step) * step));
+    const onGrid = low + Math.round((model.get("value") + steps * step - low) / step) * step;
+    const moved = Math.min(high, Math.max(low, onGrid));
     model.set("value", Number(moved.toFixed(model.get("digits") + 2)));
     model.save_changes();
   });
