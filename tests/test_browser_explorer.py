@@ -83,6 +83,16 @@ def axe_script():
     return path
 
 
+def serious_violations(page, selector):
+    """axe-core's serious and critical findings inside the first element matching `selector`."""
+    page.add_script_tag(path=str(axe_script()))
+    return page.evaluate("""async (selector) => {
+        const result = await axe.run(document.querySelector(selector));
+        return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map(n => n.html.slice(0, 120)).join(' | ')}`);
+    }""", selector)
+
+
 # -- what the page shows, measured in the browser --------------------------------------------------------------
 
 # The explorer's output: its controls, panels and their boxes, the step the caption names, and what overflows.
@@ -251,12 +261,7 @@ def test_explorer_keeps_its_shape_at_every_width_and_plays_by_keyboard(page, lab
         page.wait_for_function("""() => document.querySelector('.adlab-explorer .adlab-shown .adlab-trace td.adlab-value')
                                       .textContent === '3.01'""", timeout=15_000)
 
-        page.add_script_tag(path=str(axe_script()))
-        violations = page.evaluate("""async () => {
-            const result = await axe.run(document.querySelector('.adlab-explorer'));
-            return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                .map(v => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map(n => n.html.slice(0, 120)).join(' | ')}`);
-        }""")
+        violations = serious_violations(page, ".adlab-explorer")
         assert not violations, "\n".join(violations)
 
 
@@ -315,10 +320,12 @@ def test_a_saved_explorer_reads_before_running(page, lab, tmp_path, trusted):
                        capture_output=True)
     shown = page.evaluate(OPEN_AND_LOOK, name)
     page.screenshot(path=str(ARTIFACTS / f"explorer-saved-{'trusted' if trusted else 'untrusted'}.png"))
+    violations = serious_violations(page, ".jp-NotebookPanel:not(.lm-mod-hidden) .adlab-explorer-saved")
     page.evaluate("""(id) => { const panel = Array.from(window.jupyterapp.shell.widgets('main')).find(w => w.id === id);
         panel.context.model.dirty = false; return panel.sessionContext.shutdown().then(() => panel.dispose()); }""",
                   shown["panel"])
     summary = json.dumps({k: v for k, v in shown.items() if k != "texts"}, ensure_ascii=False)
+    assert not violations, "\n".join(violations)
     text = " ".join(shown["texts"])
     assert "Explorer(children" not in text and "Error displaying widget" not in text, shown["texts"]
     assert "Loading widget" not in text, shown["texts"]

@@ -125,6 +125,33 @@ def test_vector_function_forward_fills_a_column_and_reverse_a_row():
     assert jacobian(explorer) == [["", ""], ["", ""]]
 
 
+def test_the_swept_column_or_row_of_j_is_framed_not_only_shaded():
+    """Readers who cannot tell the shading apart see a frame around what the sweep fills."""
+    explorer = Explorer(two_outputs, 2.0, 0.0).select("forward", 1)
+    cells = re.findall(r"<td style='([^']*)'", explorer.jacobian.value)
+    framed = [("border-left:2px solid" in style and "border-right:2px solid" in style) for style in cells]
+    assert framed == [False, True, False, True]  # column x2 of a 2×2 J
+    explorer.select("reverse", 0)
+    cells = re.findall(r"<td style='([^']*)'", explorer.jacobian.value)
+    framed = [("border-top:2px solid" in style and "border-bottom:2px solid" in style) for style in cells]
+    assert framed == [True, True, False, False]  # row y1
+    assert "<caption" in explorer.jacobian.value and "<th scope='col'" in explorer.jacobian.value
+
+
+def test_a_long_sweep_sizes_its_graph_panel_by_the_last_step():
+    def chain(x):
+        for _ in range(15):
+            x = np.sin(x) * 1.1
+        return x
+
+    explorer = Explorer(chain, 0.5)
+    assert len(explorer.trace) > explorer_module.SIZED_STEPS
+    explorer.step.value = 3
+    if shutil.which("dot"):
+        width, height = explorer_module._svg_size(explorer._drawing_at(len(explorer.trace))[3].svg)
+        assert explorer._reserve["graph"].value == f'<div style="width:100%;aspect-ratio:{width} / {height}"></div>'
+
+
 def test_array_input_and_output_components():
     def scale(x, a):
         return a * x
