@@ -244,8 +244,7 @@ def test_replaying_a_sweep_draws_each_graph_once(monkeypatch):
     for _ in range(2):
         for step in range(1, 7):
             explorer.step.value = step
-    # every step of each sweep is drawn once, when the sweep opens (to size the graph panel), never again
-    assert len(drawn) == len(set(drawn)) == 6 + 6
+    assert len(drawn) == len(set(drawn)) == 1 + 6  # the primal graph, then one per reverse step
 
 
 def test_every_panel_keeps_the_size_of_its_largest_state_while_the_steps_play():
@@ -261,7 +260,8 @@ def test_every_panel_keeps_the_size_of_its_largest_state_while_the_steps_play():
     stacks = [w for w in _all_widgets(explorer) if "adlab-stack" in w._dom_classes]
     assert [[c._dom_classes for c in stack.children] for stack in stacks] == [[("adlab-shown",), ("adlab-reserve",)]] * 4
     if shutil.which("dot"):
-        sizes = [explorer_module._svg_size(explorer._drawing_at(step)[3].svg) for step in range(1, 7)]
+        sizes = [explorer_module._svg_size(explorer_module.render(explorer._digraph_at(step)[2]).svg)
+                 for step in range(1, 7)]
         width, height = map(max, zip(*sizes))
         assert reserve["graph"].value == f'<div style="width:100%;aspect-ratio:{width} / {height}"></div>'
         assert min(h for _, h in sizes) < height  # steps differ in size: the box holds the largest

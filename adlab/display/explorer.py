@@ -36,6 +36,7 @@ from collections import OrderedDict
 from dataclasses import replace
 
 import anywidget
+import graphviz
 import ipywidgets as widgets
 import numpy as np
 import traitlets
@@ -264,18 +265,22 @@ class Explorer(widgets.VBox):
                                        mode, seed),
         }
 
-    def _drawing_at(self, step):
-        """(current row, the trace as the sweep has it, its graphviz.Digraph, what `render` drew) after `step` rows."""
+    def _digraph_at(self, step):
+        """(current row, the trace as the sweep has it, its graphviz.Digraph) after `step` rows."""
         row = self.trace[self.order[step - 1]]
         snapshot = _snapshot(self.trace, set(self.order[:step]))
-        digraph = to_graphviz(snapshot, highlight=row.index, highlight_edges=_edges(row, self.trace.mode))
+        return row, snapshot, to_graphviz(snapshot, highlight=row.index, highlight_edges=_edges(row, self.trace.mode))
+
+    def _drawing_at(self, step):
+        """`_digraph_at(step)` and what `render` drew of it."""
+        row, snapshot, digraph = self._digraph_at(step)
         return row, snapshot, digraph, _cached(self._drawings, digraph.source, lambda: render(digraph), CACHED_DRAWINGS)
 
     def _graph_reserve(self, last):
         """An empty box with the largest step's drawing's size and shape, so the graph panel never changes size.
 
-        Up to SIZED_STEPS rows every step is drawn once to measure it (the drawings are cached for the replay);
-        a longer sweep reserves the size of its last step. Every step is then drawn at the scale of that box.
+        Up to SIZED_STEPS rows every step is laid out to measure it (one run of dot for all of them); a longer
+        sweep reserves the size of its last step. Every step is then drawn at the scale of that box.
         """
         self._graph_width = 0
         layout = self._graph_stack.layout
@@ -284,9 +289,13 @@ class Explorer(widgets.VBox):
             return ""
         if not isinstance(last["drawing"], SvgGraph):
             return last["graph"]
-        steps = range(1, len(self.trace) + 1) if len(self.trace) <= SIZED_STEPS else [len(self.trace)]
-        sizes = [_svg_size(drawing.svg) for *_, drawing in map(self._drawing_at, steps)
-                 if isinstance(drawing, SvgGraph)]
+        sizes = [_svg_size(last["drawing"].svg)]
+        if len(self.trace) <= SIZED_STEPS:
+            sources = "\n".join(self._digraph_at(step)[2].source for step in range(1, len(self.trace)))
+            try:  # dot lays out every graph of its input and writes one SVG after another
+                sizes += _svg_sizes(graphviz.pipe("dot", "svg", sources.encode("utf-8")).decode("utf-8"))
+            except (graphviz.ExecutableNotFound, graphviz.CalledProcessError):
+                pass  # the last step's size, then
         width, height = (max(dimension) for dimension in zip(*sizes))
         if not width:
             return last["graph"]
@@ -752,10 +761,18 @@ def _as_html(drawing):
     return bundle.get("text/html") or bundle.get("image/svg+xml") or f"<pre>{html.escape(bundle['text/plain'])}</pre>"
 
 
+_SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"')
+
+
 def _svg_size(svg):
     """(width, height) in CSS pixels of an SVG from dot (whose sizes are in points), rounded up; (0, 0) if unknown."""
-    size = re.search(r'<svg[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"', svg)
-    return tuple(math.ceil(float(points) * 4 / 3) for points in size.groups()) if size else (0, 0)
+    sizes = _svg_sizes(svg)
+    return sizes[0] if sizes else (0, 0)
+
+
+def _svg_sizes(svgs):
+    """`_svg_size` of every <svg> in a text (dot writes one after another for an input of several graphs)."""
+    return [tuple(math.ceil(float(points) * 4 / 3) for points in size.groups()) for size in _SVG_SIZE.finditer(svgs)]
 
 
 def _svg_image(svg, description):
