@@ -38,7 +38,8 @@ def unavailable(reason):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# One Playwright per process at a time: module scope lets tests/test_browser_explorer.py start its own after this.
+@pytest.fixture(scope="module")
 def browser():
     try:
         from playwright.sync_api import sync_playwright
@@ -52,7 +53,7 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(browser, tmp_path_factory):
     server = JupyterLab(tmp_path_factory.mktemp("jupyterlab"))
     server.copy(REPO / "lessons")
@@ -60,7 +61,7 @@ def lab(browser, tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def page(browser, lab):
     page = open_lab(browser, lab)
     yield page
@@ -107,8 +108,9 @@ def test_lesson_runs_and_renders_in_jupyterlab(page, lesson):
 # The explorer's panels as the student sees them: the caption, the table's highlighted row, the graph's
 # highlighted node, which table rows show an adjoint, and the boxes of the graph and its neighbours.
 EXPLORER = """() => {
-    const output = document.querySelector('.widget-play').closest('.jp-OutputArea-output');
-    const texts = Array.from(output.querySelectorAll('.widget-html-content')).map(e => e.textContent);
+    const output = document.querySelector('.adlab-explorer').closest('.jp-OutputArea-output');
+    // each panel is drawn over an invisible copy of its largest state (.adlab-reserve): read the shown ones
+    const texts = Array.from(output.querySelectorAll('.adlab-shown')).map(e => e.textContent);
     const svg = output.querySelector('svg g.graph').ownerSVGElement, graphPanel = svg.closest('.widget-box');
     const highlighted = Array.from(svg.querySelectorAll('g.node')).filter(g => g.querySelector('[fill="#ffd27f"]'));
     const box = element => { const r = element.getBoundingClientRect();
@@ -118,7 +120,7 @@ EXPLORER = """() => {
         caption: texts.find(text => / sweep.*step \\d+ of \\d+/.test(text)),
         tableRow: output.querySelector('.adlab-trace tr.adlab-current td').textContent,
         graphNodes: highlighted.map(g => g.querySelector('title').textContent),
-        adjointShown: Array.from(output.querySelectorAll('.adlab-trace tbody tr:not(.adlab-output)'))
+        adjointShown: Array.from(output.querySelectorAll('.adlab-shown .adlab-trace tbody tr:not(.adlab-output)'))
             .map(tr => tr.querySelectorAll('td').length === 4 && tr.querySelectorAll('td')[3].textContent !== ''),
         firstRowValue: output.querySelector('.adlab-trace tbody tr td.adlab-value').textContent,
         output: box(output), graph: box(svg), graphPanelScrolls: graphPanel.scrollWidth > graphPanel.clientWidth + 1,
@@ -134,7 +136,7 @@ EXPLORER = """() => {
 }"""
 # Under load the widgets may skip a step while playing, so a range of steps is awaited, not one.
 CAPTION_STEP_BETWEEN = """([low, high]) => {
-    const caption = document.querySelector('.widget-play').closest('.jp-OutputArea-output').textContent;
+    const caption = document.querySelector('.adlab-explorer .adlab-stack > .adlab-shown').textContent;
     const step = Number((caption.match(/step (\\d+) of/) || [])[1]);
     return low <= step && step <= high;
 }"""
@@ -181,22 +183,22 @@ def test_explorer_steps_play_reverse_and_sliders_in_the_browser(page, lab):
         assert row_index(state["tableRow"].split(" =")[0]) == 4
         assert_graph_fits(state)
 
-        play = page.locator(".widget-play button").first
-        play.click()  # ▶ from the last step starts the sweep again at step 1, then walks it
+        page.get_by_role("button", name="play the sweep").click()  # ▶ from the last step starts again at step 1
         page.wait_for_function(CAPTION_STEP_BETWEEN, arg=[1, 2], timeout=10_000)
-        page.wait_for_function(CAPTION_STEP_BETWEEN, arg=[3, 6], timeout=10_000)
-        play.click()  # pause: wherever it stopped, caption, table and graph agree
-        step_slider = page.locator(".widget-slider", has=page.locator(".widget-label", has_text="step"))
-        explorer_at(page, int(step_slider.locator(".widget-readout").text_content()))
+        page.wait_for_function(CAPTION_STEP_BETWEEN, arg=[3, 5], timeout=10_000)
+        page.get_by_role("button", name="pause the sweep").click()  # wherever it stopped, caption, table, graph agree
+        steps = page.locator(".adlab-explorer .adlab-steps")
+        explorer_at(page, int(steps.locator("output").text_content().split(" of ")[0]))
 
-        step_slider.locator(".noUi-handle").focus()
+        step_slider = steps.locator("input[type=range]")
+        step_slider.focus()
         page.keyboard.press("Home")
         assert row_index(explorer_at(page, 1)["tableRow"].split(" =")[0]) == -1
         page.keyboard.press("ArrowRight")
         explorer_at(page, 2)
 
         page.get_by_role("button", name="reverse").click()
-        step_slider.locator(".noUi-handle").focus()
+        step_slider.focus()
         page.keyboard.press("Home")
         for step in (1, 2, 3):  # the adjoint column fills from the bottom: v̄₄, then v̄₃, …
             state = explorer_at(page, step)
@@ -208,10 +210,9 @@ def test_explorer_steps_play_reverse_and_sliders_in_the_browser(page, lab):
         assert_graph_fits(state)
         screenshot_whole_notebook(page, ARTIFACTS / "explorer-reverse.jpg")
 
-        x1_slider = page.locator(".widget-slider", has=page.locator(".widget-label", has_text="x₁"))
-        x1_slider.locator(".noUi-handle").focus()
+        page.get_by_label("x₁").focus()
         page.keyboard.press("ArrowRight")
-        page.wait_for_function("""() => document.querySelector('.adlab-trace tbody tr td.adlab-value')
+        page.wait_for_function("""() => document.querySelector('.adlab-explorer .adlab-shown .adlab-trace td.adlab-value')
                                       .textContent !== '3'""", timeout=10_000)
         assert explorer_at(page, 6)["firstRowValue"] == "3.01"
 

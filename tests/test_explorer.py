@@ -1,5 +1,6 @@
 """The sweep explorer, driven as a student drives it: set a widget's value, read the panels."""
 
+import math
 import re
 import shutil
 import warnings
@@ -50,8 +51,8 @@ def test_opens_on_the_whole_primal_trace():
     assert isinstance(explorer, widgets.VBox)
     assert "application/vnd.jupyter.widget-view+json" in explorer._repr_mimebundle_()
     assert explorer.trace.mode == "primal" and explorer.order == [-1, 0, 1, 2, 3, 4]
-    assert explorer.step.value == explorer.step.max == explorer.play.max == 6
-    assert explorer.step.min == explorer.play.min == 1 and "step 6 of 6" in explorer.caption.value
+    assert explorer.step.value == explorer.step.max == 6
+    assert explorer.step.min == 1 and "step 6 of 6" in explorer.caption.value
     assert [box.value for box in explorer.inputs] == [3.0, -4.0]
     assert explorer.direction.layout.display == explorer.output.layout.display == "none"
     texts = [text for _, text in table_rows(explorer)]
@@ -124,6 +125,33 @@ def test_vector_function_forward_fills_a_column_and_reverse_a_row():
     assert jacobian(explorer) == [["", ""], ["", ""]]
 
 
+def test_the_swept_column_or_row_of_j_is_framed_not_only_shaded():
+    """Readers who cannot tell the shading apart see a frame around what the sweep fills."""
+    explorer = Explorer(two_outputs, 2.0, 0.0).select("forward", 1)
+    cells = re.findall(r"<td style='([^']*)'", explorer.jacobian.value)
+    framed = [("border-left:2px solid" in style and "border-right:2px solid" in style) for style in cells]
+    assert framed == [False, True, False, True]  # column x2 of a 2×2 J
+    explorer.select("reverse", 0)
+    cells = re.findall(r"<td style='([^']*)'", explorer.jacobian.value)
+    framed = [("border-top:2px solid" in style and "border-bottom:2px solid" in style) for style in cells]
+    assert framed == [True, True, False, False]  # row y1
+    assert "<caption" in explorer.jacobian.value and "<th scope='col'" in explorer.jacobian.value
+
+
+def test_a_long_sweep_sizes_its_graph_panel_by_the_last_step():
+    def chain(x):
+        for _ in range(15):
+            x = np.sin(x) * 1.1
+        return x
+
+    explorer = Explorer(chain, 0.5)
+    assert len(explorer.trace) > explorer_module.SIZED_STEPS
+    explorer.step.value = 3
+    if shutil.which("dot"):
+        width, height = explorer_module._svg_size(explorer._drawing_at(len(explorer.trace))[3].svg)
+        assert explorer._reserve["graph"].value == f'<div style="width:100%;aspect-ratio:{width} / {height}"></div>'
+
+
 def test_array_input_and_output_components():
     def scale(x, a):
         return a * x
@@ -187,9 +215,9 @@ def test_control_flow_changes_the_number_of_rows_and_the_step_range_follows():
         return x * x * x if x > 0 else -x
 
     explorer = Explorer(piecewise, 2.0)
-    assert explorer.step.max == explorer.play.max == 3
+    assert explorer.step.max == 3
     explorer.inputs[0].value = -2.0
-    assert explorer.step.max == explorer.play.max == explorer.step.value == 2
+    assert explorer.step.max == explorer.step.value == 2
     assert [text.split(" =")[0] for _, text in table_rows(explorer)] == ["v0", "v1", "y"]
 
 
@@ -203,7 +231,7 @@ def test_graph_panel_shows_whatever_render_gives(monkeypatch):
     assert "v₁ = v₋₁ × v₀" in explorer.graph.value  # SVG from dot, or the DOT source without it
 
     monkeypatch.setattr(explorer_module, "render", lambda digraph: widgets.HTML("laid out in the browser"))
-    explorer.step.value = 1
+    explorer = Explorer(seed_example, 3.0, -4.0)
     [drawing] = explorer.children[-1].children
     assert isinstance(drawing, widgets.HTML) and drawing.value == "laid out in the browser"
 
@@ -219,11 +247,103 @@ def test_replaying_a_sweep_draws_each_graph_once(monkeypatch):
     assert len(drawn) == len(set(drawn)) == 1 + 6  # the primal graph, then one per reverse step
 
 
-def test_the_graph_has_a_row_of_its_own_and_shrinks_to_fit_it():
+def test_every_panel_keeps_the_size_of_its_largest_state_while_the_steps_play():
+    """Under each panel an invisible copy of it at its largest: the table, caption and Jacobian at the last step
+    (bold, as the current row is), the graph as an empty box the size of the largest step's drawing."""
     explorer = Explorer(seed_example, 3.0, -4.0)
-    assert explorer.children[-1] is explorer._graph_panel and explorer._graph_panel.layout.width == "100%"
+    explorer.mode.value = "forward"
+    explorer.step.value = 2
+    reserve = explorer._reserve
+    assert reserve["table"].value.count("<tr") == 8 and explorer.table.value.count("<tr") == 3  # header + rows
+    assert len(reserve["caption"].value) == max(map(len, explorer._captions())) and len(explorer._captions()) == 6
+    assert "−4.333" in reserve["jacobian"].value and "−4.333" not in explorer.jacobian.value
+    stacks = [w for w in _all_widgets(explorer) if "adlab-stack" in w._dom_classes]
+    assert [[c._dom_classes for c in stack.children] for stack in stacks] == [[("adlab-shown",), ("adlab-reserve",)]] * 4
     if shutil.which("dot"):
-        assert explorer.graph.value.startswith('<svg style="max-width:100%;height:auto"')
+        sizes = [explorer_module._svg_size(explorer_module.render(explorer._digraph_at(step)[2]).svg)
+                 for step in range(1, 7)]
+        width, height = map(max, zip(*sizes))
+        assert reserve["graph"].value == f'<div style="width:100%;aspect-ratio:{width} / {height}"></div>'
+        assert min(h for _, h in sizes) < height  # steps differ in size: the box holds the largest
+        layout = explorer._graph_stack.layout  # it shrinks with the cell, to 3/4 of its size, then scrolls
+        assert (layout.width, layout.max_width, layout.min_width) == ("100%", f"{width}px", f"{math.ceil(width * 0.75)}px")
+        share = 100 * sizes[1][0] / width  # step 2 drawn at the scale of the widest step
+        assert explorer.graph.value.startswith(f'<div style="width:{share:.4f}%"><svg ')
+
+
+def _all_widgets(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _all_widgets(child)
+
+
+def test_the_graph_has_a_row_of_its_own_that_scrolls_before_its_labels_get_small():
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    assert explorer.children[-1] is explorer._graph_panel and "adlab-graph-panel" in explorer._graph_panel._dom_classes
+    assert ".adlab-graph-panel { width: 100%; overflow: auto; }" in explorer_module.CSS
+    assert explorer_module.MIN_GRAPH_SCALE == 0.75  # 11-pt labels (14.7 px) stay 11 px at the least
+
+
+def test_the_step_control_stays_within_its_range():
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    explorer.step.value = 99
+    assert explorer.step.value == 6
+    explorer.step.value = 0
+    assert explorer.step.value == 1 and "step 1 of 6" in explorer.caption.value
+
+
+def test_input_sliders_are_labelled_and_read_to_their_step():
+    x1, x2 = Explorer(seed_example, 3.0, -4.0).inputs
+    assert (x1.description, x1.step, x1.digits) == ("x₁", 0.01, 2)
+    assert (x2.description, x2.step, x2.digits) == ("x₂", 0.1, 1)
+    assert "aria-valuetext" in x1._esm and "<label" not in x1._esm and 'element("label"' in x1._esm
+
+
+# -- the saved form: a static view beside the widget ----------------------------------------------------------
+
+
+def test_the_saved_view_comes_first_then_the_widget(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda bundle, raw: shown.append(bundle))
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    explorer._ipython_display_()
+    saved, widget = shown
+    assert saved == {"text/html": explorer.saved_view(), "text/plain": explorer._summary()}
+    assert widget["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.model_id
+    assert widget["text/plain"] == "The live sweep explorer appears here when this cell runs."
+    assert f"adlab-explorer-{explorer.model_id}" in explorer._dom_classes
+    # its stylesheet names this explorer only: another explorer's widget leaves it alone
+    css = re.search(r"<style>(.*?)</style>", saved["text/html"], re.S).group(1)
+    assert css.count(f".adlab-saved-{explorer.model_id}") == 2 and css.count(f".adlab-explorer-{explorer.model_id}") == 2
+
+
+def test_the_saved_view_reads_without_what_a_sanitizer_drops():
+    explorer = Explorer(seed_example, 3.0, -4.0).select("reverse")
+    explorer.step.value = 3
+    assert explorer._summary() == "Sweep explorer of seed_example at x₁ = 3, x₂ = −4: run this cell to step through the sweep."
+    static = explorer.saved_view()
+    # JupyterLab's sanitizer drops <style>, <svg> and <script>: the saved view needs none of them to read well
+    readable = re.sub(r"<style>.*?</style>", "", static, flags=re.S)
+    assert "<svg" not in static and "<script" not in static
+    assert "Reverse sweep from y (ȳ = 1 there, 0 elsewhere), step 3 of 6: row v₂" in readable
+    assert "run this cell to step through the sweep" in readable and readable.count("<table") == 2
+    if shutil.which("dot"):
+        [image] = re.findall(r"<img [^>]*>", static)
+        assert 'src="data:image/svg+xml;base64,' in image and 'style="max-width:none"' in image
+        assert re.search(r'alt="Computation graph of seed_example: v₋₁ = x₁; v₀ = x₂; v₁ = v₋₁ × v₀; .*v₄ = v₃ − v₂\."',
+                         image)
+
+
+def test_a_saved_view_hides_its_controls_and_the_broken_link_marks():
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    note = explorer.children[0].value
+    assert explorer_module.SAVED_NOTE in note and "adlab-explorer" in explorer._dom_classes
+    live_only = [w for w in _all_widgets(explorer) if "adlab-live-only" in w._dom_classes]
+    assert explorer.step in live_only and len(live_only) == 3  # inputs, sweep choice, steps
+    assert ".adlab-explorer.jupyter-widgets-disconnected .adlab-live-only { display: none; }" in note
+    assert ".adlab-explorer .jupyter-widgets-disconnected::before" in note
 
 
 # -- sliders stay inside f's domain, for any f -------------------------------------------------------
