@@ -756,9 +756,10 @@ def _jacobian_html(entries, row_labels, column_labels, mode, seed):
 
 
 def _as_html(drawing):
-    """What `graph.render` drew (scalable SVG from dot, or the DOT source without it), for an HTML widget."""
+    """What `graph.render` drew, for an HTML widget: the SVG itself from dot (the explorer sizes and scrolls it;
+    a live widget is never sanitized), else the drawing's HTML or the DOT source."""
     bundle = drawing._repr_mimebundle_()
-    return bundle.get("text/html") or bundle.get("image/svg+xml") or f"<pre>{html.escape(bundle['text/plain'])}</pre>"
+    return bundle.get("image/svg+xml") or bundle.get("text/html") or f"<pre>{html.escape(bundle['text/plain'])}</pre>"
 
 
 _SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"')
