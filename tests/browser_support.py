@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -184,6 +185,31 @@ def notebook_run(page, path: str):
         yield
     finally:
         page.evaluate(CLOSE, panel_id)
+
+
+def problems(cell):
+    """What is wrong with one code cell's outputs, as readable lines (empty when all is well)."""
+    found = []
+    expected_error = "raises-exception" in cell["tags"]
+    if cell["executionCount"] is None:
+        found.append("did not run")
+    if not expected_error:
+        found += [f"error: {error}" for error in cell["errors"]]
+        found += [f"traceback on stderr: {text[:300]}" for text in cell["stderr"] if "Traceback" in text]
+    found += ["Error displaying widget" for text in cell["outputTexts"] if "Error displaying widget" in text]
+    found += ["a trace shown as plain text" for text in cell["outputTexts"] if text.startswith("<Trace of")]
+    if cell["traceTables"] < cell["traceDivs"]:
+        found.append("a trace table without an HTML <table>")
+    if cell["rightAlignedTraceCells"]:
+        found.append("trace table cells not left-aligned (JupyterLab's table style won over the table's own)")
+    draws_graph = re.search(r"\.graph\(|--graph|explore\(|--explore", cell["source"])
+    if draws_graph and not cell["graphs"]:
+        found.append("no graph drawn as <svg> (DOT source or an <img> instead?)")
+    if cell["svgImages"]:
+        found.append("an SVG shown as <img>, not as an <svg> element")
+    if cell["overflowingGraphs"]:
+        found.append("a graph wider than its output area (cut off, or scrolls sideways)")
+    return found
 
 
 def cells(page) -> list[dict]:

@@ -7,9 +7,14 @@ For each lesson, in one JupyterLab server and one page (each lesson runs once):
   was: nbgitpuller and `adlab lessons` see no student change (tests/jupyterlab_format.py says what JupyterLab
   would rewrite, and test_lessons_are_stored_as_jupyterlab_saves_them checks the files without a browser);
 - before running: no broken-image icon and no output reading `Ellipsis`;
-- after Run All: no error, no "Error displaying widget", no `Ellipsis`; axe-core (from npm, injected into the
-  page) finds no serious or critical violation in the notebook's cells and outputs;
-- at 1024, 1400 and 1920 px: no element wider than its cell unless it scrolls; screenshots in test-artifacts/.
+- after Run All: every cell ran, no error, no "Error displaying widget", no `Ellipsis`, traces as HTML tables
+  and graphs as <svg> (browser_support.problems); axe-core (from npm, injected into the page) finds no
+  serious or critical violation in the notebook's cells and outputs;
+- at 1024, 1400 and 1920 px: no element wider than its cell unless it scrolls; Lesson 10's printed tables do
+  not wrap (issue 23); screenshots in test-artifacts/audit/ (the whole lesson at 1024 px, its top at 1920 px).
+
+This is the only test that runs every lesson in the browser (tests/test_browser.py drives the explorer,
+the README's magics and an exercise): each lesson runs once, in one server and one page.
 
 The audit covers the notebook's cells and outputs, not JupyterLab's own interface around them (menus, side
 panels, toolbars, the cells' prompts and editors): those are JupyterLab's to fix, not the course's, and
@@ -18,10 +23,8 @@ axe-core finds violations in them that no lesson can change (listed in JUPYTERLA
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -29,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM, HEIGHT, JupyterLab, open_lab
+from browser_support import CHROMIUM, HEIGHT, JupyterLab, cells, open_lab, problems
 from jupyterlab_format import differences, installed_kernelspec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -55,7 +58,12 @@ IPYWIDGETS = {
 WAITING_FOR = [
     ("*", "button-name", "explorer"),             # the Play widget's ▶ ■ ⟲ buttons are icons without text
     ("*", "aria-input-field-name", "explorer"),   # the step and input sliders' handles have no name
+    # Lesson 9's code is another helper's (long cells): its interact plot needs adlab.display.figures.figure
+    ("09_checkpointing", "image-alt", "ipywidgets"),
 ]
+
+# Lines the exercise framework prints (a student's numbers), not the lessons: they may wrap.
+FRAMEWORK_LINE = re.compile(r"^Your numbers for exercise ")
 
 
 def unavailable(reason):
@@ -149,7 +157,7 @@ OPEN = """async (path) => {
     return {id: panel.id, dirty: panel.context.model.dirty};
 }"""
 
-DIRTY = """(id) => Array.from(window.jupyterapp.shell.widgets('main')).find(w => w.id === id).context.model.dirty"""
+WINDOWING_MODE = "() => window.jupyterapp.shell.currentWidget.content.notebookConfig.windowingMode"
 
 RUN_ALL = """async ([id, timeout]) => {
     const app = window.jupyterapp;
@@ -259,8 +267,8 @@ WRAPPED = """() => {
                 const shown = Math.round(pre.getBoundingClientRect().height / height);
                 if (shown > lines.length) {
                     const longest = lines.reduce((a, b) => a.length >= b.length ? a : b);
-                    found.push(`cell ${k}: ${shown - lines.length} wrapped, longest line ${longest.length} characters: `
-                               + JSON.stringify(longest.slice(0, 90)));
+                    found.push({longest, text: `cell ${k}: ${shown - lines.length} wrapped, longest line `
+                                               + `${longest.length} characters: ${JSON.stringify(longest.slice(0, 90))}`});
                 }
             });
     });
@@ -339,6 +347,9 @@ def test_student_copy_opens_clean_runs_and_passes_the_audit(page, lab, lesson):
         seen, later = split(lesson, page.evaluate(SEEN))
         report += [f"after Run All, {s['where']}: {s['what']} {s['detail']}" for s in seen]
         elsewhere += [f"after Run All, {s['where']}: {s['what']} ({s['owner']})" for s in later]
+        assert page.evaluate(WINDOWING_MODE) == "none"  # every cell is in the page, so every output is checked
+        report += [f"cell {k} ({cell['source'][:40]!r}…): {problem}"
+                   for k, cell in enumerate(cells(page)) for problem in problems(cell)]
 
         violations = page.evaluate(AUDIT, JUPYTERLAB_UI)
         for v in violations:
@@ -353,9 +364,14 @@ def test_student_copy_opens_clean_runs_and_passes_the_audit(page, lab, lesson):
         for width in WIDTHS:
             settle(page, width)
             report += [f"at {width} px, {problem}" for problem in page.evaluate(TOO_WIDE)]
-            elsewhere += [f"at {width} px, wraps: {problem}" for problem in page.evaluate(WRAPPED)]
+            wrapped = [w for w in page.evaluate(WRAPPED) if not FRAMEWORK_LINE.match(w["longest"])]
+            if lesson.stem.startswith("10_"):
+                report += [f"at {width} px, a printed line wraps: {w['text']}" for w in wrapped]
+            else:
+                elsewhere += [f"at {width} px, a printed line wraps: {w['text']}" for w in wrapped]
+            if width == 1920:
+                page.screenshot(path=str(ARTIFACTS / f"{lesson.stem}-1920-top.jpg"), type="jpeg", quality=80)
         whole_notebook(page, ARTIFACTS / f"{lesson.stem}-1024.jpg", 1024)
-        whole_notebook(page, ARTIFACTS / f"{lesson.stem}-1920.jpg", 1920)
     finally:
         page.set_viewport_size({"width": 1280, "height": HEIGHT})
         page.evaluate(CLOSE, opened["id"])

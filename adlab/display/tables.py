@@ -147,7 +147,11 @@ def to_html(trace, precision=3, highlight=None, max_rows=MAX_ROWS, order="index"
     """An HTML table that renders without MathJax; `highlight` marks row v_highlight (a sweep's current row)."""
     formatter = RowFormatter(trace, HTML, precision)
     headers = HEADERS[trace.mode]
-    out = [f'<div class="adlab-trace"><style>{CSS}</style><table class="adlab-table">',
+    # A table wider than the output scrolls inside its own box, which the keyboard can reach (tabindex) and a
+    # screen reader names by the caption: the output area around it would scroll without either.
+    label = escape(_caption(RowFormatter(trace, TEXT, precision), trace, TEXT))
+    out = [f'<div class="adlab-trace" role="region" tabindex="0" aria-label="{label}" style="overflow-x:auto">'
+           f'<style>{CSS}</style><table class="adlab-table">',
            f"<caption>{_caption(formatter, trace, HTML)}</caption><thead><tr>"]
     out += [f'<th scope="col"{_sweep_class(j)}>{escape(h)}</th>' for j, h in enumerate(headers)]
     out.append("</tr></thead><tbody>")
