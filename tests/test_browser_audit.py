@@ -58,6 +58,7 @@ IPYWIDGETS = {
 WAITING_FOR = [
     ("*", "button-name", "explorer"),             # the Play widget's ▶ ■ ⟲ buttons are icons without text
     ("*", "aria-input-field-name", "explorer"),   # the step and input sliders' handles have no name
+    ("*", "too wide", "explorer"),                # at 1024 px its table is cut off (issue 23, item 2)
     # Lesson 9's code is another helper's (long cells): its interact plot needs adlab.display.figures.figure
     ("09_checkpointing", "image-alt", "ipywidgets"),
 ]
@@ -244,9 +245,11 @@ TOO_WIDE = """() => {
             while (clipper && clipper !== cell.node && !clips(clipper)) clipper = clipper.parentElement;
             const ok = clipper && clipper !== cell.node && scrolls(clipper) && inside(clipper.getBoundingClientRect());
             if (!ok) {
-                found.push(`cell ${k}: <${element.tagName.toLowerCase()} class="${element.getAttribute('class') || ''}">`
-                           + ` ${Math.round(r.width)} px wide, cell ${Math.round(box.width)} px`
-                           + (clipper && clipper !== cell.node ? ' (cut off, no scrollbar)' : ''));
+                const output = element.closest('.jp-OutputArea-output');
+                found.push({what: 'too wide', owner: output && output.querySelector('.widget-play') ? 'explorer' : '',
+                            text: `cell ${k}: <${element.tagName.toLowerCase()} class="${element.getAttribute('class') || ''}">`
+                                  + ` ${Math.round(r.width)} px wide, cell ${Math.round(box.width)} px`
+                                  + (clipper && clipper !== cell.node ? ' (cut off, no scrollbar)' : '')});
                 break;   // one per cell is enough to find it
             }
         }
@@ -363,7 +366,9 @@ def test_student_copy_opens_clean_runs_and_passes_the_audit(page, lab, lesson):
 
         for width in WIDTHS:
             settle(page, width)
-            report += [f"at {width} px, {problem}" for problem in page.evaluate(TOO_WIDE)]
+            wide, later = split(lesson, page.evaluate(TOO_WIDE))
+            report += [f"at {width} px, {w['text']}" for w in wide]
+            elsewhere += [f"at {width} px, {w['text']} ({w['owner']})" for w in later]
             wrapped = [w for w in page.evaluate(WRAPPED) if not FRAMEWORK_LINE.match(w["longest"])]
             if lesson.stem.startswith("10_"):
                 report += [f"at {width} px, a printed line wraps: {w['text']}" for w in wrapped]
