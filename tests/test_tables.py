@@ -102,7 +102,8 @@ def test_html_is_accessible_headers_caption_and_no_state_by_colour_alone():
     assert html.count('<th scope="col"') == 4 and "<th>" not in html
     assert "<caption>seed_example at (x<sub>1</sub>, x<sub>2</sub>) = (3, −4); reverse sweep" in html
     current = [row for row in html_rows(html) if "adlab-current" in row]
-    assert current[0].startswith('<tr class="adlab-current" aria-current="step">')
+    assert current[0].startswith('<tr class="adlab-current"><td class="adlab-rule" aria-current="step">')
+    assert html.count("aria-current") == 1
     # the current row is bold and framed, not only tinted; inputs end with a rule, not only a tint
     assert re.search(r"tr\.adlab-current td \{[^}]*font-weight: bold;[^}]*border-top", tables.CSS)
     assert "tr.adlab-input + tr:not(.adlab-input) td { border-top" in tables.CSS

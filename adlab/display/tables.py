@@ -161,11 +161,11 @@ def to_html(trace, precision=3, highlight=None, max_rows=MAX_ROWS, order="index"
                        f"{_fold_text(formatter, line[1], HTML)}</td></tr>")
             continue
         classes = _row_classes(formatter, line, highlight)
-        current = ' aria-current="step"' if "adlab-current" in classes else ""
-        out.append(f'<tr class="{classes}"{current}>' if classes else "<tr>")
+        out.append(f'<tr class="{classes}">' if classes else "<tr>")
+        current = ' aria-current="step"' if "adlab-current" in classes else ""  # said by a screen reader
         for j, cell in enumerate(_cells(formatter, trace.mode, line)):
             kind = "adlab-value" if j % 2 else "adlab-rule"
-            out.append(f'<td class="{kind}{" adlab-sweep" if j == 2 else ""}">{cell}</td>')
+            out.append(f'<td class="{kind}{" adlab-sweep" if j == 2 else ""}"{current if j == 0 else ""}>{cell}</td>')
         out.append("</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
