@@ -19,7 +19,6 @@ writes (no overloading) is reported too, when codegen can write f.
 
 from __future__ import annotations
 
-import html
 import math
 import time
 from dataclasses import dataclass
@@ -192,10 +191,10 @@ class Cost:
         return "\n".join(lines)
 
     def _repr_html_(self):
-        cells = "".join(f"<tr><td>{html.escape(q)}</td><td>{html.escape(v)}</td><td>{html.escape(meaning)}</td></tr>"
-                        for q, v, meaning in self.rows())
-        return (f"<table><caption>Cost of {html.escape(self.function_name)}'s derivatives</caption>"
-                f"<tr><th>quantity</th><th>value</th><th>meaning</th></tr>{cells}</table>")
+        from .display.tables import plain_table
+
+        return plain_table(f"Cost of {self.function_name}'s derivatives", ("quantity", "value", "meaning"),
+                           self.rows())
 
 
 def _ratio(a, b):

@@ -20,7 +20,6 @@ bank can import it in every lesson for free.
 
 from __future__ import annotations
 
-import html
 import inspect
 import operator
 from dataclasses import dataclass
@@ -405,11 +404,11 @@ class SwellTable(list):
         return "\n".join(lines)
 
     def _repr_html_(self):
-        head = "".join(f"<th>{html.escape(label)}</th>" for _, label in _COLUMNS)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(getattr(r, field)))}</td>" for field, _ in _COLUMNS)
-                       + "</tr>" for r in self)
-        return (f"<table><caption>Operations: symbolic derivative against AD</caption>"
-                f"<tr>{head}</tr>{body}</table>")
+        from .display.tables import plain_table
+
+        rows = [[getattr(r, field) for field, _ in _COLUMNS] for r in self]
+        return plain_table("Operations: symbolic derivative against AD", [label for _, label in _COLUMNS], rows,
+                           row_headers=False, numeric=range(1, len(_COLUMNS)))
 
 
 def expression_swell(depths=range(1, 7), examples=None):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -40,10 +41,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-class JupyterLab:
-    """`jupyter lab` in a temporary directory, stopped by its process id."""
+# The front ends students meet, as (command, its application class for configuration).
+FRONT_ENDS = {"lab": ("lab", "LabApp"), "notebook7": ("notebook", "JupyterNotebookApp")}
 
-    def __init__(self, directory: Path):
+
+class JupyterLab:
+    """`jupyter lab` (or Notebook 7's `jupyter notebook`) in a temporary directory, stopped by its process id.
+
+    Both expose the application to the page as ``window.jupyterapp``, and share JupyterLab's settings.
+    """
+
+    def __init__(self, directory: Path, front_end: str = "lab"):
         self.root = directory / "root"
         self.root.mkdir()
         self.token = secrets.token_hex(16)
@@ -56,11 +64,12 @@ class JupyterLab:
                    JUPYTER_RUNTIME_DIR=str(directory / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(settings),
                    JUPYTERLAB_WORKSPACES_DIR=str(directory / "workspaces"))
         self.log = directory / "jupyterlab.log"
+        command, app = FRONT_ENDS[front_end]
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+            [sys.executable, "-m", "jupyter", command, "--no-browser", "--allow-root",
              "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.url.rsplit(':', 1)[1]}",
              "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
-             f"--ServerApp.root_dir={self.root}", "--LabApp.expose_app_in_browser=True"],
+             f"--ServerApp.root_dir={self.root}", f"--{app}.expose_app_in_browser=True"],
             stdout=self.log.open("w"), stderr=subprocess.STDOUT, env=env)
         self._wait_until_up()
 
@@ -68,7 +77,7 @@ class JupyterLab:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited ({self._process.returncode}):\n{self.log.read_text()}")
+                raise RuntimeError(f"jupyter exited ({self._process.returncode}):\n{self.log.read_text()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2):
                     return
@@ -176,6 +185,31 @@ def notebook_run(page, path: str):
         yield
     finally:
         page.evaluate(CLOSE, panel_id)
+
+
+def problems(cell):
+    """What is wrong with one code cell's outputs, as readable lines (empty when all is well)."""
+    found = []
+    expected_error = "raises-exception" in cell["tags"]
+    if cell["executionCount"] is None:
+        found.append("did not run")
+    if not expected_error:
+        found += [f"error: {error}" for error in cell["errors"]]
+        found += [f"traceback on stderr: {text[:300]}" for text in cell["stderr"] if "Traceback" in text]
+    found += ["Error displaying widget" for text in cell["outputTexts"] if "Error displaying widget" in text]
+    found += ["a trace shown as plain text" for text in cell["outputTexts"] if text.startswith("<Trace of")]
+    if cell["traceTables"] < cell["traceDivs"]:
+        found.append("a trace table without an HTML <table>")
+    if cell["rightAlignedTraceCells"]:
+        found.append("trace table cells not left-aligned (JupyterLab's table style won over the table's own)")
+    draws_graph = re.search(r"\.graph\(|--graph|explore\(|--explore", cell["source"])
+    if draws_graph and not cell["graphs"]:
+        found.append("no graph drawn as <svg> (DOT source or an <img> instead?)")
+    if cell["svgImages"]:
+        found.append("an SVG shown as <img>, not as an <svg> element")
+    if cell["overflowingGraphs"]:
+        found.append("a graph wider than its output area (cut off, or scrolls sideways)")
+    return found
 
 
 def cells(page) -> list[dict]:

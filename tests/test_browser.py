@@ -2,8 +2,10 @@
 
 What nbval cannot see: whether outputs render (a graph as an <svg>, a trace as
 an HTML table, widgets without "Error displaying widget") and whether the
-explorer's panels fit a 1280-px window and move together. Screenshots go to
-test-artifacts/. Deselect with ``pytest -m "not browser"``.
+explorer's panels fit a 1280-px window and move together. Every lesson is run
+once, as a student copy, by tests/test_browser_audit.py (with these same checks,
+`problems`); this file drives the explorer, the README's magics and an exercise.
+Screenshots go to test-artifacts/. Deselect with ``pytest -m "not browser"``.
 """
 
 from __future__ import annotations
@@ -14,12 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM, JupyterLab, cells, notebook_run, open_lab, screenshot_whole_notebook
+from browser_support import CHROMIUM, JupyterLab, cells, notebook_run, open_lab, problems, screenshot_whole_notebook
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
-LESSONS = sorted((REPO / "lessons").glob("*.ipynb"))
 ARTIFACTS = REPO / "test-artifacts"
 SEED_EXAMPLE = """\
 import numpy as np
@@ -28,7 +29,6 @@ import adlab
 def f(x1, x2):
     return x1 * x2 + x2 - np.log(x1)
 """
-WINDOWING_MODE = "() => window.jupyterapp.shell.currentWidget.content.notebookConfig.windowingMode"
 
 
 def unavailable(reason):
@@ -66,41 +66,6 @@ def page(browser, lab):
     page = open_lab(browser, lab)
     yield page
     page.close()
-
-
-def problems(cell):
-    """What is wrong with one code cell's outputs, as readable lines (empty when all is well)."""
-    found = []
-    expected_error = "raises-exception" in cell["tags"]
-    if cell["executionCount"] is None:
-        found.append("did not run")
-    if not expected_error:
-        found += [f"error: {error}" for error in cell["errors"]]
-        found += [f"traceback on stderr: {text[:300]}" for text in cell["stderr"] if "Traceback" in text]
-    found += ["Error displaying widget" for text in cell["outputTexts"] if "Error displaying widget" in text]
-    found += ["a trace shown as plain text" for text in cell["outputTexts"] if text.startswith("<Trace of")]
-    if cell["traceTables"] < cell["traceDivs"]:
-        found.append("a trace table without an HTML <table>")
-    if cell["rightAlignedTraceCells"]:
-        found.append("trace table cells not left-aligned (JupyterLab's table style won over the table's own)")
-    draws_graph = re.search(r"\.graph\(|--graph|explore\(|--explore", cell["source"])
-    if draws_graph and not cell["graphs"]:
-        found.append("no graph drawn as <svg> (DOT source or an <img> instead?)")
-    if cell["svgImages"]:
-        found.append("an SVG shown as <img>, not as an <svg> element")
-    if cell["overflowingGraphs"]:
-        found.append("a graph wider than its output area (cut off, or scrolls sideways)")
-    return found
-
-
-@pytest.mark.parametrize("lesson", LESSONS, ids=[path.stem for path in LESSONS])
-def test_lesson_runs_and_renders_in_jupyterlab(page, lesson):
-    with notebook_run(page, f"lessons/{lesson.name}"):
-        assert page.evaluate(WINDOWING_MODE) == "none"  # every cell is in the page, so every output is checked
-        report = [f"cell {k} ({cell['source'][:40]!r}…): {problem}"
-                  for k, cell in enumerate(cells(page)) for problem in problems(cell)]
-        screenshot_whole_notebook(page, ARTIFACTS / f"{lesson.stem}.jpg")
-    assert not report, "\n".join(report)
 
 
 # -- the explorer, driven with the mouse and keyboard -------------------------------------------------

@@ -85,7 +85,9 @@ def test_report_without_timing_is_reproducible():
     text = repr(report)
     assert "11 = 2.75 × ops(f)" in text and "10 = 2.50 × ops(f)" in text and "48 bytes" in text
     assert "time" not in text
-    assert report._repr_html_().startswith("<table>") and report._repr_html_().count("<tr>") == 7
+    html = report._repr_html_()
+    assert html.startswith('<table class="adlab-report"><caption>Cost of seed_example&#x27;s derivatives</caption>')
+    assert html.count("<tr>") == 7 and '<th scope="row" style="text-align:left">ops(f)</th>' in html
 
 
 def test_report_with_timing_measures_positive_ratios():

@@ -200,6 +200,16 @@ def test_one_hint_given_as_a_string_is_one_hint():
 # -- show_answer, graded mode --------------------------------------------------------------
 
 
+def test_feedback_html_sets_backticked_names_as_code_and_escapes_the_rest():
+    """`Value` in a message reads as code in the notebook, not as literal backticks (the text form keeps them)."""
+    result = Result("6.2", "invalid", "no class `Value`: define it (`class Value:`) <here>\nthen `x_bar`.",
+                    hints=("use `y.backward()`",))
+    shown = result._repr_html_()
+    assert "no class <code>Value</code>: define it (<code>class Value:</code>) &lt;here&gt;" in shown
+    assert "then <code>x_bar</code>." in shown and "use <code>y.backward()</code>" in shown and "`" not in shown
+    assert "no class `Value`" in repr(result)
+
+
 def test_show_answer_only_after_a_real_attempt_and_recorded(folder):
     refused = show_answer("1.2")
     assert refused.status == "invalid" and "try it first" in refused.message

@@ -97,6 +97,28 @@ def test_html_highlights_exactly_the_current_row():
     assert "adlab-current" not in "".join(html_rows(tables.to_html(adlab.trace(seed_example, 3.0, -4.0))))
 
 
+def test_html_is_accessible_headers_caption_and_no_state_by_colour_alone():
+    html = tables.to_html(adlab.trace(seed_example, 3.0, -4.0).reverse(), highlight=3)
+    assert html.count('<th scope="col"') == 4 and "<th>" not in html
+    assert "<caption>seed_example at (x<sub>1</sub>, x<sub>2</sub>) = (3, −4); reverse sweep" in html
+    current = [row for row in html_rows(html) if "adlab-current" in row]
+    assert current[0].startswith('<tr class="adlab-current"><td class="adlab-rule" aria-current="step">')
+    assert html.count("aria-current") == 1
+    # the current row is bold and framed, not only tinted; inputs end with a rule, not only a tint
+    assert re.search(r"tr\.adlab-current td \{[^}]*font-weight: bold;[^}]*border-top", tables.CSS)
+    assert "tr.adlab-input + tr:not(.adlab-input) td { border-top" in tables.CSS
+
+
+def test_report_tables_left_align_text_and_right_align_numbers():
+    html = tables.plain_table("Two rows <of> things", ["name", "count"], [["a & b", 3], ["c", 12]], numeric=[1])
+    assert html.startswith('<table class="adlab-report"><caption>Two rows &lt;of&gt; things</caption>')
+    assert '<th scope="col" style="text-align:left">name</th>' in html
+    assert '<th scope="row" style="text-align:left">a &amp; b</th>' in html
+    assert '<td style="text-align:right;font-variant-numeric:tabular-nums">12</td>' in html
+    assert "<td" not in tables.plain_table("c", ["x"], [["y"]]) and "<th scope=\"row\"" not in tables.plain_table(
+        "c", ["x"], [["y"]], row_headers=False)
+
+
 def test_html_escapes_what_it_shows():
     html = tables.to_html(adlab.trace(lambda x: x * 2.0, 1.0))
     assert "&lt;lambda&gt; at x<sub>1</sub> = 1" in html and "<lambda>" not in html

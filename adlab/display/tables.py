@@ -32,6 +32,9 @@ _CONTEXT_ROWS = 2  # rows shown either side of a highlighted row inside a fold
 
 # Two classes per cell selector: JupyterLab's `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`
 # (right-aligned) would otherwise win, and the same table would read differently in an output and the explorer.
+# No state is shown by colour alone (the colours are Okabe–Ito's, safe for colour-blind readers): the current row
+# is also bold and framed, the inputs are set off by a rule below them, the outputs by a rule above, a NaN or inf
+# is bold; the current row also carries aria-current for screen readers.
 CSS = """\
 .adlab-trace table { border-collapse: collapse; margin: 0.5em 0; }
 .adlab-trace .adlab-table th, .adlab-trace .adlab-table td { text-align: left; padding: 2px 12px; white-space: nowrap;
@@ -40,13 +43,15 @@ CSS = """\
 .adlab-trace caption { caption-side: bottom; font-style: italic; padding-top: 4px; text-align: left; }
 .adlab-trace td.adlab-value { font-variant-numeric: tabular-nums; }
 .adlab-trace .adlab-sweep { border-left: 2px solid rgba(128, 128, 128, 0.4); }
-.adlab-trace tr.adlab-input td { background: rgba(66, 133, 244, 0.07); }
+.adlab-trace tr.adlab-input td { background: rgba(86, 180, 233, 0.12); }
+.adlab-trace tr.adlab-input + tr:not(.adlab-input) td { border-top: 2px solid rgba(128, 128, 128, 0.6); }
 .adlab-trace tr.adlab-output td { border-top: 2px solid rgba(128, 128, 128, 0.6); }
-.adlab-trace tr.adlab-current td { background: rgba(255, 179, 0, 0.35); font-weight: bold; }
-.adlab-trace tr.adlab-fold td { text-align: center; font-style: italic; opacity: 0.75; }
-.adlab-trace .adlab-nonfinite { color: #c62828; background: rgba(229, 57, 53, 0.15); font-weight: bold;
+.adlab-trace tr.adlab-current td { background: rgba(230, 159, 0, 0.35); font-weight: bold;
+  border-top: 2px solid currentColor; border-bottom: 2px solid currentColor; }
+.adlab-trace tr.adlab-fold td { text-align: center; font-style: italic; }
+.adlab-trace .adlab-nonfinite { color: #a63c00; background: rgba(213, 94, 0, 0.15); font-weight: bold;
   padding: 0 2px; }
-.adlab-trace .adlab-shape { opacity: 0.7; }
+.adlab-trace .adlab-shape { opacity: 0.8; }
 """
 
 
@@ -142,9 +147,13 @@ def to_html(trace, precision=3, highlight=None, max_rows=MAX_ROWS, order="index"
     """An HTML table that renders without MathJax; `highlight` marks row v_highlight (a sweep's current row)."""
     formatter = RowFormatter(trace, HTML, precision)
     headers = HEADERS[trace.mode]
-    out = [f'<div class="adlab-trace"><style>{CSS}</style><table class="adlab-table">',
+    # A table wider than the output scrolls inside its own box, which the keyboard can reach (tabindex) and a
+    # screen reader names by the caption: the output area around it would scroll without either.
+    label = escape(_caption(RowFormatter(trace, TEXT, precision), trace, TEXT))
+    out = [f'<div class="adlab-trace" role="region" tabindex="0" aria-label="{label}" style="overflow-x:auto">'
+           f'<style>{CSS}</style><table class="adlab-table">',
            f"<caption>{_caption(formatter, trace, HTML)}</caption><thead><tr>"]
-    out += [f'<th{_sweep_class(j)}>{escape(h)}</th>' for j, h in enumerate(headers)]
+    out += [f'<th scope="col"{_sweep_class(j)}>{escape(h)}</th>' for j, h in enumerate(headers)]
     out.append("</tr></thead><tbody>")
     for line in _fold(_lines(trace, order), max_rows, highlight):
         if line[0] == "fold":
@@ -153,9 +162,10 @@ def to_html(trace, precision=3, highlight=None, max_rows=MAX_ROWS, order="index"
             continue
         classes = _row_classes(formatter, line, highlight)
         out.append(f'<tr class="{classes}">' if classes else "<tr>")
+        current = ' aria-current="step"' if "adlab-current" in classes else ""  # said by a screen reader
         for j, cell in enumerate(_cells(formatter, trace.mode, line)):
             kind = "adlab-value" if j % 2 else "adlab-rule"
-            out.append(f'<td class="{kind}{" adlab-sweep" if j == 2 else ""}">{cell}</td>')
+            out.append(f'<td class="{kind}{" adlab-sweep" if j == 2 else ""}"{current if j == 0 else ""}>{cell}</td>')
         out.append("</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
@@ -175,6 +185,29 @@ def _row_classes(formatter, line, highlight):
     if kind == "row" and i == highlight:
         classes.append("adlab-current")
     return " ".join(classes)
+
+
+def plain_table(caption, headers, rows, row_headers=True, numeric=()):
+    """A small report table (cost, expression swell) as accessible HTML: a caption, header cells with scope,
+    text left-aligned and the columns listed in `numeric` right-aligned.
+
+    Alignment is inline, so it holds against JupyterLab's right-aligned table cells and in an untrusted
+    notebook, where <style> elements are removed. With `row_headers`, each row's first cell names it.
+    """
+    def style(column):
+        return ("text-align:right;font-variant-numeric:tabular-nums" if column in numeric
+                else "text-align:left")
+
+    head = "".join(f'<th scope="col" style="{style(j)}">{escape(h)}</th>' for j, h in enumerate(headers))
+    body = []
+    for row in rows:
+        cells = []
+        for j, value in enumerate(row):
+            tag, scope = ("th", ' scope="row"') if row_headers and j == 0 else ("td", "")
+            cells.append(f'<{tag}{scope} style="{style(j)}">{escape(str(value))}</{tag}>')
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (f'<table class="adlab-report"><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
 
 
 def to_markdown(trace, precision=3, max_rows=MAX_ROWS, order="index"):

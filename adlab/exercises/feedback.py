@@ -16,6 +16,7 @@ import decimal
 import math
 import numbers
 import os
+import re
 import tempfile
 import time
 
@@ -83,10 +84,10 @@ class Result:
     def _repr_html_(self):
         symbol, border, background = self.STYLES[self.status]
         first, *rest = self.message.splitlines()
-        body = f"<b>{symbol} Exercise {html.escape(str(self.exercise))}:</b> {html.escape(first)}"
+        body = f"<b>{symbol} Exercise {html.escape(str(self.exercise))}:</b> {_html_text(first)}"
         if rest:
             body += ("<div style='margin:4px 0 0 0;white-space:pre-wrap;font-family:var(--jp-code-font-family,"
-                     "monospace)'>" + html.escape("\n".join(rest)) + "</div>")
+                     "monospace)'>" + _html_text("\n".join(rest)) + "</div>")
         if self.hints and self.status in ("wrong", "invalid", "unanswered"):
             body += _hints_html(self.hints)
         if self.offer_answer:
@@ -95,12 +96,17 @@ class Result:
                 f"background:{background};padding:6px 10px;margin:4px 0;color:#212121'>{body}</div>")
 
 
+def _html_text(text):
+    """Feedback text as HTML: escaped, and each `name` in backticks (Markdown's code span) set as <code>."""
+    return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", html.escape(text))
+
+
 def _hints_html(hints):
     """Hints as nested <details>: hint k+1 can only be opened after hint k. No kernel needed."""
     inner = ""
     for number in range(len(hints), 0, -1):
         inner = (f"<details style='margin-top:4px'><summary style='cursor:pointer'>Hint {number}</summary>"
-                 f"<div style='margin-left:1em'>{html.escape(hints[number - 1])}{inner}</div></details>")
+                 f"<div style='margin-left:1em'>{_html_text(hints[number - 1])}{inner}</div></details>")
     return inner
 
 
