@@ -125,7 +125,7 @@ sys.exit(main(sys.argv[1:]))
 @pytest.mark.parametrize("argv, extra", [
     (["lessons", "{tmp}/lessons"], "course"),
     (["progress", "{tmp}"], "course"),
-    (["answers", "ada", "--lesson", "1"], "course"),
+    (["answers", "ada", "--lesson", "3"], "course"),  # lesson 3's answers are SymPy's (lesson 1's need only NumPy)
     (["course-repo", "{tmp}/course"], "classroom"),
     (["nbgrader-source", "{tmp}/grading"], "classroom"),
     (["hub-link", "--hub", HUB, "--repo", REPO], "classroom"),
@@ -134,7 +134,8 @@ def test_a_missing_extra_is_named_not_a_traceback(tmp_path, argv, extra):
     argv = [arg.format(tmp=tmp_path) for arg in argv]
     run = subprocess.run([sys.executable, "-c", WITHOUT_EXTRAS, *argv], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
-    assert run.returncode == 1 and run.stdout == "" and "Traceback" not in run.stderr, run.stderr
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert run.stdout == "" or argv[0] == "answers"  # answers prints the exercises it can before the one needing SymPy
     assert run.stderr.strip().splitlines() == [
         f"adlab {argv[0]}: {'sympy' if argv[0] == 'answers' else 'nbformat'} is not installed; it comes with "
         f"adlab's {extra} extra: pip install 'adlab[{extra}]'."]
