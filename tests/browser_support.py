@@ -159,17 +159,25 @@ CELLS = """() => {
             stderr,
             errors: cell.model.outputs.toJSON().filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue),
             graphs: cell.node.querySelectorAll('.jp-OutputArea-output svg g.graph').length,
-            svgImages: cell.node.querySelectorAll('.jp-OutputArea-output img[src^="data:image/svg"]').length,
+            // shown ones only: a graph's HTML keeps an <img> for untrusted copies, hidden where the <svg> shows
+            svgImages: Array.from(cell.node.querySelectorAll('.jp-OutputArea-output img[src^="data:image/svg"]'))
+                .filter(img => img.getClientRects().length > 0).length,
             traceDivs: cell.node.querySelectorAll('.jp-OutputArea-output .adlab-trace').length,
             traceTables: cell.node.querySelectorAll('.jp-OutputArea-output .adlab-trace > table').length,
             rightAlignedTraceCells: Array.from(cell.node.querySelectorAll('.jp-OutputArea-output .adlab-trace td'))
                 .filter(td => getComputedStyle(td).textAlign !== 'left').length,
-            // graphs wider than their output area, or in an output that scrolls sideways: partly hidden
+            // graphs wider than their output area with no scrolling box around them: partly hidden
             overflowingGraphs: Array.from(outputs).filter(output => {
                 const box = output.getBoundingClientRect();
-                const graphs = Array.from(output.querySelectorAll('svg')).filter(svg => svg.querySelector('g.graph'));
-                return graphs.length && (output.scrollWidth > output.clientWidth + 1
-                    || graphs.some(svg => svg.getBoundingClientRect().right > box.right + 1));
+                const pictures = Array.from(output.querySelectorAll('.adlab-graph img, svg'))
+                    .filter(picture => picture.tagName === 'IMG' || picture.querySelector('g.graph'));
+                return pictures.some(picture => {
+                    const r = picture.getBoundingClientRect();
+                    if (!r.width || (r.right <= box.right + 1 && r.left >= box.left - 1)) return false;
+                    const scroller = picture.closest('.adlab-graph-scroll, .adlab-graph-panel');
+                    return !scroller || scroller.scrollWidth <= scroller.clientWidth
+                        || scroller.getBoundingClientRect().right > box.right + 1;
+                });
             }).length,
         };
     });
@@ -208,7 +216,7 @@ def problems(cell):
     if cell["svgImages"]:
         found.append("an SVG shown as <img>, not as an <svg> element")
     if cell["overflowingGraphs"]:
-        found.append("a graph wider than its output area (cut off, or scrolls sideways)")
+        found.append("a graph wider than its output area without a scrollbar (cut off)")
     return found
 
 

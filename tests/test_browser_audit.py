@@ -55,19 +55,6 @@ IPYWIDGETS = {
                              "name: its description label is not linked to the handle (noUiSlider issue 1223)",
 }
 
-# Violations in the output of adlab/display/explorer.py and graph.py, which their owners are making accessible:
-# (lesson stem or "*", axe rule or "broken image", owner). Each is written to test-artifacts/audit/, not failed;
-# delete a line when its owner's fix is merged, and the audit holds that output to account again.
-WAITING_FOR = [
-    ("*", "button-name", "explorer"),             # the Play widget's ▶ ■ ⟲ buttons are icons without text
-    ("*", "aria-input-field-name", "explorer"),   # the step and input sliders' handles have no name
-    ("*", "too wide", "explorer"),                # at 1024 px its table is cut off (issue 23, item 2)
-    # Lesson 9's code is another helper's (long cells): its interact plot needs adlab.display.figures.figure,
-    # and a printed line of 88 characters wraps at 1024 px
-    ("09_checkpointing", "image-alt", "ipywidgets"),
-    ("09_checkpointing", "printed line wraps", "lesson 9"),
-]
-OWNERS = {"09_checkpointing": "lesson 9"}  # lessons whose code another helper owns
 
 # Printed lines that may wrap in a narrow window: what the exercise framework prints (a student's numbers), and
 # source text printed to be copied, which keeps its long lines. Anything else a lesson prints must fit at 1024 px.
@@ -318,32 +305,19 @@ def settle(page, width):
     page.wait_for_timeout(400)  # widgets and JupyterLab's panels lay out again after a resize
 
 
-def waiting(lesson, what, owner):
-    """Whether this problem is one that explorer.py's or graph.py's owner is fixing (WAITING_FOR)."""
-    return any(stem in ("*", lesson.stem) and what == rule and owner == who for stem, rule, who in WAITING_FOR)
-
-
-def split(lesson, found):
-    """(problems that fail the test, problems reported for another part of adlab)."""
-    later = [f for f in found if waiting(lesson, f["what"], f.get("owner", ""))]
-    return [f for f in found if f not in later], later
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("lesson", LESSONS, ids=[path.stem for path in LESSONS])
 def test_student_copy_opens_clean_runs_and_passes_the_audit(page, lab, lesson):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = lab.root / "copies" / lesson.name
     original = path.read_bytes()
-    report, elsewhere = [], []
+    report = []
 
     opened = page.evaluate(OPEN, f"copies/{lesson.name}")
     try:
         if opened["dirty"]:
             report.append("marked changed (unsaved-changes dot) as soon as it opened")
-        seen, later = split(lesson, page.evaluate(SEEN))
-        report += [f"before running, {s['where']}: {s['what']} {s['detail']}" for s in seen]
-        elsewhere += [f"before running, {s['where']}: {s['what']} ({s['owner']})" for s in later]
+        report += [f"before running, {s['where']}: {s['what']} {s['detail']}" for s in page.evaluate(SEEN)]
 
         modified = path.stat().st_mtime_ns
         page.keyboard.press("Control+s")
@@ -354,9 +328,7 @@ def test_student_copy_opens_clean_runs_and_passes_the_audit(page, lab, lesson):
 
         page.evaluate(RUN_ALL, [opened["id"], RUN_TIMEOUT])
         page.wait_for_function(WIDGETS_RENDERED, timeout=30_000)
-        seen, later = split(lesson, page.evaluate(SEEN))
-        report += [f"after Run All, {s['where']}: {s['what']} {s['detail']}" for s in seen]
-        elsewhere += [f"after Run All, {s['where']}: {s['what']} ({s['owner']})" for s in later]
+        report += [f"after Run All, {s['where']}: {s['what']} {s['detail']}" for s in page.evaluate(SEEN)]
         assert page.evaluate(WINDOWING_MODE) == "none"  # every cell is in the page, so every output is checked
         report += [f"cell {k} ({cell['source'][:40]!r}…): {problem}"
                    for k, cell in enumerate(cells(page)) for problem in problems(cell)]
@@ -366,29 +338,19 @@ def test_student_copy_opens_clean_runs_and_passes_the_audit(page, lab, lesson):
             line = f"axe {v['impact']} {v['rule']} ({v['help']}): {v['target']} {v['html']}"
             if v["owner"] == "ipywidgets" and v["rule"] in IPYWIDGETS:
                 continue
-            if waiting(lesson, v["rule"], v["owner"]):
-                elsewhere.append(f"{line} ({v['owner']})")
-            else:
-                report.append(line + (f" (in {v['owner']}'s output)" if v["owner"] else ""))
+            report.append(line + (f" (in {v['owner']}'s output)" if v["owner"] else ""))
 
         for width in WIDTHS:
             settle(page, width)
-            wide, later = split(lesson, page.evaluate(TOO_WIDE))
-            report += [f"at {width} px, {w['text']}" for w in wide]
-            elsewhere += [f"at {width} px, {w['text']} ({w['owner']})" for w in later]
-            wrapped = [dict(w, what="printed line wraps", owner=OWNERS.get(lesson.stem, ""))
+            report += [f"at {width} px, {w['text']}" for w in page.evaluate(TOO_WIDE)]
+            report += [f"at {width} px, a printed line wraps mid-line: {w['text']}"
                        for w in page.evaluate(WRAPPED) if not MAY_WRAP.search(w["longest"])]
-            wrapped, later = split(lesson, wrapped)
-            report += [f"at {width} px, a printed line wraps mid-line: {w['text']}" for w in wrapped]
-            elsewhere += [f"at {width} px, a printed line wraps: {w['text']} ({w['owner']})" for w in later]
             if width == 1920:
                 page.screenshot(path=str(ARTIFACTS / f"{lesson.stem}-1920-top.jpg"), type="jpeg", quality=80)
         whole_notebook(page, ARTIFACTS / f"{lesson.stem}-1024.jpg", 1024)
     finally:
         page.set_viewport_size({"width": 1280, "height": HEIGHT})
         page.evaluate(CLOSE, opened["id"])
-    if elsewhere:
-        (ARTIFACTS / f"{lesson.stem}-elsewhere.txt").write_text("\n".join(elsewhere) + "\n")
     assert not report, "\n".join(report)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import adlab
+from adlab.course import lesson_paths, write_student_copies
 from adlab.display import graph
 from browser_support import CHROMIUM, JupyterLab, open_lab, screenshot_whole_notebook
 
@@ -101,6 +102,7 @@ def lab(browser, tmp_path_factory):
     cells = graph_cells()
     nbformat.write(graph_notebook(cells, "untrusted"), server.root / "untrusted.ipynb")
     nbformat.write(graph_notebook(cells, "trusted"), server.root / "trusted.ipynb")
+    write_student_copies(server.root / "hub-copy", lesson_paths()[:1], sign=False)  # as nbgitpuller leaves it
     subprocess.run([sys.executable, "-m", "jupyter", "trust", str(server.root / "trusted.ipynb")],
                    check=True, capture_output=True)
     yield server
@@ -227,6 +229,36 @@ def test_an_untrusted_notebook_shows_its_graphs_before_running(page, lab):
     assert alt.startswith("Computational graph of seed_example: v₋₁ = x₁ = 3, v̄₋₁ = −4.333;") and "y = v₄" in alt
     more = 400 + 1 - graph.ALT_NODES  # 400 rows and the output y
     assert f"and {more} more, listed under “The graph as text”" in found[1400]["ops400"]["alt"]
+
+
+# What an untrusted lesson shows before running: its trace tables (left-aligned), its graphs as loaded images,
+# the explorers' saved views, and no text of a stripped <svg> or of a widget's repr.
+LESSON_BEFORE_RUNNING = r"""() => {
+    const node = window.jupyterapp.shell.currentWidget.content.node;
+    const shown = element => element.getClientRects().length > 0;
+    const cells = Array.from(node.querySelectorAll('.adlab-trace td')).filter(shown);
+    const images = Array.from(node.querySelectorAll('.jp-OutputArea-output .adlab-graph img')).filter(shown);
+    const texts = Array.from(node.querySelectorAll('.jp-OutputArea-output')).map(o => o.innerText);
+    return {
+        tables: Array.from(node.querySelectorAll('.adlab-trace table')).filter(shown).length,
+        rightAligned: cells.filter(td => getComputedStyle(td).textAlign !== 'left').length,
+        graphs: images.length, unloaded: images.filter(img => !(img.complete && img.naturalWidth > 0)).length,
+        savedExplorers: Array.from(node.querySelectorAll('.adlab-explorer-saved')).filter(shown).length,
+        strayText: texts.filter(t => /<svg|Explorer\(children|digraph \{/.test(t)).length,
+    };
+}"""
+
+
+def test_an_untrusted_lesson_copy_shows_its_tables_graphs_and_explorers_before_running(page, lab):
+    """Issue 20's hub copy: lesson 1 as `adlab lessons` writes it, unsigned, opened and never run."""
+    path = f"hub-copy/{lesson_paths()[0].name}"
+    assert page.evaluate(OPEN, path) == {"trusted": False}
+    page.wait_for_timeout(500)
+    seen = page.evaluate(LESSON_BEFORE_RUNNING)
+    screenshot_whole_notebook(page, ARTIFACTS / "lesson01-untrusted-before-running.jpg")
+    assert seen["tables"] >= 3 and seen["graphs"] >= 1 and seen["savedExplorers"] >= 1, seen
+    assert seen["rightAligned"] == seen["unloaded"] == seen["strayText"] == 0, seen
+    assert page.evaluate(BROKEN_IMAGES) == 0
 
 
 def test_a_trusted_notebook_shows_the_inline_svg(page, lab):

@@ -83,9 +83,10 @@ def test_html_renders_the_rule_without_mathjax():
     html = tables.to_html(adlab.trace(seed_example, 3.0, -4.0).forward(0.0, 1.0))
     headers = re.findall(r"<th(?: [^>]*)?>(.*?)</th>", html)
     assert headers == ["Forward Primal Trace", "Output", "Forward Tangent Trace", "Output"]
-    assert ("<td class=\"adlab-rule adlab-sweep\">v̇<sub>1</sub> = v̇<sub>−1</sub>·v<sub>0</sub> + "
-            "v̇<sub>0</sub>·v<sub>−1</sub></td><td class=\"adlab-value\">0×(−4) + 1×3 = 3</td>") in html
-    assert '<td class="adlab-rule">y = v<sub>4</sub></td><td class="adlab-value">−17.099</td>' in html
+    assert ("<td class=\"adlab-rule adlab-sweep\" style=\"text-align:left\">v̇<sub>1</sub> = v̇<sub>−1</sub>·v<sub>0</sub> + "
+            "v̇<sub>0</sub>·v<sub>−1</sub></td><td class=\"adlab-value\" style=\"text-align:left\">0×(−4) + 1×3 = 3</td>") in html
+    assert ('<td class="adlab-rule" style="text-align:left">y = v<sub>4</sub></td>'
+            '<td class="adlab-value" style="text-align:left">−17.099</td>') in html
     assert "$" not in html and "\\" not in html
     assert len(html_rows(html)) == 7
 
@@ -102,10 +103,13 @@ def test_html_is_accessible_headers_caption_and_no_state_by_colour_alone():
     assert html.count('<th scope="col"') == 4 and "<th>" not in html
     assert "<caption>seed_example at (x<sub>1</sub>, x<sub>2</sub>) = (3, −4); reverse sweep" in html
     current = [row for row in html_rows(html) if "adlab-current" in row]
-    assert current[0].startswith('<tr class="adlab-current"><td class="adlab-rule" aria-current="step">')
+    assert current[0].startswith('<tr class="adlab-current"><td class="adlab-rule" aria-current="step" style="')
     assert html.count("aria-current") == 1
-    # the current row is bold and framed, not only tinted; inputs end with a rule, not only a tint
-    assert re.search(r"tr\.adlab-current td \{[^}]*font-weight: bold;[^}]*border-top", tables.CSS)
+    # the current row is bold and framed, not only tinted; inputs end with a rule, not only a tint. Bold and
+    # left-aligned inline, so an untrusted notebook (which drops <style>) keeps them.
+    assert re.search(r"tr\.adlab-current td \{[^}]*border-top", tables.CSS)
+    assert all("font-weight:bold" in cell for cell in re.findall(r"<td [^>]*>", current[0]))
+    assert all("text-align:left" in cell for cell in re.findall(r"<t[dh] [^>]*>", html))
     assert "tr.adlab-input + tr:not(.adlab-input) td { border-top" in tables.CSS
 
 

@@ -35,9 +35,13 @@ _CONTEXT_ROWS = 2  # rows shown either side of a highlighted row inside a fold
 # No state is shown by colour alone (the colours are Okabe–Ito's, safe for colour-blind readers): the current row
 # is also bold and framed, the inputs are set off by a rule below them, the outputs by a rule above, a NaN or inf
 # is bold; the current row also carries aria-current for screen readers.
+# Inline, not in CSS: an untrusted notebook (a copy pulled onto a hub) drops <style> but keeps style attributes,
+# so the alignment and the current row's marks hold there too.
+LEFT = "text-align:left"
+CURRENT = ";font-weight:bold;background:rgba(230, 159, 0, 0.35)"
 CSS = """\
 .adlab-trace table { border-collapse: collapse; margin: 0.5em 0; }
-.adlab-trace .adlab-table th, .adlab-trace .adlab-table td { text-align: left; padding: 2px 12px; white-space: nowrap;
+.adlab-trace .adlab-table th, .adlab-trace .adlab-table td { padding: 2px 12px; white-space: nowrap;
   border-bottom: 1px solid rgba(128, 128, 128, 0.25); }
 .adlab-trace .adlab-table th { border-bottom: 2px solid rgba(128, 128, 128, 0.6); }
 .adlab-trace caption { caption-side: bottom; font-style: italic; padding-top: 4px; text-align: left; }
@@ -46,8 +50,7 @@ CSS = """\
 .adlab-trace tr.adlab-input td { background: rgba(86, 180, 233, 0.12); }
 .adlab-trace tr.adlab-input + tr:not(.adlab-input) td { border-top: 2px solid rgba(128, 128, 128, 0.6); }
 .adlab-trace tr.adlab-output td { border-top: 2px solid rgba(128, 128, 128, 0.6); }
-.adlab-trace tr.adlab-current td { background: rgba(230, 159, 0, 0.35); font-weight: bold;
-  border-top: 2px solid currentColor; border-bottom: 2px solid currentColor; }
+.adlab-trace tr.adlab-current td { border-top: 2px solid currentColor; border-bottom: 2px solid currentColor; }
 .adlab-trace tr.adlab-fold td { text-align: center; font-style: italic; }
 .adlab-trace .adlab-nonfinite { color: #a63c00; background: rgba(213, 94, 0, 0.15); font-weight: bold;
   padding: 0 2px; }
@@ -153,7 +156,7 @@ def to_html(trace, precision=3, highlight=None, max_rows=MAX_ROWS, order="index"
     out = [f'<div class="adlab-trace" role="region" tabindex="0" aria-label="{label}" style="overflow-x:auto">'
            f'<style>{CSS}</style><table class="adlab-table">',
            f"<caption>{_caption(formatter, trace, HTML)}</caption><thead><tr>"]
-    out += [f'<th scope="col"{_sweep_class(j)}>{escape(h)}</th>' for j, h in enumerate(headers)]
+    out += [f'<th scope="col"{_sweep_class(j)} style="{LEFT}">{escape(h)}</th>' for j, h in enumerate(headers)]
     out.append("</tr></thead><tbody>")
     for line in _fold(_lines(trace, order), max_rows, highlight):
         if line[0] == "fold":
@@ -163,9 +166,11 @@ def to_html(trace, precision=3, highlight=None, max_rows=MAX_ROWS, order="index"
         classes = _row_classes(formatter, line, highlight)
         out.append(f'<tr class="{classes}">' if classes else "<tr>")
         current = ' aria-current="step"' if "adlab-current" in classes else ""  # said by a screen reader
+        style = LEFT + (CURRENT if current else "")
         for j, cell in enumerate(_cells(formatter, trace.mode, line)):
             kind = "adlab-value" if j % 2 else "adlab-rule"
-            out.append(f'<td class="{kind}{" adlab-sweep" if j == 2 else ""}"{current if j == 0 else ""}>{cell}</td>')
+            out.append(f'<td class="{kind}{" adlab-sweep" if j == 2 else ""}"{current if j == 0 else ""} '
+                       f'style="{style}">{cell}</td>')
         out.append("</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
