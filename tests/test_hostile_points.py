@@ -380,5 +380,13 @@ def test_every_primitive_is_reached():
         warnings.simplefilter("ignore", RuntimeWarning)
         for f, args in functions:
             reached |= {row.op for row in adlab.trace(f, *args)}
+        # the masks, signs and floors rules compute (rules.NOT_DIFFERENTIATED) are rows of a gradient's trace,
+        # at points where they matter: ties, zeros, a zero exponent
+        for f in UNARY.values():
+            reached |= {row.op for row in adlab.trace(adlab.grad(f), 0.0)}
+        for f in BINARY.values():
+            reached |= {row.op for row in adlab.trace(adlab.grad(f, argnums=(0, 1)), 0.0, 0.0)}
+        for f in REDUCTIONS.values():
+            reached |= {row.op for row in adlab.trace(adlab.grad(lambda x: np.sum(f(x))), np.array([0.0, 0.0, 0.7]))}
     assert reached >= {prim.name for prim in rules.PRIMITIVES}, \
         f"not at a hostile point: {sorted({prim.name for prim in rules.PRIMITIVES} - reached)}"

@@ -31,6 +31,10 @@ WRITTEN_AS_OPERATORS = {P[name] for name in ("negative", "add", "subtract", "mul
                                              "power", "matmul")}
 # Codegen writes no source for these yet: a trace using them raises CodegenError naming the primitive.
 NO_TEMPLATE = {P[name] for name in ("remainder", "prod", "scatter_add", "set_at")}
+# Comparisons, signs and floors that derivative rules compute from values (rules.NOT_DIFFERENTIATED). f never
+# calls them: NumPy's comparisons on a traced value stay Python's choices (guards), not primitives, so they are
+# no ufunc, no adlab.numpy name, no %trace name, no SymPy expression; codegen writes programs of f's trace.
+RULES_ONLY = set(rules.NOT_DIFFERENTIATED)
 
 
 def _templated(prim):
@@ -44,14 +48,15 @@ def _bare_name(prim):
 
 # table: (primitives it covers, primitives explicitly left out of it)
 SIDE_TABLES = {
-    "NumPy dispatch (numpy_api.UFUNCS)": (set(numpy_api.UFUNCS.values()) & PRIMITIVES, NOT_UFUNCS),
+    "NumPy dispatch (numpy_api.UFUNCS)": (set(numpy_api.UFUNCS.values()) & PRIMITIVES, NOT_UFUNCS | RULES_ONLY),
     "adlab.numpy exports": ({prim for prim in PRIMITIVES if prim.ufunc and getattr(anp, prim.ufunc.__name__) is prim},
-                            NOT_UFUNCS),
+                            NOT_UFUNCS | RULES_ONLY),
     "batching rules (batching.BATCH_RULES)": (set(BATCH_RULES) & PRIMITIVES, set()),
-    "codegen templates (codegen.TEMPLATES)": ({prim for prim in PRIMITIVES if _templated(prim)}, NO_TEMPLATE),
-    "SymPy map (symbolic.SYMPY)": (set(symbolic.SYMPY), symbolic.ARRAY_PRIMITIVES),
+    "codegen templates (codegen.TEMPLATES)": ({prim for prim in PRIMITIVES if _templated(prim)},
+                                              NO_TEMPLATE | RULES_ONLY),
+    "SymPy map (symbolic.SYMPY)": (set(symbolic.SYMPY), symbolic.ARRAY_PRIMITIVES | RULES_ONLY),
     "%trace bare names (magics.ELEMENTARY)": ({prim for prim in PRIMITIVES if _bare_name(prim)},
-                                              WRITTEN_AS_OPERATORS | NOT_UFUNCS),
+                                              WRITTEN_AS_OPERATORS | NOT_UFUNCS | RULES_ONLY),
 }
 
 
