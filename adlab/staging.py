@@ -41,3 +41,309 @@ raise `PathChanged`. The source is compiled once and kept.
 **Caching by signature** stays as `adlab.compiled` does it: a program is kept per input signature
 (structure, types, shapes, dtypes, and the values of non-float arguments) and per path.
 """
+
+from __future__ import annotations
+
+import ast
+import itertools
+import math
+import operator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .core import numpy_api
+from .core.numpy_api import ArrayBox
+from .core.primitive import Box, Level, escaped, matrix_among
+from .core.tree import flatten, unflatten
+
+__all__ = ["Var", "Equation", "Guard", "Program", "PathChanged", "NotStageable", "StagingLevel", "StagedBox",
+           "stage", "same"]
+
+
+class PathChanged(Exception):
+    """A guard of a staged program saw a choice come out differently from the staged call."""
+
+
+class NotStageable(Exception):
+    """What f does cannot be staged (it computes with values of a transformation around the staging)."""
+
+
+@dataclass(frozen=True)
+class Var:
+    """A variable of a staged program: an input or one equation's result."""
+
+    number: int
+
+    def __repr__(self):
+        return f"v{self.number}"
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``out = prim(*args, **params)``; an argument is a Var or a literal value."""
+
+    out: Var
+    prim: object
+    args: tuple
+    params: dict
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A choice Python made from staged values: ``func(*args, **kwargs)`` gave ``expected``.
+
+    ``after`` is how many equations came before it (the values it reads exist from there on).
+    """
+
+    after: int
+    func: object
+    args: tuple
+    kwargs: dict
+    expected: object
+
+
+@dataclass
+class Program:
+    """A staged program as data: its inputs, equations, guards and outputs (Vars or literals)."""
+
+    inputs: list
+    equations: list
+    guards: list
+    outputs: list
+    out_def: object = None
+    _compiled: object = field(default=None, repr=False)
+
+    def __str__(self):
+        return to_python(self)
+
+    def __call__(self, *inputs):
+        """The output leaves at these inputs (PathChanged where a guard sees another path)."""
+        if self._compiled is None:
+            self._compiled = compile_program(self)
+        return self._compiled(*inputs)
+
+
+class StagedBox(ArrayBox):
+    """A value at the staging level: the variable that will hold it, and its value at the staged call."""
+
+    __slots__ = ("var",)
+
+    def __init__(self, value, level, var):
+        self.value = value
+        self.level = level
+        self.var = var
+
+
+class StagingLevel(Level):
+    """Staging as an interpreter: each primitive is evaluated and appended to the program as an equation."""
+
+    __slots__ = ("equations", "guards", "numbers")
+
+    def __init__(self):
+        super().__init__()
+        self.equations, self.guards = [], []
+        self.numbers = itertools.count()
+
+    def new_input(self, value):
+        return StagedBox(value, self, Var(next(self.numbers)))
+
+    def process(self, prim, args, params):
+        if self.finished:
+            raise escaped(self)
+        values, operands = [], []
+        for arg in args:
+            if type(arg) is StagedBox and arg.level is self:
+                values.append(arg.value)
+                operands.append(arg.var)
+            elif isinstance(arg, Box):  # the staging level is the innermost here: this box is of an outer level
+                raise NotStageable("f computes with a value of a transformation applied around the staging")
+            else:
+                values.append(arg)
+                operands.append(arg)
+        try:
+            out = prim.impl(*values, **params)
+        except (TypeError, ValueError) as error:
+            if (refusal := matrix_among(prim, values)) is not None:
+                raise refusal from error
+            raise
+        var = Var(next(self.numbers))
+        self.equations.append(Equation(var, prim, tuple(operands), dict(params)))
+        return StagedBox(out, self, var)
+
+    def observe(self, func, args, kwargs, result):
+        """numpy_api's observer: a result computed from the values of staged boxes becomes a guard."""
+        found = []
+        marked = self._mark((args, kwargs), found)
+        if found:
+            self.guards.append(Guard(len(self.equations), func, marked[0], marked[1], result))
+
+    def _mark(self, value, found):
+        """value with each staged leaf (under any inner levels' boxes) replaced by its Var."""
+        if isinstance(value, Box):
+            while isinstance(value, Box) and value.level is not self:
+                value = value.value
+            if isinstance(value, Box):
+                found.append(value)
+                return value.var
+            return value
+        if isinstance(value, (tuple, list)):
+            return type(value)(self._mark(v, found) for v in value)
+        if isinstance(value, dict):
+            return {k: self._mark(v, found) for k, v in value.items()}
+        return value
+
+
+def stage(fun, *args):
+    """The program of fun(*args): every primitive fun evaluates, and every choice it makes from values.
+
+    The float leaves of args are the program's inputs; fun's output leaves its outputs (``out_def``
+    their structure). Run it as ``program(*leaves)``.
+    """
+    leaves, in_def = flatten(args)
+    level = StagingLevel()
+    inputs = [level.new_input(x) for x in leaves]
+    previous, numpy_api.observer = numpy_api.observer, level.observe
+    try:
+        result = fun(*unflatten(in_def, inputs))
+    finally:
+        numpy_api.observer = previous
+        level.finished = f"stage({getattr(fun, '__name__', 'f')})"
+    out_leaves, out_def = flatten(result)
+    outputs = []
+    for leaf in out_leaves:
+        if type(leaf) is StagedBox and leaf.level is level:
+            outputs.append(leaf.var)
+        elif isinstance(leaf, Box):
+            raise NotStageable("f returned a value of a transformation applied around the staging")
+        else:
+            outputs.append(leaf)
+    return Program([box.var for box in inputs], level.equations, level.guards, outputs, out_def)
+
+
+# -- guards -------------------------------------------------------------------------------------
+
+
+def same(a, b):
+    """Whether a recomputed guard value equals the staged one (arrays entry by entry, nan equal to nan)."""
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    return a == b or (a != a and b != b)
+
+
+# -- writing Python --------------------------------------------------------------------------------
+
+# Primitives whose evaluation *is* a Python operator: written as that operator (the same call, read faster).
+_INFIX = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.matmul: "@",
+          operator.gt: ">", operator.eq: "==", operator.ne: "!=", operator.ge: ">=", operator.le: "<=",
+          operator.lt: "<"}
+
+
+class _Namespace:
+    """The names a program's source refers to: each primitive's evaluation and each non-literal constant."""
+
+    def __init__(self):
+        self.values = {"PathChanged": PathChanged, "same": same}
+        self.names = {}
+
+    def function(self, prim):
+        name = f"{_identifier(prim.name)}_impl"
+        existing = self.values.get(name)
+        if existing is not None and existing is not prim.impl:
+            name = f"{name}{len(self.values)}"
+        self.values[name] = prim.impl
+        return name
+
+    def constant(self, value):
+        """Source for a literal: its repr where that reads back the same value and type, else a name."""
+        if _reads_back(value):
+            return repr(value)
+        key = id(value)
+        if key not in self.names:
+            self.names[key] = f"c{len(self.names)}"
+            self.values[self.names[key]] = value
+        return self.names[key]
+
+    def source(self, value):
+        if isinstance(value, Var):
+            return repr(value)
+        if isinstance(value, (tuple, list)) and any(isinstance(v, Var) for v in value):
+            items = ", ".join(self.source(v) for v in value)
+            return f"({items}{',' if len(value) == 1 else ''})" if isinstance(value, tuple) else f"[{items}]"
+        if isinstance(value, dict) and any(isinstance(v, Var) for v in value.values()):
+            return "{" + ", ".join(f"{self.constant(k)}: {self.source(v)}" for k, v in value.items()) + "}"
+        return self.constant(value)
+
+
+def _identifier(name):
+    return "".join(c if c.isalnum() else "_" for c in name)
+
+
+def _reads_back(value):
+    """A value whose repr, read back, is the same value of the same type (a Python number, None, a tuple of them)."""
+    if value is None or type(value) in (bool, int, str):
+        return True
+    if type(value) is float:
+        return math.isfinite(value)
+    if type(value) is tuple:
+        return all(_reads_back(v) for v in value)
+    return False
+
+
+def _equation_source(equation, names):
+    args = [names.source(a) for a in equation.args]
+    symbol = _INFIX.get(equation.prim.impl)
+    if symbol is not None and len(args) == 2 and not equation.params:
+        return f"{equation.out!r} = {args[0]} {symbol} {args[1]}"
+    if equation.prim.impl is operator.neg and not equation.params:
+        return f"{equation.out!r} = -{args[0]}"
+    params = [f"{key}={names.source(value)}" for key, value in equation.params.items()]
+    return f"{equation.out!r} = {names.function(equation.prim)}({', '.join(args + params)})"
+
+
+def _guard_source(guard, names):
+    args = [names.source(a) for a in guard.args] + [f"{k}={names.source(v)}" for k, v in guard.kwargs.items()]
+    expected = guard.expected
+    if isinstance(expected, (bool, np.bool_)) and not guard.kwargs:
+        if guard.func is bool and len(args) == 1:
+            test = args[0]
+        elif guard.func in _INFIX and len(args) == 2:
+            test = f"{args[0]} {_INFIX[guard.func]} {args[1]}"
+        else:
+            test = f"{names.constant(guard.func)}({', '.join(args)})"
+        return f"if {'not ' if expected else ''}({test}): raise PathChanged"
+    return f"if not same({names.constant(guard.func)}({', '.join(args)}), {names.constant(expected)}): raise PathChanged"
+
+
+def to_python(program, names=None):
+    """The program as the source of one Python function, ``staged(v0, v1, …)``, returning its output leaves."""
+    names = names or _Namespace()
+    lines = [f"def staged({', '.join(repr(v) for v in program.inputs)}):"]
+    guards = sorted(program.guards, key=lambda guard: guard.after)
+    next_guard = 0
+    for position in range(len(program.equations) + 1):
+        while next_guard < len(guards) and guards[next_guard].after == position:
+            lines.append("    " + _guard_source(guards[next_guard], names))
+            next_guard += 1
+        if position < len(program.equations):
+            lines.append("    " + _equation_source(program.equations[position], names))
+    outputs = ", ".join(names.source(v) for v in program.outputs)
+    lines.append(f"    return ({outputs}{',' if len(program.outputs) == 1 else ''})")
+    return "\n".join(lines)
+
+
+_count = itertools.count(1)
+
+
+def compile_program(program):
+    """The program as a Python function of its input leaves (the source is kept as its ``source``)."""
+    names = _Namespace()
+    source = to_python(program, names)
+    namespace = dict(names.values)
+    exec(compile(source, f"<adlab.staging #{next(_count)}>", "exec"), namespace)
+    function = namespace["staged"]
+    function.source = source
+    return function
