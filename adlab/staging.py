@@ -44,7 +44,6 @@ raise `PathChanged`. The source is compiled once and kept.
 
 from __future__ import annotations
 
-import ast
 import itertools
 import math
 import operator
@@ -58,7 +57,7 @@ from .core.primitive import Box, Level, escaped, matrix_among
 from .core.tree import flatten, unflatten
 
 __all__ = ["Var", "Equation", "Guard", "Program", "PathChanged", "NotStageable", "StagingLevel", "StagedBox",
-           "stage", "same"]
+           "Staging", "stage", "split", "same", "to_python", "compile_program"]
 
 
 class PathChanged(Exception):
@@ -201,24 +200,9 @@ def stage(fun, *args):
     their structure). Run it as ``program(*leaves)``.
     """
     leaves, in_def = flatten(args)
-    level = StagingLevel()
-    inputs = [level.new_input(x) for x in leaves]
-    previous, numpy_api.observer = numpy_api.observer, level.observe
-    try:
-        result = fun(*unflatten(in_def, inputs))
-    finally:
-        numpy_api.observer = previous
-        level.finished = f"stage({getattr(fun, '__name__', 'f')})"
-    out_leaves, out_def = flatten(result)
-    outputs = []
-    for leaf in out_leaves:
-        if type(leaf) is StagedBox and leaf.level is level:
-            outputs.append(leaf.var)
-        elif isinstance(leaf, Box):
-            raise NotStageable("f returned a value of a transformation applied around the staging")
-        else:
-            outputs.append(leaf)
-    return Program([box.var for box in inputs], level.equations, level.guards, outputs, out_def)
+    with Staging(getattr(fun, "__name__", "f")) as staging:
+        result = fun(*unflatten(in_def, [staging.input(x) for x in leaves]))
+    return staging.program(result)
 
 
 # -- guards -------------------------------------------------------------------------------------
@@ -347,3 +331,175 @@ def compile_program(program):
     function = namespace["staged"]
     function.source = source
     return function
+
+
+# -- staging in steps, and splitting a program -----------------------------------------------------
+
+
+class Staging:
+    """A staging level while it records: ``input(value)`` makes a program input, ``program(outputs)`` ends it.
+
+    For programs whose later inputs depend on what the first part computed (a pullback's cotangent is
+    shaped like f's output); `stage` is this in one step.
+    """
+
+    def __init__(self, name="f"):
+        self.level = StagingLevel()
+        self.inputs = []
+        self.name = name
+
+    def __enter__(self):
+        self.previous, numpy_api.observer = numpy_api.observer, self.level.observe
+        return self
+
+    def __exit__(self, *exc):
+        numpy_api.observer = self.previous
+        self.level.finished = f"stage({self.name})"
+        return False
+
+    def input(self, value):
+        box = self.level.new_input(value)
+        self.inputs.append(box.var)
+        return box
+
+    def program(self, result):
+        out_leaves, out_def = flatten(result)
+        outputs = []
+        for leaf in out_leaves:
+            if type(leaf) is StagedBox and leaf.level is self.level:
+                outputs.append(leaf.var)
+            elif isinstance(leaf, Box):
+                raise NotStageable("f returned a value of a transformation applied around the staging")
+            else:
+                outputs.append(leaf)
+        return Program(list(self.inputs), self.level.equations, self.level.guards, outputs, out_def)
+
+
+def split(program, known_inputs, known_outputs):
+    """The program as two: what the first ``known_inputs`` inputs determine, then the rest.
+
+    The first returns the first ``known_outputs`` outputs and the *residuals* (its variables the second
+    reads); the second takes the residuals, then the remaining inputs, and returns the remaining
+    outputs. A pullback: the forward run once, the reverse sweep per cotangent.
+    """
+    known = set(program.inputs[:known_inputs])
+    first, second, position = [], [], {}
+    for k, equation in enumerate(program.equations):
+        position[k] = (len(first), len(second))
+        if all(not isinstance(a, Var) or a in known for a in equation.args):
+            known.add(equation.out)
+            first.append(equation)
+        else:
+            second.append(equation)
+    position[len(program.equations)] = (len(first), len(second))
+    first_guards, second_guards = [], []
+    for guard in program.guards:
+        before_first, before_second = position[guard.after]
+        if all(v in known for v in _vars_of((guard.args, guard.kwargs))):
+            first_guards.append(Guard(before_first, guard.func, guard.args, guard.kwargs, guard.expected))
+        else:
+            second_guards.append(Guard(before_second, guard.func, guard.args, guard.kwargs, guard.expected))
+    read = set(_vars_of([e.args for e in second] + [(g.args, g.kwargs) for g in second_guards]
+                        + program.outputs[known_outputs:]))
+    residuals = [v for v in program.inputs[:known_inputs] if v in read]
+    residuals += [e.out for e in first if e.out in read]
+    forward = Program(program.inputs[:known_inputs], first, first_guards,
+                      program.outputs[:known_outputs] + residuals)
+    backward = Program(residuals + program.inputs[known_inputs:], second, second_guards,
+                       program.outputs[known_outputs:])
+    return forward, backward, len(residuals)
+
+
+def _vars_of(value):
+    if isinstance(value, Var):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _vars_of(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _vars_of(item)
+
+
+# -- passes over the program as data ----------------------------------------------------------------
+# Each takes a program and returns one that computes the same outputs, bit for bit, with fewer equations.
+
+
+def optimized(program):
+    """Literals folded, repeated equations shared, equations no output or guard needs removed."""
+    return without_dead_equations(shared_repeats(folded(program)))
+
+
+def _rebuilt(program, kept_positions, substitute, equations):
+    """program with `equations` (kept from positions kept_positions) and Vars replaced as `substitute` says."""
+    new_position = {}
+    count = 0
+    for k in range(len(program.equations) + 1):
+        new_position[k] = count
+        if k in kept_positions:
+            count += 1
+    guards = [Guard(new_position[g.after], g.func, _replaced(g.args, substitute), _replaced(g.kwargs, substitute),
+                    g.expected) for g in program.guards]
+    outputs = [_replaced(v, substitute) for v in program.outputs]
+    return Program(program.inputs, equations, guards, outputs, program.out_def)
+
+
+def _replaced(value, substitute):
+    if isinstance(value, Var):
+        return substitute.get(value, value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_replaced(v, substitute) for v in value)
+    if isinstance(value, dict):
+        return {k: _replaced(v, substitute) for k, v in value.items()}
+    return value
+
+
+def folded(program):
+    """Equations of literals alone computed now: their result is a literal (the same evaluation, done once)."""
+    substitute, equations, kept = {}, [], set()
+    for k, equation in enumerate(program.equations):
+        args = _replaced(equation.args, substitute)
+        if not any(isinstance(a, Var) for a in args):
+            substitute[equation.out] = equation.prim.impl(*args, **equation.params)
+            continue
+        equations.append(Equation(equation.out, equation.prim, args, equation.params))
+        kept.add(k)
+    return _rebuilt(program, kept, substitute, equations)
+
+
+def _literal_key(value):
+    """A key under which equal literals meet: by value where repr reads back, else by identity."""
+    return ("value", type(value), repr(value)) if _reads_back(value) else ("object", id(value))
+
+
+def _params_key(params):
+    return tuple((name, _literal_key(value)) for name, value in sorted(params.items()))
+
+
+def shared_repeats(program):
+    """An equation that repeats an earlier one (same primitive, arguments and parameters) reads its result."""
+    substitute, seen, equations, kept = {}, {}, [], set()
+    for k, equation in enumerate(program.equations):
+        args = _replaced(equation.args, substitute)
+        key = (equation.prim, tuple(a if isinstance(a, Var) else _literal_key(a) for a in args),
+               _params_key(equation.params))
+        if key in seen:
+            substitute[equation.out] = seen[key]
+            continue
+        seen[key] = equation.out
+        equations.append(Equation(equation.out, equation.prim, args, equation.params))
+        kept.add(k)
+    return _rebuilt(program, kept, substitute, equations)
+
+
+def without_dead_equations(program):
+    """Only the equations an output or a guard reads, directly or not."""
+    needed = set(_vars_of(program.outputs)) | set(_vars_of([(g.args, g.kwargs) for g in program.guards]))
+    kept = set()
+    for k in range(len(program.equations) - 1, -1, -1):
+        equation = program.equations[k]
+        if equation.out in needed:
+            kept.add(k)
+            needed.update(_vars_of(equation.args))
+    equations = [e for k, e in enumerate(program.equations) if k in kept]
+    return _rebuilt(program, kept, {}, equations)

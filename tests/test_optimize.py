@@ -1,4 +1,6 @@
-"""adlab.optimize: generated array programs reuse dead arrays, share repeated work, drop needless broadcasts; no value changes."""
+"""adlab.optimize, the pass on program text: statements reuse dead arrays, share repeated work, drop needless
+broadcasts, and no value changes. Then compiled array programs (staged, adlab.staging, with the passes over the
+program as data): bit for bit what the engine computes, in every mode."""
 
 import numpy as np
 import pytest
@@ -118,31 +120,26 @@ def test_value_types():
     assert value_type(np.ma.zeros(3)) is None  # subclasses are not modelled
 
 
-# -- generated programs: bit for bit what they were without the pass ------------------------------
+# -- compiled programs: bit for bit what the engine computes ----------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def optimize_every_array_program(monkeypatch):
-    """The tests' arrays are small: rewrite their programs anyway (the size gate has its own test)."""
-    monkeypatch.setattr(compiler, "OPTIMIZE_BYTES_PER_ROW", 0)
+def _engine(transformation):
+    return transformation
 
 
-def unoptimized(monkeypatch):
-    monkeypatch.setattr(compiler, "OPTIMIZE_BYTES_PER_ROW", float("inf"))
-
-
-def run_all_modes(f, args, cotangent_seed=0):
-    """value_and_grad, vjp (its pullback twice) and jvp, compiled; the inputs are checked unchanged."""
+def run_all_modes(f, args, cotangent_seed=0, transform=adlab.compiled):
+    """value_and_grad, vjp (its pullback twice) and jvp, compiled (transform=_engine: on the engine); the
+    inputs are checked unchanged."""
     copies = [np.copy(a) for a in args]
     argnums = tuple(range(len(args)))
     rng = np.random.default_rng(cotangent_seed)
     tangents = tuple(rng.standard_normal(np.shape(a)) for a in args)
-    out, pullback = adlab.compiled(adlab.vjp)(f, *args)
+    out, pullback = transform(adlab.vjp)(f, *args)
     cotangent = rng.standard_normal(np.shape(out)) if np.ndim(out) else 1.0
     first = pullback(cotangent)
-    results = [out, first, pullback(cotangent), adlab.compiled(adlab.jvp)(f, args, tangents)]
+    results = [out, first, pullback(cotangent), transform(adlab.jvp)(f, args, tangents)]
     if np.ndim(out) == 0:
-        results.append(adlab.compiled(adlab.value_and_grad(f, argnums))(*args))
+        results.append(transform(adlab.value_and_grad(f, argnums))(*args))
     for a, copy in zip(args, copies):
         assert np.array_equal(a, copy), "a compiled program wrote into its input"
     assert all(np.array_equal(a, b) for a, b in zip(first, results[2])), "a pullback's second call differs"
@@ -160,12 +157,10 @@ def assert_identical(a, b):
 
 
 @pytest.mark.parametrize("name", sorted(ARRAY_CASES))
-def test_every_array_primitive_gives_the_same_bits(name, monkeypatch):
+def test_every_array_primitive_gives_the_engines_bits(name):
     f, args = ARRAY_CASES[name]
     args = tuple(np.asarray(a, dtype=float) if np.ndim(a) else a for a in args)
-    with_pass = run_all_modes(f, args)
-    unoptimized(monkeypatch)
-    assert_identical(with_pass, run_all_modes(f, args))
+    assert_identical(run_all_modes(f, args), run_all_modes(f, args, transform=_engine))
 
 
 UNARY = {"tanh": np.tanh, "sin": np.sin, "bell": lambda a: np.exp(-a * a), "square": lambda a: a ** 2,
@@ -195,20 +190,15 @@ def random_program(steps):
 @given(steps=st.lists(st.tuples(st.sampled_from(sorted(UNARY) + sorted(BINARY)), st.integers(0, 30),
                                 st.integers(0, 30)), min_size=1, max_size=14),
        seed=st.integers(0, 2**16))
-def test_random_array_programs_give_the_same_bits(steps, seed):
+def test_random_array_programs_give_the_engines_bits(steps, seed):
     rng = np.random.default_rng(seed)
     args = (rng.standard_normal((3, 4)), rng.standard_normal(4), 0.7)
     f = random_program(steps)
-    with_pass = run_all_modes(f, args)
-    with pytest.MonkeyPatch.context() as patch:
-        unoptimized(patch)
-        assert_identical(with_pass, run_all_modes(f, args))
-    engine = adlab.value_and_grad(f, (0, 1, 2))(*args)
-    np.testing.assert_allclose(with_pass[-1][0], engine[0], rtol=1e-12)
-    for mine, theirs in zip(with_pass[-1][1], engine[1]):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+    assert_identical(run_all_modes(f, args), run_all_modes(f, args, transform=_engine))
 
 
+@pytest.mark.xfail(strict=True, reason="writing results into dead arrays is not yet a pass over the staged program "
+                                      "(issue 21 item 1: the text pass adlab.optimize did it for the old compiler)")
 def test_the_mlp_program_writes_in_place_and_matches_the_engine():
     rng = np.random.default_rng(0)
     W1, b1, W2, X = rng.standard_normal((5, 8)), rng.standard_normal(8), rng.standard_normal((8, 3)), rng.standard_normal((6, 5))
@@ -220,27 +210,13 @@ def test_the_mlp_program_writes_in_place_and_matches_the_engine():
 
     compiled = adlab.compiled(adlab.value_and_grad(loss, argnums=(0, 1, 2)))
     result = compiled(W1, b1, W2, X)
-    source = _program_source(compiled)
-    assert "np.tanh(v2, out=v2)" in source and "out=v" in source.split("def r0")[1]
-    assert_identical(result, compiled(W1, b1, W2, X))
-    engine = adlab.value_and_grad(loss, argnums=(0, 1, 2))(W1, b1, W2, X)
-    np.testing.assert_allclose(result[0], engine[0], rtol=1e-13)
-    for mine, theirs in zip(result[1], engine[1]):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+    assert_identical(result, adlab.value_and_grad(loss, argnums=(0, 1, 2))(W1, b1, W2, X))
+    assert "out=" in _program_source(compiled)
 
 
 def _program_source(transformed):
     cache = next(c.cell_contents for c in transformed.__closure__ if isinstance(c.cell_contents, compiler._Compiled))
-    return next(iter(cache.entries.values())).programs[0].source
-
-
-def test_only_programs_on_large_arrays_are_rewritten(monkeypatch):
-    monkeypatch.setattr(compiler, "OPTIMIZE_BYTES_PER_ROW", 16 * 1024)
-    f = lambda x: np.sum(np.tanh(x * 2.0 + 1.0))  # noqa: E731
-    for n, rewritten in ((1000, False), (4000, True)):  # 8 KB and 32 KB per row
-        grad = adlab.compiled(adlab.grad(f))
-        np.testing.assert_allclose(grad(np.linspace(-1, 1, n)), adlab.grad(f)(np.linspace(-1, 1, n)), rtol=1e-14)
-        assert ("out=" in _program_source(grad)) is rewritten
+    return str(next(iter(cache.entries.values())).programs[0])
 
 
 def test_a_view_kept_under_a_name_protects_its_base():
@@ -270,7 +246,7 @@ def test_an_output_the_reverse_sweep_also_reads_is_returned_intact():
         np.testing.assert_allclose(mine, theirs, rtol=1e-13)
 
 
-def test_arrays_not_in_c_order_are_not_written_into(monkeypatch):
+def test_arrays_not_in_c_order_are_not_written_into():
     """Written into a column-ordered array, `sin(x) + y` would keep that layout where NumPy gives a
     row-ordered result, and the sum after it would add in another order (found by a review)."""
     def f(x, y):
@@ -284,10 +260,7 @@ def test_arrays_not_in_c_order_are_not_written_into(monkeypatch):
     x, y = np.asfortranarray(rng.standard_normal((40, 30))), rng.standard_normal((40, 30))
     for function in (f, g):
         for args in ((x, y), (np.ascontiguousarray(x), y)):  # one signature each: the layout is in the key
-            with_pass = run_all_modes(function, args)
-            unoptimized(monkeypatch)
-            assert_identical(with_pass, run_all_modes(function, args))
-            monkeypatch.setattr(compiler, "OPTIMIZE_BYTES_PER_ROW", 0)
+            assert_identical(run_all_modes(function, args), run_all_modes(function, args, transform=_engine))
 
 
 def test_a_type_the_program_computes_differently_from_the_trace_is_left_alone():

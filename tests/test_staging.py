@@ -7,7 +7,6 @@ the engine has them, at ordinary and hostile points, and at a point other than t
 """
 
 import math
-import warnings
 
 import numpy as np
 import pytest
