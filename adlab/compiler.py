@@ -490,6 +490,30 @@ class _Compiled:
         return self.run(signature, {}, lambda: True, build, call, engine)
 
 
+class _AnyFunction(_Compiled):
+    """The cache of programs for any function, staged whole: nested and composed transformations."""
+
+    def __init__(self, f):
+        self.f = f
+        self.entries = OrderedDict()
+        self.stats = dict(hits=0, traces=0, path_changes=0, engine_calls=0, evicted=0)
+        self.warned = False
+
+    def call(self, args, kwargs):
+        signature = _Signature(args, kwargs)
+
+        def engine():
+            return self.f(*args, **kwargs)
+
+        def build(f_of_inputs, inputs, layout):
+            return _staged(lambda: staging.stage(f_of_inputs, *inputs))
+
+        def call(program, layout):
+            return unflatten(program.out_def, list(program(*signature.values())))
+
+        return self.run(signature, kwargs, lambda: True, build, call, engine)
+
+
 class _PerFunction:
     """jvp(f, primals, tangents) or vjp(f, *primals): one cache per f, for the last MAX_SIGNATURES functions."""
 
@@ -516,8 +540,10 @@ def compiled(transformed):
 
     ``adlab.compiled(adlab.grad(f, argnums, has_aux))`` and ``adlab.compiled(adlab.value_and_grad(…))``
     return the transformed function; ``adlab.compiled(adlab.jvp)`` and ``adlab.compiled(adlab.vjp)``
-    return a ``jvp(f, primals, tangents)`` and a ``vjp(f, *primals, has_aux=False)``. Programs are
-    cached per signature and path (``.cache_info()`` reports the bounded cache); see the module docstring.
+    return a ``jvp(f, primals, tangents)`` and a ``vjp(f, *primals, has_aux=False)``. Any other
+    function (``adlab.jacfwd(f)``, ``adlab.hessian(f)``, ``lambda x, v: adlab.hvp(f, (x,), (v,))``,
+    ``adlab.grad(adlab.grad(f))``) is staged whole, its float arguments the program's inputs. Programs
+    are cached per signature and path (``.cache_info()`` reports the bounded cache); see the module docstring.
     """
     if transformed is api.jvp:
         caches = _PerFunction()
@@ -537,10 +563,19 @@ def compiled(transformed):
 
         vjp.cache_info = caches.cache_info
         return vjp
+    if not callable(transformed):
+        raise TypeError(f"adlab.compiled takes a function, such as adlab.grad(f), adlab.jacfwd(f) or adlab.jvp, "
+                        f"but got a {type(transformed).__name__}; e.g. adlab.compiled(adlab.grad(f)).")
     spec = getattr(transformed, "transformation", None)
     if spec is None or getattr(transformed, "__wrapped__", None) is not spec[1]:
-        raise TypeError("adlab.compiled takes adlab.grad(f) or adlab.value_and_grad(f) (with their argnums and "
-                        "has_aux), or adlab.jvp or adlab.vjp themselves; e.g. adlab.compiled(adlab.grad(f)).")
+        cache = _AnyFunction(transformed)
+
+        @functools.wraps(transformed)
+        def staged_f(*args, **kwargs):
+            return cache.call(args, kwargs)
+
+        staged_f.cache_info = cache.cache_info
+        return staged_f
     kind, f, argnums, has_aux = spec
     cache = _Compiled(f, argnums, has_aux)
 
