@@ -483,7 +483,11 @@ class _Compiled:
                 leaves = [check_tangent(c, o, f"cotangent of output {i}") for i, (c, o) in enumerate(zip(leaves, out_leaves))]
                 if any(_input_part(c) != _input_part(o) for c, o in zip(leaves, backward.cotangent_like)):
                     return engine()[1](cotangent)  # another type or dtype than the staged one: the engine answers
-                return unflatten(signature.treedef, list(backward(*residuals, *leaves)))
+                try:
+                    bars = backward(*residuals, *leaves)
+                except (ArithmeticError, ValueError, PathChanged):  # math raised, or a cotangent's choice changed
+                    return engine()[1](cotangent)
+                return unflatten(signature.treedef, list(bars))
 
             return (out, pullback, aux) if has_aux else (out, pullback)
 

@@ -111,13 +111,19 @@ class Program:
     guards: list
     outputs: list
     out_def: object = None
+    kinds: dict = field(default_factory=dict)  # each Var's type at the staged call (float, np.ndarray …)
     _compiled: object = field(default=None, repr=False)
 
     def __str__(self):
         return to_python(self)
 
     def __call__(self, *inputs):
-        """The output leaves at these inputs (PathChanged where a guard sees another path)."""
+        """The output leaves at these inputs (PathChanged where a guard sees another path).
+
+        On Python floats a program calls the primitives' evaluations on floats (`math`, Python's operators),
+        which raise (ValueError, ArithmeticError) where the engine would ask NumPy for an inf or nan: the
+        caller then runs the engine (`adlab.compiled` does).
+        """
         if self._compiled is None:
             self._compiled = compile_program(self)
         return self._compiled(*inputs)
@@ -137,15 +143,17 @@ class StagedBox(ArrayBox):
 class StagingLevel(Level):
     """Staging as an interpreter: each primitive is evaluated and appended to the program as an equation."""
 
-    __slots__ = ("equations", "guards", "numbers")
+    __slots__ = ("equations", "guards", "numbers", "kinds")
 
     def __init__(self):
         super().__init__()
-        self.equations, self.guards = [], []
+        self.equations, self.guards, self.kinds = [], [], {}
         self.numbers = itertools.count()
 
     def new_input(self, value):
-        return StagedBox(value, self, Var(next(self.numbers)))
+        var = Var(next(self.numbers))
+        self.kinds[var] = type(value)
+        return StagedBox(value, self, var)
 
     def process(self, prim, args, params):
         if self.finished:
@@ -167,6 +175,7 @@ class StagingLevel(Level):
                 raise refusal from error
             raise
         var = Var(next(self.numbers))
+        self.kinds[var] = type(out)
         self.equations.append(Equation(var, prim, tuple(operands), dict(params)))
         return StagedBox(out, self, var)
 
@@ -222,6 +231,7 @@ def same(a, b):
 
 # Primitives whose evaluation *is* a Python operator: written as that operator (the same call, read faster).
 _INFIX = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.matmul: "@",
+          operator.truediv: "/", operator.mod: "%",
           operator.gt: ">", operator.eq: "==", operator.ne: "!=", operator.ge: ">=", operator.le: "<=",
           operator.lt: "<"}
 
@@ -233,12 +243,13 @@ class _Namespace:
         self.values = {"PathChanged": PathChanged, "same": same}
         self.names = {}
 
-    def function(self, prim):
-        name = f"{_identifier(prim.name)}_impl"
+    def function(self, prim, impl):
+        """A name for impl, the primitive's evaluation (``sin_impl``) or its evaluation on floats (``sin_float``)."""
+        name = f"{_identifier(prim.name)}_{'impl' if impl is prim.impl else 'float'}"
         existing = self.values.get(name)
-        if existing is not None and existing is not prim.impl:
+        if existing is not None and existing is not impl:
             name = f"{name}{len(self.values)}"
-        self.values[name] = prim.impl
+        self.values[name] = impl
         return name
 
     def constant(self, value):
@@ -277,15 +288,21 @@ def _reads_back(value):
     return False
 
 
-def _equation_source(equation, names):
+def _equation_source(equation, names, kinds):
     args = [names.source(a) for a in equation.args]
-    symbol = _INFIX.get(equation.prim.impl)
+    impl = equation.prim.impl
+    on_floats = getattr(impl, "on_floats", None)
+    if on_floats is not None and not equation.params and all(
+            (kinds.get(a) if isinstance(a, Var) else type(a)) in (float, int) for a in equation.args):
+        impl = on_floats  # Python floats only: the fast evaluation, which raises where impl would ask NumPy
+    symbol = _INFIX.get(impl)
     if symbol is not None and len(args) == 2 and not equation.params:
         return f"{equation.out!r} = {args[0]} {symbol} {args[1]}"
     if equation.prim.impl is operator.neg and not equation.params:
         return f"{equation.out!r} = -{args[0]}"
     params = [f"{key}={names.source(value)}" for key, value in equation.params.items()]
-    return f"{equation.out!r} = {names.function(equation.prim)}({', '.join(args + params)})"
+    function = names.function(equation.prim, impl)
+    return f"{equation.out!r} = {function}({', '.join(args + params)})"
 
 
 def _guard_source(guard, names):
@@ -313,7 +330,7 @@ def to_python(program, names=None):
             lines.append("    " + _guard_source(guards[next_guard], names))
             next_guard += 1
         if position < len(program.equations):
-            lines.append("    " + _equation_source(program.equations[position], names))
+            lines.append("    " + _equation_source(program.equations[position], names, program.kinds))
     outputs = ", ".join(names.source(v) for v in program.outputs)
     lines.append(f"    return ({outputs}{',' if len(program.outputs) == 1 else ''})")
     return "\n".join(lines)
@@ -372,7 +389,7 @@ class Staging:
                 raise NotStageable("f returned a value of a transformation applied around the staging")
             else:
                 outputs.append(leaf)
-        return Program(list(self.inputs), self.level.equations, self.level.guards, outputs, out_def)
+        return Program(list(self.inputs), self.level.equations, self.level.guards, outputs, out_def, self.level.kinds)
 
 
 def split(program, known_inputs, known_outputs):
@@ -404,9 +421,9 @@ def split(program, known_inputs, known_outputs):
     residuals = [v for v in program.inputs[:known_inputs] if v in read]
     residuals += [e.out for e in first if e.out in read]
     forward = Program(program.inputs[:known_inputs], first, first_guards,
-                      program.outputs[:known_outputs] + residuals)
+                      program.outputs[:known_outputs] + residuals, kinds=program.kinds)
     backward = Program(residuals + program.inputs[known_inputs:], second, second_guards,
-                       program.outputs[known_outputs:])
+                       program.outputs[known_outputs:], kinds=program.kinds)
     return forward, backward, len(residuals)
 
 
@@ -441,7 +458,7 @@ def _rebuilt(program, kept_positions, substitute, equations):
     guards = [Guard(new_position[g.after], g.func, _replaced(g.args, substitute), _replaced(g.kwargs, substitute),
                     g.expected) for g in program.guards]
     outputs = [_replaced(v, substitute) for v in program.outputs]
-    return Program(program.inputs, equations, guards, outputs, program.out_def)
+    return Program(program.inputs, equations, guards, outputs, program.out_def, program.kinds)
 
 
 def _replaced(value, substitute):

@@ -66,7 +66,7 @@ def test_scalar_code_calls_the_engines_evaluations_on_floats():
     f(0.3)
     (program,) = next(iter(compiler_entries(f))).programs
     source = str(program)
-    assert "exp_impl(" in source and "tanh_impl(" in source and "np." not in source
+    assert "exp_float(v0)" in source and "tanh_float(" in source and "np." not in source
     assert type(f(0.4)) is float
 
 
@@ -266,14 +266,14 @@ def test_inside_another_transformation_the_engine_runs():
     assert inner.cache_info()["programs"] == 0
 
 
-def test_domain_errors_give_the_engines_nan_in_the_program():
+def test_domain_errors_of_math_fall_back_to_the_engine():
     grad = adlab.compiled(adlab.value_and_grad(lambda x: np.log(x) + np.sqrt(x)))
     grad(1.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         mine, theirs = grad(-1.0), adlab.value_and_grad(lambda x: np.log(x) + np.sqrt(x))(-1.0)
     assert np.isnan(mine[0]) and np.isnan(theirs[0]) and type(mine[0]) is type(theirs[0])
-    assert grad.cache_info()["engine_calls"] == 0 and grad.cache_info()["hits"] == 1
+    assert grad.cache_info()["engine_calls"] == 1
 
 
 # -- what the engine computes is staged: custom primitives, checkpoints, updates, nested derivatives ---

@@ -79,8 +79,10 @@ HOSTILE = {  # f, the point it is staged at, points it is then run at (same path
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_masks_are_recomputed_at_each_call(name):
     f, point, others = HOSTILE[name]
+    point = tuple(np.float64(x) for x in point)  # NumPy floats: the program runs the primitives' own evaluations
     program, fun = staged_value_and_grad(f, point)
     for other in others:
+        other = tuple(np.float64(x) for x in other)
         try:
             assert_identical(run(program, other), fun(*other), f"{name} at {other}")
         except staging.PathChanged:
@@ -128,8 +130,18 @@ def test_nested_derivatives_are_staged_too():
 def test_the_program_reads_as_python_calling_the_primitives():
     program, _ = staged_value_and_grad(lambda x, y: x * y + np.sin(x), (1.0, 2.0))
     source = str(program)
-    assert source.startswith("def staged(v0, v1):") and "sin_impl(v0)" in source and "cos_impl(v0)" in source
+    assert source.startswith("def staged(v0, v1):") and "sin_float(v0)" in source and "cos_float(v0)" in source
     compile(source, "<test>", "exec")
+    arrays, _ = staged_value_and_grad(lambda x, y: np.sum(x * y + np.sin(x)), (np.ones(2), np.ones(2)))
+    assert "sin_impl(v0)" in str(arrays) and "cos_impl(v0)" in str(arrays)
+
+
+def test_on_python_floats_a_domain_error_raises_for_the_engine_to_answer():
+    program, fun = staged_value_and_grad(np.log, (2.0,))
+    with pytest.raises(ValueError):
+        run(program, (-1.0,))
+    program, fun = staged_value_and_grad(np.log, (np.float64(2.0),))  # a NumPy float: NumPy's nan, as the engine
+    assert_identical(run(program, (np.float64(-1.0),)), fun(np.float64(-1.0)))
 
 
 def test_no_staged_value_outlives_the_staging():

@@ -37,10 +37,11 @@ def _scalar_fast(numpy_fn, math_fn):
         return numpy_fn(x)
 
     impl.__name__ = numpy_fn.__name__
+    impl.on_floats = math_fn  # on Python floats: impl's answer, or an exception where impl asks NumPy
     return impl
 
 
-def _python_or_numpy(python_op, numpy_fn):
+def _python_or_numpy(python_op, numpy_fn, never_complex=True):
     """Python's operator, except where Python raises for floats or gives a complex number and NumPy gives
     a real inf or nan: 1.0 / 0.0, 0.0 ** -1.0, 10.0 ** 400.0 (OverflowError), (-8.0) ** (1/3) (complex).
 
@@ -57,6 +58,7 @@ def _python_or_numpy(python_op, numpy_fn):
             return float(numpy_fn(np.float64(x), y))
         return result
 
+    impl.on_floats = python_op if never_complex else None  # as _scalar_fast's: impl's answer or an exception
     return impl
 
 
@@ -270,7 +272,7 @@ def _power_slope(x, y):
 
 
 power = Primitive(
-    "power", _python_or_numpy(operator.pow, np.power),
+    "power", _python_or_numpy(operator.pow, np.power, never_complex=False),
     jvps=(lambda t, out, x, y: broadcast_like(t * _power_slope(x, y), out),
           lambda t, out, x, y: broadcast_like(t * out * _log_or_zero(x), out)),
     vjps=(lambda g, out, x, y: unbroadcast(g * _power_slope(x, y), x),
