@@ -68,11 +68,14 @@ class NotStageable(Exception):
     """What f does cannot be staged (it computes with values of a transformation around the staging)."""
 
 
-@dataclass(frozen=True)
 class Var:
-    """A variable of a staged program: an input or one equation's result."""
+    """A variable of a staged program: an input or one equation's result (one object per variable, so
+    compared and hashed by identity, which keeps the passes' dictionaries fast)."""
 
-    number: int
+    __slots__ = ("number",)
+
+    def __init__(self, number):
+        self.number = number
 
     def __repr__(self):
         return f"v{self.number}"
@@ -462,7 +465,7 @@ def _rebuilt(program, kept_positions, substitute, equations):
 
 
 def _replaced(value, substitute):
-    if isinstance(value, Var):
+    if type(value) is Var:
         return substitute.get(value, value)
     if isinstance(value, (tuple, list)):
         return type(value)(_replaced(v, substitute) for v in value)
@@ -471,11 +474,18 @@ def _replaced(value, substitute):
     return value
 
 
+def _args_replaced(args, substitute):
+    """An equation's arguments (Vars and literals, never nested) with Vars replaced as `substitute` says."""
+    if not substitute:
+        return args
+    return tuple([substitute.get(a, a) if type(a) is Var else a for a in args])
+
+
 def folded(program):
     """Equations of literals alone computed now: their result is a literal (the same evaluation, done once)."""
     substitute, equations, kept = {}, [], set()
     for k, equation in enumerate(program.equations):
-        args = _replaced(equation.args, substitute)
+        args = _args_replaced(equation.args, substitute)
         if not any(isinstance(a, Var) for a in args):
             substitute[equation.out] = equation.prim.impl(*args, **equation.params)
             continue
@@ -497,7 +507,7 @@ def shared_repeats(program):
     """An equation that repeats an earlier one (same primitive, arguments and parameters) reads its result."""
     substitute, seen, equations, kept = {}, {}, [], set()
     for k, equation in enumerate(program.equations):
-        args = _replaced(equation.args, substitute)
+        args = _args_replaced(equation.args, substitute)
         key = (equation.prim, tuple(a if isinstance(a, Var) else _literal_key(a) for a in args),
                _params_key(equation.params))
         if key in seen:
