@@ -107,7 +107,8 @@ def _staged_pullback(f, inputs, has_aux):
         grads = pullback(unflatten(flatten(out)[1], list(cotangent_inputs)))
         program = stage.program(((out, *aux) if has_aux else out, grads))
     n_outputs = len(flatten((out, *aux) if has_aux else out)[0])
-    forward, backward, _ = staging.split(staging.optimized(program), len(inputs), n_outputs)
+    forward, backward, _ = staging.split(staging.optimized(program, writes=False), len(inputs), n_outputs)
+    forward, backward = staging.with_writes_into_dead_arrays(forward), staging.with_writes_into_dead_arrays(backward)
     forward.out_def = flatten(_values((out, *aux) if has_aux else out))[1]
     forward.n_outputs = n_outputs
     backward.cotangent_like = [_seed_like(o) for o in out_leaves]

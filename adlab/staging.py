@@ -57,7 +57,8 @@ from .core.primitive import Box, Level, escaped, matrix_among
 from .core.tree import flatten, unflatten
 
 __all__ = ["Var", "Equation", "Guard", "Program", "PathChanged", "NotStageable", "StagingLevel", "StagedBox",
-           "Staging", "stage", "split", "same", "to_python", "compile_program"]
+           "Staging", "stage", "split", "same", "to_python", "compile_program", "optimized", "folded", "shared_repeats",
+           "without_dead_equations", "with_writes_into_dead_arrays"]
 
 
 class PathChanged(Exception):
@@ -115,6 +116,8 @@ class Program:
     outputs: list
     out_def: object = None
     kinds: dict = field(default_factory=dict)  # each Var's type at the staged call (float, np.ndarray …)
+    layouts: dict = field(default_factory=dict)  # an array Var's (shape, dtype, C order) at the staged call
+    writes: dict = field(default_factory=dict)  # an equation's result Var: the argument Var it is written into
     _compiled: object = field(default=None, repr=False)
 
     def __str__(self):
@@ -146,17 +149,22 @@ class StagedBox(ArrayBox):
 class StagingLevel(Level):
     """Staging as an interpreter: each primitive is evaluated and appended to the program as an equation."""
 
-    __slots__ = ("equations", "guards", "numbers", "kinds")
+    __slots__ = ("equations", "guards", "numbers", "kinds", "layouts")
 
     def __init__(self):
         super().__init__()
-        self.equations, self.guards, self.kinds = [], [], {}
+        self.equations, self.guards, self.kinds, self.layouts = [], [], {}, {}
         self.numbers = itertools.count()
 
     def new_input(self, value):
         var = Var(next(self.numbers))
         self.kinds[var] = type(value)
+        self._layout(var, value)
         return StagedBox(value, self, var)
+
+    def _layout(self, var, value):
+        if type(value) is np.ndarray:
+            self.layouts[var] = (value.shape, value.dtype, value.flags.c_contiguous)
 
     def process(self, prim, args, params):
         if self.finished:
@@ -179,6 +187,7 @@ class StagingLevel(Level):
             raise
         var = Var(next(self.numbers))
         self.kinds[var] = type(out)
+        self._layout(var, out)
         self.equations.append(Equation(var, prim, tuple(operands), dict(params)))
         return StagedBox(out, self, var)
 
@@ -291,8 +300,13 @@ def _reads_back(value):
     return False
 
 
-def _equation_source(equation, names, kinds):
+def _equation_source(equation, names, kinds, writes):
     args = [names.source(a) for a in equation.args]
+    target = writes.get(equation.out)
+    if target is not None:  # into a dead array of the same shape and dtype: the ufunc the evaluation calls
+        ufunc = equation.prim.ufunc
+        names.values[f"np_{ufunc.__name__}"] = ufunc
+        return f"{equation.out!r} = np_{ufunc.__name__}({', '.join(args)}, out={target!r})"
     impl = equation.prim.impl
     on_floats = getattr(impl, "on_floats", None)
     if on_floats is not None and not equation.params and all(
@@ -333,7 +347,7 @@ def to_python(program, names=None):
             lines.append("    " + _guard_source(guards[next_guard], names))
             next_guard += 1
         if position < len(program.equations):
-            lines.append("    " + _equation_source(program.equations[position], names, program.kinds))
+            lines.append("    " + _equation_source(program.equations[position], names, program.kinds, program.writes))
     outputs = ", ".join(names.source(v) for v in program.outputs)
     lines.append(f"    return ({outputs}{',' if len(program.outputs) == 1 else ''})")
     return "\n".join(lines)
@@ -392,7 +406,8 @@ class Staging:
                 raise NotStageable("f returned a value of a transformation applied around the staging")
             else:
                 outputs.append(leaf)
-        return Program(list(self.inputs), self.level.equations, self.level.guards, outputs, out_def, self.level.kinds)
+        return Program(list(self.inputs), self.level.equations, self.level.guards, outputs, out_def, self.level.kinds,
+                       self.level.layouts)
 
 
 def split(program, known_inputs, known_outputs):
@@ -424,9 +439,9 @@ def split(program, known_inputs, known_outputs):
     residuals = [v for v in program.inputs[:known_inputs] if v in read]
     residuals += [e.out for e in first if e.out in read]
     forward = Program(program.inputs[:known_inputs], first, first_guards,
-                      program.outputs[:known_outputs] + residuals, kinds=program.kinds)
+                      program.outputs[:known_outputs] + residuals, kinds=program.kinds, layouts=program.layouts)
     backward = Program(residuals + program.inputs[known_inputs:], second, second_guards,
-                       program.outputs[known_outputs:], kinds=program.kinds)
+                       program.outputs[known_outputs:], kinds=program.kinds, layouts=program.layouts)
     return forward, backward, len(residuals)
 
 
@@ -445,9 +460,12 @@ def _vars_of(value):
 # Each takes a program and returns one that computes the same outputs, bit for bit, with fewer equations.
 
 
-def optimized(program):
-    """Literals folded, repeated equations shared, equations no output or guard needs removed."""
-    return without_dead_equations(shared_repeats(folded(program)))
+def optimized(program, writes=True):
+    """Literals folded, repeated equations shared, equations no output or guard needs removed, and with
+    ``writes``, elementwise results written into arrays no longer needed (not before `split`: the second
+    part may run several times on the first part's arrays)."""
+    program = without_dead_equations(shared_repeats(folded(program)))
+    return with_writes_into_dead_arrays(program) if writes else program
 
 
 def _rebuilt(program, kept_positions, substitute, equations):
@@ -461,7 +479,7 @@ def _rebuilt(program, kept_positions, substitute, equations):
     guards = [Guard(new_position[g.after], g.func, _replaced(g.args, substitute), _replaced(g.kwargs, substitute),
                     g.expected) for g in program.guards]
     outputs = [_replaced(v, substitute) for v in program.outputs]
-    return Program(program.inputs, equations, guards, outputs, program.out_def, program.kinds)
+    return Program(program.inputs, equations, guards, outputs, program.out_def, program.kinds, program.layouts)
 
 
 def _replaced(value, substitute):
@@ -530,3 +548,59 @@ def without_dead_equations(program):
             needed.update(_vars_of(equation.args))
     equations = [e for k, e in enumerate(program.equations) if k in kept]
     return _rebuilt(program, kept, {}, equations)
+
+
+def _fresh(prim):
+    """Whether prim's evaluation returns a new array (a ufunc's result), never a view of an argument."""
+    return prim.ufunc is not None
+
+
+def _writable(prim):
+    """An elementwise ufunc whose evaluation on arrays is that ufunc: its result may go into a dead argument.
+    (power is left out: ``x ** 2`` on an array is NumPy's square, not ``np.power``.)"""
+    return prim.ufunc is not None and prim.elementwise and prim.ufunc is not np.power
+
+
+def with_writes_into_dead_arrays(program):
+    """Each elementwise result written into an argument array no later equation, guard or output reads.
+
+    Bit for bit the same: the same ufunc, into an array of the result's shape and dtype, in C order, that
+    the program made itself (never an input or an output, nor an array a view of which is read later).
+    """
+    layouts, parent = program.layouts, {}
+
+    def root(var):  # the variables that may share memory form one group (views: reshape, getitem, …)
+        while parent.get(var, var) is not var:
+            var = parent[var]
+        return var
+
+    for equation in program.equations:
+        if not _fresh(equation.prim):
+            for arg in equation.args:
+                if type(arg) is Var and arg in layouts:
+                    parent[root(arg)] = root(equation.out)
+    last_read = {}  # group -> the last position reading it (equation k at k, a guard before equation k at k - 0.5)
+    for k, equation in enumerate(program.equations):
+        for arg in equation.args:
+            if type(arg) is Var:
+                last_read[root(arg)] = k
+    for guard in program.guards:
+        for var in _vars_of((guard.args, guard.kwargs)):
+            last_read[root(var)] = max(last_read.get(root(var), -1), guard.after - 0.5)
+    for var in set(program.inputs) | set(_vars_of(program.outputs)):
+        last_read[root(var)] = math.inf
+    producers = {equation.out: equation for equation in program.equations}
+    writes = {}
+    for k, equation in enumerate(program.equations):
+        layout = layouts.get(equation.out)
+        if (not _writable(equation.prim) or equation.params or layout is None or not layout[0] or not layout[2]
+                or any(type(a) is Var and a in layouts and not layouts[a][2] for a in equation.args)):
+            continue
+        for arg in equation.args:
+            producer = producers.get(arg) if type(arg) is Var else None
+            if (producer is not None and _fresh(producer.prim) and layouts.get(arg) == layout
+                    and last_read.get(root(arg)) == k):
+                writes[equation.out] = arg
+                break
+    return Program(program.inputs, program.equations, program.guards, program.outputs, program.out_def,
+                   program.kinds, program.layouts, writes)
