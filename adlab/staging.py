@@ -254,6 +254,7 @@ class _Namespace:
     def __init__(self):
         self.values = {"PathChanged": PathChanged, "same": same}
         self.names = {}
+        self.var_names = {}  # a Var's name where names are reused (compiled source); repr(var) otherwise
 
     def function(self, prim, impl):
         """A name for impl, the primitive's evaluation (``sin_impl``) or its evaluation on floats (``sin_float``)."""
@@ -276,7 +277,7 @@ class _Namespace:
 
     def source(self, value):
         if isinstance(value, Var):
-            return repr(value)
+            return self.var_names.get(value) or repr(value)
         if isinstance(value, (tuple, list)) and any(isinstance(v, Var) for v in value):
             items = ", ".join(self.source(v) for v in value)
             return f"({items}{',' if len(value) == 1 else ''})" if isinstance(value, tuple) else f"[{items}]"
@@ -306,7 +307,7 @@ def _equation_source(equation, names, kinds, writes):
     if target is not None:  # into a dead array of the same shape and dtype: the ufunc the evaluation calls
         ufunc = equation.prim.ufunc
         names.values[f"np_{ufunc.__name__}"] = ufunc
-        return f"{equation.out!r} = np_{ufunc.__name__}({', '.join(args)}, out={target!r})"
+        return f"{names.source(equation.out)} = np_{ufunc.__name__}({', '.join(args)}, out={names.source(target)})"
     impl = equation.prim.impl
     on_floats = getattr(impl, "on_floats", None)
     if on_floats is not None and not equation.params and all(
@@ -314,12 +315,12 @@ def _equation_source(equation, names, kinds, writes):
         impl = on_floats  # Python floats only: the fast evaluation, which raises where impl would ask NumPy
     symbol = _INFIX.get(impl)
     if symbol is not None and len(args) == 2 and not equation.params:
-        return f"{equation.out!r} = {args[0]} {symbol} {args[1]}"
+        return f"{names.source(equation.out)} = {args[0]} {symbol} {args[1]}"
     if equation.prim.impl is operator.neg and not equation.params:
-        return f"{equation.out!r} = -{args[0]}"
+        return f"{names.source(equation.out)} = -{args[0]}"
     params = [f"{key}={names.source(value)}" for key, value in equation.params.items()]
     function = names.function(equation.prim, impl)
-    return f"{equation.out!r} = {function}({', '.join(args + params)})"
+    return f"{names.source(equation.out)} = {function}({', '.join(args + params)})"
 
 
 def _guard_source(guard, names):
@@ -336,10 +337,16 @@ def _guard_source(guard, names):
     return f"if not same({names.constant(guard.func)}({', '.join(args)}), {names.constant(expected)}): raise PathChanged"
 
 
-def to_python(program, names=None):
-    """The program as the source of one Python function, ``staged(v0, v1, …)``, returning its output leaves."""
+def to_python(program, names=None, reuse_names=False):
+    """The program as the source of one Python function, ``staged(v0, v1, …)``, returning its output leaves.
+
+    With ``reuse_names`` a variable's name is given to a later one once it is dead, so a long program has
+    few local variables (CPython reads the first 256 with shorter instructions).
+    """
     names = names or _Namespace()
-    lines = [f"def staged({', '.join(repr(v) for v in program.inputs)}):"]
+    if reuse_names:
+        names.var_names = _reused_names(program)
+    lines = [f"def staged({', '.join(names.source(v) for v in program.inputs)}):"]
     guards = sorted(program.guards, key=lambda guard: guard.after)
     next_guard = 0
     for position in range(len(program.equations) + 1):
@@ -353,13 +360,42 @@ def to_python(program, names=None):
     return "\n".join(lines)
 
 
+def _reused_names(program):
+    """A name per Var, r0, r1, …, a dead Var's name reused: the last reads counted by equation (a guard reads
+    before the equation it precedes), outputs read at the end."""
+    end = len(program.equations)
+    last = {}
+    for k, equation in enumerate(program.equations):
+        for var in _vars_of(equation.args):
+            last[var] = k
+    for guard in program.guards:
+        for var in _vars_of((guard.args, guard.kwargs)):
+            last[var] = max(last.get(var, -1), guard.after)
+    for var in _vars_of(program.outputs):
+        last[var] = end
+    names, free, count = {}, [], itertools.count()
+    for var in program.inputs:
+        names[var] = f"r{next(count)}"
+    for k, equation in enumerate(program.equations):
+        for var in _vars_of(equation.args):
+            if last.get(var) == k and var in names and names[var] not in free:
+                free.append(names[var])
+        for var in _vars_of([(g.args, g.kwargs) for g in program.guards if g.after == k]):
+            if last.get(var) == k and var in names and names[var] not in free:
+                free.append(names[var])
+        names[equation.out] = free.pop() if free else f"r{next(count)}"
+        if equation.out not in last:  # never read (an equation kept for nothing): its name is free again
+            free.append(names[equation.out])
+    return names
+
+
 _count = itertools.count(1)
 
 
 def compile_program(program):
     """The program as a Python function of its input leaves (the source is kept as its ``source``)."""
     names = _Namespace()
-    source = to_python(program, names)
+    source = to_python(program, names, reuse_names=True)
     namespace = dict(names.values)
     exec(compile(source, f"<adlab.staging #{next(_count)}>", "exec"), namespace)
     function = namespace["staged"]
