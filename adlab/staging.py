@@ -29,14 +29,17 @@ the compiler uses today (``adlab.core.numpy_api.observer``).
 **The program** (`Program`) is data: ``inputs`` (variables), ``equations`` (each one primitive
 applied to variables and literals, with its parameters), ``guards`` (an equation's position, a
 function of variables, the value seen) and ``outputs`` (variables or literals). Passes over it are
-functions from program to program: dead equations removed, repeated equations shared, equations of
-literals folded (`optimized`).
+functions from program to program: equations of literals folded, repeated equations shared, dead
+equations removed, elementwise results written into arrays no longer needed (`optimized`).
 
-**Writing Python** (`to_python`): each equation becomes one line, ``v7 = np_multiply(v3, v5)``,
-calling the primitive's own evaluation (``prim.impl``, the function the engine runs), so the
-program computes exactly what the engine computes, bit for bit, with the engine's conventions
-(real results for real inputs, Python floats kept Python floats); guards become ``if`` lines that
-raise `PathChanged`. The source is compiled once and kept.
+**Writing Python** (`to_python`): each equation becomes one line, ``v7 = sin_impl(v3)``, calling
+the primitive's own evaluation (``prim.impl``, the function the engine runs; a Python operator
+where that evaluation *is* one, ``v8 = v7 * v5``), so the program computes exactly what the engine
+computes, bit for bit, with the engine's conventions (real results for real inputs, Python floats
+kept Python floats). On Python floats it calls the evaluation on floats the rule table names
+(``on_floats``: ``math.sin``), which raises where the engine would ask NumPy for an inf or nan;
+the caller then runs the engine. Guards become ``if`` lines that raise `PathChanged`. The compiled
+source reuses dead variables' names (few locals in a long program) and is compiled once and kept.
 
 **Caching by signature** stays as `adlab.compiled` does it: a program is kept per input signature
 (structure, types, shapes, dtypes, and the values of non-float arguments) and per path.

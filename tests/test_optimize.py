@@ -1,6 +1,5 @@
-"""adlab.optimize, the pass on program text: statements reuse dead arrays, share repeated work, drop needless
-broadcasts, and no value changes. Then compiled array programs (staged, adlab.staging, with the passes over the
-program as data): bit for bit what the engine computes, in every mode."""
+"""Passes over staged programs as data (adlab.staging): literals folded, repeats shared, dead equations dropped,
+results written into dead arrays; then compiled array programs, bit for bit what the engine computes in every mode."""
 
 import numpy as np
 import pytest
@@ -8,122 +7,96 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import adlab
-from adlab import compiler
-from adlab.optimize import optimize as optimize_program
-from adlab.optimize import value_type
+from adlab import compiler, staging
+from adlab.core import rules
 from test_codegen import ARRAY_CASES
 
-M, V = ((3, 4), np.dtype("float64")), ((4,), np.dtype("float64"))
+# -- the passes, on programs -----------------------------------------------------------------------
 
 
-def optimize(lines, types, keep=(), frozen_before=None):
-    """The pass on statements whose inputs (every name in types) are arrays in C order."""
-    return optimize_program(lines, types, keep, frozen_before, contiguous=types)
+def program_of(f, *args):
+    return staging.stage(f, *args)
 
 
-# -- the pass on statements ------------------------------------------------------------------------
+def prims(program):
+    return [equation.prim.name for equation in program.equations]
+
+
+def test_an_equation_of_literals_is_computed_once_when_staged():
+    program = staging.folded(program_of(lambda x: x * rules.sin(np.float64(0.5)), np.float64(2.0)))
+    assert prims(program) == ["multiply"] and program(np.float64(3.0)) == (3.0 * np.sin(0.5),)
+
+
+def test_a_repeated_equation_is_shared():
+    program = staging.shared_repeats(program_of(lambda x: np.sin(x) + np.sin(x), np.ones(3)))
+    assert prims(program) == ["sin", "add"]
+    program = staging.shared_repeats(program_of(lambda x: x * 0.0 + x * -0.0, 1.0))  # -0.0 is not 0.0
+    assert prims(program) == ["multiply", "multiply", "add"]
+
+
+def test_dead_equations_go_but_what_a_guard_reads_stays():
+    def f(x):
+        unused = np.exp(x) * 3.0  # noqa: F841
+        checked = np.cos(x)
+        return np.sin(x) if checked > 0 else x
+
+    program = staging.without_dead_equations(program_of(f, 0.5))
+    assert prims(program) == ["cos", "sin"] and len(program.guards) == 1
+    with pytest.raises(staging.PathChanged):
+        program(3.0)
+
+
+def written(f, *args):
+    program = staging.with_writes_into_dead_arrays(program_of(f, *args))
+    return {repr(out): repr(into) for out, into in program.writes.items()}, program
 
 
 def test_a_dead_result_takes_the_next_elementwise_result():
-    out = optimize(["v1 = x @ w", "v2 = v1 + b", "v3 = np.tanh(v2)", "v4 = v3 * 2.0"],
-                  {"x": M, "w": ((4, 4), M[1]), "b": V, "v1": M, "v2": M, "v3": M, "v4": M}, keep=["v4"])
-    assert out == ["v1 = x @ w", "v2 = np.add(v1, b, out=v1)", "v3 = np.tanh(v2, out=v2)",
-                   "v4 = np.multiply(v3, 2.0, out=v3)"]
+    writes, program = written(lambda x, b: np.sum(np.tanh(x * 2.0 + b)), np.ones((3, 4)), np.ones(4))
+    assert writes == {"v3": "v2", "v4": "v3"}  # x * 2.0 is a new array; + b and tanh go into it
+    assert "np_add(v2, v1, out=v2)" in str(program)
 
 
-def test_inputs_live_values_and_kept_outputs_are_never_written():
-    types = {"x": M, "v1": M, "v2": M, "v3": M}
-    assert optimize(["v1 = np.exp(x)"], types, keep=["v1"]) == ["v1 = np.exp(x)"]            # x is an input
-    assert optimize(["v1 = np.exp(x)", "v2 = np.sin(v1)", "v3 = v1 * v2"], types, keep=["v3"])[1] == "v2 = np.sin(v1)"
-    assert optimize(["v1 = np.exp(x)", "v2 = np.sin(v1)"], types, keep=["v1", "v2"])[1] == "v2 = np.sin(v1)"
+def test_inputs_outputs_and_arrays_read_later_are_never_written():
+    writes, _ = written(lambda x: (np.tanh(x), np.exp(x)), np.ones(3))
+    assert writes == {}  # x is an input; tanh(x) an output
+
+    def f(x):
+        s = np.sin(x)
+        return np.sum((s + 1.0) * s)
+
+    writes, _ = written(f, np.ones(3))
+    assert writes == {"v3": "v2"}  # s + 1.0 is not written into s, read by the product; the product into s + 1.0
 
 
-def test_an_alias_keeps_the_array_alive():
-    out = optimize(["v1 = np.exp(x)", "a = v1", "v2 = np.sin(v1)", "v3 = a * 2.0"],
-                  {"x": M, "v1": M, "v2": M, "v3": M}, keep=["v2", "v3"])
-    assert out[2] == "v2 = np.sin(v1)"
+@pytest.mark.parametrize("view", [lambda h: h.T, lambda h: np.reshape(h, (4, 3)), lambda h: h[0],
+                                  lambda h: np.broadcast_to(h, (2, 3, 4))])
+def test_an_array_seen_through_a_view_is_never_written_while_the_view_is_read(view):
+    def f(x):
+        h = x * 2.0
+        seen = view(h)
+        later = np.exp(h)  # h's last direct read: writing into it would change `seen`
+        return np.sum(seen) + np.sum(later)
+
+    x = np.arange(12.0).reshape(3, 4)
+    _, program = written(f, x)
+    h = program.equations[0].out
+    assert h not in program.writes.values()
+    assert program(x)[0] == f(x)
 
 
-@pytest.mark.parametrize("view", ["v1.T", "np.reshape(v1, (4, 3))", "v1[0]", "np.broadcast_to(v1, (2, 3, 4))",
-                                  "np.transpose(v1)"])
-def test_an_array_seen_through_a_view_is_never_written(view):
-    out = optimize(["v1 = np.exp(x)", f"v2 = {view}", "v3 = np.sin(v1)", "v4 = np.sum(v2) + v3"],
-                  {"x": M, "v1": M, "v3": M}, keep=["v4"])
-    assert out[2] == "v3 = np.sin(v1)"
-
-
-def test_an_array_read_elsewhere_in_the_statement_is_not_overwritten_first():
-    types = {"x": M, "v1": M, "v2": M}
-    out = optimize(["v1 = np.exp(x)", "v2 = v1 * (1 - v1 ** 2)"], types, keep=["v2"])
-    assert out[1] == "v2 = np.multiply(v1, 1 - v1 ** 2, out=v1)"
-    out = optimize(["v1 = np.exp(x)", "v2 = np.square(v1) * v1"], types, keep=["v2"])
-    assert out[1] == "v2 = np.multiply(np.square(v1), v1, out=v1)"
-
-
-def test_shape_and_dtype_must_match_the_result():
-    f32 = ((3, 4), np.dtype("float32"))
-    assert optimize(["v1 = np.exp(x)", "v2 = v1 * 2.0"], {"x": f32, "v1": f32, "v2": f32}, keep=["v2"])[1] \
-        == "v2 = np.multiply(v1, 2.0, out=v1)"  # a Python float keeps float32
-    assert optimize(["v1 = np.exp(x)", "v2 = v1 * y"], {"x": f32, "v1": f32, "y": M, "v2": M}, keep=["v2"])[1] \
-        == "v2 = v1 * y"  # float32 * float64 is float64
-    assert optimize(["v1 = np.exp(y)", "v2 = v1 + x"], {"x": M, "y": V, "v1": V, "v2": M}, keep=["v2"])[1] \
-        == "v2 = v1 + x"  # (4,) + (3, 4) is (3, 4)
-    assert optimize(["v1 = np.sum(x)", "v2 = v1 * 2.0"], {"x": M, "v1": ((), M[1]), "v2": ((), M[1])},
-                   keep=["v2"])[1] == "v2 = v1 * 2.0"  # NumPy scalars are not buffers
-
-
-def test_a_pullbacks_residuals_stay_intact():
-    lines = ["v1 = np.exp(x)", "v1_bar = g * v1", "x_bar = np.multiply(v1_bar, 2.0)"]
-    types = {"x": M, "v1": M, "g": M}
-    assert optimize(lines, types, keep=["x_bar"])[1] == "v1_bar = np.multiply(g, v1, out=v1)"
-    assert optimize(lines, types, keep=["x_bar"], frozen_before=1)[1] == "v1_bar = g * v1"
-
-
-def test_a_type_the_trace_contradicts_turns_the_statement_off():
-    # The trace says v2 has shape (4,): the pass believes the trace, not its own inference.
-    assert optimize(["v1 = np.exp(x)", "v2 = v1 * 2.0"], {"x": M, "v1": M, "v2": V}, keep=["v2"])[1] == "v2 = v1 * 2.0"
-
-
-def test_a_repeated_expression_is_computed_once():
-    types = {"x": M, "m": ((3, 1), M[1]), "g": M}
-    out = optimize(["v1 = g * (x == m) / np.sum(x == m, axis=1, keepdims=True)"], types, keep=["v1"])
-    assert out == ["v1 = g * (_s0 := (x == m)) / _s0.sum(axis=1, keepdims=True)"]
-    # nested repeats share the outer expression only; calls with side effects are never shared
-    out = optimize(["v1 = np.exp(x * 2.0 + 1.0) + (x * 2.0 + 1.0)"], {"x": M}, keep=["v1"])
-    assert out == ["v1 = np.exp((_s0 := (x * 2.0 + 1.0))) + _s0"]
-    assert optimize(["v1 = np.sum(g) + np.sum(g)", "v2 = f(x) + f(x)"], types, keep=["v1", "v2"]) \
-        == ["v1 = g.sum() + g.sum()", "v2 = f(x) + f(x)"]
-
-
-def test_reductions_of_arrays_call_the_method():
-    types = {"x": M, "s": ((), M[1]), "u": None}
-    out = optimize(["v1 = np.sum(x, axis=(0,))", "v2 = np.max(np.exp(x), axis=1, keepdims=True)",
-                   "v3 = np.sum(s)", "v4 = np.sum(u)", "v5 = np.sum(x, axis=0, dtype=int)"], types,
-                  keep=["v1", "v2", "v3", "v4", "v5"])
-    assert out == ["v1 = x.sum(axis=(0,))", "v2 = np.exp(x).max(axis=1, keepdims=True)", "v3 = np.sum(s)",
-                   "v4 = np.sum(u)", "v5 = np.sum(x, axis=0, dtype=int)"]
-
-
-def test_a_broadcast_that_the_reading_operation_would_do_itself_is_dropped():
-    types = {"x": M, "s": ((1, 4), M[1]), "g": float}
-    lines = lambda use: ["t = np.broadcast_to(s, (3, 4))", "u = t", use]  # noqa: E731
-    assert optimize(lines("v = x * u"), types, keep=["v"])[0] == "t = s"
-    assert optimize(lines("v = x * np.broadcast_to(g, (3, 4))"), types, keep=["v"])[2] == "v = x * np.broadcast_to(g, (3, 4))"
-    for use in ("v = np.sum(u)", "v = -u", "v = u @ x.T", "v = f(u)"):  # the shape would change, or is unknown
-        assert optimize(lines(use), types, keep=["v"])[0] == "t = np.broadcast_to(s, (3, 4))", use
-    assert optimize(lines("v = x * u"), types, keep=["v", "u"])[0] == "t = np.broadcast_to(s, (3, 4))"  # returned
-
-
-def test_value_types():
-    assert value_type(1.0) is float and value_type(np.float32(1)) == ((), np.dtype("float32"))
-    assert value_type(np.zeros((2, 1))) == ((2, 1), np.dtype("float64")) and value_type("x") is None
-    assert value_type(np.ma.zeros(3)) is None  # subclasses are not modelled
+def test_shape_dtype_and_order_must_match_the_result():
+    writes, _ = written(lambda x, y: np.sum(np.tanh(x * 2.0) + y), np.ones(4), np.ones((3, 4)))
+    assert writes == {"v3": "v2"}  # tanh into x * 2.0; their (4,) array cannot hold the (3, 4) sum
+    writes, _ = written(lambda x: np.sum(np.tanh(x * 2.0)), np.asfortranarray(np.ones((3, 4))))
+    assert writes == {}  # results in Fortran order are left alone
 
 
 # -- compiled programs: bit for bit what the engine computes ----------------------------------------
 
 
 def _engine(transformation):
+    """The engine's own transformation: adlab.compiled's counterpart in run_all_modes."""
     return transformation
 
 

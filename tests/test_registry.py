@@ -92,7 +92,7 @@ LAYERS = [
     ("core", ["core/tree", "core/primitive", "core/rules", "core/numpy_api", "core/forward", "core/reverse",
               "core/batching", "core/recording", "core/api", "core/revolve"]),
     ("trace", ["trace", "numpy", "testing"]),
-    ("other ways to differentiate", ["numeric", "cost", "symbolic", "codegen", "optimize", "staging", "compiler"]),
+    ("other ways to differentiate", ["numeric", "cost", "symbolic", "codegen", "staging", "compiler"]),
     ("display", ["display/notation", "display/tables", "display/graph", "display/explorer"]),
     ("notebook", ["magics", "__init__"]),
 ]
