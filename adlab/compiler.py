@@ -30,7 +30,6 @@ import numpy as np
 
 from . import staging
 from .core import api
-from .core.api import _selected
 from .core.primitive import Box, raw
 from .core.recording import check_function, check_outputs, check_real, check_tangent
 from .core.tree import flatten, unflatten
@@ -47,7 +46,7 @@ class CompiledFallbackWarning(UserWarning):
 
 
 class _NotCompilable(Exception):
-    """A trace the generated code cannot reproduce; the message says why."""
+    """A call staging cannot follow (f computes with values of a transformation around it); the message says why."""
 
 
 class _EngineAnswers(Exception):
@@ -57,8 +56,8 @@ class _EngineAnswers(Exception):
 
 
 def _checked_output(f):
-    """f, refusing (with _EngineAnswers) a result that is not floats or arrays of them: the trace would
-    raise its own error for it, naming the wrong transformation."""
+    """f, refusing (with _EngineAnswers) a result that is not floats or arrays of them: a jvp or vjp
+    program has no place for it, and the engine answers with its own error or result."""
 
     def checked(*inputs):
         result = f(*inputs)
@@ -83,8 +82,9 @@ def _checked_output(f):
 
 
 def _staged(stage):
-    """stage() (a staged program, optimised; a pair of them is kept as it is), or _NotCompilable where staging cannot follow f; None where the
-    engine must answer (f raised, or its result does not suit the transformation: the engine says why)."""
+    """stage()'s program, optimised (a forward and backward pair comes optimised already); _NotCompilable
+    where staging cannot follow f; None where the engine must answer (f raised, or its result does not suit
+    the transformation: the engine says why)."""
     try:
         staged = stage()
     except staging.NotStageable as reason:
@@ -103,8 +103,7 @@ def _staged_pullback(f, inputs, has_aux):
         out, pullback, *aux = api.vjp(f, *boxes, has_aux=has_aux)
         out_leaves = flatten(out)[0]
         cotangents = [stage.input(_seed_like(o)) for o in out_leaves]
-        cotangent_inputs = tuple(cotangents)
-        grads = pullback(unflatten(flatten(out)[1], list(cotangent_inputs)))
+        grads = pullback(unflatten(flatten(out)[1], cotangents))
         program = stage.program(((out, *aux) if has_aux else out, grads))
     n_outputs = len(flatten((out, *aux) if has_aux else out)[0])
     forward, backward, _ = staging.split(staging.optimized(program, writes=False), len(inputs), n_outputs)
@@ -219,14 +218,6 @@ def _frozen(tree):
     return tree
 
 
-def _leaf_count(treedef):
-    """How many leaves a container description (adlab.core.tree) holds."""
-    if treedef is None:
-        return 1
-    kind, children = treedef
-    return sum(_leaf_count(child) for child in (children[1] if kind is dict else children))
-
-
 def _input_part(leaf):
     """A float leaf's part of the signature's key (it is a program input); None for any other leaf."""
     kind = type(leaf)
@@ -304,11 +295,10 @@ class _Entry:
 
 
 class _Compiled:
-    """The cache of programs for one function and one transformation."""
+    """The cache of programs for one function: staged whole (call), or under jvp or vjp."""
 
-    def __init__(self, f, argnums=0, has_aux=False):
-        self.f, self.argnums, self.has_aux = f, argnums, has_aux
-        self.engine_value_and_grad = api.value_and_grad(f, argnums, has_aux)
+    def __init__(self, f, has_aux=False):
+        self.f, self.has_aux = f, has_aux
         self.entries = OrderedDict()
         self.stats = dict(hits=0, traces=0, path_changes=0, engine_calls=0, evicted=0)
         self.warned = False
@@ -385,8 +375,9 @@ class _Compiled:
             entry.engine, entry.programs = True, []  # the engine accepts it (a str in aux): it keeps the signature
             self._fall_back(str(reason))
             return result
-        if program is None:
-            del self.entries[key]
+        if program is None:  # the engine answers (with its error); programs of other paths are kept
+            if not entry.programs:
+                del self.entries[key]
             return engine()
         self.stats["traces"] += 1
         entry.programs.insert(0, program)
@@ -398,37 +389,22 @@ class _Compiled:
 
     # the transformations
 
-    def value_and_grad(self, args, kwargs):
-        argnums, has_aux = self.argnums, self.has_aux
+    def call(self, args, kwargs):
         signature = _Signature(args, kwargs)
 
         def engine():
-            return self.engine_value_and_grad(*args, **kwargs)
-
-        def layout():
-            """The leaves argnums selects (None if one is not a float: the engine says why), and where."""
-            nums = _selected(argnums, len(args), "grad", kwargs)
-            first = [0]
-            for treedef in signature.defs:
-                first.append(first[-1] + _leaf_count(treedef))
-            selected = [k for i in nums for k in range(first[i], first[i + 1])]
-            if any(args[i] is None for i in nums) or not set(selected) <= set(signature.inputs):
-                return None
-            position = {leaf: k for k, leaf in enumerate(signature.inputs)}
-            n = len(signature.inputs)
-            return dict(selected=[position[k] for k in selected], wrt=[position[k] - n + 1 for k in selected],
-                        in_def=(list, tuple(signature.defs[i] for i in nums)))
+            return self.f(*args, **kwargs)
 
         def build(f_of_inputs, inputs, layout):
-            fun = api.value_and_grad(_checked_output(f_of_inputs), tuple(layout["selected"]), has_aux)
-            return _staged(lambda: staging.stage(fun, *inputs))
+            program = _staged(lambda: staging.stage(f_of_inputs, *inputs))
+            if program is not None:
+                _refuse_text(program.outputs)
+            return program
 
         def call(program, layout):
-            value, grads = unflatten(program.out_def, list(program(*signature.values())))
-            grads = unflatten(layout["in_def"], list(grads))
-            return value, grads[0] if isinstance(argnums, (int, np.integer)) else tuple(grads)
+            return unflatten(program.out_def, list(program(*signature.values())))
 
-        return self.run(signature, kwargs, layout, build, call, engine)
+        return self.run(signature, kwargs, lambda: True, build, call, engine)
 
     def jvp(self, primals, tangents):
         def engine():
@@ -495,28 +471,13 @@ class _Compiled:
         return self.run(signature, {}, lambda: True, build, call, engine)
 
 
-class _AnyFunction(_Compiled):
-    """The cache of programs for any function, staged whole: nested and composed transformations."""
-
-    def __init__(self, f):
-        self.f = f
-        self.entries = OrderedDict()
-        self.stats = dict(hits=0, traces=0, path_changes=0, engine_calls=0, evicted=0)
-        self.warned = False
-
-    def call(self, args, kwargs):
-        signature = _Signature(args, kwargs)
-
-        def engine():
-            return self.f(*args, **kwargs)
-
-        def build(f_of_inputs, inputs, layout):
-            return _staged(lambda: staging.stage(f_of_inputs, *inputs))
-
-        def call(program, layout):
-            return unflatten(program.out_def, list(program(*signature.values())))
-
-        return self.run(signature, kwargs, lambda: True, build, call, engine)
+def _refuse_text(outputs):
+    """_EngineAnswers for an output that is not a number, an array or None (a str, perhaps made from a traced
+    value's repr, which no guard re-checks): the engine answers such calls."""
+    kinds = sorted({type(v).__name__ for v in outputs if not isinstance(v, (staging.Var, float, int, np.ndarray,
+                                                                            np.generic, type(None)))})
+    if kinds:
+        raise _EngineAnswers(f"f returns values that are not real floats or arrays ({', '.join(kinds)})")
 
 
 class _PerFunction:
@@ -541,14 +502,14 @@ class _PerFunction:
 
 
 def compiled(transformed):
-    """A transformation that runs generated derivative code: same arguments, same results.
+    """A function that runs a staged program of `transformed`: same arguments, same results.
 
-    ``adlab.compiled(adlab.grad(f, argnums, has_aux))`` and ``adlab.compiled(adlab.value_and_grad(…))``
-    return the transformed function; ``adlab.compiled(adlab.jvp)`` and ``adlab.compiled(adlab.vjp)``
-    return a ``jvp(f, primals, tangents)`` and a ``vjp(f, *primals, has_aux=False)``. Any other
-    function (``adlab.jacfwd(f)``, ``adlab.hessian(f)``, ``lambda x, v: adlab.hvp(f, (x,), (v,))``,
-    ``adlab.grad(adlab.grad(f))``) is staged whole, its float arguments the program's inputs. Programs
-    are cached per signature and path (``.cache_info()`` reports the bounded cache); see the module docstring.
+    ``adlab.compiled(adlab.grad(f, argnums, has_aux))``, ``adlab.compiled(adlab.value_and_grad(…))``, and
+    any other function (``adlab.jacfwd(f)``, ``adlab.hessian(f)``, ``lambda x, v: adlab.hvp(f, (x,), (v,))``,
+    ``adlab.grad(adlab.grad(f))``) is staged whole, its float arguments the program's inputs;
+    ``adlab.compiled(adlab.jvp)`` and ``adlab.compiled(adlab.vjp)`` return a ``jvp(f, primals, tangents)``
+    and a ``vjp(f, *primals, has_aux=False)`` (a pullback is a second program). Programs are cached per
+    signature and path (``.cache_info()`` reports the bounded cache); see the module docstring.
     """
     if transformed is api.jvp:
         caches = _PerFunction()
@@ -571,31 +532,11 @@ def compiled(transformed):
     if not callable(transformed):
         raise TypeError(f"adlab.compiled takes a function, such as adlab.grad(f), adlab.jacfwd(f) or adlab.jvp, "
                         f"but got a {type(transformed).__name__}; e.g. adlab.compiled(adlab.grad(f)).")
-    spec = getattr(transformed, "transformation", None)
-    if spec is None or getattr(transformed, "__wrapped__", None) is not spec[1]:
-        cache = _AnyFunction(transformed)
+    cache = _Compiled(transformed)
 
-        @functools.wraps(transformed)
-        def staged_f(*args, **kwargs):
-            return cache.call(args, kwargs)
+    @functools.wraps(transformed)
+    def staged_f(*args, **kwargs):
+        return cache.call(args, kwargs)
 
-        staged_f.cache_info = cache.cache_info
-        return staged_f
-    kind, f, argnums, has_aux = spec
-    cache = _Compiled(f, argnums, has_aux)
-
-    if kind == "value_and_grad":
-        @functools.wraps(f)
-        def value_and_grad_f(*args, **kwargs):
-            return cache.value_and_grad(args, kwargs)
-
-        value_and_grad_f.cache_info = cache.cache_info
-        return value_and_grad_f
-
-    @functools.wraps(f)
-    def grad_f(*args, **kwargs):
-        (value, grads) = cache.value_and_grad(args, kwargs)
-        return (grads, value[1]) if has_aux else grads
-
-    grad_f.cache_info = cache.cache_info
-    return grad_f
+    staged_f.cache_info = cache.cache_info
+    return staged_f
