@@ -376,19 +376,19 @@ def _reused_names(program):
             last[var] = max(last.get(var, -1), guard.after)
     for var in _vars_of(program.outputs):
         last[var] = end
-    names, free, count = {}, [], itertools.count()
+    names, free, count = {}, set(), itertools.count()
     for var in program.inputs:
         names[var] = f"r{next(count)}"
+    guards_before = {}
+    for guard in program.guards:
+        guards_before.setdefault(guard.after, []).append((guard.args, guard.kwargs))
     for k, equation in enumerate(program.equations):
-        for var in _vars_of(equation.args):
-            if last.get(var) == k and var in names and names[var] not in free:
-                free.append(names[var])
-        for var in _vars_of([(g.args, g.kwargs) for g in program.guards if g.after == k]):
-            if last.get(var) == k and var in names and names[var] not in free:
-                free.append(names[var])
+        for var in _vars_of([equation.args, guards_before.get(k, ())]):
+            if last.get(var) == k and var in names:
+                free.add(names[var])
         names[equation.out] = free.pop() if free else f"r{next(count)}"
         if equation.out not in last:  # never read (an equation kept for nothing): its name is free again
-            free.append(names[equation.out])
+            free.add(names[equation.out])
     return names
 
 
