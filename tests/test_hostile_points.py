@@ -1,10 +1,11 @@
 """Every primitive at hostile points, through the engine, adlab.compiled and the codegen programs.
 
-The three paths write each derivative in their own text: the engine's rules (adlab/core/rules.py),
-codegen's NumPy templates (adlab.codegen.TEMPLATES, which adlab.compiled also uses on arrays) and the
-compiler's `math` templates for Python floats. Inside every domain tests/test_codegen.py and
-tests/test_compiled.py compare them; here they must agree where the arithmetic is awkward: negative
-bases, zeros (signed too), ties of max and min, ±inf, nan, overflow, empty arrays and float32.
+The engine's rules (adlab/core/rules.py) are the one definition of every derivative: adlab.compiled
+stages the engine's own computation (adlab.staging), and codegen's readable templates
+(adlab.codegen.TEMPLATES, Lesson 3's teaching view) are checked against them here. Inside every domain
+tests/test_codegen.py and tests/test_compiled.py compare them; here they must agree where the arithmetic
+is awkward: negative bases, zeros (signed too), ties of max and min, ±inf, nan, overflow, empty arrays
+and float32.
 
 "Agree" means: the same structure, shapes and dtypes, nan in the same places, inf of the same sign in
 the same places, other values equal to rounding, and never a complex number for real inputs. Each
@@ -34,10 +35,10 @@ import adlab.numpy as anp
 from adlab.codegen import adjoint_program, tangent_program
 from adlab.core import rules
 
-# NumPy warns at these points (divide by zero, invalid value); adlab.compiled warns once where it runs a
-# primitive with no template on the engine (CompiledFallbackWarning).
+# NumPy warns at these points (divide by zero, invalid value); adlab.compiled never falls back to the engine
+# here (a CompiledFallbackWarning fails the test).
 pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"),
-              pytest.mark.filterwarnings("ignore::adlab.compiler.CompiledFallbackWarning")]
+              pytest.mark.filterwarnings("error::adlab.compiler.CompiledFallbackWarning")]
 
 inf, nan = math.inf, math.nan
 
@@ -174,8 +175,8 @@ BINARY = {
     "where with an unsafe branch": lambda x, y: np.where(x > 0, np.sqrt(x), y),  # 0 · inf = nan: the double-where case
 }
 
-# remainder has no codegen template (tests/test_registry.py, NO_TEMPLATE): codegen raises CodegenError for it,
-# and adlab.compiled runs it on the engine (with a CompiledFallbackWarning), which is what is compared.
+# remainder has no codegen template (tests/test_registry.py, NO_TEMPLATE): codegen raises CodegenError for it;
+# adlab.compiled stages it like every primitive.
 NO_CODEGEN = {"remainder": "no codegen template for remainder (NO_TEMPLATE in tests/test_registry.py)"}
 # A Python float beside a float32 array: NumPy keeps float32 for a Python float but not for an np.float64.
 # The engine computes np.sqrt(x) of a Python float with math.sqrt (a Python float), and so does
@@ -301,7 +302,7 @@ REDUCTIONS = {
     "prod": lambda x: np.prod(x),
     "mean": lambda x: np.mean(x),
 }
-# prod has no codegen template; compiled runs it on the engine.
+# prod has no codegen template; compiled stages it like every primitive.
 REDUCTION_NO_CODEGEN = {"prod": "no codegen template for prod (NO_TEMPLATE in tests/test_registry.py)"}
 PROD_POINTS = [np.array([0.0, 2.0, 3.0]), np.array([0.0, 0.0, 3.0]), np.array([inf, 0.0, 1.0])]  # zeros: the partials
 
@@ -380,5 +381,13 @@ def test_every_primitive_is_reached():
         warnings.simplefilter("ignore", RuntimeWarning)
         for f, args in functions:
             reached |= {row.op for row in adlab.trace(f, *args)}
+        # the masks, signs and floors rules compute (rules.NOT_DIFFERENTIATED) are rows of a gradient's trace,
+        # at points where they matter: ties, zeros, a zero exponent
+        for f in UNARY.values():
+            reached |= {row.op for row in adlab.trace(adlab.grad(f), 0.0)}
+        for f in BINARY.values():
+            reached |= {row.op for row in adlab.trace(adlab.grad(f, argnums=(0, 1)), 0.0, 0.0)}
+        for f in REDUCTIONS.values():
+            reached |= {row.op for row in adlab.trace(adlab.grad(lambda x: np.sum(f(x))), np.array([0.0, 0.0, 0.7]))}
     assert reached >= {prim.name for prim in rules.PRIMITIVES}, \
         f"not at a hostile point: {sorted({prim.name for prim in rules.PRIMITIVES} - reached)}"

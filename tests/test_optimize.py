@@ -1,4 +1,5 @@
-"""adlab.optimize: generated array programs reuse dead arrays, share repeated work, drop needless broadcasts; no value changes."""
+"""Passes over staged programs as data (adlab.staging): literals folded, repeats shared, dead equations dropped,
+results written into dead arrays; then compiled array programs, bit for bit what the engine computes in every mode."""
 
 import numpy as np
 import pytest
@@ -6,143 +7,112 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import adlab
-from adlab import compiler
-from adlab.optimize import optimize as optimize_program
-from adlab.optimize import value_type
+from adlab import compiler, staging
+from adlab.core import rules
 from test_codegen import ARRAY_CASES
 
-M, V = ((3, 4), np.dtype("float64")), ((4,), np.dtype("float64"))
+# -- the passes, on programs -----------------------------------------------------------------------
 
 
-def optimize(lines, types, keep=(), frozen_before=None):
-    """The pass on statements whose inputs (every name in types) are arrays in C order."""
-    return optimize_program(lines, types, keep, frozen_before, contiguous=types)
+def program_of(f, *args):
+    return staging.stage(f, *args)
 
 
-# -- the pass on statements ------------------------------------------------------------------------
+def prims(program):
+    return [equation.prim.name for equation in program.equations]
+
+
+def test_an_equation_of_literals_is_computed_once_when_staged():
+    program = staging.folded(program_of(lambda x: x * rules.sin(np.float64(0.5)), np.float64(2.0)))
+    assert prims(program) == ["multiply"] and program(np.float64(3.0)) == (3.0 * np.sin(0.5),)
+
+
+def test_a_repeated_equation_is_shared():
+    program = staging.shared_repeats(program_of(lambda x: np.sin(x) + np.sin(x), np.ones(3)))
+    assert prims(program) == ["sin", "add"]
+    program = staging.shared_repeats(program_of(lambda x: x * 0.0 + x * -0.0, 1.0))  # -0.0 is not 0.0
+    assert prims(program) == ["multiply", "multiply", "add"]
+
+
+def test_dead_equations_go_but_what_a_guard_reads_stays():
+    def f(x):
+        unused = np.exp(x) * 3.0  # noqa: F841
+        checked = np.cos(x)
+        return np.sin(x) if checked > 0 else x
+
+    program = staging.without_dead_equations(program_of(f, 0.5))
+    assert prims(program) == ["cos", "sin"] and len(program.guards) == 1
+    with pytest.raises(staging.PathChanged):
+        program(3.0)
+
+
+def written(f, *args):
+    program = staging.with_writes_into_dead_arrays(program_of(f, *args))
+    return {repr(out): repr(into) for out, into in program.writes.items()}, program
 
 
 def test_a_dead_result_takes_the_next_elementwise_result():
-    out = optimize(["v1 = x @ w", "v2 = v1 + b", "v3 = np.tanh(v2)", "v4 = v3 * 2.0"],
-                  {"x": M, "w": ((4, 4), M[1]), "b": V, "v1": M, "v2": M, "v3": M, "v4": M}, keep=["v4"])
-    assert out == ["v1 = x @ w", "v2 = np.add(v1, b, out=v1)", "v3 = np.tanh(v2, out=v2)",
-                   "v4 = np.multiply(v3, 2.0, out=v3)"]
+    writes, program = written(lambda x, b: np.sum(np.tanh(x * 2.0 + b)), np.ones((3, 4)), np.ones(4))
+    assert writes == {"v3": "v2", "v4": "v3"}  # x * 2.0 is a new array; + b and tanh go into it
+    assert "np_add(v2, v1, out=v2)" in str(program)
 
 
-def test_inputs_live_values_and_kept_outputs_are_never_written():
-    types = {"x": M, "v1": M, "v2": M, "v3": M}
-    assert optimize(["v1 = np.exp(x)"], types, keep=["v1"]) == ["v1 = np.exp(x)"]            # x is an input
-    assert optimize(["v1 = np.exp(x)", "v2 = np.sin(v1)", "v3 = v1 * v2"], types, keep=["v3"])[1] == "v2 = np.sin(v1)"
-    assert optimize(["v1 = np.exp(x)", "v2 = np.sin(v1)"], types, keep=["v1", "v2"])[1] == "v2 = np.sin(v1)"
+def test_inputs_outputs_and_arrays_read_later_are_never_written():
+    writes, _ = written(lambda x: (np.tanh(x), np.exp(x)), np.ones(3))
+    assert writes == {}  # x is an input; tanh(x) an output
+
+    def f(x):
+        s = np.sin(x)
+        return np.sum((s + 1.0) * s)
+
+    writes, _ = written(f, np.ones(3))
+    assert writes == {"v3": "v2"}  # s + 1.0 is not written into s, read by the product; the product into s + 1.0
 
 
-def test_an_alias_keeps_the_array_alive():
-    out = optimize(["v1 = np.exp(x)", "a = v1", "v2 = np.sin(v1)", "v3 = a * 2.0"],
-                  {"x": M, "v1": M, "v2": M, "v3": M}, keep=["v2", "v3"])
-    assert out[2] == "v2 = np.sin(v1)"
+@pytest.mark.parametrize("view", [lambda h: h.T, lambda h: np.reshape(h, (4, 3)), lambda h: h[0],
+                                  lambda h: np.broadcast_to(h, (2, 3, 4))])
+def test_an_array_seen_through_a_view_is_never_written_while_the_view_is_read(view):
+    def f(x):
+        h = x * 2.0
+        seen = view(h)
+        later = np.exp(h)  # h's last direct read: writing into it would change `seen`
+        return np.sum(seen) + np.sum(later)
+
+    x = np.arange(12.0).reshape(3, 4)
+    _, program = written(f, x)
+    h = program.equations[0].out
+    assert h not in program.writes.values()
+    assert program(x)[0] == f(x)
 
 
-@pytest.mark.parametrize("view", ["v1.T", "np.reshape(v1, (4, 3))", "v1[0]", "np.broadcast_to(v1, (2, 3, 4))",
-                                  "np.transpose(v1)"])
-def test_an_array_seen_through_a_view_is_never_written(view):
-    out = optimize(["v1 = np.exp(x)", f"v2 = {view}", "v3 = np.sin(v1)", "v4 = np.sum(v2) + v3"],
-                  {"x": M, "v1": M, "v3": M}, keep=["v4"])
-    assert out[2] == "v3 = np.sin(v1)"
+def test_shape_dtype_and_order_must_match_the_result():
+    writes, _ = written(lambda x, y: np.sum(np.tanh(x * 2.0) + y), np.ones(4), np.ones((3, 4)))
+    assert writes == {"v3": "v2"}  # tanh into x * 2.0; their (4,) array cannot hold the (3, 4) sum
+    writes, _ = written(lambda x: np.sum(np.tanh(x * 2.0)), np.asfortranarray(np.ones((3, 4))))
+    assert writes == {}  # results in Fortran order are left alone
 
 
-def test_an_array_read_elsewhere_in_the_statement_is_not_overwritten_first():
-    types = {"x": M, "v1": M, "v2": M}
-    out = optimize(["v1 = np.exp(x)", "v2 = v1 * (1 - v1 ** 2)"], types, keep=["v2"])
-    assert out[1] == "v2 = np.multiply(v1, 1 - v1 ** 2, out=v1)"
-    out = optimize(["v1 = np.exp(x)", "v2 = np.square(v1) * v1"], types, keep=["v2"])
-    assert out[1] == "v2 = np.multiply(np.square(v1), v1, out=v1)"
+# -- compiled programs: bit for bit what the engine computes ----------------------------------------
 
 
-def test_shape_and_dtype_must_match_the_result():
-    f32 = ((3, 4), np.dtype("float32"))
-    assert optimize(["v1 = np.exp(x)", "v2 = v1 * 2.0"], {"x": f32, "v1": f32, "v2": f32}, keep=["v2"])[1] \
-        == "v2 = np.multiply(v1, 2.0, out=v1)"  # a Python float keeps float32
-    assert optimize(["v1 = np.exp(x)", "v2 = v1 * y"], {"x": f32, "v1": f32, "y": M, "v2": M}, keep=["v2"])[1] \
-        == "v2 = v1 * y"  # float32 * float64 is float64
-    assert optimize(["v1 = np.exp(y)", "v2 = v1 + x"], {"x": M, "y": V, "v1": V, "v2": M}, keep=["v2"])[1] \
-        == "v2 = v1 + x"  # (4,) + (3, 4) is (3, 4)
-    assert optimize(["v1 = np.sum(x)", "v2 = v1 * 2.0"], {"x": M, "v1": ((), M[1]), "v2": ((), M[1])},
-                   keep=["v2"])[1] == "v2 = v1 * 2.0"  # NumPy scalars are not buffers
+def _engine(transformation):
+    """The engine's own transformation: adlab.compiled's counterpart in run_all_modes."""
+    return transformation
 
 
-def test_a_pullbacks_residuals_stay_intact():
-    lines = ["v1 = np.exp(x)", "v1_bar = g * v1", "x_bar = np.multiply(v1_bar, 2.0)"]
-    types = {"x": M, "v1": M, "g": M}
-    assert optimize(lines, types, keep=["x_bar"])[1] == "v1_bar = np.multiply(g, v1, out=v1)"
-    assert optimize(lines, types, keep=["x_bar"], frozen_before=1)[1] == "v1_bar = g * v1"
-
-
-def test_a_type_the_trace_contradicts_turns_the_statement_off():
-    # The trace says v2 has shape (4,): the pass believes the trace, not its own inference.
-    assert optimize(["v1 = np.exp(x)", "v2 = v1 * 2.0"], {"x": M, "v1": M, "v2": V}, keep=["v2"])[1] == "v2 = v1 * 2.0"
-
-
-def test_a_repeated_expression_is_computed_once():
-    types = {"x": M, "m": ((3, 1), M[1]), "g": M}
-    out = optimize(["v1 = g * (x == m) / np.sum(x == m, axis=1, keepdims=True)"], types, keep=["v1"])
-    assert out == ["v1 = g * (_s0 := (x == m)) / _s0.sum(axis=1, keepdims=True)"]
-    # nested repeats share the outer expression only; calls with side effects are never shared
-    out = optimize(["v1 = np.exp(x * 2.0 + 1.0) + (x * 2.0 + 1.0)"], {"x": M}, keep=["v1"])
-    assert out == ["v1 = np.exp((_s0 := (x * 2.0 + 1.0))) + _s0"]
-    assert optimize(["v1 = np.sum(g) + np.sum(g)", "v2 = f(x) + f(x)"], types, keep=["v1", "v2"]) \
-        == ["v1 = g.sum() + g.sum()", "v2 = f(x) + f(x)"]
-
-
-def test_reductions_of_arrays_call_the_method():
-    types = {"x": M, "s": ((), M[1]), "u": None}
-    out = optimize(["v1 = np.sum(x, axis=(0,))", "v2 = np.max(np.exp(x), axis=1, keepdims=True)",
-                   "v3 = np.sum(s)", "v4 = np.sum(u)", "v5 = np.sum(x, axis=0, dtype=int)"], types,
-                  keep=["v1", "v2", "v3", "v4", "v5"])
-    assert out == ["v1 = x.sum(axis=(0,))", "v2 = np.exp(x).max(axis=1, keepdims=True)", "v3 = np.sum(s)",
-                   "v4 = np.sum(u)", "v5 = np.sum(x, axis=0, dtype=int)"]
-
-
-def test_a_broadcast_that_the_reading_operation_would_do_itself_is_dropped():
-    types = {"x": M, "s": ((1, 4), M[1]), "g": float}
-    lines = lambda use: ["t = np.broadcast_to(s, (3, 4))", "u = t", use]  # noqa: E731
-    assert optimize(lines("v = x * u"), types, keep=["v"])[0] == "t = s"
-    assert optimize(lines("v = x * np.broadcast_to(g, (3, 4))"), types, keep=["v"])[2] == "v = x * np.broadcast_to(g, (3, 4))"
-    for use in ("v = np.sum(u)", "v = -u", "v = u @ x.T", "v = f(u)"):  # the shape would change, or is unknown
-        assert optimize(lines(use), types, keep=["v"])[0] == "t = np.broadcast_to(s, (3, 4))", use
-    assert optimize(lines("v = x * u"), types, keep=["v", "u"])[0] == "t = np.broadcast_to(s, (3, 4))"  # returned
-
-
-def test_value_types():
-    assert value_type(1.0) is float and value_type(np.float32(1)) == ((), np.dtype("float32"))
-    assert value_type(np.zeros((2, 1))) == ((2, 1), np.dtype("float64")) and value_type("x") is None
-    assert value_type(np.ma.zeros(3)) is None  # subclasses are not modelled
-
-
-# -- generated programs: bit for bit what they were without the pass ------------------------------
-
-
-@pytest.fixture(autouse=True)
-def optimize_every_array_program(monkeypatch):
-    """The tests' arrays are small: rewrite their programs anyway (the size gate has its own test)."""
-    monkeypatch.setattr(compiler, "OPTIMIZE_BYTES_PER_ROW", 0)
-
-
-def unoptimized(monkeypatch):
-    monkeypatch.setattr(compiler, "OPTIMIZE_BYTES_PER_ROW", float("inf"))
-
-
-def run_all_modes(f, args, cotangent_seed=0):
-    """value_and_grad, vjp (its pullback twice) and jvp, compiled; the inputs are checked unchanged."""
+def run_all_modes(f, args, cotangent_seed=0, transform=adlab.compiled):
+    """value_and_grad, vjp (its pullback twice) and jvp, compiled (transform=_engine: on the engine); the
+    inputs are checked unchanged."""
     copies = [np.copy(a) for a in args]
     argnums = tuple(range(len(args)))
     rng = np.random.default_rng(cotangent_seed)
     tangents = tuple(rng.standard_normal(np.shape(a)) for a in args)
-    out, pullback = adlab.compiled(adlab.vjp)(f, *args)
+    out, pullback = transform(adlab.vjp)(f, *args)
     cotangent = rng.standard_normal(np.shape(out)) if np.ndim(out) else 1.0
     first = pullback(cotangent)
-    results = [out, first, pullback(cotangent), adlab.compiled(adlab.jvp)(f, args, tangents)]
+    results = [out, first, pullback(cotangent), transform(adlab.jvp)(f, args, tangents)]
     if np.ndim(out) == 0:
-        results.append(adlab.compiled(adlab.value_and_grad(f, argnums))(*args))
+        results.append(transform(adlab.value_and_grad(f, argnums))(*args))
     for a, copy in zip(args, copies):
         assert np.array_equal(a, copy), "a compiled program wrote into its input"
     assert all(np.array_equal(a, b) for a, b in zip(first, results[2])), "a pullback's second call differs"
@@ -160,12 +130,10 @@ def assert_identical(a, b):
 
 
 @pytest.mark.parametrize("name", sorted(ARRAY_CASES))
-def test_every_array_primitive_gives_the_same_bits(name, monkeypatch):
+def test_every_array_primitive_gives_the_engines_bits(name):
     f, args = ARRAY_CASES[name]
     args = tuple(np.asarray(a, dtype=float) if np.ndim(a) else a for a in args)
-    with_pass = run_all_modes(f, args)
-    unoptimized(monkeypatch)
-    assert_identical(with_pass, run_all_modes(f, args))
+    assert_identical(run_all_modes(f, args), run_all_modes(f, args, transform=_engine))
 
 
 UNARY = {"tanh": np.tanh, "sin": np.sin, "bell": lambda a: np.exp(-a * a), "square": lambda a: a ** 2,
@@ -195,18 +163,11 @@ def random_program(steps):
 @given(steps=st.lists(st.tuples(st.sampled_from(sorted(UNARY) + sorted(BINARY)), st.integers(0, 30),
                                 st.integers(0, 30)), min_size=1, max_size=14),
        seed=st.integers(0, 2**16))
-def test_random_array_programs_give_the_same_bits(steps, seed):
+def test_random_array_programs_give_the_engines_bits(steps, seed):
     rng = np.random.default_rng(seed)
     args = (rng.standard_normal((3, 4)), rng.standard_normal(4), 0.7)
     f = random_program(steps)
-    with_pass = run_all_modes(f, args)
-    with pytest.MonkeyPatch.context() as patch:
-        unoptimized(patch)
-        assert_identical(with_pass, run_all_modes(f, args))
-    engine = adlab.value_and_grad(f, (0, 1, 2))(*args)
-    np.testing.assert_allclose(with_pass[-1][0], engine[0], rtol=1e-12)
-    for mine, theirs in zip(with_pass[-1][1], engine[1]):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+    assert_identical(run_all_modes(f, args), run_all_modes(f, args, transform=_engine))
 
 
 def test_the_mlp_program_writes_in_place_and_matches_the_engine():
@@ -220,27 +181,15 @@ def test_the_mlp_program_writes_in_place_and_matches_the_engine():
 
     compiled = adlab.compiled(adlab.value_and_grad(loss, argnums=(0, 1, 2)))
     result = compiled(W1, b1, W2, X)
+    assert_identical(result, adlab.value_and_grad(loss, argnums=(0, 1, 2))(W1, b1, W2, X))
     source = _program_source(compiled)
-    assert "np.tanh(v2, out=v2)" in source and "out=v" in source.split("def r0")[1]
-    assert_identical(result, compiled(W1, b1, W2, X))
-    engine = adlab.value_and_grad(loss, argnums=(0, 1, 2))(W1, b1, W2, X)
-    np.testing.assert_allclose(result[0], engine[0], rtol=1e-13)
-    for mine, theirs in zip(result[1], engine[1]):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+    assert "np_tanh(v5, out=v5)" in source  # tanh written into its argument, which nothing reads later
+    assert_identical(compiled(W1, b1, W2, X), result)  # a second call: nothing the first one wrote leaks into it
 
 
 def _program_source(transformed):
     cache = next(c.cell_contents for c in transformed.__closure__ if isinstance(c.cell_contents, compiler._Compiled))
-    return next(iter(cache.entries.values())).programs[0].source
-
-
-def test_only_programs_on_large_arrays_are_rewritten(monkeypatch):
-    monkeypatch.setattr(compiler, "OPTIMIZE_BYTES_PER_ROW", 16 * 1024)
-    f = lambda x: np.sum(np.tanh(x * 2.0 + 1.0))  # noqa: E731
-    for n, rewritten in ((1000, False), (4000, True)):  # 8 KB and 32 KB per row
-        grad = adlab.compiled(adlab.grad(f))
-        np.testing.assert_allclose(grad(np.linspace(-1, 1, n)), adlab.grad(f)(np.linspace(-1, 1, n)), rtol=1e-14)
-        assert ("out=" in _program_source(grad)) is rewritten
+    return str(next(iter(cache.entries.values())).programs[0])
 
 
 def test_a_view_kept_under_a_name_protects_its_base():
@@ -270,7 +219,7 @@ def test_an_output_the_reverse_sweep_also_reads_is_returned_intact():
         np.testing.assert_allclose(mine, theirs, rtol=1e-13)
 
 
-def test_arrays_not_in_c_order_are_not_written_into(monkeypatch):
+def test_arrays_not_in_c_order_are_not_written_into():
     """Written into a column-ordered array, `sin(x) + y` would keep that layout where NumPy gives a
     row-ordered result, and the sum after it would add in another order (found by a review)."""
     def f(x, y):
@@ -284,10 +233,7 @@ def test_arrays_not_in_c_order_are_not_written_into(monkeypatch):
     x, y = np.asfortranarray(rng.standard_normal((40, 30))), rng.standard_normal((40, 30))
     for function in (f, g):
         for args in ((x, y), (np.ascontiguousarray(x), y)):  # one signature each: the layout is in the key
-            with_pass = run_all_modes(function, args)
-            unoptimized(monkeypatch)
-            assert_identical(with_pass, run_all_modes(function, args))
-            monkeypatch.setattr(compiler, "OPTIMIZE_BYTES_PER_ROW", 0)
+            assert_identical(run_all_modes(function, args), run_all_modes(function, args, transform=_engine))
 
 
 def test_a_type_the_program_computes_differently_from_the_trace_is_left_alone():

@@ -31,6 +31,10 @@ WRITTEN_AS_OPERATORS = {P[name] for name in ("negative", "add", "subtract", "mul
                                              "power", "matmul")}
 # Codegen writes no source for these yet: a trace using them raises CodegenError naming the primitive.
 NO_TEMPLATE = {P[name] for name in ("remainder", "prod", "scatter_add", "set_at")}
+# Comparisons, signs and floors that derivative rules compute from values (rules.NOT_DIFFERENTIATED). f never
+# calls them: NumPy's comparisons on a traced value stay Python's choices (guards), not primitives, so they are
+# no ufunc, no adlab.numpy name, no %trace name, no SymPy expression; codegen writes programs of f's trace.
+RULES_ONLY = set(rules.NOT_DIFFERENTIATED)
 
 
 def _templated(prim):
@@ -44,14 +48,15 @@ def _bare_name(prim):
 
 # table: (primitives it covers, primitives explicitly left out of it)
 SIDE_TABLES = {
-    "NumPy dispatch (numpy_api.UFUNCS)": (set(numpy_api.UFUNCS.values()) & PRIMITIVES, NOT_UFUNCS),
+    "NumPy dispatch (numpy_api.UFUNCS)": (set(numpy_api.UFUNCS.values()) & PRIMITIVES, NOT_UFUNCS | RULES_ONLY),
     "adlab.numpy exports": ({prim for prim in PRIMITIVES if prim.ufunc and getattr(anp, prim.ufunc.__name__) is prim},
-                            NOT_UFUNCS),
+                            NOT_UFUNCS | RULES_ONLY),
     "batching rules (batching.BATCH_RULES)": (set(BATCH_RULES) & PRIMITIVES, set()),
-    "codegen templates (codegen.TEMPLATES)": ({prim for prim in PRIMITIVES if _templated(prim)}, NO_TEMPLATE),
-    "SymPy map (symbolic.SYMPY)": (set(symbolic.SYMPY), symbolic.ARRAY_PRIMITIVES),
+    "codegen templates (codegen.TEMPLATES)": ({prim for prim in PRIMITIVES if _templated(prim)},
+                                              NO_TEMPLATE | RULES_ONLY),
+    "SymPy map (symbolic.SYMPY)": (set(symbolic.SYMPY), symbolic.ARRAY_PRIMITIVES | RULES_ONLY),
     "%trace bare names (magics.ELEMENTARY)": ({prim for prim in PRIMITIVES if _bare_name(prim)},
-                                              WRITTEN_AS_OPERATORS | NOT_UFUNCS),
+                                              WRITTEN_AS_OPERATORS | NOT_UFUNCS | RULES_ONLY),
 }
 
 
@@ -87,7 +92,7 @@ LAYERS = [
     ("core", ["core/tree", "core/primitive", "core/rules", "core/numpy_api", "core/forward", "core/reverse",
               "core/batching", "core/recording", "core/api", "core/revolve"]),
     ("trace", ["trace", "numpy", "testing"]),
-    ("other ways to differentiate", ["numeric", "cost", "symbolic", "codegen", "optimize", "compiler"]),
+    ("other ways to differentiate", ["numeric", "cost", "symbolic", "codegen", "staging", "compiler"]),
     ("display", ["display/notation", "display/tables", "display/graph", "display/explorer"]),
     ("notebook", ["magics", "__init__"]),
 ]
@@ -137,3 +142,55 @@ def test_no_two_modules_import_each_other():
     for module in sorted(graph):
         visit(module, [module])
     assert not circles, f"import circles: {circles[:3]}"
+
+
+# -- one definition of every derivative ------------------------------------------------------------
+
+# Modules allowed to write derivative formulas: the primitive table, and codegen's readable templates (the
+# teaching view of Lesson 3), which tests/test_hostile_points.py checks against the engine at hostile points.
+STATES_DERIVATIVES = {"core/rules", "codegen"}
+# Joint rules that state no formula: they differentiate a user's f with the engine's own vjp and jvp.
+DELEGATING_RULES = {"core/api": "checkpoint", "core/revolve": "checkpoint_loop"}
+TEMPLATE_PLACEHOLDERS = ("{d}", "{bar}")  # a derivative template's "tangent or adjoint here" (codegen's syntax)
+
+
+def derivative_statements(source, module):
+    """Where `source` states a derivative: rules given to a primitive, or a derivative template string."""
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            keywords = {k.arg for k in node.keywords}
+            if keywords & {"jvps", "vjps"}:
+                found.append(f"line {node.lineno}: per-argument rules (jvps=/vjps=)")
+            if keywords & {"joint_jvp", "joint_vjp"} and module not in DELEGATING_RULES:
+                found.append(f"line {node.lineno}: joint rules (joint_jvp=/joint_vjp=)")
+            if isinstance(node.func, ast.Attribute) and node.func.attr in ("defjvp", "defvjp"):
+                found.append(f"line {node.lineno}: .{node.func.attr}(...)")
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+              and any(mark in node.value for mark in TEMPLATE_PLACEHOLDERS)):
+            found.append(f"line {node.lineno}: a derivative template {node.value[:40]!r}")
+    return found
+
+
+def test_no_module_but_the_rules_states_a_derivative():
+    stated = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        module = path.relative_to(ROOT).with_suffix("").as_posix()
+        if module not in STATES_DERIVATIVES:
+            found = derivative_statements(path.read_text(), module)
+            if found:
+                stated[module] = found
+    assert not stated, (f"derivatives stated outside adlab/core/rules.py: {stated}; write the rule in rules.py "
+                        f"(staged programs and traces take it from there).")
+
+
+def test_the_derivative_scan_finds_each_way_of_stating_one():
+    assert derivative_statements('TEMPLATES = {"exp": _pointwise("exp({0})", "{d} * {out}")}', "compiler")
+    assert derivative_statements('p = Primitive("p", f, jvps=(lambda t, out, x: t,))', "compiler")
+    assert derivative_statements('softplus.defvjp(lambda g, out, x: g)', "exercises/x")
+    assert derivative_statements('p = Primitive("p", f, joint_vjp=rule)', "compiler")
+    assert not derivative_statements('def f():\n    """Writes {d} in a docstring."""\n', "compiler")

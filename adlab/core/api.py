@@ -151,7 +151,6 @@ def value_and_grad(f, argnums=0, has_aux=False):
         value = (recording.out, recording.aux) if has_aux else recording.out
         return value, grads
 
-    value_and_grad_f.transformation = ("value_and_grad", f, argnums, has_aux)  # read by adlab.compiled
     return value_and_grad_f
 
 
@@ -164,7 +163,6 @@ def grad(f, argnums=0, has_aux=False):
         value, grads = value_and_grad_f(*args, **kwargs)
         return (grads, value[1]) if has_aux else grads
 
-    grad_f.transformation = ("grad", f, argnums, has_aux)  # read by adlab.compiled
     return grad_f
 
 

@@ -129,6 +129,12 @@ def _reduction(size, prim, values, batched, axis=None, keepdims=False):
     return prim(x, axis=_shift(axis, len(shape(x)) - 1), keepdims=keepdims)
 
 
+def _per_axis(size, prim, values, batched, axis=None):
+    """A computation along item axes (product_of_others): the same axes, moved past the batch axis."""
+    (x,) = values
+    return prim(x, axis=_shift(axis, len(shape(x)) - 1))
+
+
 def _transpose(size, prim, values, batched, axes=None):
     (x,) = values
     ndim = len(shape(x)) - 1
@@ -213,7 +219,7 @@ def _clip(size, prim, values, batched, low, high):
 BATCH_RULES = {prim: _elementwise for prim in r.PRIMITIVES if prim.elementwise}
 BATCH_RULES.update({
     r.sum_: _reduction, r.prod: _reduction, r.max_: _reduction, r.min_: _reduction,
-    r.logsumexp: _reduction, r.transpose: _transpose, r.reshape: _reshape,
+    r.logsumexp: _reduction, r.product_of_others: _per_axis, r.transpose: _transpose, r.reshape: _reshape,
     r.broadcast_to: _broadcast_to, r.concatenate: _joined, r.stack: _joined, r.getitem: _getitem,
     r.scatter_add: _scatter_add, r.set_at: _set_at, r.matmul: _matmul, r.outer: _outer, r.clip: _clip,
 })

@@ -41,11 +41,13 @@ class JVPLevel(Level):
             if (refusal := matrix_among(prim, (*values, *[t for t in tangents if t is not None]))) is not None:
                 raise refusal from error
             raise
+        if tangent is None:  # a primitive that is not differentiated (a comparison, a sign): no tangent
+            return out
         return JVPBox(out, self, tangent)
 
 
 def push_tangents(prim, values, tangents, out, params):
-    """The output tangent of one primitive call; None tangents are zero.
+    """The output tangent of one primitive call; None tangents are zero, and None is returned for no tangent.
 
     Shared by forward mode and by a recording's forward sweep (`Recording.push`), so both show the same numbers.
     """
@@ -60,5 +62,6 @@ def push_tangents(prim, values, tangents, out, params):
         if rule is None:
             raise missing_rule(prim, "JVP", position)
         term = rule(tangent, out, *values, **params)
-        total = term if total is None else total + term
+        if term is not None:  # None: this argument is not differentiated (where's condition)
+            total = term if total is None else total + term
     return total

@@ -20,9 +20,9 @@ from .primitive import Box, bind, raw, shape
 # -- NumPy-signature functions -------------------------------------------------------
 
 
-# While adlab.compiled records a trace, a callable that sees every result computed from the raw
+# While adlab.staging stages a program, a callable that sees every result computed from the raw
 # values of traced arguments (comparisons, bool(x), argsort, np.sign …): such results are not
-# differentiated, but f's path may depend on them, so generated code re-checks them. None otherwise.
+# differentiated, but f's path may depend on them, so the program re-checks them (guards). None otherwise.
 observer = None
 
 

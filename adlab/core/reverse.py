@@ -136,6 +136,8 @@ def backward(tape, seeds, contributions=None, keep_all=False):
                     if (refusal := matrix_among(prim, (g, out, *args))) is not None:
                         raise refusal from error
                     raise
+            if term is None:  # a value that is not differentiated (a mask): nothing passes back
+                continue
             if contributions is not None:
                 contributions.append((parent, row, position, term))
             previous = adjoints[parent]

@@ -37,10 +37,11 @@ def _scalar_fast(numpy_fn, math_fn):
         return numpy_fn(x)
 
     impl.__name__ = numpy_fn.__name__
+    impl.on_floats = math_fn  # on Python floats: impl's answer, or an exception where impl asks NumPy
     return impl
 
 
-def _python_or_numpy(python_op, numpy_fn):
+def _python_or_numpy(python_op, numpy_fn, never_complex=True):
     """Python's operator, except where Python raises for floats or gives a complex number and NumPy gives
     a real inf or nan: 1.0 / 0.0, 0.0 ** -1.0, 10.0 ** 400.0 (OverflowError), (-8.0) ** (1/3) (complex).
 
@@ -57,6 +58,7 @@ def _python_or_numpy(python_op, numpy_fn):
             return float(numpy_fn(np.float64(x), y))
         return result
 
+    impl.on_floats = python_op if never_complex else None  # as _scalar_fast's: impl's answer or an exception
     return impl
 
 
@@ -103,15 +105,77 @@ def _count(x_shape, axis):
     return math.prod(x_shape[a] for a in _normalize_axis(axis, len(x_shape)))
 
 
-def _mask(condition, like):
-    """A constant mask in like's float dtype; comparisons on raw values are not differentiated."""
-    return np.asarray(condition, dtype=np.result_type(raw(like), 0.0))
-
-
 def is_basic_index(index):
     """An index of ints, slices, None and ... only (no arrays): it selects each entry at most once."""
     items = index if isinstance(index, tuple) else (index,)
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
+
+
+class _EveryPosition:
+    """`i in _EVERY_POSITION` for any argument position i, and for "out"."""
+
+    def __contains__(self, position):
+        return True
+
+    def __bool__(self):
+        return True
+
+
+_EVERY_POSITION = _EveryPosition()
+
+
+# -- values that rules read, not differentiated -------------------------------------
+# Comparisons, signs and floors that derivative rules compute from values (maximum's tie share, abs's
+# sign, power's "y = 0" mask). They are primitives so that every level sees them: a staged or traced
+# gradient recomputes them at each call instead of freezing the values of one call. They have no
+# derivative (zero almost everywhere): forward mode gives their results no tangent, reverse mode passes
+# nothing back through them (`NOT_DIFFERENTIATED`, a rule that returns None: no contribution).
+
+
+def _no_tangent(tangents, out, *args, **params):
+    return None
+
+
+def _no_cotangents(needed, g, out, *args, **params):
+    return [None] * len(args)
+
+
+def _not_differentiated(name, impl, expr):
+    return Primitive(name, impl, rule=Rule(expr), joint_jvp=_no_tangent, joint_vjp=_no_cotangents,
+                     shape_only=_EVERY_POSITION, elementwise=True)
+
+
+def _indicator_impl(condition, dtype):
+    """True/False as 1/0 in `dtype`; dtype float means a Python float (beside which float32 stays float32)."""
+    if dtype is float:
+        return float(condition)
+    return np.asarray(condition, dtype=dtype)
+
+
+greater = _not_differentiated("greater", operator.gt, "({0} > {1})")
+equal = _not_differentiated("equal", operator.eq, "({0} = {1})")
+not_equal = _not_differentiated("not_equal", operator.ne, "({0} ≠ {1})")
+greater_equal = _not_differentiated("greater_equal", operator.ge, "({0} ≥ {1})")
+less_equal = _not_differentiated("less_equal", operator.le, "({0} ≤ {1})")
+isnan = _not_differentiated("isnan", np.isnan, "isnan({0})")
+logical_and = _not_differentiated("logical_and", np.logical_and, "({0} and {1})")
+logical_or = _not_differentiated("logical_or", np.logical_or, "({0} or {1})")
+logical_not = _not_differentiated("logical_not", np.logical_not, "not {0}")
+sign = _not_differentiated("sign", np.sign, "sign({0})")
+floor_divide = _not_differentiated("floor_divide", np.floor_divide, "⌊{0}/{1}⌋")
+indicator = _not_differentiated("indicator", _indicator_impl, "[{0}]")
+
+
+def float_dtype(*values):
+    """The float dtype values compute in, as indicator's parameter: float for Python floats alone."""
+    if all(type(raw(v)) in (float, int) for v in values):
+        return float
+    return np.result_type(*[raw(v) for v in values], 0.0)
+
+
+def bracket(condition, *like):
+    """[condition]: 1.0 where it holds, else 0.0, in the float dtype `like` computes in."""
+    return indicator(condition, dtype=float_dtype(*like))
 
 
 # -- elementwise arithmetic ----------------------------------------------------------
@@ -152,9 +216,9 @@ divide = Primitive(
 remainder = Primitive(  # x mod y with the sign of y, as Python's % and np.remainder; x − y·⌊x/y⌋
     "remainder", _python_or_numpy(operator.mod, np.remainder),
     jvps=(lambda t, out, x, y: broadcast_like(t, out),
-          lambda t, out, x, y: broadcast_like(-t * np.floor_divide(raw(x), raw(y)), out)),
+          lambda t, out, x, y: broadcast_like(-t * floor_divide(x, y), out)),
     vjps=(lambda g, out, x, y: unbroadcast(g, x),
-          lambda g, out, x, y: unbroadcast(-g * np.floor_divide(raw(x), raw(y)), y)),
+          lambda g, out, x, y: unbroadcast(-g * floor_divide(x, y), y)),
     rule=Rule("{0} mod {1}", ("{t0}", "−{t1}·⌊{0}/{1}⌋"), ("{g}·1", "−{g}·⌊{0}/{1}⌋")),
     ufunc=np.remainder, elementwise=True,
 )
@@ -181,7 +245,7 @@ def _log_or_zero(x):
 
     Where x < 0 it stays log(x) = nan, with NumPy's warning: x**y has no real y-derivative there.
     """
-    zero = raw(x) == 0
+    zero = equal(x, 0.0)
     if not np.any(zero):
         return log(x)
     if type(raw(x)) is float:  # a Python 0.0: so is its share (np.where would make a float64 array of it)
@@ -195,29 +259,20 @@ def _power_slope(x, y):
         if y == 0:
             return zeros_like(x)
         return y * x if y == 2 else y * power(x, y - 1)  # x**1 is x: one operation less, in every nesting
-    zero = raw(y) == 0
+    zero = equal(y, 0.0)
     if not np.any(zero):
         return y * power(x, y - 1)
-    x_raw = raw(x)
     # Where y = 0, y·x**(y−1) is 0 already unless x**(−1) is inf or nan (x = 0, x = nan): only there is the
     # slope set to 0, so second derivatives elsewhere stay those of y·x**(y−1) (d/dy = 1/x at y = 0).
-    singular = np.logical_and(zero, np.logical_or(x_raw == 0, np.isnan(x_raw)))
+    singular = logical_and(zero, logical_or(equal(x, 0.0), isnan(x)))
     if not np.any(singular):
         return y * power(x, y - 1)
     # y − [not singular] is y − 1, and 0 at the singular points, where the slope is then y·x**0 = 0
-    return y * power(x, y - _indicator(np.logical_not(singular), x, y))
-
-
-def _indicator(condition, x, y):
-    """1.0 where condition holds, else 0.0, in the dtype x and y compute in: a Python float beside Python
-    floats (so a float32 array it meets stays float32, as NumPy's promotion keeps it), else an array."""
-    if np.ndim(condition) == 0 and type(raw(x)) is float and type(raw(y)) is float:
-        return float(condition)
-    return np.asarray(condition, dtype=np.result_type(raw(x), raw(y), 0.0))
+    return y * power(x, y - bracket(logical_not(singular), x, y))
 
 
 power = Primitive(
-    "power", _python_or_numpy(operator.pow, np.power),
+    "power", _python_or_numpy(operator.pow, np.power, never_complex=False),
     jvps=(lambda t, out, x, y: broadcast_like(t * _power_slope(x, y), out),
           lambda t, out, x, y: broadcast_like(t * out * _log_or_zero(x), out)),
     vjps=(lambda g, out, x, y: unbroadcast(g * _power_slope(x, y), x),
@@ -279,15 +334,14 @@ arctan = _unary("arctan", np.arctan, math.atan, lambda x, out: divide(1.0, 1.0 +
 sinh = _unary("sinh", np.sinh, math.sinh, lambda x, out: cosh(x), "sinh({0})", "cosh({0})")
 cosh = _unary("cosh", np.cosh, math.cosh, lambda x, out: sinh(x), "cosh({0})", "sinh({0})")
 tanh = _unary("tanh", np.tanh, math.tanh, lambda x, out: 1.0 - out * out, "tanh({0})", "(1 − tanh²({0}))", from_output=True)
-absolute = _unary("abs", np.abs, abs, lambda x, out: np.sign(raw(x)), "|{0}|", "sign({0})")
+absolute = _unary("abs", np.abs, abs, lambda x, out: sign(x), "|{0}|", "sign({0})")
 
 
 def _tie_split(x, y):
     """Share of the gradient going to x in maximum(x, y): 1, 0, or 0.5 on ties, in the result's float dtype
     (a Python float beside a float32 array gets a float32 share, as it gets float32 values)."""
-    x, y = raw(x), raw(y)
-    dtype = np.result_type(x, y, 0.0)
-    return np.asarray(x > y, dtype=dtype) + 0.5 * np.asarray(x == y, dtype=dtype)
+    dtype = np.result_type(raw(x), raw(y), 0.0)
+    return indicator(greater(x, y), dtype=dtype) + 0.5 * indicator(equal(x, y), dtype=dtype)
 
 
 def _selection(name, numpy_fn, share, relation):
@@ -314,11 +368,15 @@ def _where_impl(condition, x, y):
     return np.where(condition, x, y)
 
 
+def _condition_not_differentiated(t_or_g, out, c, x, y):
+    return None  # where's condition is a mask (rules record theirs): no tangent, no cotangent
+
+
 where = Primitive(
     "where", _where_impl,
-    jvps=(None, lambda t, out, c, x, y: broadcast_like(where(c, t, 0.0), out),
+    jvps=(_condition_not_differentiated, lambda t, out, c, x, y: broadcast_like(where(c, t, 0.0), out),
           lambda t, out, c, x, y: broadcast_like(where(c, 0.0, t), out)),
-    vjps=(None, lambda g, out, c, x, y: unbroadcast(where(c, g, 0.0), x),
+    vjps=(_condition_not_differentiated, lambda g, out, c, x, y: unbroadcast(where(c, g, 0.0), x),
           lambda g, out, c, x, y: unbroadcast(where(c, 0.0, g), y)),
     rule=Rule("where({0}, {1}, {2})", ("", "{t1}·[{0}]", "{t2}·[not {0}]"),
               ("", "{g}·[{0}]", "{g}·[not {0}]")),
@@ -328,13 +386,14 @@ where = Primitive(
 
 
 def _inside(x, low, high):
-    x = raw(x)
-    inside = np.ones(np.shape(x), dtype=bool)
-    if low is not None:
-        inside &= x >= low
-    if high is not None:
-        inside &= x <= high
-    return _mask(inside, x)
+    """[low ≤ x ≤ high], an array in x's float dtype (a bound of None is no bound)."""
+    dtype = np.result_type(raw(x), 0.0)
+    if low is None and high is None:
+        return np.ones(shape(x), dtype=dtype)
+    above = None if low is None else greater_equal(x, low)
+    below = None if high is None else less_equal(x, high)
+    inside = below if above is None else above if below is None else logical_and(above, below)
+    return indicator(inside, dtype=dtype)
 
 
 def _clip_impl(x, low, high):
@@ -378,12 +437,16 @@ def _prod_partial(out, x, axis, keepdims):
     """∂prod/∂x_i = product of the others; exact even where some x_i are 0.
 
     Where x has no zeros this is out / x, differentiable again. With zeros, the
-    product of the others is computed directly, as a constant (second
+    product of the others is computed directly, not differentiated (second
     derivatives of prod at exact zeros are not supported).
     """
-    x_raw = raw(x)
-    if np.all(x_raw != 0):
+    if np.all(not_equal(x, 0.0)):
         return _restore_reduced(out, shape(x), axis, keepdims) / x
+    return product_of_others(x, axis=axis)
+
+
+def _product_of_others_impl(x_raw, axis):
+    """Each entry's product of the other entries along `axis`, by prefix and suffix products (exact at zeros)."""
     x_shape = np.shape(x_raw)
     axes = _normalize_axis(axis, len(x_shape))
     moved = np.moveaxis(x_raw, axes, list(range(-len(axes), 0))) if axes else x_raw
@@ -392,6 +455,10 @@ def _prod_partial(out, x, axis, keepdims):
     right = np.cumprod(np.concatenate([np.ones_like(flat[..., :1]), flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     others = (left * right).reshape(moved.shape)
     return np.moveaxis(others, list(range(-len(axes), 0)), axes) if axes else others
+
+
+product_of_others = Primitive("product_of_others", _product_of_others_impl, rule=Rule("Π_others({0})"),
+                              joint_jvp=_no_tangent, joint_vjp=_no_cotangents, shape_only=_EVERY_POSITION)
 
 
 def _weighted_reduction(name, impl, weights, rule):
@@ -413,11 +480,10 @@ def _extreme(name, numpy_fn):
     """max or min over axes; ties share the gradient equally (as JAX does)."""
 
     def selected(out, x, axis, keepdims):
-        x_raw, out_raw = raw(x), raw(out)
         if not keepdims and axis is not None:
-            out_raw = np.expand_dims(out_raw, _normalize_axis(axis, np.ndim(x_raw)))
-        hits = _mask(x_raw == out_raw, x_raw)
-        return hits / np.sum(hits, axis=axis, keepdims=True)
+            out = expand_dims(out, _normalize_axis(axis, len(shape(x))))
+        hits = indicator(equal(x, out), dtype=np.result_type(raw(x), 0.0))
+        return hits / sum_(hits, axis=axis, keepdims=True)
 
     def impl(x, axis=None, keepdims=False):
         return numpy_fn(x, axis=axis, keepdims=keepdims)
@@ -582,19 +648,6 @@ def _joint_tangents(tangents, values):
     return [zeros_like(v) if t is None else t for t, v in zip(tangents, values)]
 
 
-class _EveryPosition:
-    """`i in _EVERY_POSITION` for any argument position i, and for "out"."""
-
-    def __contains__(self, position):
-        return True
-
-    def __bool__(self):
-        return True
-
-
-_EVERY_POSITION = _EveryPosition()
-
-
 class _Positional:
     """Rules for any number of arguments, alike but for their position (concatenate, stack)."""
 
@@ -706,3 +759,5 @@ set_at = Primitive(
 # batching, the magics' bare names) are derived from it; tests/test_registry.py checks that
 # each primitive is covered by, or explicitly excluded from, every table kept elsewhere.
 PRIMITIVES = tuple(value for value in list(globals().values()) if isinstance(value, Primitive))
+# The primitives that rules use to read values (masks, signs, floors): no derivative of their own.
+NOT_DIFFERENTIATED = frozenset(prim for prim in PRIMITIVES if prim.joint_jvp is _no_tangent)
