@@ -97,8 +97,10 @@ LAYERS = [
     ("notebook", ["magics", "__init__"]),
 ]
 LAYER_OF = {module: depth for depth, (_, modules) in enumerate(LAYERS) for module in modules}
-# Imported on first use only, and upwards on purpose: a trace shows itself as a table or a graph.
-LAZY_VIEWS = {("trace", "display/tables"), ("trace", "display/graph")}
+# Imported on first use only, and upwards on purpose: a trace shows itself as a table or a graph, a cost
+# report and a swell study as tables.
+LAZY_VIEWS = {("trace", "display/tables"), ("trace", "display/graph"), ("cost", "display/tables"),
+              ("symbolic", "display/tables")}
 
 
 def _imports(module):
