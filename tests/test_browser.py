@@ -175,7 +175,7 @@ def test_explorer_steps_play_reverse_and_sliders_in_the_browser(page, lab):
         assert_graph_fits(state)
         screenshot_whole_notebook(page, ARTIFACTS / "explorer-reverse.jpg")
 
-        page.get_by_label("x₁").focus()
+        page.get_by_role("slider", name="x₁").focus()
         page.keyboard.press("ArrowRight")
         page.wait_for_function("""() => document.querySelector('.adlab-explorer .adlab-shown .adlab-trace td.adlab-value')
                                       .textContent !== '3'""", timeout=10_000)

@@ -10,8 +10,9 @@ For each lesson, in one JupyterLab server and one page (each lesson runs once):
 - after Run All: every cell ran, no error, no "Error displaying widget", no `Ellipsis`, traces as HTML tables
   and graphs as <svg> (browser_support.problems); axe-core (from npm, injected into the page) finds no
   serious or critical violation in the notebook's cells and outputs;
-- at 1024, 1400 and 1920 px: no element wider than its cell unless it scrolls, and no printed line that wraps
-  (mid-expression, as Lesson 10's did: issue 23); screenshots in test-artifacts/audit/ (the whole lesson at
+- at 1024, 1400 and 1920 px: no element wider than its cell unless it scrolls, graph labels at least 9 px
+  tall unless the graph scrolls, every explorer's controls shown with its readout a number ("3 of 6"), and
+  no printed line that wraps (mid-expression, as Lesson 10's did: issue 23); screenshots in test-artifacts/audit/ (the whole lesson at
   1024 px, its top at 1920 px).
 
 This is the only test that runs every lesson in the browser (tests/test_browser.py drives the explorer,
@@ -233,11 +234,16 @@ TOO_WIDE = """() => {
         const inside = r => r.left >= box.left - 1 && r.right <= box.right + 1;
         for (const element of cell.node.querySelectorAll('.jp-OutputArea-output *, .jp-RenderedMarkdown *')) {
             if (element.closest('svg') && element.tagName.toLowerCase() !== 'svg') continue;
+            if (getComputedStyle(element).visibility === 'hidden') continue;  // the explorer's invisible size reserve
             const r = element.getBoundingClientRect();
             if (r.width === 0 || inside(r)) continue;
-            let clipper = element.parentElement;
-            while (clipper && clipper !== cell.node && !clips(clipper)) clipper = clipper.parentElement;
-            const ok = clipper && clipper !== cell.node && scrolls(clipper) && inside(clipper.getBoundingClientRect());
+            // fine inside a box that scrolls and fits the cell (a wide scrolling box may sit in another one)
+            let clipper = element.parentElement, ok = false;
+            for (; clipper && clipper !== cell.node; clipper = clipper.parentElement) {
+                if (!clips(clipper)) continue;
+                if (!scrolls(clipper)) break;  // clipped without a scrollbar: cut off
+                if (inside(clipper.getBoundingClientRect())) { ok = true; break; }
+            }
             if (!ok) {
                 const output = element.closest('.jp-OutputArea-output');
                 found.push({what: 'too wide', owner: output && output.querySelector('.widget-play') ? 'explorer' : '',
@@ -246,6 +252,44 @@ TOO_WIDE = """() => {
                                   + (clipper && clipper !== cell.node ? ' (cut off, no scrollbar)' : '')});
                 break;   // one per cell is enough to find it
             }
+        }
+    });
+    return found;
+}"""
+
+
+# Graph labels under MIN_LABEL_PX at default zoom, unless the graph's box scrolls (issue 23: text never
+# shrinks below readable; a large graph scrolls instead); and explorers whose controls are hidden or whose
+# step readout is not "k of n" (the slider giving numbers at every width).
+MIN_LABEL_PX = 9
+READABLE = """(minimum) => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const found = [];
+    const shown = element => element.getClientRects().length > 0 && getComputedStyle(element).visibility !== 'hidden';
+    const scrolled = element => {
+        for (let box = element.parentElement; box; box = box.parentElement) {
+            if (['auto', 'scroll'].includes(getComputedStyle(box).overflowX) && box.scrollWidth > box.clientWidth + 1)
+                return true;
+            if (box.classList.contains('jp-OutputArea-output')) return false;
+        }
+        return false;
+    };
+    panel.content.widgets.forEach((cell, k) => {
+        for (const svg of cell.node.querySelectorAll('.jp-OutputArea-output svg')) {
+            if (!svg.querySelector('g.graph') || !shown(svg) || scrolled(svg)) continue;
+            const heights = Array.from(svg.querySelectorAll('g.node text')).map(t => t.getBoundingClientRect().height)
+                .filter(h => h > 0);
+            const smallest = Math.min(...heights);
+            if (heights.length && smallest < minimum)
+                found.push(`cell ${k}: graph labels ${smallest.toFixed(1)} px tall, under ${minimum} px, and it does not scroll`);
+        }
+        for (const steps of cell.node.querySelectorAll('.jp-OutputArea-output .adlab-steps')) {
+            const controls = Array.from(steps.querySelectorAll('button, input[type=range]'));
+            const hidden = controls.filter(c => !shown(c) || c.getBoundingClientRect().width < 8);
+            const readout = steps.querySelector('output');
+            if (hidden.length) found.push(`cell ${k}: ${hidden.length} explorer control(s) hidden or squeezed`);
+            if (!readout || !/^\d+ of \d+$/.test(readout.textContent))
+                found.push(`cell ${k}: the explorer's step readout is ${JSON.stringify(readout && readout.textContent)}`);
         }
     });
     return found;
@@ -343,6 +387,7 @@ def test_student_copy_opens_clean_runs_and_passes_the_audit(page, lab, lesson):
         for width in WIDTHS:
             settle(page, width)
             report += [f"at {width} px, {w['text']}" for w in page.evaluate(TOO_WIDE)]
+            report += [f"at {width} px, {problem}" for problem in page.evaluate(READABLE, MIN_LABEL_PX)]
             report += [f"at {width} px, a printed line wraps mid-line: {w['text']}"
                        for w in page.evaluate(WRAPPED) if not MAY_WRAP.search(w["longest"])]
             if width == 1920:

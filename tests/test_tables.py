@@ -107,7 +107,7 @@ def test_html_is_accessible_headers_caption_and_no_state_by_colour_alone():
     assert html.count("aria-current") == 1
     # the current row is bold and framed, not only tinted; inputs end with a rule, not only a tint. Bold and
     # left-aligned inline, so an untrusted notebook (which drops <style>) keeps them.
-    assert re.search(r"tr\.adlab-current td \{[^}]*border-top", tables.CSS)
+    assert re.search(r"tr\.adlab-current td \{[^}]*box-shadow: inset 0 2px", tables.CSS)  # framed, taking no room
     assert all("font-weight:bold" in cell for cell in re.findall(r"<td [^>]*>", current[0]))
     assert all("text-align:left" in cell for cell in re.findall(r"<t[dh] [^>]*>", html))
     assert "tr.adlab-input + tr:not(.adlab-input) td { border-top" in tables.CSS

@@ -50,7 +50,7 @@ CSS = """\
 .adlab-trace tr.adlab-input td { background: rgba(86, 180, 233, 0.12); }
 .adlab-trace tr.adlab-input + tr:not(.adlab-input) td { border-top: 2px solid rgba(128, 128, 128, 0.6); }
 .adlab-trace tr.adlab-output td { border-top: 2px solid rgba(128, 128, 128, 0.6); }
-.adlab-trace tr.adlab-current td { border-top: 2px solid currentColor; border-bottom: 2px solid currentColor; }
+.adlab-trace tr.adlab-current td { box-shadow: inset 0 2px 0 currentColor, inset 0 -2px 0 currentColor; }
 .adlab-trace tr.adlab-fold td { text-align: center; font-style: italic; }
 .adlab-trace .adlab-nonfinite { color: #a63c00; background: rgba(213, 94, 0, 0.15); font-weight: bold;
   padding: 0 2px; }
