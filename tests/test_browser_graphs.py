@@ -102,7 +102,12 @@ def lab(browser, tmp_path_factory):
     cells = graph_cells()
     nbformat.write(graph_notebook(cells, "untrusted"), server.root / "untrusted.ipynb")
     nbformat.write(graph_notebook(cells, "trusted"), server.root / "trusted.ipynb")
-    write_student_copies(server.root / "hub-copy", lesson_paths()[:1], sign=False)  # as nbgitpuller leaves it
+    # Lesson 1 as nbgitpuller leaves it: never signed here. Jupyter trusts a notebook whose content it has signed
+    # before (other tests sign student copies), so a closing cell makes this content its own.
+    copy, _ = write_student_copies(server.root / "hub-copy", lesson_paths()[:1], sign=False)[0]
+    notebook = nbformat.read(copy, as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell("A hub copy, never signed."))
+    nbformat.write(notebook, copy)
     subprocess.run([sys.executable, "-m", "jupyter", "trust", str(server.root / "trusted.ipynb")],
                    check=True, capture_output=True)
     yield server
@@ -235,6 +240,7 @@ def test_an_untrusted_notebook_shows_its_graphs_before_running(page, lab):
 # the explorers' saved views, and no text of a stripped <svg> or of a widget's repr.
 LESSON_BEFORE_RUNNING = r"""() => {
     const node = window.jupyterapp.shell.currentWidget.content.node;
+    const trusted = node.querySelectorAll('.jp-OutputArea-output.jp-mod-trusted').length;
     const shown = element => element.getClientRects().length > 0;
     const cells = Array.from(node.querySelectorAll('.adlab-trace td')).filter(shown);
     const images = Array.from(node.querySelectorAll('.jp-OutputArea-output .adlab-graph img')).filter(shown);
@@ -243,7 +249,7 @@ LESSON_BEFORE_RUNNING = r"""() => {
         tables: Array.from(node.querySelectorAll('.adlab-trace table')).filter(shown).length,
         rightAligned: cells.filter(td => getComputedStyle(td).textAlign !== 'left').length,
         graphs: images.length, unloaded: images.filter(img => !(img.complete && img.naturalWidth > 0)).length,
-        savedExplorers: Array.from(node.querySelectorAll('.adlab-explorer-saved')).filter(shown).length,
+        trusted, savedExplorers: Array.from(node.querySelectorAll('.adlab-explorer-saved')).filter(shown).length,
         strayText: texts.filter(t => /<svg|Explorer\(children|digraph \{/.test(t)).length,
     };
 }"""
@@ -253,11 +259,16 @@ def test_an_untrusted_lesson_copy_shows_its_tables_graphs_and_explorers_before_r
     """Issue 20's hub copy: lesson 1 as `adlab lessons` writes it, unsigned, opened and never run."""
     path = f"hub-copy/{lesson_paths()[0].name}"
     assert page.evaluate(OPEN, path) == {"trusted": False}
-    page.wait_for_timeout(500)
-    seen = page.evaluate(LESSON_BEFORE_RUNNING)
+    try:
+        page.set_viewport_size({"width": 1280, "height": 4000})
+        page.wait_for_function("() => Array.from(document.querySelectorAll('.jp-OutputArea-output .adlab-graph img'))"
+                               ".some(img => img.complete && img.getClientRects().length)", timeout=20_000)
+        seen = page.evaluate(LESSON_BEFORE_RUNNING)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
     screenshot_whole_notebook(page, ARTIFACTS / "lesson01-untrusted-before-running.jpg")
     assert seen["tables"] >= 3 and seen["graphs"] >= 1 and seen["savedExplorers"] >= 1, seen
-    assert seen["rightAligned"] == seen["unloaded"] == seen["strayText"] == 0, seen
+    assert seen["trusted"] == seen["rightAligned"] == seen["unloaded"] == seen["strayText"] == 0, seen
     assert page.evaluate(BROKEN_IMAGES) == 0
 
 

@@ -93,23 +93,21 @@ SHOWN = """() => {
             .filter(o => o.textContent.includes('Error displaying widget')).length,
         tables: node.querySelectorAll('.jp-OutputArea-output .adlab-trace > table').length,
         graphs: node.querySelectorAll('.jp-OutputArea-output svg g.graph').length,
-        explorers: node.querySelectorAll('.jp-OutputArea-output .widget-play').length,
+        explorers: node.querySelectorAll('.jp-OutputArea-output .adlab-explorer .adlab-steps').length,
         windowing: panel.content.notebookConfig.windowingMode,
     };
 }"""
 
-# The first explorer's caption ("… sweep … step 3 of 6: …"), once it is on screen.
-CAPTION = """() => {
-    const output = document.querySelector('.widget-play').closest('.jp-OutputArea-output');
-    output.scrollIntoView({block: 'center'});
-    const caption = Array.from(output.querySelectorAll('.widget-html-content')).map(e => e.textContent)
-        .find(text => /step \\d+ of \\d+/.test(text));
-    return caption || '';
+# The first explorer's step readout ("3 of 6"), once it is on screen.
+READOUT = """() => {
+    const steps = document.querySelector('.adlab-explorer .adlab-steps');
+    steps.scrollIntoView({block: 'center'});
+    return steps.querySelector('output').textContent;
 }"""
 
 
 def step_shown(page):
-    match = re.search(r"step (\d+) of (\d+)", page.evaluate(CAPTION))
+    match = re.search(r"(\d+) of (\d+)", page.evaluate(READOUT))
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
@@ -154,15 +152,14 @@ def test_lesson_1_and_its_explorer_run_and_render_in_notebook_7(notebook7, brows
 
         last = step_shown(page)[1]
         wait_for_step(page, last)  # an explorer opens at the sweep's last step
-        handle = page.locator(".widget-slider", has=page.locator(".widget-label", has_text="step")).first
-        handle.locator(".noUi-handle").focus()
+        page.locator(".adlab-explorer .adlab-steps input[type=range]").first.focus()
         page.keyboard.press("Home")
         wait_for_step(page, 1)
         page.keyboard.press("End")
         wait_for_step(page, last)
         # ▶ walks the sweep again from step 1. (The arrow keys do not step here: Notebook 7 hands ArrowRight on
-        # the slider's handle to its notebook:move-cursor-heading-below-or-expand shortcut, and focus leaves.)
-        page.locator(".widget-play button").first.click()
+        # the slider to its notebook:move-cursor-heading-below-or-expand shortcut, and focus leaves.)
+        page.get_by_role("button", name="play the sweep").first.click()
         wait_for_step(page, 2, among=range(2, last))
 
         ARTIFACTS.mkdir(exist_ok=True)
