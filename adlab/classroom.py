@@ -301,7 +301,6 @@ c.Execute.timeout = 300
 '''
 
 
-nbgrader_notebook = gradable  # an instructor lesson as nbgrader's source notebook (adlab.course.gradable)
 NBGRADER_WRITTEN = ".adlab-nbgrader.json"  # in the nbgrader course folder: what adlab last wrote into source/
 
 

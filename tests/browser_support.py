@@ -21,6 +21,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 CHROMIUM = "/usr/bin/chromium"  # Debian's; `playwright install` downloads are not used
 WIDTH, HEIGHT = 1280, 900
 START_TIMEOUT = 90  # seconds for the server to answer
@@ -33,6 +35,42 @@ SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
                                                                         "checkForUpdates": False},
 }
+
+
+def unavailable(reason):
+    """Skip on a developer's machine; in CI (CI set) a missing browser tool is a failure, not a silent skip."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}, and CI is set: the browser tests must run there")
+    pytest.skip(reason)
+
+
+@contextmanager
+def chromium(args=()):
+    """Debian's Chromium driven by Playwright (one Playwright per process at a time: hold it for a module)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("Playwright is not installed (pip install -e '.[test]')")
+    if not Path(CHROMIUM).exists():
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(args))
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def axe_script():
+    """axe-core as the README's test command installs it: `npm install -g axe-core`."""
+    try:
+        root = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        root = ""
+    script = Path(root) / "axe-core" / "axe.min.js"
+    if not root or not script.exists():
+        unavailable(f"axe-core is not installed ({script} is missing: npm install -g axe-core)")
+    return script
 
 
 def free_port():

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM, JupyterLab, cells, notebook_run, open_lab, problems, screenshot_whole_notebook
+from browser_support import chromium, JupyterLab, cells, notebook_run, open_lab, problems, screenshot_whole_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -31,26 +31,12 @@ def f(x1, x2):
 """
 
 
-def unavailable(reason):
-    """Skip on a developer's machine; in CI (CI set) a missing browser is a failure, not a silent skip."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}, and CI is set: the browser tests must run there")
-    pytest.skip(reason)
-
 
 # One Playwright per process at a time: module scope lets tests/test_browser_explorer.py start its own after this.
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")

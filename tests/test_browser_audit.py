@@ -27,16 +27,14 @@ handles (IPYWIDGETS).
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM, HEIGHT, JupyterLab, cells, open_lab, problems
+from browser_support import CLOSE, HEIGHT, JupyterLab, axe_script, cells, chromium, open_lab, problems
 from jupyterlab_format import differences, installed_kernelspec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -62,23 +60,6 @@ IPYWIDGETS = {
 MAY_WRAP = re.compile(r"^Your numbers for exercise |^\| |\$ & \$")
 
 
-def unavailable(reason):
-    """Skip on a developer's machine; in CI (CI set) a missing tool is a failure, not a silent skip."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}, and CI is set: the browser tests must run there")
-    pytest.skip(reason)
-
-
-def axe_script():
-    """axe-core as the README's test command installs it: `npm install -g axe-core`."""
-    try:
-        root = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        root = ""
-    script = Path(root) / "axe-core" / "axe.min.js"
-    if not root or not script.exists():
-        unavailable("axe-core is not installed (npm install -g axe-core)")
-    return script
 
 
 # -- without a browser: the files as JupyterLab saves them ----------------------------------------------
@@ -99,16 +80,8 @@ def test_lessons_are_stored_as_jupyterlab_saves_them():
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
@@ -163,13 +136,6 @@ RUN_ALL = """async ([id, timeout]) => {
     await Promise.race([app.commands.execute('notebook:run-all-cells'), tooLate]);
     const kernel = panel.sessionContext.session.kernel;
     while (kernel.status !== 'idle') { await new Promise(resolve => setTimeout(resolve, 100)); }
-}"""
-
-CLOSE = """async (id) => {
-    const panel = Array.from(window.jupyterapp.shell.widgets('main')).find(w => w.id === id);
-    await panel.sessionContext.shutdown();
-    panel.context.model.dirty = false;  // closes without the "save changes?" dialog
-    panel.dispose();
 }"""
 
 WIDGETS_RENDERED = """() => Array.from(document.querySelectorAll(
@@ -262,7 +228,7 @@ TOO_WIDE = """() => {
 # shrinks below readable; a large graph scrolls instead); and explorers whose controls are hidden or whose
 # step readout is not "k of n" (the slider giving numbers at every width).
 MIN_LABEL_PX = 9
-READABLE = """(minimum) => {
+READABLE = r"""(minimum) => {
     const panel = window.jupyterapp.shell.currentWidget;
     const found = [];
     const shown = element => element.getClientRects().length > 0 && getComputedStyle(element).visibility !== 'hidden';

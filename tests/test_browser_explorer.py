@@ -8,7 +8,6 @@ Deselect with ``pytest -m "not browser"``.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser_support import CHROMIUM, JupyterLab, notebook_run, open_lab
+from browser_support import axe_script, chromium, JupyterLab, notebook_run, open_lab
 from notebook_runner import run_notebook
 
 pytestmark = pytest.mark.browser
@@ -40,25 +39,11 @@ ROWS = 6
 WIDTHS = [(1024, True), (1024, False), (1400, False), (1920, False)]
 
 
-def unavailable(reason):
-    """Skip on a developer's machine; in CI (CI set) a missing browser is a failure, not a silent skip."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}, and CI is set: the browser tests must run there")
-    pytest.skip(reason)
-
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
@@ -74,13 +59,6 @@ def page(browser, lab):
     yield page
     page.close()
 
-
-def axe_script():
-    root = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True).stdout.strip()
-    path = Path(root) / "axe-core" / "axe.min.js"
-    if not root or not path.exists():
-        unavailable("axe-core is not installed (npm install -g axe-core)")
-    return path
 
 
 def serious_violations(page, selector):
@@ -359,6 +337,10 @@ def test_notebook_7_shows_the_saved_view_then_the_live_explorer(browser, lab, tm
         saved.locator("img").wait_for(timeout=60_000)
         assert "Forward sweep along x₁" in saved.text_content()
         assert page.evaluate("() => document.querySelector('.adlab-explorer-saved img').naturalWidth") > 0
+        page.wait_for_function("() => { const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+                               " const kernel = panel && panel.sessionContext && panel.sessionContext.session"
+                               " && panel.sessionContext.session.kernel; return kernel && kernel.status === 'idle'; }",
+                               timeout=60_000)  # a cell run before its kernel is up may wait on a busy machine
         page.locator(".jp-Cell .jp-InputPrompt").first.click()  # select the cell, then the toolbar's ▶
         page.locator('.jp-Toolbar [data-command="notebook:run-cell-and-select-next"]').first.click()
         page.get_by_role("button", name="play the sweep").wait_for(timeout=60_000)

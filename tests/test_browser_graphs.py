@@ -11,7 +11,6 @@ audit of the graphs. Screenshots go to test-artifacts/. Deselect with ``pytest -
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ import pytest
 import adlab
 from adlab.course import lesson_paths, write_student_copies
 from adlab.display import graph
-from browser_support import CHROMIUM, JupyterLab, open_lab, screenshot_whole_notebook
+from browser_support import axe_script, chromium, JupyterLab, open_lab, screenshot_whole_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -75,24 +74,10 @@ def graph_notebook(cells, name):
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 
 
-def unavailable(reason):
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}, and CI is set: the browser tests must run there")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
@@ -319,13 +304,6 @@ AXE = """async (skip) => {
     };
 }"""
 
-
-def axe_script():
-    root = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True).stdout.strip()
-    script = Path(root) / "axe-core" / "axe.min.js"
-    if not script.exists():
-        unavailable(f"axe-core is not installed ({script} is missing: npm install -g axe-core)")
-    return script
 
 
 @pytest.mark.parametrize("path", ["untrusted.ipynb", "trusted.ipynb"])

@@ -88,6 +88,16 @@ def pid_alive(pid):
     return True
 
 
+def assert_everything_stopped(hub, proxy_pid, ports):
+    """The hub and its proxy are gone and their ports free (connections may linger a moment in TIME_WAIT)."""
+    assert hub.process.returncode is not None
+    assert proxy_pid is None or not pid_alive(proxy_pid)
+    deadline = time.monotonic() + 10
+    while not all(map(port_is_free, ports)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert all(map(port_is_free, ports)), ports
+
+
 def guide_blocks(language):
     """The guide's blocks of a language that are marked as run by this test, in order."""
     return re.findall(rf"<!-- run by tests/test_hub.py -->\n```{language}\n(.*?)```", GUIDE.read_text(), re.S)
@@ -500,9 +510,4 @@ def test_a_class_on_a_real_hub(tmp_path):
             for home in homes:
                 shutil.rmtree(home, ignore_errors=True)
             generate.join(timeout=600)
-    assert hub.process.returncode is not None
-    assert proxy_pid is None or not pid_alive(proxy_pid)
-    deadline = time.monotonic() + 10
-    while not all(map(port_is_free, ports)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert all(map(port_is_free, ports)), ports
+    assert_everything_stopped(hub, proxy_pid, ports)

@@ -38,8 +38,9 @@ from pathlib import Path
 
 import pytest
 
+from browser_support import chromium
 from classroom_support import require
-from test_hub import START_TIMEOUT, Hub, pid_alive, port_is_free
+from test_hub import START_TIMEOUT, Hub, assert_everything_stopped
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser]
 
@@ -47,7 +48,6 @@ ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "teaching.md"
 BIN = Path(sys.executable).parent
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
 NBGRADER = "@jupyter/nbgrader"
 GUIDE_INSTRUCTOR = '["prof"]'  # the instructors' names in the guide's load_groups
 
@@ -120,22 +120,12 @@ def menus_and_tabs(browser, hub, name, screenshot):
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Playwright is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing, and CI is set: the browser tests must run there")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser
-        browser.close()
+def browser():
+    with chromium() as launched:
+        yield launched
 
 
-def test_nbgrader_tools_for_instructors_only(tmp_path, monkeypatch, chromium):
+def test_nbgrader_tools_for_instructors_only(tmp_path, monkeypatch, browser):
     require(shutil.which("jupyterhub", path=str(BIN)), "jupyterhub (pip install jupyterhub)")
     require(shutil.which("configurable-http-proxy"), "configurable-http-proxy (npm install -g configurable-http-proxy)")
     require(shutil.which("jupyter-labextension", path=str(BIN)), "jupyterlab (pip install -e '.[classroom]')")
@@ -185,7 +175,7 @@ def test_nbgrader_tools_for_instructors_only(tmp_path, monkeypatch, chromium):
 
         ARTIFACTS.mkdir(exist_ok=True)
         started = time.perf_counter()
-        seen = {name: menus_and_tabs(chromium, hub, name, ARTIFACTS / f"hub_menu_{role}.png")
+        seen = {name: menus_and_tabs(browser, hub, name, ARTIFACTS / f"hub_menu_{role}.png")
                 for name, role in ((instructor, "instructor"), (student, "student"))}
         assert "Nbgrader" in seen[instructor]["menus"], seen[instructor]
         assert "Create Assignment" in seen[instructor]["sidebarTabs"], seen[instructor]
@@ -200,9 +190,4 @@ def test_nbgrader_tools_for_instructors_only(tmp_path, monkeypatch, chromium):
             proxy_pid = hub.stop()
             for home in homes:
                 shutil.rmtree(home, ignore_errors=True)
-    assert hub.process.returncode is not None
-    assert proxy_pid is None or not pid_alive(proxy_pid)
-    deadline = time.monotonic() + 10
-    while not all(map(port_is_free, ports)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert all(map(port_is_free, ports)), ports
+    assert_everything_stopped(hub, proxy_pid, ports)

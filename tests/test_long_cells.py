@@ -27,7 +27,7 @@ from queue import Empty
 import nbformat
 import pytest
 from jupyter_client.manager import start_new_kernel
-from nbformat.v4 import new_code_cell, new_notebook
+from nbformat.v4 import new_code_cell
 
 import notebook_runner
 from adlab.course import student_copy
@@ -244,21 +244,14 @@ for step in progress(range(40), "steps"):
 
 @pytest.mark.browser
 def test_in_jupyterlab_the_bar_moves_then_leaves_its_line(tmp_path):
-    from browser_support import CHROMIUM, JupyterLab, open_lab
+    from browser_support import JupyterLab, chromium, open_lab
 
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Playwright is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
     artifacts = ROOT / "test-artifacts" / "progress-bar"
     artifacts.mkdir(parents=True, exist_ok=True)
-    lab = JupyterLab(tmp_path)
-    try:
-        path = lab.write_notebook("bar.ipynb", [BAR_CELL])
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM)
+    with chromium() as browser:
+        lab = JupyterLab(tmp_path)
+        try:
+            path = lab.write_notebook("bar.ipynb", [BAR_CELL])
             page = open_lab(browser, lab)
             page.evaluate("""async (path) => {
                 const app = window.jupyterapp;
@@ -278,6 +271,5 @@ def test_in_jupyterlab_the_bar_moves_then_leaves_its_line(tmp_path):
             page.screenshot(path=artifacts / "done.png")
             outputs = page.eval_on_selector_all(".jp-Cell .jp-OutputArea-output", "os => os.map(o => o.textContent)")
             assert outputs == ["steps: 40 of 40, done"] and not page.query_selector(bar)
-            browser.close()
-    finally:
-        lab.stop()
+        finally:
+            lab.stop()

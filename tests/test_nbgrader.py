@@ -21,8 +21,8 @@ from pathlib import Path
 import nbformat
 
 from adlab import cli
-from adlab.classroom import nbgrader_notebook, write_nbgrader_source
-from adlab.course import student_copy, write_student_copies
+from adlab.classroom import write_nbgrader_source
+from adlab.course import gradable, student_copy, write_student_copies
 from classroom_support import answer, exercise_lesson, require, tagged
 
 BIN = str(Path(sys.executable).parent)
@@ -48,7 +48,7 @@ def nbgrader(command, course, log):
 
 def test_metadata_from_tags(tmp_path):
     lesson = exercise_lesson(tmp_path)
-    notebook = nbgrader_notebook(nbformat.read(lesson, as_version=4))
+    notebook = gradable(nbformat.read(lesson, as_version=4))
     solutions = [c.metadata["nbgrader"] for c in notebook.cells if tagged(c, "solution")]
     checks = [c.metadata["nbgrader"] for c in notebook.cells if tagged(c, "check")]
     assert solutions and all(m["solution"] and not m["grade"] and not m["locked"] for m in solutions)
@@ -83,7 +83,7 @@ def test_generate_and_autograde_with_real_nbgrader(tmp_path):
     assert cli.main([commands[0].split()[1], str(tmp_path / commands[0].split()[2])]) == 0
     if lesson.name not in [p.name for p in (course / "source").glob("*/*.ipynb")] or \
             nbformat.read(course / "source" / assignment / lesson.name, as_version=4).cells != \
-            nbgrader_notebook(nbformat.read(lesson, as_version=4)).cells:  # the lessons have too few exercises yet
+            gradable(nbformat.read(lesson, as_version=4)).cells:  # the lessons have too few exercises yet
         (written, _), = write_nbgrader_source(course, lessons=[lesson])
         assert written == course / "source" / assignment / lesson.name
     log = []

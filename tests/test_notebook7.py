@@ -9,14 +9,13 @@ step slider moves the sweep on. Screenshot: test-artifacts/notebook7-lesson1.jpg
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM, HEIGHT, WIDTH, JupyterLab
+from browser_support import HEIGHT, WIDGETS_RENDERED, WIDTH, JupyterLab, chromium
 
 pytestmark = pytest.mark.browser
 
@@ -25,26 +24,12 @@ LESSON = REPO / "lessons" / "01_evaluation_trace.ipynb"
 ARTIFACTS = REPO / "test-artifacts"
 
 
-def unavailable(reason):
-    """Skip on a developer's machine; in CI (CI set) a missing tool is a failure, not a silent skip."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}, and CI is set: the browser tests must run there")
-    pytest.skip(reason)
-
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     pytest.importorskip("notebook", minversion="7")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +61,6 @@ RUN_ALL = """async (timeout) => {
     const kernel = panel.sessionContext.session.kernel;
     while (kernel.status !== 'idle') { await new Promise(resolve => setTimeout(resolve, 100)); }
 }"""
-
-WIDGETS_RENDERED = """() => Array.from(document.querySelectorAll(
-        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]'))
-    .every(output => output.querySelector('.jupyter-widgets') || output.textContent.includes('Error displaying widget'))"""
 
 SHOWN = """() => {
     const panel = window.jupyterapp.shell.currentWidget, node = panel.content.node;

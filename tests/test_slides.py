@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 
-from browser_support import CHROMIUM, JupyterLab
+from browser_support import chromium, JupyterLab
 
 pytestmark = pytest.mark.browser
 
@@ -101,22 +101,12 @@ def first_slides(notebook, count=2):
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Playwright is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing, and CI is set: the browser tests must run there")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=NO_NETWORK)
-        yield browser
-        browser.close()
+def browser():
+    with chromium(args=NO_NETWORK) as launched:
+        yield launched
 
 
-def test_lesson_slides_offline_with_math(chromium, tmp_path):
+def test_lesson_slides_offline_with_math(browser, tmp_path):
     expected = first_slides(nbformat.read(LESSON, as_version=4))
     assert len(expected) == 2 and all("$" in source for _, source in expected)  # there is math to typeset
 
@@ -138,7 +128,7 @@ def test_lesson_slides_offline_with_math(chromium, tmp_path):
     try:
         (lab.root / "lessons").mkdir()
         shutil.copy(LESSON, lab.root / "lessons")
-        context = chromium.new_context(viewport={"width": 1280, "height": 800})
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
 
         def local_only(route):
             if urlsplit(route.request.url).hostname == "127.0.0.1":
