@@ -51,11 +51,19 @@ def _tangent_mistakes(x1, x2):
 
 
 def _adjoint_mistakes(x1, x2):
-    """Exercise 1.3 (column v̄₋₁ … v̄₄): an input's second use forgotten (either one), the sign of v̄₂."""
-    fan_out = ("a fan-out contribution is missing: this input is read by two rows, so its adjoint adds "
-               "two terms, one per use")
-    return {fan_out: [x2, x1, 1.0, -1.0, 1.0, 1.0],
-            fan_out + " ": [-1 / x1, 1.0, 1.0, -1.0, 1.0, 1.0],
+    """Exercise 1.3 (column v̄₋₁ … v̄₄): one use of an input forgotten (each input, each use), the sign of v̄₂.
+
+    One slip per entry, so that a student who forgets one term of one input hears which term: a column
+    with both inputs slipped is still named, entry by entry (diagnose_entries).
+    """
+    fan_out = "a fan-out contribution is missing: {input} is read by {uses}, so its adjoint adds one term per use; {term}"
+    right = [x2 - 1 / x1, x1 + 1, 1.0, -1.0, 1.0, 1.0]
+    x1_uses, x2_uses = "v₁ = v₋₁ × v₀ and v₂ = ln v₋₁", "v₁ = v₋₁ × v₀ and v₃ = v₁ + v₀"
+    return {fan_out.format(input="x₁", uses=x1_uses, term="the log's term v̄₂/v₋₁ is missing"): [x2] + right[1:],
+            fan_out.format(input="x₁", uses=x1_uses, term="the product's term v̄₁·v₀ is missing"): [-1 / x1] + right[1:],
+            fan_out.format(input="x₂", uses=x2_uses, term="the product's term v̄₁·v₋₁ is missing"):
+                right[:1] + [1.0] + right[2:],
+            fan_out.format(input="x₂", uses=x2_uses, term="the sum's term v̄₃ is missing"): right[:1] + [x1] + right[2:],
             "v̄₂ = v̄₄·(−1): v₄ = v₃ − v₂ subtracts v₂, so its adjoint changes sign":
                 [x2 + 1 / x1, x1 + 1, 1.0, 1.0, 1.0, 1.0]}
 
