@@ -156,6 +156,27 @@ def open_lab(browser, lab: JupyterLab):
     return page
 
 
+# The notebook open in Notebook 7 or JupyterLab's current panel, once its kernel answers: whether it is dirty,
+# and which application shows it ("Jupyter Notebook" for Notebook 7).
+NOTEBOOK_OPENED = """async () => {
+    const app = window.jupyterapp;
+    const panel = app.shell.currentWidget;
+    if (!panel || !panel.context) return null;
+    await panel.context.ready;
+    await panel.sessionContext.ready;
+    await panel.sessionContext.session.kernel.info;
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    return {dirty: panel.context.model.dirty, app: app.name};
+}"""
+
+
+def wait_until_opened(page):
+    """NOTEBOOK_OPENED once the page's application shows a notebook (a cell run earlier may wait on a busy machine)."""
+    page.wait_for_function("window.jupyterapp !== undefined && window.jupyterapp.shell.currentWidget"
+                           " && window.jupyterapp.shell.currentWidget.context !== undefined", timeout=60_000)
+    return page.evaluate(NOTEBOOK_OPENED)
+
+
 RUN_ALL = """async ([path, timeout]) => {
     const app = window.jupyterapp;
     const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});

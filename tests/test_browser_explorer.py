@@ -124,6 +124,23 @@ def step_of(caption):
     return int(caption.split("step ", 1)[1].split(" of", 1)[0])
 
 
+def run_first_cell_as_a_student(page):
+    """Select the first cell and press the toolbar's ▶ once the kernel is idle; press it again, as a student
+    would, if the cell shows no sign of running after 20 s (a click while the page was still busy starting)."""
+    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=60_000)
+    prompt = page.locator(".jp-Cell .jp-InputPrompt").first
+    for _ in range(3):
+        prompt.click()
+        page.locator('.jp-Toolbar [data-command="notebook:run-cell-and-select-next"]').first.click()
+        try:
+            page.wait_for_function("""() => /\\[(\\*|\\d+)\\]/.test(document.querySelector('.jp-Cell .jp-InputPrompt')
+                .textContent)""", timeout=20_000)
+            return
+        except Exception:
+            continue
+    raise AssertionError(f"the first cell did not start running after three clicks on ▶: it shows {prompt.text_content()!r}")
+
+
 def wait_for_step(page, step):
     page.wait_for_function("""(step) => {
         const caption = document.querySelector('.adlab-explorer .adlab-stack > .adlab-shown').textContent;
@@ -337,9 +354,14 @@ def test_notebook_7_shows_the_saved_view_then_the_live_explorer(browser, lab, tm
         saved.locator("img").wait_for(timeout=60_000)
         assert "Forward sweep along x₁" in saved.text_content()
         assert page.evaluate("() => document.querySelector('.adlab-explorer-saved img').naturalWidth") > 0
-        page.locator(".jp-Cell .jp-InputPrompt").first.click()  # select the cell, then the toolbar's ▶
-        page.locator('.jp-Toolbar [data-command="notebook:run-cell-and-select-next"]').first.click()
-        page.get_by_role("button", name="play the sweep").wait_for(timeout=60_000)
+        run_first_cell_as_a_student(page)
+        try:
+            page.get_by_role("button", name="play the sweep").wait_for(timeout=60_000)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "explorer-notebook7-not-run.png"))
+            shown = page.evaluate("() => Array.from(document.querySelectorAll('.jp-Cell'), cell => cell.innerText"
+                                  ".slice(0, 300))")
+            raise AssertionError(f"the run cell shows no live explorer after 60 s; the cells show: {shown}") from None
         wait_for_step(page, ROWS)
         page.locator(".adlab-explorer-saved").wait_for(state="hidden", timeout=15_000)
         page.get_by_role("button", name="step back").click()

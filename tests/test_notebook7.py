@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import HEIGHT, WIDGETS_RENDERED, WIDTH, JupyterLab, chromium
+from browser_support import HEIGHT, WIDGETS_RENDERED, WIDTH, JupyterLab, chromium, wait_until_opened
 
 pytestmark = pytest.mark.browser
 
@@ -41,17 +41,6 @@ def notebook7(browser, tmp_path_factory):
     yield server
     server.stop()
 
-
-OPENED = """async () => {
-    const app = window.jupyterapp;
-    const panel = app.shell.currentWidget;
-    if (!panel || !panel.context) return null;
-    await panel.context.ready;
-    await panel.sessionContext.ready;
-    await panel.sessionContext.session.kernel.info;
-    await new Promise(resolve => setTimeout(resolve, 1000));
-    return {dirty: panel.context.model.dirty, app: app.name};
-}"""
 
 RUN_ALL = """async (timeout) => {
     const app = window.jupyterapp, panel = app.shell.currentWidget;
@@ -110,9 +99,7 @@ def test_lesson_1_and_its_explorer_run_and_render_in_notebook_7(notebook7, brows
     page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
     try:
         page.goto(f"{notebook7.url}/notebooks/copies/{LESSON.name}?token={notebook7.token}")
-        page.wait_for_function("window.jupyterapp !== undefined && window.jupyterapp.shell.currentWidget"
-                               " && window.jupyterapp.shell.currentWidget.context !== undefined", timeout=60_000)
-        opened = page.evaluate(OPENED)
+        opened = wait_until_opened(page)
         assert opened["app"] == "Jupyter Notebook", opened  # Notebook 7, not JupyterLab
         assert not opened["dirty"], "Notebook 7 marks the untouched lesson changed as soon as it opens"
 
