@@ -7,6 +7,7 @@
     adlab collect COURSE_DIR HOME...  the students' copies from their homes into nbgrader's submitted/
     adlab progress DIR... [--lesson N] the class table: student × exercise (done / wrong / shown / not tried)
     adlab answers STUDENT [--lesson N] a student's own numbers and expected answers (office hours, regrades)
+    adlab minutes [--lessons DIR]     each lesson's time by the course's model: reading, code, exercises, run time
 """
 
 from __future__ import annotations
@@ -94,6 +95,14 @@ def _main(argv=None):
     collect.add_argument("--assignment", action="append", metavar="LESSON",
                          help="only this assignment, e.g. 01_evaluation_trace (repeat for more)")
 
+    minutes = commands.add_parser(
+        "minutes", help="each lesson's time by the course's model, part by part",
+        description="Print each lesson's minutes as the course states them, from one model: its prose read at "
+                    "a fixed pace, its shown code likewise, each exercise by its kind, and the run time its stored "
+                    "outputs recorded, rounded to 5 minutes (the figures: adlab/lesson_time.py).")
+    minutes.add_argument("--lessons", metavar="DIR",
+                         help="the folder of instructor lessons, NN_name.ipynb (default: the lessons of this clone)")
+
     args = parser.parse_args(argv)
     for folder in filter(None, [getattr(args, "folder", None), getattr(args, "course_dir", None),
                                 *getattr(args, "folders", []), *getattr(args, "homes", [])]):
@@ -173,7 +182,34 @@ def _run(args):
         return _nbgrader_source(args.course_dir)
     if args.command == "progress":
         return _progress(args.folders, args.csv, args.lesson)
+    if args.command == "minutes":
+        return _minutes(args.lessons)
     return 2
+
+
+def _minutes(lessons_folder=None):
+    from pathlib import Path
+
+    from .course import instructor_lesson_paths
+    from .lesson_time import lesson_time
+
+    try:
+        paths = sorted(Path(lessons_folder).glob("[0-9][0-9]_*.ipynb")) if lessons_folder else instructor_lesson_paths()
+    except FileNotFoundError as error:
+        print(f"adlab minutes: {error}", file=sys.stderr)
+        return 1
+    if not paths:
+        print(f"adlab minutes: no lessons (NN_name.ipynb) in {lessons_folder}.", file=sys.stderr)
+        return 1
+    print(f"{'lesson':40} {'reading':>8} {'code':>6} {'exercises':>10} {'running':>8} {'minutes':>8}")
+    total = 0
+    for path in paths:
+        time = lesson_time(path)
+        total += time.minutes
+        print(f"{path.stem:40} {time.reading:8.1f} {time.code:6.1f} {time.exercises:10.0f} {time.running:8.1f} "
+              f"{time.minutes:8}")
+    print(f"{'total':40} {'':8} {'':6} {'':10} {'':8} {total:8}")
+    return 0
 
 
 def _lessons(folder):

@@ -49,6 +49,9 @@ def test_every_lesson_has_the_shape_of_a_lesson(path):
         assert get(match.group(1)) and f"# Exercise {match.group(1)}" in answers, \
             f"exercise {match.group(1)} has no answer cell starting with '# Exercise {match.group(1)}'"
     assert "seed 0" not in "".join(c.source for c in notebook.cells if c.cell_type == "markdown").lower()
+    widgets = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
+               if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
+    assert widgets, "every lesson has something to play with: a widget (a slider, interact, an explorer)"
 
 
 # Issue 20: at most 150 MB per lesson's kernel, taken as MiB (2**20 bytes). VmHWM is the kernel's own peak;
