@@ -11,7 +11,7 @@ from .core.numpy_api import log_softmax, logsumexp, softmax
 from .core.primitive import Primitive, primitive
 from .core.revolve import checkpoint_loop
 from .compiler import compiled
-from .trace import Trace, trace
+from .tracing import Trace, trace
 
 __all__ = [
     "checkpoint", "checkpoint_loop", "compiled", "grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "value_and_grad",

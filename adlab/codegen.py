@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core import numpy_api, rules
-from .trace import Trace, trace as record_trace
+from .tracing import Trace, trace as record_trace
 
 __all__ = ["GeneratedCode", "Template", "TEMPLATES", "CodegenError", "tangent_program", "adjoint_program"]
 

@@ -515,7 +515,7 @@ def compiled(transformed):
         caches = _PerFunction()
 
         def jvp(f, primals, tangents):
-            check_function(f, "jvp")
+            check_function(f, "jvp", "jvp(f, (x,), (v,)): the function, then its point and tangent")
             return caches.cache(f).jvp(primals, tangents)
 
         jvp.cache_info = caches.cache_info
@@ -524,7 +524,7 @@ def compiled(transformed):
         caches = _PerFunction()
 
         def vjp(f, *primals, has_aux=False):
-            check_function(f, "vjp")
+            check_function(f, "vjp", "vjp(f, x) for the output and its VJP function")
             return caches.cache(f, has_aux).vjp(primals)
 
         vjp.cache_info = caches.cache_info

@@ -30,7 +30,7 @@ from .core.primitive import ones_like
 from .core.recording import Recording
 from .core.reverse import ShapeOnly
 from .core.tree import flatten, tree_map
-from .trace import Trace, trace as record_trace
+from .tracing import Trace, trace as record_trace
 
 __all__ = ["Cost", "cost", "ops", "jvp_ops", "vjp_ops", "tape_bytes", "seconds_per_call"]
 

@@ -24,7 +24,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_exp
 from .core.rules import PRIMITIVES, negative
 from .slips import (CONSTANTS, check_characters, check_code, check_input, diagnose_values, free_names, parses,
                     syntax_hint)
-from .trace import as_float, trace as record_trace
+from .tracing import as_float, trace as record_trace
 
 # Bare names an expression may use for elementary functions: numpy's, which adlab
 # differentiates. They win over the notebook's names (a `from math import log`

@@ -32,7 +32,7 @@ from .core.api import grad
 from .core.numpy_api import ArrayBox
 from .core.primitive import Level, bind
 from .cost import jvp_ops, ops, vjp_ops
-from .trace import Trace, trace as record_trace
+from .tracing import Trace, trace as record_trace
 
 __all__ = [
     "SYMPY", "sympy_rules", "ARRAY_PRIMITIVES", "SymbolicBox", "SymbolicLevel", "SymbolicError", "Comparison",

@@ -10,7 +10,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.utils.capture import capture_output
 
 from adlab.display.explorer import Explorer
-from adlab.trace import Trace
+from adlab.tracing import Trace
 
 SEED = "x1*x2 + x2 - ln(x1) at x1=3, x2=-4"
 TABLE_1_CELL = """\

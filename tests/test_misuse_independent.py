@@ -880,7 +880,7 @@ EXPECTED = {
     'cli/hub_lesson_missing': ('ok', "(0, False, ['https://hub.example.edu/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com%2Fa%2Fb&urlpath=lab%2Ftree%2Fb%2F99_nope.ipynb&targetpath=b'], '')"),
     'cli/hub_spaces': ('ok', '(2, False, [], "adlab hub-link: the hub URL \'https://hub example.edu\' is not an address (spaces, or no host); copy it from the browser\'s address bar, e.g. https://hub.example.edu.\\n")'),
     'cli/no_command': ('ok', "(2, False, [], 'usage: adlab [-h] [--version] COMMAND ...\\nadlab: error: the following arguments are required: COMMAND\\n')"),
-    'cli/unknown_command': ('ok', '(2, False, [], "usage: adlab [-h] [--version] COMMAND ...\\nadlab: error: argument COMMAND: invalid choice: \'lesson\' (choose from \'lessons\', \'hub-link\', \'course-repo\', \'nbgrader-source\', \'progress\', \'answers\', \'collect\')\\n")'),
+    'cli/unknown_command': ('ok', '(2, False, [], "usage: adlab [-h] [--version] COMMAND ...\\nadlab: error: argument COMMAND: invalid choice: \'lesson\' (choose from \'lessons\', \'hub-link\', \'course-repo\', \'nbgrader-source\', \'progress\', \'answers\', \'collect\', \'minutes\')\\n")'),
     'cli/course_repo_file': ('ok', "(1, False, [], 'adlab course-repo: TMP/afile.txt is a file, not a folder; give a folder (it is created if it does not exist).\\n')"),
     'cli/nbgrader_file': ('ok', "(1, False, [], 'adlab nbgrader-source: TMP/afile.txt is a file, not a folder; give a folder (it is created if it does not exist).\\n')"),
     'cli/lessons_no_permission': ('ok', "(1, False, [], 'adlab lessons: no permission to write TMP/01_evaluation_trace.ipynb; choose a folder of your own, e.g. ~/ad-course.\\n')"),

@@ -91,7 +91,7 @@ ROOT = pathlib.Path(rules.__file__).resolve().parents[1]
 LAYERS = [
     ("core", ["core/tree", "core/primitive", "core/rules", "core/numpy_api", "core/forward", "core/reverse",
               "core/batching", "core/recording", "core/api", "core/revolve"]),
-    ("trace", ["trace", "numpy", "testing"]),
+    ("trace", ["tracing", "numpy", "testing"]),
     ("other ways to differentiate", ["numeric", "cost", "symbolic", "codegen", "staging", "compiler"]),
     ("display", ["display/notation", "display/tables", "display/graph", "display/explorer"]),
     ("notebook", ["magics", "__init__"]),
@@ -99,7 +99,7 @@ LAYERS = [
 LAYER_OF = {module: depth for depth, (_, modules) in enumerate(LAYERS) for module in modules}
 # Imported on first use only, and upwards on purpose: a trace shows itself as a table or a graph, a cost
 # report and a swell study as tables.
-LAZY_VIEWS = {("trace", "display/tables"), ("trace", "display/graph"), ("cost", "display/tables"),
+LAZY_VIEWS = {("tracing", "display/tables"), ("tracing", "display/graph"), ("cost", "display/tables"),
               ("symbolic", "display/tables")}
 
 

@@ -92,14 +92,15 @@ def _a(noun):
     return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
-def check_function(f, name):
-    """Catch grad(3.0) and grad(grad(f)(2.0)) where they are written, not when the result is called."""
+def check_function(f, name, usage=None):
+    """Catch grad(3.0) and grad(grad(f)(2.0)) where they are written, not when the result is called.
+
+    ``usage`` is the call to write instead; the default fits a transformation, ``grad(f)(x)``.
+    """
     if not callable(f):
-        if name in ("trace", "tape_bytes"):  # a trace is of one call: the function and its point together
-            raise TypeError(f"{name} takes the function first, then the point, but got a {type(f).__name__} "
-                            f"({f!r}) for the function; write {name}(f, 3.0, -4.0).")
+        usage = usage or f"{name}(f)(x): the derivative is a function, called with the point"
         raise TypeError(f"{name} takes the function to differentiate, but got a {type(f).__name__} ({f!r}); "
-                        f"write {name}(f)(x): the derivative is a function, called with the point.")
+                        f"write {usage}.")
 
 
 def split_aux(result, has_aux, name):

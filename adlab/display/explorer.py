@@ -42,7 +42,7 @@ import numpy as np
 import traitlets
 
 from ..core.tree import flatten, unflatten
-from ..trace import Trace, as_float
+from ..tracing import Trace, as_float
 from .graph import SvgGraph, render, to_graphviz
 from .notation import HTML, TEXT, RowFormatter, format_number
 from .tables import to_html

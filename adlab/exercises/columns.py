@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..trace import trace
+from ..tracing import trace
 from .feedback import row_name
 
 _ACCENTS = {"value": None, "tangent": "dot", "adjoint": "bar"}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .core.primitive import Primitive, Rule, raw, shape, zeros_like
-from .core.recording import Recording, check_function, check_tangent
+from .core.recording import Recording, check_tangent
 from .core.tree import flatten
 
 
@@ -100,7 +100,9 @@ class Trace:
 
     @classmethod
     def record(cls, f, *args):
-        check_function(f, "trace")
+        if not callable(f):  # a trace is of one call: the function and its point together
+            raise TypeError(f"trace takes the function first, then the point, but got a {type(f).__name__} ({f!r}) "
+                            f"for the function; write trace(f, 3.0, -4.0).")
         recording = Recording(f, args, name="trace", keep_values=True)  # tables show every operand
         if recording.out_def == flatten(None)[1]:
             raise TypeError(f"{getattr(f, '__name__', 'f')} returned None, so there is nothing to trace; "
