@@ -32,7 +32,7 @@ from . import staging
 from .core import api
 from .core.primitive import Box, raw
 from .core.recording import check_function, check_outputs, check_real, check_tangent
-from .core.tree import flatten, unflatten
+from .core.tree import flatten, of_some_arguments, unflatten
 from .staging import PathChanged
 
 __all__ = ["compiled", "CompiledFallbackWarning", "PathChanged"]
@@ -273,15 +273,11 @@ class _Signature:
 
     def function(self, f, kwargs):
         """f as a function of the float leaves alone."""
-        leaves = list(self.leaves)
-
-        def of_inputs(*inputs):
-            for k, value in zip(self.inputs, inputs):
-                leaves[k] = value
+        def of_leaves(*leaves):
             return f(*unflatten(self.treedef, leaves), **kwargs)
 
-        of_inputs.__name__ = of_inputs.__qualname__ = getattr(f, "__name__", "f")  # messages name f, not this
-        return of_inputs
+        of_leaves.__name__ = of_leaves.__qualname__ = getattr(f, "__name__", "f")  # messages name f, not this
+        return of_some_arguments(of_leaves, self.leaves, self.inputs)
 
 
 @dataclass

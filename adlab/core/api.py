@@ -13,7 +13,7 @@ from .forward import JVPBox, JVPLevel
 from .primitive import Box, Primitive, check_live, raw, shape, zeros_like
 from .recording import (COMPLEX_INSIDE, Recording, check_constants, check_differentiable, check_function,
                         check_outputs, check_tangent, misshapen, traced_call)
-from .tree import flatten, unflatten
+from .tree import flatten, of_some_arguments, unflatten
 
 
 def _check_argnums(argnums, name):
@@ -58,14 +58,7 @@ def _bind_selected(f, args, kwargs, nums, name=None):
         check_constants([(f"argument {i}", a) for i, a in enumerate(args) if i not in nums]
                         + [(f"keyword argument {k}", v) for k, v in kwargs.items()], name)
 
-    @functools.wraps(f)
-    def partial(*selected):
-        full = list(args)
-        for i, value in zip(nums, selected):
-            full[i] = value
-        return f(*full, **kwargs)
-
-    return partial
+    return of_some_arguments(f, args, nums, kwargs)
 
 
 def vjp(f, *primals, has_aux=False):

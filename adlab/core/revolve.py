@@ -19,6 +19,7 @@ import operator
 import numpy as np
 
 from .api import jvp, vjp
+from .tree import of_some_arguments
 from .primitive import Primitive
 
 
@@ -102,18 +103,6 @@ def _actions(start, n_steps, snapshots):
         yield from _actions(start, middle - start, snapshots)
 
 
-def _bind_positions(f, values, positions):
-    """f as a function of the values at `positions` only, the others held constant."""
-
-    def partial(*moved):
-        full = list(values)
-        for i, value in zip(positions, moved):
-            full[i] = value
-        return f(*full)
-
-    return partial
-
-
 def _count(value, name, least, meaning=""):
     """A count (of steps, of stored states) as a Python int: any integer, NumPy's included; nothing else."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
@@ -155,7 +144,7 @@ def checkpoint_loop(step, x, n_steps, *args, snapshots=None):
 
     def joint_jvp(tangents, out, *values):  # forward mode keeps nothing anyway: push through the loop
         moving = [i for i, t in enumerate(tangents) if t is not None]
-        loop_of_moving = _bind_positions(loop, values, moving)
+        loop_of_moving = of_some_arguments(loop, values, moving)
         return jvp(loop_of_moving, tuple(values[i] for i in moving), tuple(tangents[i] for i in moving))[1]
 
     def joint_vjp(needed, g, out, x, *args):
@@ -173,7 +162,7 @@ def checkpoint_loop(step, x, n_steps, *args, snapshots=None):
             elif action == "free":
                 del stored[where[0]]
             else:  # reverse one step: record it, sweep it back
-                one_step = _bind_positions(step, (current, *args), [0] + [1 + i for i in constant_positions])
+                one_step = of_some_arguments(step, (current, *args), [0] + [1 + i for i in constant_positions])
                 cotangents = vjp(one_step, current, *[args[i] for i in constant_positions])[1](x_bar)
                 x_bar = cotangents[0]
                 for i, c in zip(constant_positions, cotangents[1:]):

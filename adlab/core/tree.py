@@ -1,6 +1,9 @@
-"""Nested containers of arrays ("pytrees"): tuples, lists, dicts and None around leaves."""
+"""Nested containers of arrays ("pytrees"): tuples, lists, dicts and None around leaves; and f as a function of
+some of its arguments, the others held at their values."""
 
 from __future__ import annotations
+
+import functools
 
 
 def flatten(tree):
@@ -61,3 +64,20 @@ def tree_map(fn, tree, *others):
     leaves, treedef = flatten(tree)
     other_leaves = [flatten(o)[0] for o in others]
     return unflatten(treedef, [fn(*items) for items in zip(leaves, *other_leaves)])
+
+
+def of_some_arguments(f, values, positions, kwargs=None):
+    """f as a function of the arguments at ``positions`` alone; the others, and ``kwargs``, keep ``values``.
+
+    This is how every transformation differentiates with respect to some arguments (``argnums``) only.
+    """
+    kwargs = kwargs or {}
+
+    @functools.wraps(f)
+    def of_some(*moved):
+        full = list(values)
+        for i, value in zip(positions, moved):
+            full[i] = value
+        return f(*full, **kwargs)
+
+    return of_some
