@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core import numpy_api, rules
+from .core import rules
 from .tracing import Trace, trace as record_trace
 
 __all__ = ["GeneratedCode", "Template", "TEMPLATES", "CodegenError", "tangent_program", "adjoint_program"]
@@ -496,21 +496,12 @@ def _compile(source, name, constants, kind, trace):
 def _path_check(trace):
     """A check that f takes the traced path at new inputs, or None where f never looked at its values.
 
-    f is traced once more with numpy_api's observer on to see whether any result was computed from
-    its values; only then can the path change, and only then do calls pay for a new trace.
+    Only where f computed something from its values (Trace.reads_values) can the path change, and only
+    then do calls pay for a new trace.
     """
     f, args = trace.function, trace.args
     leaves = all(isinstance(a, (float, np.ndarray)) for a in args) and len(args) == trace.n_inputs
-    if f is None or not leaves:
-        return None
-    looked = []
-    previous = numpy_api.observer
-    numpy_api.observer = lambda *observed: looked.append(observed)
-    try:
-        record_trace(f, *args)
-    finally:
-        numpy_api.observer = previous
-    if not looked:
+    if f is None or not leaves or not trace.reads_values:
         return None
     path = _operations(trace)
     return lambda inputs: _operations(record_trace(f, *inputs)) == path

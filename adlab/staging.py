@@ -23,8 +23,8 @@ program computes them on each call instead of freezing the values of the staged 
 ``np.argsort(x)``), the result is a choice the program cannot re-make by arithmetic; each is a
 *guard*: the equation that recomputes it from the program's variables and the value it had when
 staged. A call whose guard comes out differently raises `PathChanged` and is staged again (the
-cache keeps a few paths per signature). The staging level learns of these through the same hook
-the compiler uses today (``adlab.core.numpy_api.observer``).
+cache keeps a few paths per signature). The staging level learns of these as every level does:
+NumPy's functions on traced values call `Level.read` for each level whose boxes they read.
 
 **The program** (`Program`) is data: ``inputs`` (variables), ``equations`` (each one primitive
 applied to variables and literals, with its parameters), ``guards`` (an equation's position, a
@@ -54,7 +54,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .core import numpy_api
 from .core.numpy_api import ArrayBox
 from .core.primitive import Box, Level, escaped, matrix_among
 from .core.tree import flatten, unflatten
@@ -194,8 +193,9 @@ class StagingLevel(Level):
         self.equations.append(Equation(var, prim, tuple(operands), dict(params)))
         return StagedBox(out, self, var)
 
-    def observe(self, func, args, kwargs, result):
-        """numpy_api's observer: a result computed from the values of staged boxes becomes a guard."""
+    def read(self, func, args, kwargs, result):
+        """A result computed from the values of staged boxes becomes a guard: the program re-checks it."""
+        super().read(func, args, kwargs, result)
         found = []
         marked = self._mark((args, kwargs), found)
         if found:
@@ -422,11 +422,9 @@ class Staging:
         self.name = name
 
     def __enter__(self):
-        self.previous, numpy_api.observer = numpy_api.observer, self.level.observe
         return self
 
     def __exit__(self, *exc):
-        numpy_api.observer = self.previous
         self.level.finished = f"stage({self.name})"
         return False
 

@@ -129,6 +129,12 @@ class Trace:
     def n_inputs(self):
         return len(self._recording.inputs)
 
+    @property
+    def reads_values(self):
+        """Whether f computed anything from its traced values (a comparison, bool(x), an index): then the
+        trace is f's program only at inputs that take the same path."""
+        return self._recording.level.read_values
+
     def __len__(self):
         return len(self.rows)
 

@@ -95,3 +95,16 @@ def test_trace_indexing_and_errors():
 
 def test_seed_example_gradient_checks():
     check_grads(seed_example, (3.0, -4.0), order=3)
+
+
+def test_a_trace_knows_whether_f_looked_at_its_values():
+    """Level.read: a comparison, bool(x) or an index computed from traced values marks the path as value-dependent,
+    seen through inner levels too (core keeps no hook for the layers above it)."""
+    from adlab.core import numpy_api
+
+    assert not hasattr(numpy_api, "observer")
+    assert not adlab.trace(lambda x: x * x + 1.0, 2.0).reads_values
+    assert adlab.trace(lambda x: x * x if x > 0 else -x, 2.0).reads_values
+    assert adlab.trace(lambda x: np.sort(x)[0] * x[1], np.array([2.0, 1.0])).reads_values
+    assert not adlab.trace(adlab.grad(lambda x: np.abs(x) * x), 2.0).reads_values  # abs's rule: a sign primitive
+    assert adlab.trace(adlab.grad(lambda x: x * x if x > 1.0 else x), 2.0).reads_values  # through grad's level

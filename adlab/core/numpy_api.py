@@ -20,18 +20,29 @@ from .primitive import Box, bind, raw, shape
 # -- NumPy-signature functions -------------------------------------------------------
 
 
-# While adlab.staging stages a program, a callable that sees every result computed from the raw
-# values of traced arguments (comparisons, bool(x), argsort, np.sign …): such results are not
-# differentiated, but f's path may depend on them, so the program re-checks them (guards). None otherwise.
-observer = None
-
-
 def _on_values_of(func, args, kwargs=None):
-    """func(*args) on the raw values of traced arguments, seen by the observer if one is recording."""
+    """func(*args) on the raw values of traced arguments; each level that traces them is told (Level.read)."""
     result = func(*_raw_tree(args), **({k: _raw_tree(v) for k, v in kwargs.items()} if kwargs else {}))
-    if observer is not None:
-        observer(func, args, kwargs or {}, result)
+    for level in _levels_in((args, kwargs)):
+        level.read(func, args, kwargs or {}, result)
     return result
+
+
+def _levels_in(tree, found=None):
+    """The levels of the boxes in tree, boxes inside boxes included, each once."""
+    found = [] if found is None else found
+    if isinstance(tree, (list, tuple)):
+        for item in tree:
+            _levels_in(item, found)
+    elif isinstance(tree, dict):
+        for item in tree.values():
+            _levels_in(item, found)
+    else:
+        while isinstance(tree, Box):
+            if tree.level not in found:
+                found.append(tree.level)
+            tree = tree.value
+    return found
 
 
 def _identity(x):
@@ -40,8 +51,6 @@ def _identity(x):
 
 def _constant(x):
     """Bounds, conditions and indices are not differentiated: use their values."""
-    if observer is None:
-        return _raw_tree(x)
     return _on_values_of(_identity, (x,)) if _contains_box([x]) else x
 
 
@@ -505,8 +514,8 @@ def _missing_attribute(self, name):
 def _compare(op):
     def compare(self, other):
         result = op(raw(self), raw(other))
-        if observer is not None:
-            observer(op, (self, other), {}, result)
+        for level in _levels_in((self, other)):
+            level.read(op, (self, other), {}, result)
         return result
 
     return compare

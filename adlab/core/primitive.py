@@ -180,14 +180,20 @@ class Level:
     value then raises.
     """
 
-    __slots__ = ("depth", "finished")
+    __slots__ = ("depth", "finished", "read_values")
 
     def __init__(self):
         self.depth = next(_depths)
         self.finished = None
+        self.read_values = False
 
     def process(self, prim, args, params):
         raise NotImplementedError
+
+    def read(self, func, args, kwargs, result):
+        """f computed ``result`` from the values of this level's boxes (a comparison, bool(x), an index):
+        f's path may depend on them. Not differentiated; a level that records a program keeps it (a guard)."""
+        self.read_values = True
 
 
 class UnexpectedTracerError(Exception):
