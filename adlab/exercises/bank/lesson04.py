@@ -171,7 +171,8 @@ def _nested_mistakes(x0, y0):
         "number as its derivative": [2 * x0 + y0, tagged],
         "that is the value part x₀·(x₀ + y₀) of the untagged result: the derivative is its ε part":
             [x0 * (x0 + y0), tagged],
-        "d/dy (x·y) = x still depends on x: the outer function is x·x, whose derivative is 2x": [untagged, x0],
+        "d/dy (x·y) = x still depends on x: for the outer derivative the inner result is not a constant":
+            [untagged, x0],
         "that is the value x₀² of the outer function x·x, not its derivative": [untagged, x0**2],
     }
 
