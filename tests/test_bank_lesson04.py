@@ -1,10 +1,11 @@
-"""Lesson 4's exercises (4.1–4.6) in the bank, as two students meet them.
+"""Lesson 4's exercises (4.1–4.8) in the bank, as two students meet them.
 
 For each exercise and for alice and bob: the instructor's answer cell (read from the lesson) is correct, the
 student copy's stub is "not answered yet", every listed mistake (typed as an answer cell: a wrong class, a wrong
-seed, a wrong column, a wrong count) is wrong, named by its own phrase, and its message holds no expected value;
+seed, a wrong column, a wrong count, a dual number expanded wrongly, a nesting mispredicted) is wrong, named by its own phrase, and its message holds no expected value;
 alice's answers are refused for bob. Besides: the class exercises run the earlier answer cells they use (4.2 and
-4.3 need 4.1's class), 4.4 and 4.5 are by hand, and no text under an exercise gives its answer.
+4.3 need 4.1's class), 4.4, 4.5, 4.7 and 4.8 are by hand, no text under an exercise gives its answer, and 4.7's and
+4.8's truths are what the lesson's own classes compute (the student's one-ε Variable, the tagged dual number).
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from bank_support import leaks, lesson, typed
 LESSON = lesson("04_forward_mode.ipynb")
 notebook, solutions, stubs, verdict = LESSON.notebook, LESSON.solutions, LESSON.stubs, LESSON.verdict
 changed = LESSON.changed
-IDS = ("4.1", "4.2", "4.3", "4.4", "4.5", "4.6")
+IDS = ("4.1", "4.2", "4.3", "4.4", "4.5", "4.6", "4.7", "4.8")
 STUDENTS = ("alice", "bob")
-NUMBERS = ("4.4", "4.5")
+NUMBERS = ("4.4", "4.5", "4.7", "4.8")
 
 
 # -- what a class check knows: the case its message names, or Table 2 --------------------------------
@@ -241,7 +242,10 @@ def test_each_listed_number_mistake_is_wrong_and_named(exercise_id, student):
 def test_the_engine_is_refused(exercise_id):
     head = solutions()[exercise_id].split("### BEGIN SOLUTION")[0]
     answer = {"4.4": "import adlab\ncolumn = [0.0, 0.0, 0.0, 0.0]",
-              "4.5": "from adlab import cost\nn_sweeps = cost.cost(lambda w: w.sum(), w).forward_sweeps"}[exercise_id]
+              "4.5": "from adlab import cost\nn_sweeps = cost.cost(lambda w: w.sum(), w).forward_sweeps",
+              "4.7": "import adlab\nvalue_part, eps_part = adlab.jvp(lambda x: x**3 + k * x, (a,), (b,))",
+              "4.8": "from adlab import grad\nuntagged = 0.0\ntagged = grad(lambda x: x * grad(lambda y: x * y)(y0))(x0)",
+              }[exercise_id]
     status, message = verdict(exercise_id, head + answer, "alice")
     assert status == "wrong" and "by hand" in message
 
@@ -277,3 +281,50 @@ def test_no_text_below_an_exercise_gives_its_answer():
         assert below.cell_type == "markdown"
         assert not leaks(below.source, ex.truth(ex.draw("instructor"))), below.source
     assert "n = 50" not in text and "n_sweeps" not in text.split("Exercise 4.5")[1].split("Exercise 4.6")[0]
+
+
+# -- 4.7 and 4.8: the truths are what the lesson's own classes compute ----------------------------------
+
+
+def lesson_namespace():
+    """The instructor's class of exercise 4.1 and ln, sin, exp of 4.2, then the lesson's cells that define
+    `derivative`, `constant` and `Tagged` (run as the notebook runs them)."""
+    namespace = {"np": np, "print": lambda *args, **kwargs: None}
+    exec(solutions()["4.1"], namespace)
+    exec(solutions()["4.2"], namespace)
+    for marker in ("def eps_form(v):", "def derivative(g):", "class Tagged:"):
+        exec(next(c.source for c in notebook().cells if marker in c.source), namespace)
+    return namespace
+
+
+def test_4_7_is_what_the_students_variable_gives_at_a_plus_b_epsilon():
+    ns = lesson_namespace()
+    Variable = ns["Variable"]
+    for student in many_students(20):
+        inputs = get("4.7").draw(student)
+        x = Variable(inputs["a"], inputs["b"])
+        p = x * x * x + Variable(inputs["k"], 0.0) * x
+        assert np.allclose([p.val, p.dot], get("4.7").truth(inputs)), (student, inputs)
+        assert inputs["b"] not in (0.0, 1.0)  # a seed b ≠ 1: "each ε comes with its b" is a mistake to see
+
+
+def test_4_8_untagged_is_the_one_epsilon_nesting_and_tagged_the_true_derivative():
+    ns = lesson_namespace()
+    derivative, constant, tagged_derivative = ns["derivative"], ns["constant"], ns["tagged_derivative"]
+    for student in many_students(20):
+        inputs = get("4.8").draw(student)
+        x0, y0 = inputs["x0"], inputs["y0"]
+        untagged = derivative(lambda x: x * constant(derivative(lambda y: x * y)(y0)))(x0)
+        tagged = tagged_derivative(lambda x: x * tagged_derivative(lambda y: x * y)(y0))(x0)
+        assert np.allclose([untagged, tagged], get("4.8").truth(inputs)), (student, inputs)
+        assert abs(untagged - tagged) > 0.1 and (x0, y0) != (1.0, 1.0)  # the confusion shows, not the classic
+
+
+def test_the_lesson_shows_the_classic_confusion_with_the_students_class():
+    ns = lesson_namespace()
+    assert ns["derivative"](ns["bracket"])(1.0) == 2.0  # one shared ε: the classic wrong answer
+    assert ns["tagged_derivative"](lambda x: x * ns["tagged_derivative"](lambda y: x + y)(1.0))(1.0) == 1.0
+    assert adlab.grad(lambda x: x * adlab.grad(lambda y: x + y)(1.0))(1.0) == 1.0
+    text = "\n".join(c.source for c in notebook().cells)
+    assert "11.12" in text  # the review's exercise on nesting is linked, and 4.8 is not its copy
+    assert get("11.12").answer != get("4.8").answer

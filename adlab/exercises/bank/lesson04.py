@@ -1,13 +1,15 @@
 """Lesson 4 · Forward mode from scratch: the student's own Variable(val, dot), Table 2 seeded with it,
-a tangent column along ẋ = (1, 1) by hand, and the number of sweeps a gradient takes."""
+a tangent column along ẋ = (1, 1) by hand, the number of sweeps a gradient takes, a dual number
+a + bε pushed through a cubic by hand (ε² = 0), and what nesting an untagged dual number gives
+(perturbation confusion) beside the true derivative."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ... import cost, trace
+from ... import cost, grad, jvp, trace
 from ..columns import trace_column
-from ..diagnose import EXACT
+from ..diagnose import EXACT, distinguishing_draw
 from ..dual import dual_numbers_verdict, dual_trace_verdict
 from ..exercise import Exercise
 from . import register
@@ -111,6 +113,76 @@ def _sweeps_mistakes(n):
             "a sweep carries the value and the tangent together: count sweeps, not numbers": 2 * n}
 
 
+# -- exercise 4.7: p(a + bε) for p(x) = x³ + k·x, by hand with ε² = 0 ----------------------------------
+
+
+def cubic(x, k):
+    """Exercise 4.7's polynomial p(x) = x³ + k·x."""
+    return x**3 + k * x
+
+
+def _dual_truth(a, b, k):
+    """(value part, ε part) of p(a + bε): p(a) and p'(a)·b, the engine's forward sweep seeded with b."""
+    value, tangent = jvp(lambda x: cubic(x, k), (a,), (b,))
+    return [float(value), float(tangent)]
+
+
+def _dual_mistakes(a, b, k):
+    value, eps = a**3 + k * a, (3 * a**2 + k) * b
+    return {
+        "ε² = 0: the terms 3a·b²ε² and b³ε³ of (a + bε)³ vanish, they are not ε terms":
+            [value, 3 * a**2 * b + 3 * a * b**2 + b**3 + k * b],
+        "(a + bε)³ = (a + bε)(a + bε)(a + bε) has three cross terms a·a·bε, one with the ε of each factor":
+            [value, a**2 * b + k * b],
+        "each ε comes with its b: the ε part is p'(a)·b, not p'(a)": [value, 3 * a**2 + k],
+        "k·x gives k·(a + bε) = k·a + k·bε: its k·bε belongs to the ε part": [value, 3 * a**2 * b],
+        "k·x gives k·(a + bε) = k·a + k·bε: its k·a belongs to the value part": [a**3, eps],
+    }
+
+
+def _dual_draw(rng):
+    return distinguishing_draw(rng, lambda r: {"a": float(r.choice((-2.0, -1.5, -1.0, 0.5, 1.5, 2.0, 2.5, 3.0))),
+                                               "b": float(r.choice((-2.0, -1.0, 0.5, 2.0, 3.0))),
+                                               "k": float(r.choice((-4.0, -3.0, -2.0, -1.0, 1.0, 2.0, 3.0, 5.0)))},
+                               _dual_truth, _dual_mistakes)
+
+
+# -- exercise 4.8: d/dx [x · d/dy (x·y) at y₀] at x₀, with one shared ε and with two ---------------------
+
+
+def _nested_truth(x0, y0):
+    """[untagged, tagged]. Untagged: one ε for both derivatives, so inside the inner one x moves with y and the
+    inner derivative is the derivative of x·y along (1, 1), a plain number u; the outer derivative of x·u is u.
+    Tagged: the engine's nested grad, whose levels keep the two perturbations apart (true value 2·x₀)."""
+    _, inner = jvp(lambda x, y: x * y, (x0, y0), (1.0, 1.0))
+    untagged = grad(lambda x: x * float(inner))(x0)
+    tagged = grad(lambda x: x * grad(lambda y: x * y)(y0))(x0)
+    return [float(untagged), float(tagged)]
+
+
+def _nested_mistakes(x0, y0):
+    untagged, tagged = x0 + y0, 2 * x0
+    cross = "(x₀ + ε)(y₀ + ε) has two cross terms, y₀·ε from x and x₀·ε from y, and one shared ε keeps both"
+    return {
+        "swapped: `untagged` is what one shared ε gives, `tagged` the true derivative": [tagged, untagged],
+        cross: [x0, tagged],
+        cross + " ": [y0, tagged],
+        "without tags the inner derivative comes out as a plain number (its .dot), and x·(a number) has that "
+        "number as its derivative": [2 * x0 + y0, tagged],
+        "that is the value part x₀·(x₀ + y₀) of the untagged result: the derivative is its ε part":
+            [x0 * (x0 + y0), tagged],
+        "d/dy (x·y) = x still depends on x: for the outer derivative the inner result is not a constant":
+            [untagged, x0],
+        "that is the value x₀² of the outer function x·x, not its derivative": [untagged, x0**2],
+    }
+
+
+def _nested_draw(rng):
+    return distinguishing_draw(rng, lambda r: {"x0": float(r.choice((-3.0, -2.0, -1.5, 1.5, 2.5, 3.0, 4.0))),
+                                               "y0": float(r.choice((-2.0, -1.0, 0.5, 2.0, 3.0, 5.0)))},
+                               _nested_truth, _nested_mistakes)
+
+
 register(
     Exercise(
         "4.1", "custom", ("Variable",), title="the four operators",
@@ -153,4 +225,22 @@ register(
                "x.__rsub__(2) computes 2 − x, not x − 2: the number is on the left. Variable(other) - self says it.",
                "Inside __rmul__, `other * self` with a plain number asks Python for self.__rmul__(other) again: "
                "write Variable(other) * self.")),
+    Exercise(
+        "4.7", "numbers", ("value_part", "eps_part"), title="a dual number through a cubic, by hand",
+        inputs=_dual_draw, by_hand=True, variant_note="p(x) = x³ + k·x, at a + bε",
+        expected=_dual_truth,
+        entries=lambda **inputs: ["`value_part`", "`eps_part` (the coefficient of ε)"],
+        mistakes=_dual_mistakes,
+        hints=("Expand (a + bε)³ as (a + bε)(a + bε)(a + bε): every term that has ε twice or more is 0. Then "
+               "k·(a + bε) = k·a + k·bε.",
+               "The ε part should be p'(a)·b: the derivative of x³ + k·x, times the b the ε came with.")),
+    Exercise(
+        "4.8", "numbers", ("untagged", "tagged"), title="perturbation confusion, predicted",
+        inputs=_nested_draw, by_hand=True, variant_note="the outer point is x₀, the inner y₀",
+        expected=_nested_truth,
+        entries=lambda **inputs: ["`untagged`", "`tagged`"],
+        mistakes=_nested_mistakes,
+        hints=("Untagged: x = x₀ + ε and y = y₀ + ε share one ε. Multiply them out, keep the ε part (that is the "
+               "inner .dot, a plain number u), then differentiate x·u in x.",
+               "Tagged: by calculus, d/dy (x·y) = x, so the outer function is x·x; differentiate it at x₀.")),
 )
