@@ -12,6 +12,7 @@ import numpy as np
 
 from .core.api import jvp, vjp
 from .core.tree import flatten, unflatten
+from .readable import number_text
 
 
 def _random_like(tree, rng):
@@ -122,10 +123,6 @@ class Feedback:
 _SHOWN = 10  # wrong entries listed in a message; the rest are counted
 
 
-def _number_text(x):
-    return f"{float(x):.6g}"
-
-
 def _wrong_entries(label, yours, true, rtol, atol):
     """The wrong entries of one block, as (label, index, yours, true) tuples."""
     bad = ~np.isclose(yours, true, rtol=rtol, atol=atol, equal_nan=True)
@@ -154,8 +151,8 @@ def _feedback(what, yours_blocks, true_blocks, labels, rtol, atol, shape_hint):
     for label, index, y, t in wrong[:_SHOWN]:
         where = " ".join(part for part in (f"{label}:" if label else "", f"at [{', '.join(map(str, index))}]:"
                                            if index else "") if part)
-        lines.append(f"  {where + ' ' if where else ''}yours {_number_text(y)}, true {_number_text(t)} "
-                     f"(off by {_number_text(y - t)})")
+        lines.append(f"  {where + ' ' if where else ''}yours {number_text(y, 5)}, true {number_text(t, 5)} "
+                     f"(off by {number_text(y - t, 5)})")
     if len(wrong) > _SHOWN:
         lines.append(f"  … and {len(wrong) - _SHOWN} more.")
     return Feedback(False, "\n".join(lines), wrong, yours_blocks, true_blocks)

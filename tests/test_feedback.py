@@ -34,14 +34,14 @@ def test_wrong_gradient_entry_is_named_with_both_values():
     feedback = compare_gradient((-4 + 1 / 3, 4.0), seed_example, 3.0, -4.0, argnums=(0, 1))
     assert not feedback.ok
     assert feedback.message == ("1 of 2 entries of your gradient is wrong:\n"
-                                "  argument 0: yours -3.66667, true -4.33333 (off by 0.666667)")
+                                "  argument 0: yours −3.66667, true −4.33333 (off by 0.66667)")
     assert [(label, index) for label, index, _, _ in feedback.wrong] == [("argument 0", ())]
 
 
 def test_scalar_gradient_and_a_gradient_function():
     assert compare_gradient(lambda x1, x2: x2 - 1 / x1, seed_example, 3.0, -4.0).ok
     feedback = compare_gradient(-4.0, seed_example, 3.0, -4.0)
-    assert feedback.message == "Your gradient is wrong:\n  yours -4, true -4.33333 (off by 0.333333)"
+    assert feedback.message == "Your gradient is wrong:\n  yours −4, true −4.33333 (off by 0.33333)"
 
 
 def test_array_gradient_entries():
@@ -49,7 +49,7 @@ def test_array_gradient_entries():
         return np.sum(v ** 3)
     v = np.array([1.0, -2.0, 0.5])
     feedback = compare_gradient(np.array([3.0, 12.0, 0.5]), f, v)   # true 3v² = [3, 12, 0.75]
-    assert feedback.message.splitlines()[1] == "  at [2]: yours 0.5, true 0.75 (off by -0.25)"
+    assert feedback.message.splitlines()[1] == "  at [2]: yours 0.5, true 0.75 (off by −0.25)"
 
 
 def test_right_jacobian():
@@ -65,8 +65,8 @@ def test_wrong_jacobian_entries_at_i_j():
     feedback = compare_jacobian(mine, polar, point)
     lines = feedback.message.splitlines()
     assert lines[0] == "2 of 6 entries of your Jacobian are wrong:"
-    assert lines[1] == "  at [0, 1]: yours 0.958851, true -0.958851 (off by 1.9177)"
-    assert lines[2] == "  at [2, 0]: yours 2, true 4 (off by -2)"
+    assert lines[1] == "  at [0, 1]: yours 0.95885, true −0.95885 (off by 1.9177)"
+    assert lines[2] == "  at [2, 0]: yours 2, true 4 (off by −2)"
     with pytest.raises(AssertionError) as error:
         assert_jacobian(mine, polar, point)
     assert str(error.value) == feedback.message

@@ -91,7 +91,7 @@ ROOT = pathlib.Path(rules.__file__).resolve().parents[1]
 LAYERS = [
     ("core", ["core/tree", "core/primitive", "core/rules", "core/numpy_api", "core/forward", "core/reverse",
               "core/batching", "core/recording", "core/api", "core/revolve"]),
-    ("trace", ["tracing", "numpy", "testing"]),
+    ("trace", ["readable", "tracing", "numpy", "testing"]),
     ("other ways to differentiate", ["numeric", "cost", "symbolic", "codegen", "staging", "compiler"]),
     ("display", ["display/notation", "display/tables", "display/graph", "display/explorer"]),
     ("notebook", ["magics", "__init__"]),

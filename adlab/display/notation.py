@@ -16,6 +16,8 @@ import re
 
 import numpy as np
 
+from ..readable import _strip_zeros, number_text
+
 _FIELD = re.compile(r"(\{[^{}]+\})")
 _SENTINEL = re.compile("\x00(\\d+)\x01")
 _PARAM = re.compile(r"p\[(\w+)\]")
@@ -36,24 +38,8 @@ def format_number(x, precision):
         return str(int(x)).replace("-", "−"), True
     if isinstance(x, (complex, np.complexfloating)):
         return str(x).replace("-", "−"), bool(np.isfinite(x))
-    x = float(x)
-    if math.isnan(x):
-        return "nan", False
-    if math.isinf(x):
-        return ("inf" if x > 0 else "−inf"), False
-    magnitude = abs(x)
-    if magnitude >= 1e6 or 0 < magnitude < 0.5 * 10.0 ** -precision:
-        mantissa, exponent = f"{x:.{precision}e}".split("e")
-        text = f"{_strip_zeros(mantissa)}e{exponent}"
-    else:
-        text = _strip_zeros(f"{x:.{precision}f}")
-    if text in ("-0", "+0"):
-        text = "0"
-    return text.replace("-", "−"), True
-
-
-def _strip_zeros(text):
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    text = number_text(x, precision)
+    return text, text not in ("nan", "inf", "−inf")
 
 
 def is_scalar(x):

@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 from ..display.notation import TEXT  # plain-text names and numbers only: no display stack
+from ..readable import number_text  # noqa: F401 - the checks' modules import it from here
 
 PROGRESS_FILE = ".adlab-progress.json"  # beside the notebook: the kernel's working directory
 
@@ -342,20 +343,6 @@ def _count_words(shape):
 
 def index_text(index):
     return "[" + ", ".join(str(int(i)) for i in index) + "]"
-
-
-def number_text(x):
-    """A number as a student reads it: up to 4 decimals, trailing zeros dropped, a real minus sign."""
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "−inf"
-    if x != 0 and (abs(x) >= 1e6 or abs(x) < 1e-4):
-        text = f"{x:.4e}"
-    else:
-        text = f"{x:.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "0") else text.replace("-", "−")
 
 
 def row_name(index, accent=None):
