@@ -250,3 +250,11 @@ def test_the_colour_count_is_the_engines_and_differs_between_students():
     mark, _, rest = SOLUTIONS["5.8"].partition("\n")
     status, message = LESSON.verdict("5.8", f"{mark}\nimport adlab\n{rest}", "alice")
     assert status == "wrong" and "by hand" in message, message
+
+
+def test_the_band_rule_is_not_given_away():
+    """5.8's answer is a rule in k: no cell but its answer cell (not in the student copy) states it."""
+    text = "\n".join(cell.source for cell in NOTEBOOK.cells if "solution" not in cell.metadata.get("tags", []))
+    squeezed = text.replace(" ", "").replace("{", "").replace("}", "")
+    for rule in ("2k+1", "2*k+1", "k*2+1", "2\\cdotk+1"):
+        assert rule not in squeezed, rule
