@@ -322,7 +322,8 @@ register(
         variant_note="the coefficients of the program's three lines",
         reference=_transpose_reference,
         points=lambda a, b, c, d, e: _COTANGENTS,
-        mistakes=_transpose_mistakes, revisit="revisit section 8: transpose each line, then run them last line first",
+        mistakes=_transpose_mistakes,
+        revisit="revisit section 8: transpose each line, then run them last line first",
         hints=("Each line `out = p·u + q·w` becomes `u_bar += p·out_bar` and `w_bar += q·out_bar`: the coefficient "
                "that multiplied a variable now multiplies the output's bar, and is added to that variable's bar.",
                "Run the transposed lines from line 3 up to line 1: t̄ must be complete (both of its contributions, "
@@ -333,7 +334,8 @@ register(
         inputs=lambda rng: _drawn(rng, _band_draw, colours_needed, _colour_mistakes, EXACT), by_hand=True,
         variant_note="n inputs and outputs; yᵢ depends on x_{i−k} … x_{i+k}",
         expected=colours_needed, tolerance=EXACT,
-        mistakes=_colour_mistakes, revisit="revisit section 9: columns that meet in some row need different colours",
+        mistakes=_colour_mistakes,
+        revisit="revisit section 9: columns that meet in some row need different colours",
         hints=("Which columns does row i read? Each pair of them meets in row i, so no two can share a colour.",
                "Count the columns row i reads; then check that 'column j gets colour j mod (that count)' never puts "
                "two of one row's columns in one colour.")),
