@@ -1,4 +1,5 @@
-"""Lesson 5 · Jacobians, JVPs and VJPs: J of polar by hand, a JVP, a VJP by a reverse sweep, counting sweeps.
+"""Lesson 5 · Jacobians, JVPs and VJPs: J of polar by hand, a JVP, a VJP by a reverse sweep, counting sweeps,
+transposing a linear program (5.7), and the colours of a banded Jacobian (5.8).
 
 Polar coordinates, (r, θ) ↦ (r cos θ, r sin θ), at each student's own point. The lesson's worked
 example is (r, θ) = (2, 0.5) with v = (1, 1) and r = (1, 0), (0, 1), (1, 1): no exercise draws
@@ -11,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import jacfwd, jvp
+from ... import jacfwd, jvp, vjp
 from ..columns import trace_column
-from ..diagnose import DEFAULT, EXACT, distinguishing_draw
+from ..diagnose import APART, DEFAULT, EXACT, distinguishing_draw
 from ..exercise import Exercise
 from . import register
 
@@ -146,6 +147,123 @@ def _sizes(rng):
     return {"n": n, "m": m}
 
 
+# -- 5.7 · transpose a linear program, line by line -----------------------------------------------------
+
+
+_COEFFICIENTS = (-3.0, -2.0, -1.5, -0.5, 0.5, 1.5, 2.0, 2.5, 3.0)  # never 0 or ±1: every coefficient shows
+_COTANGENTS = ((1.0, 2.0), (-2.0, 1.0), (0.5, -1.5))  # the first decides the diagnosis: both entries nonzero
+
+
+def linear_program(a, b, c, d, e):
+    """Exercise 5.7's linear program as a function the engine can trace: (x₁, x₂) ↦ (y₁, y₂).
+
+    line 1: t = a·x₁ + b·x₂;  line 2: y₁ = c·t + d·x₁;  line 3: y₂ = e·t.
+    It is linear, so its JVP at any point is the program itself and its VJP is the transpose."""
+    def program(x1, x2):
+        t = a * x1 + b * x2
+        return c * t + d * x1, e * t
+    return program
+
+
+def _transpose_reference(a, b, c, d, e):
+    """The engine's VJP of the linear program: one reverse sweep per cotangent (ȳ₁, ȳ₂)."""
+    _, pullback = vjp(linear_program(a, b, c, d, e), 0.0, 0.0)
+    return lambda y1_bar, y2_bar: np.asarray(pullback((y1_bar, y2_bar)), dtype=float)
+
+
+def _transpose_mistakes(a, b, c, d, e):
+    def build(t_bar, x1_bar, x2_bar):
+        return lambda y1_bar, y2_bar: np.array([x1_bar(y1_bar, y2_bar, t_bar(y1_bar, y2_bar)),
+                                                x2_bar(y1_bar, y2_bar, t_bar(y1_bar, y2_bar))])
+
+    t_bar = lambda y1, y2: c * y1 + e * y2  # noqa: E731 (the right t̄)
+    x1_right = lambda y1, y2, t: a * t + d * y1  # noqa: E731
+    x2_right = lambda y1, y2, t: b * t  # noqa: E731
+    fan_t = "t is read by lines 2 and 3: t̄ adds one contribution per use (+=, not =)"
+    fan_x1 = "x₁ is read by lines 1 and 2: x̄₁ adds one contribution per use (+=, not =)"
+    return {"the transposed lines must run last line first: in the program's order, line 1's transpose reads t̄ "
+            "before lines 2 and 3 have added anything to it":
+                build(t_bar, lambda y1, y2, t: d * y1, lambda y1, y2, t: 0.0),
+            f"{fan_t}, and the one from line 3 (y₂ = e·t) is missing":
+                build(lambda y1, y2: c * y1, x1_right, x2_right),
+            f"{fan_t}, and the one from line 2 (y₁ = c·t + d·x₁) is missing":
+                build(lambda y1, y2: e * y2, x1_right, x2_right),
+            f"{fan_x1}, and the one from line 2 (d·x₁) is missing":
+                build(t_bar, lambda y1, y2, t: a * t, x2_right),
+            f"{fan_x1}, and the one from line 1 (a·x₁) is missing":
+                build(t_bar, lambda y1, y2, t: d * y1, x2_right),
+            "line 1's coefficients went to the wrong inputs: t = a·x₁ + b·x₂ sends a·t̄ to x̄₁ and b·t̄ to x̄₂":
+                build(t_bar, lambda y1, y2, t: b * t + d * y1, lambda y1, y2, t: a * t),
+            "line 2's coefficients went to the wrong variables: y₁ = c·t + d·x₁ sends c·ȳ₁ to t̄ and d·ȳ₁ to x̄₁":
+                build(lambda y1, y2: d * y1 + e * y2, lambda y1, y2, t: a * t + c * y1, x2_right),
+            "that is J·r, the program run forwards with (ȳ₁, ȳ₂) as its tangents: the transpose runs it "
+            "backwards and gives Jᵀr":
+                lambda y1, y2: np.array(linear_program(a, b, c, d, e)(y1, y2), dtype=float)}
+
+
+def _transpose_distinct(inputs):
+    """Every listed mistake differs from the truth, and from every other one, at the first cotangent."""
+    point = _COTANGENTS[0]
+    truth = _transpose_reference(**inputs)(*point)
+    wrong = [np.asarray(m(*point), dtype=float) for m in _transpose_mistakes(**inputs).values()]
+    answers = [truth, *wrong]
+    return all(not np.all(APART.close(answers[i], answers[j]))
+               for i in range(len(answers)) for j in range(i + 1, len(answers)))
+
+
+def _coefficients(rng, tries=1000):
+    for _ in range(tries):
+        a, b, c, d, e = (float(x) for x in rng.choice(_COEFFICIENTS, size=5, replace=False))
+        inputs = {"a": a, "b": b, "c": c, "d": d, "e": e}
+        if _transpose_distinct(inputs):
+            return inputs
+    raise RuntimeError("no draw keeps every mistake visible: widen the choices.")
+
+
+# -- 5.8 · how many colours a band needs ---------------------------------------------------------------------
+
+
+_HALF_WIDTHS = (4, 5, 6, 7, 8, 9)  # the lesson's picture goes up to k = 3: the student generalises
+_BAND_SIZES = (60, 80, 100, 150, 200)
+
+
+def band_function(k):
+    """f: Rⁿ → Rⁿ with yᵢ = Σ_{|d| ≤ k} sin(x_{i+d}) · x_i (a band of half-width k: yᵢ reads x_{i−k} … x_{i+k})."""
+    def f(x):
+        total = np.sin(x)
+        for d in range(1, k + 1):
+            pad = np.zeros(d)
+            total = total + np.concatenate([pad, np.sin(x[:-d])]) + np.concatenate([np.sin(x[d:]), pad])
+        return total * x
+    return f
+
+
+def colours_needed(n, k):
+    """The fewest colours p for which 'column j gets colour j mod p' is valid for the engine's Jacobian of
+    band_function(k) at n points: no row holds two nonzero entries of one colour (then each compressed
+    column, one forward sweep, holds each row's entry of one column only)."""
+    x = np.linspace(0.3, 1.2, n)
+    pattern = np.asarray(jacfwd(band_function(k))(x), dtype=float) != 0.0
+    columns = np.arange(n)
+    for p in range(1, n + 1):
+        colour = columns % p
+        if all(np.unique(colour[row]).size == np.count_nonzero(row) for row in pattern):
+            return p
+    return n
+
+
+def _colour_mistakes(n, k):
+    return {"that is n, one sweep per column: columns that share no row can share one sweep": n,
+            "k + 1 counts one side of the band and the diagonal: row i reads x_{i−k} … x_{i+k}, and those "
+            "columns all meet in row i, so they all need different colours": k + 1,
+            "2k leaves out the diagonal: row i reads k columns to its left, k to its right and column i itself":
+                2 * k}
+
+
+def _band_draw(rng):
+    return {"n": int(rng.choice(_BAND_SIZES)), "k": int(rng.choice(_HALF_WIDTHS))}
+
+
 register(
     Exercise(
         "5.1", "numbers", ("J",), title="the Jacobian of polar, by hand",
@@ -198,4 +316,27 @@ register(
         explain="One: seed the forward sweep with ẋ = v and the outputs' tangents are J·v. Building J first "
                 "would take 1000 sweeps.",
         hints=("Section 5: what does one forward sweep seeded with ẋ = v give?",)),
+    Exercise(
+        "5.7", "function", ("transposed",), title="transpose a linear program, by hand",
+        inputs=_coefficients, by_hand=True,
+        variant_note="the coefficients of the program's three lines",
+        reference=_transpose_reference,
+        points=lambda a, b, c, d, e: _COTANGENTS,
+        mistakes=_transpose_mistakes,
+        revisit="revisit section 8: transpose each line, then run them last line first",
+        hints=("Each line `out = p·u + q·w` becomes `u_bar += p·out_bar` and `w_bar += q·out_bar`: the coefficient "
+               "that multiplied a variable now multiplies the output's bar, and is added to that variable's bar.",
+               "Run the transposed lines from line 3 up to line 1: t̄ must be complete (both of its contributions, "
+               "from lines 2 and 3) before line 1's transpose hands it on to x̄₁ and x̄₂.",
+               "x₁ appears in lines 1 and 2, t in lines 2 and 3: each gets two += terms.")),
+    Exercise(
+        "5.8", "numbers", ("colours",), title="how many sweeps a band needs",
+        inputs=lambda rng: _drawn(rng, _band_draw, colours_needed, _colour_mistakes, EXACT), by_hand=True,
+        variant_note="n inputs and outputs; yᵢ depends on x_{i−k} … x_{i+k}",
+        expected=colours_needed, tolerance=EXACT,
+        mistakes=_colour_mistakes,
+        revisit="revisit section 9: columns that meet in some row need different colours",
+        hints=("Which columns does row i read? Each pair of them meets in row i, so no two can share a colour.",
+               "Count the columns row i reads; then check that 'column j gets colour j mod (that count)' never puts "
+               "two of one row's columns in one colour.")),
 )
