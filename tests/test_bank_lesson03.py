@@ -4,8 +4,9 @@ For each exercise and for alice and bob: the instructor's answer cell (read from
 the student copy's stub is "not answered yet", every listed mistake (typed as an answer cell) is wrong, named
 by its own phrase, and its message holds no expected value; alice's answers are refused for bob. Besides:
 the engine is refused (all four are by hand), a lookup table of one student's test points is no answer, a
-looping function "did not finish", the count of 3.2 is exact, and no text or stored output under an exercise
-gives its answer.
+looping function "did not finish", the counts of 3.2 and 3.4 are exact and the engine's, and no text or stored
+output under an exercise gives its answer. (Until issue 22, 3.4 was the hand-written reverse sweep: it is
+Lesson 6's exercise 6.5 now.)
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from adlab.exercises.bank import get
 from adlab.exercises.diagnose import EXACT, TIGHT
 from bank_support import distinctive_forms, expected_values, leaks, lesson, listed_phrase, table_source, typed
 
-LESSON = lesson("03_symbolic_and_source_transformation.ipynb")
+LESSON = lesson("03_symbolic_differentiation.ipynb")
 notebook, solutions, stubs, verdict = LESSON.notebook, LESSON.solutions, LESSON.stubs, LESSON.verdict
 with_solution = LESSON.with_solution
 IDS = ("3.1", "3.2", "3.3", "3.4")
 STUDENTS = ("alice", "bob")
-FUNCTIONS = ("3.1", "3.4")
-NUMBERS = ("3.2",)
+FUNCTIONS = ("3.1",)
+NUMBERS = ("3.2", "3.4")
 
 
 # -- the wrong functions, as a student would type them (one per listed mistake) ----------------------
@@ -40,16 +41,6 @@ _TANGENT = """
 
 def tangent(factor="4 * (1 - 2 * l)", passes="n", start="1.0"):
     return _TANGENT.format(factor=factor, passes=passes, start=start)
-
-
-_SWEEP = ["v2_bar += v4_bar", "v3_bar += v4_bar", "v_m1_bar += v3_bar / v0", "v0_bar -= v3_bar * v3 / v0",
-          "v1_bar += v2_bar * np.cos(v1)", "v_m1_bar += v1_bar * v0", "v0_bar += v_m1 * v1_bar"]
-
-
-def sweep(**changes):
-    """The reverse sweep with some lines changed (a line mapped to "" is left out)."""
-    lines = [changes.get(line, line) for line in _SWEEP]
-    return "\n".join(line for line in lines if line)
 
 
 FUNCTION_MISTAKES = {
@@ -67,18 +58,6 @@ FUNCTION_MISTAKES = {
         "one pass too many": tangent(passes="n + 1"),
         "start from l̇₀ = dx/dx = 1": tangent(start="0.0"),
     },
-    "3.4": {
-        "v̄₋₁ misses its contribution from v₃": sweep(**{"v_m1_bar += v3_bar / v0": ""}),
-        "v̄₋₁ misses its contribution from v₁": sweep(**{"v_m1_bar += v1_bar * v0": ""}),
-        "v̄₀ misses its contribution from v₃": sweep(**{"v0_bar -= v3_bar * v3 / v0": ""}),
-        "v̄₀ misses its contribution from v₁": sweep(**{"v0_bar += v_m1 * v1_bar": ""}),
-        "v₃ = v₋₁/v₀ falls as v₀ grows": sweep(**{"v0_bar -= v3_bar * v3 / v0": "v0_bar += v3_bar * v3 / v0"}),
-        "∂v₃/∂v₀ = −v₋₁/v₀²: the numerator v₋₁ stays":
-            sweep(**{"v0_bar -= v3_bar * v3 / v0": "v0_bar -= v3_bar / v0**2"}),
-        "sin's derivative is +cos": sweep(**{"v1_bar += v2_bar * np.cos(v1)": "v1_bar -= v2_bar * np.cos(v1)"}),
-        "v₂ = sin v₁ passes its adjoint on times cos v₁":
-            sweep(**{"v1_bar += v2_bar * np.cos(v1)": "v1_bar += v2_bar"}),
-    },
 }
 
 
@@ -91,18 +70,18 @@ def test_alice_and_bob_get_different_inputs(exercise_id):
     assert str(ex.draw("alice")) != str(ex.draw("bob"))
 
 
-def test_alices_count_is_refused_for_bob():
-    ex = get("3.2")
+@pytest.mark.parametrize("exercise_id", NUMBERS)
+def test_alices_count_is_refused_for_bob(exercise_id):
+    ex = get(exercise_id)
     alice = ex.truth(ex.draw("alice"))
     assert alice != ex.truth(ex.draw("bob"))
-    assert verdict("3.2", typed("3.2", alice), "alice")[0] == "correct"
-    status, message = verdict("3.2", typed("3.2", alice), "bob")
+    assert verdict(exercise_id, typed(exercise_id, alice, dtype=None), "alice")[0] == "correct"
+    status, message = verdict(exercise_id, typed(exercise_id, alice, dtype=None), "bob")
     assert status == "wrong", message
 
 
 TABLES = {  # a function that looks its answers up in a table of alice's test points
     "3.1": ("logistic_tangent", "x, n", "(x, n)"),
-    "3.4": ("g_adjoint", "x1, x2, y_bar=1.0", "(x1, x2)"),
 }
 
 
@@ -127,12 +106,15 @@ def test_the_old_fixed_points_are_no_answer():
 
 
 @pytest.mark.parametrize("student", STUDENTS)
-def test_every_listed_count_mistake_is_named_without_the_answer(student):
-    ex = get("3.2")
+@pytest.mark.parametrize("exercise_id", NUMBERS)
+def test_every_listed_count_mistake_is_named_without_the_answer(exercise_id, student):
+    ex = get(exercise_id)
     inputs = ex.draw(student)
     truth = ex.truth(inputs)
+    assert truth not in ex.mistakes(**inputs).values() and len(set(ex.mistakes(**inputs).values())) == len(
+        ex.mistakes(**inputs)), "every listed count differs from the truth and from the others"
     for phrase, wrong in ex.mistakes(**inputs).items():
-        status, message = verdict("3.2", typed("3.2", wrong), student)
+        status, message = verdict(exercise_id, typed(exercise_id, wrong), student)
         assert status == "wrong", (phrase, message)
         assert phrase.strip() in message, (phrase, message)
         assert str(truth) not in re.sub(r"\d+ of \d+", "", message), message
@@ -173,8 +155,9 @@ ENGINE_ANSWERS = {
     "3.2": "# Exercise 3.2\npasses = my_numbers('3.2')\nfrom adlab import cost\n\ndef p(x):\n    s = 1.0\n"
            "    for k in range(passes):\n        s = s * x + k\n    return np.exp(s)\n\np_rows = cost.ops(p, 0.5)\n",
     "3.3": "# Exercise 3.3\nfrom adlab import symbolic\nhorner_method = 'both'\n",
-    "3.4": "# Exercise 3.4\nimport adlab\n\ndef g(x1, x2):\n    return np.sin(x1 * x2) + x1 / x2\n\n"
-           "g_adjoint = adlab.grad(g, argnums=(0, 1))\n",
+    "3.4": "# Exercise 3.4\nstart = my_numbers('3.4')\nfrom adlab import cost\n\ndef exp_by_halving(x):\n"
+           "    if -0.01 < x < 0.01:\n        return 1 + x + x * x / 2\n    half = exp_by_halving(x / 2)\n"
+           "    return half * half\n\nexp_rows = cost.ops(exp_by_halving, start)\n",
 }
 
 
@@ -196,17 +179,16 @@ def test_the_engine_imported_inside_the_function_is_refused_too():
 # -- tolerances -------------------------------------------------------------------------------------
 
 
-def test_functions_are_compared_tightly_and_the_count_exactly():
-    assert get("3.1").tolerance == TIGHT and get("3.4").tolerance == TIGHT
-    assert get("3.2").tolerance == EXACT
-    for student in STUDENTS:
-        truth = get("3.2").truth(get("3.2").draw(student))
-        for near in (truth + 0.4, truth - 0.01, truth + 1):
-            assert verdict("3.2", typed("3.2", near), student)[0] in ("wrong", "invalid")
+def test_functions_are_compared_tightly_and_the_counts_exactly():
+    assert get("3.1").tolerance == TIGHT
+    for exercise_id in NUMBERS:
+        assert get(exercise_id).tolerance == EXACT
+        for student in STUDENTS:
+            truth = get(exercise_id).truth(get(exercise_id).draw(student))
+            for near in (truth + 0.4, truth - 0.01, truth + 1):
+                assert verdict(exercise_id, typed(exercise_id, near), student)[0] in ("wrong", "invalid")
     almost = tangent(factor="4 * (1 - 2 * l) * (1 + 1e-9)")
     assert verdict("3.1", with_solution("3.1", almost), "alice")[0] == "wrong"
-    rounded = sweep(**{"v0_bar += v_m1 * v1_bar": "v0_bar += round(v_m1 * v1_bar, 5)"})
-    assert verdict("3.4", with_solution("3.4", rounded), "bob")[0] == "wrong"
 
 
 def test_the_count_is_the_engines_for_every_number_of_passes():
@@ -227,7 +209,7 @@ def test_check_cells_are_only_the_id():
     assert checks == [f'check("{i}")' for i in IDS]
 
 
-@pytest.mark.parametrize("exercise_id", ("3.1", "3.4"))
+@pytest.mark.parametrize("exercise_id", FUNCTIONS)
 def test_hints_stop_before_the_numbers(exercise_id):
     ex = get(exercise_id)
     for student in STUDENTS:
@@ -235,11 +217,12 @@ def test_hints_stop_before_the_numbers(exercise_id):
         assert not leaks(hints, expected_values(exercise_id, student)), hints
 
 
-def test_the_hints_of_3_2_and_3_3_do_not_say_the_answer():
-    ex = get("3.2")
-    for student in STUDENTS:
-        truth = ex.truth(ex.draw(student))
-        assert not re.search(rf"(?<!\d){truth}(?!\d)", " ".join(ex.hint_texts(ex.draw(student))))
+def test_the_hints_of_3_2_to_3_4_do_not_say_the_answer():
+    for exercise_id in NUMBERS:
+        ex = get(exercise_id)
+        for student in STUDENTS:
+            truth = ex.truth(ex.draw(student))
+            assert not re.search(rf"(?<!\d){truth}(?!\d)", " ".join(ex.hint_texts(ex.draw(student))))
     assert "both" not in " ".join(get("3.3").hint_texts({})).lower()
 
 
@@ -254,10 +237,11 @@ def test_no_text_or_output_below_an_exercise_gives_its_answer():
             values = expected_values(exercise_id, student)
             found = sorted(set(leaks(text, values)) & distinctive_forms(values))
             assert not found, (exercise_id, student, found)
-    below = LESSON.below("3.2") + LESSON.below("3.3")
+    below = LESSON.below("3.2") + LESSON.below("3.3") + LESSON.below("3.4")
     for student in ("instructor", *STUDENTS):
-        truth = get("3.2").truth(get("3.2").draw(student))
-        assert not re.search(rf"(?<![\d.]){truth} rows", below)
+        for exercise_id in NUMBERS:
+            truth = get(exercise_id).truth(get(exercise_id).draw(student))
+            assert not re.search(rf"(?<![\d.]){truth} (rows|operations)", below)
     assert "both" not in LESSON.below("3.3").lower()
 
 
@@ -270,3 +254,32 @@ def test_a_looping_logistic_tangent_did_not_finish():
     source = with_solution("3.1", "l = x\nwhile l == l:\n    l = 4 * l * (1 - l)\nreturn l, 1.0")
     status, message = verdict("3.1", source, "bob")
     assert status == "wrong" and "did not finish" in message, message
+
+
+# -- 3.4: the recursion's rows ----------------------------------------------------------------------------
+
+
+def test_the_recursion_count_is_the_engines_at_every_start():
+    from adlab import cost
+    from adlab.exercises.bank.lesson03 import _HALVING_STARTS, exp_by_halving, halvings
+
+    ex = get("3.4")
+    for start in _HALVING_STARTS:
+        k = halvings(start)
+        assert 6 <= k <= 10
+        assert ex.truth({"x": start}) == cost.ops(exp_by_halving, start) == 2 * k + 4
+        mistakes = ex.mistakes(x=start)
+        assert len(set(mistakes.values()) | {2 * k + 4}) == len(mistakes) + 1, start
+    assert 0.05 not in _HALVING_STARTS and 1.0 not in _HALVING_STARTS  # the lesson's worked examples
+    starts = {ex.draw(s)["x"] for s in (f"student{i}" for i in range(40))}
+    assert starts <= set(_HALVING_STARTS) and len(starts) > 5
+
+
+def test_the_recursion_in_the_lesson_is_the_banks():
+    from adlab.exercises.bank.lesson03 import exp_by_halving
+
+    cell = next(c.source for c in notebook().cells if c.source.startswith("def exp_by_halving(x):"))
+    namespace = {}
+    exec(cell.split("\n\n\nprint")[0], namespace)
+    for start in (0.05, 1.0, -2.5, 6.0):
+        assert namespace["exp_by_halving"](start) == exp_by_halving(start)

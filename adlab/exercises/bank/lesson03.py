@@ -1,11 +1,11 @@
-"""Lesson 3 · Symbolic differentiation and source transformation: forward mode through a loop by hand, the rows
-a loop leaves in the trace, what symbolic differentiation can follow, and an adjoint program written by hand."""
+"""Lesson 3 · Symbolic differentiation and control flow: forward mode through a loop by hand, the rows a loop
+leaves in the trace, what symbolic differentiation can follow, and the rows a recursion leaves in the trace."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ... import cost, grad, jvp, symbolic
+from ... import cost, jvp, symbolic
 from ..diagnose import EXACT, TIGHT
 from ..exercise import Exercise
 from . import register
@@ -98,48 +98,45 @@ def _horner_method():
     return "both"
 
 
-# -- 3.4 · a reverse sweep written by hand ----------------------------------------------------------
+# -- 3.4 · the rows a value-dependent recursion leaves in the trace ---------------------------------
 
 
-def g(x1, x2):
-    """Exercise 3.4's function."""
-    return np.sin(x1 * x2) + x1 / x2
+def exp_by_halving(x):
+    """Exercise 3.4's recursion (the lesson's cell): e^x = (e^(x/2))², halving until |x| < 0.01."""
+    if -0.01 < x < 0.01:
+        return 1 + x + x * x / 2       # Taylor's polynomial near 0
+    half = exp_by_halving(x / 2)
+    return half * half
 
 
-def _adjoint_points(rng, count=4):
-    """(x₁, x₂), x₂ ≠ 0 and x₁ ≠ ±x₂ (so that a missing x̄₁ term and a missing x̄₂ term look different)."""
-    values = (-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 3.0)
-    grid = [(a, b) for a in values for b in values if abs(a) != abs(b)]
-    return {"points": [grid[int(i)] for i in rng.choice(len(grid), size=count, replace=False)]}
+_HALVING_STARTS = (-6.0, -4.0, -2.5, -1.5, -0.9, -0.6, -0.4, 0.4, 0.6, 0.9, 1.5, 2.5, 4.0, 6.0)
+# not 0.05 and 1.0, the lesson's worked examples; |x| ≥ 0.4, so at least 6 halvings (every listed slip shows)
 
 
-def _adjoint_mistakes(**inputs):
-    def terms(x1, x2):
-        c = np.cos(x1 * x2)
-        return c * x2, 1 / x2, c * x1, -x1 / x2**2  # x̄₁ from v₁ and from v₃; x̄₂ from v₁ and from v₃
+def halvings(x):
+    """How many times exp_by_halving halves x before -0.01 < x < 0.01 (its recursion depth)."""
+    count = 0
+    while not -0.01 < x < 0.01:
+        x, count = x / 2, count + 1
+    return count
 
-    def build(change):
-        def adjoint(x1, x2):
-            a1, a3, b1, b3 = change(x1, x2, *terms(x1, x2))
-            return a1 + a3, b1 + b3
-        return adjoint
 
-    return {"v̄₋₁ misses its contribution from v₃ = v₋₁/v₀: x₁ is used by v₁ and by v₃, so v_m1_bar gets two lines":
-                build(lambda x1, x2, a1, a3, b1, b3: (a1, 0.0, b1, b3)),
-            "v̄₋₁ misses its contribution from v₁ = v₋₁·v₀: x₁ is used by v₁ and by v₃, so v_m1_bar gets two lines":
-                build(lambda x1, x2, a1, a3, b1, b3: (0.0, a3, b1, b3)),
-            "v̄₀ misses its contribution from v₃ = v₋₁/v₀: x₂ is used by v₁ and by v₃, so v0_bar gets two lines":
-                build(lambda x1, x2, a1, a3, b1, b3: (a1, a3, b1, 0.0)),
-            "v̄₀ misses its contribution from v₁ = v₋₁·v₀: x₂ is used by v₁ and by v₃, so v0_bar gets two lines":
-                build(lambda x1, x2, a1, a3, b1, b3: (a1, a3, 0.0, b3)),
-            "v₃ = v₋₁/v₀ falls as v₀ grows: ∂v₃/∂v₀ = −v₋₁/v₀², with a minus":
-                build(lambda x1, x2, a1, a3, b1, b3: (a1, a3, b1, -b3)),
-            "∂v₃/∂v₀ = −v₋₁/v₀²: the numerator v₋₁ stays":
-                build(lambda x1, x2, a1, a3, b1, b3: (a1, a3, b1, b3 / x1)),
-            "sin's derivative is +cos: v̄₁ = v̄₂·cos v₁":
-                build(lambda x1, x2, a1, a3, b1, b3: (-a1, a3, -b1, b3)),
-            "v₂ = sin v₁ passes its adjoint on times cos v₁, not unchanged":
-                build(lambda x1, x2, a1, a3, b1, b3: (x2, a3, x1, b3))}
+def _recursion_rows(x):
+    """AD's trace of exp_by_halving at x: its operations (inputs not counted), from the engine."""
+    return cost.ops(exp_by_halving, x)
+
+
+def _recursion_mistakes(x):
+    k = halvings(x)
+    return {"the base case records rows too: 1 + x + x * x / 2 is four operations on a traced value": 2 * k,
+            "each call that recurses records two rows: x / 2 on the way down and half * half on the way back":
+                k + 4,
+            "one halving too few: the recursion stops at the first x with −0.01 < x < 0.01, not before": 2 * k + 2,
+            "one halving too many: the recursion stops at the first x with −0.01 < x < 0.01": 2 * k + 6,
+            "1 + x records a row too (one operand is traced): the base case has four rows": 2 * k + 3,
+            "a comparison records no row: −0.01 < x < 0.01 only chooses the branch, it computes no value":
+                3 * k + 5,
+            "calls are not rows: count the operations each call does on a traced value": k + 1}
 
 
 register(
@@ -170,14 +167,14 @@ register(
                          "leave SymPy without one formula."),
         hints=("Does the number of passes through the loop depend on x?",)),
     Exercise(
-        "3.4", "function", ("g_adjoint",), title="write the reverse sweep",
-        inputs=_adjoint_points, by_hand=True, tolerance=TIGHT,
-        reference=lambda points: grad(g, argnums=(0, 1)),
-        points=lambda points: points,
-        mistakes=_adjoint_mistakes,
-        hints=("Go from v₄ back: v₄ = v₂ + v₃ gives v2_bar += v4_bar and v3_bar += v4_bar. "
-               "Then v₃ = v₋₁/v₀, v₂ = sin v₁, v₁ = v₋₁·v₀.",
-               "For v₃ = v₋₁/v₀: ∂v₃/∂v₋₁ = 1/v₀ and ∂v₃/∂v₀ = −v₋₁/v₀² = −v₃/v₀. "
-               "For v₂ = sin v₁: ∂v₂/∂v₁ = cos v₁.",
-               "Both inputs are used twice (in v₁ and in v₃): each gets two lines.")),
+        "3.4", "numbers", ("exp_rows",), title="recursion unrolls into the trace",
+        inputs=lambda rng: {"x": float(rng.choice(_HALVING_STARTS))}, by_hand=True, tolerance=EXACT,
+        variant_note="the start of exp_by_halving",
+        expected=_recursion_rows,
+        mistakes=_recursion_mistakes,
+        revisit="revisit the trace of exp_by_halving at x = 0.05 in section 3",
+        hints=("First find the depth: how many times is x halved before −0.01 < x < 0.01? (Halve your x on "
+               "paper, or with a small loop of your own.)",
+               "Each call that recurses does two operations on a traced value, x / 2 and half * half; the last "
+               "call does the base case's operations instead. Comparisons record nothing.")),
 )

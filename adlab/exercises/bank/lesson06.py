@@ -1,16 +1,21 @@
-"""Lesson 6 · Reverse mode from scratch: Table 3's adjoints by hand, a micrograd-style Value, a second sweep."""
+"""Lesson 6 · Reverse mode from scratch: Table 3's adjoints by hand, a micrograd-style Value built in three steps,
+a second sweep, an adjoint program written by hand, and when to choose source transformation."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 
 import numpy as np
 
 from ... import grad
 from ..columns import trace_column
-from ..diagnose import DEFAULT, diagnose_entries
+from ..diagnose import DEFAULT, TIGHT, diagnose_entries
 from ..exercise import NOT_ANSWERED, Exercise
 from ..feedback import Invalid, NotAnswered, as_array, is_placeholder, number_text
+from .. import tape
+from ..sandbox import CellProblem, time_limit
 from ..tape import ReferenceValue, borrowed, value_class_verdict
 from . import register
 from .shared import eq5 as f
@@ -51,18 +56,167 @@ def _adjoint_mistakes(x1, x2):
                 [2 * x2 - 1 / x1, 2 * x1 + 2, 2.0, -1.0, 2.0, 1.0]}
 
 
-# -- 6.2 · the student's Value class ----------------------------------------------------------
+# -- 6.2a–c · the student's Value class, in three steps ------------------------------------------
+# 6.2a: Value with data, grad, parents and the rules of + and *; 6.2b: topological_order() and backward()
+# without recursion, on graphs of + and *; 6.2c: the remaining operations, and then the whole class, checked
+# as one (adlab.exercises.tape's value_class_verdict: every rule, Eq. 5, random graphs, a 5,000-deep chain).
+
+_STEP_A_RULES = [rule for rule in tape._RULES if rule[0] in ("__add__", "__mul__")] + [
+    ("__add__", "x + 1", lambda x: x + 1, (2.0,)), ("__mul__", "x * 3", lambda x: x * 3, (2.0,))]
+_STEP_B_GRAPHS = 12
+_STEP_B_DEPTH = 5000
+
+
+def _class_of(namespace, step):
+    """(Value, None) for the class in the namespace, or (None, (status, message)) saying what is wrong."""
+    if "Value" not in namespace:
+        where = ("the answer cell must define it" if step == "6.2a"
+                 else "the answer cell of exercise 6.2a must define it")
+        return None, ("invalid", f"no class `Value`: {where} (`class Value:`; check the spelling).")
+    Value = namespace["Value"]
+    if is_placeholder(Value):
+        return None, ("unanswered", NOT_ANSWERED)
+    if not isinstance(Value, type):
+        return None, ("invalid", f"`Value` is a {type(Value).__name__}, not a class: define it with `class Value:`.")
+    refused = borrowed(Value)
+    if refused:
+        return None, ("wrong", refused)
+    return Value, None
+
+
+def _missing(Value, methods, step):
+    missing = [m for m in methods if not callable(getattr(Value, m, None))]
+    if not missing:
+        return None
+    listed = ", ".join(f"`{m}`" for m in missing)
+    return "wrong", (f"your `Value` has no {listed}: {step}'s answer cell must define "
+                     f"{'them' if len(missing) > 1 else 'it'} (run that cell again after changing an earlier step).")
+
+
+def _verdict(stages, name):
+    """Run the stages (each raises tape._Stop on the first thing wrong) quietly and under the time limit."""
+    quiet = io.StringIO()
+    try:
+        with np.errstate(all="ignore"), contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet), \
+                time_limit(tape.SECONDS, f"checking your `{name}`"):
+            for stage in stages:
+                stage()
+    except tape._Stop as stop:
+        return stop.status, stop.message
+    except RecursionError:
+        return "wrong", (f"your `{name}` hit Python's recursion limit: order the nodes with a loop and an explicit "
+                         f"stack, not recursion.")
+    except CellProblem as problem:  # the time limit
+        return problem.status, str(problem)
+    return None
+
+
+def _records_its_graph(Value, name):
+    """out = x * y (and x + y) must keep its parents and a callable _backward, micrograd's layout."""
+    for text, function in (("x * y", lambda x, y: x * y), ("x + y", lambda x, y: x + y)):
+        x, y = Value(2.0), Value(3.0)
+        method = "__mul__" if "*" in text else "__add__"
+        out = tape._run(f"`{name}.{method}` (computing {text})", lambda: function(x, y))
+        if not (hasattr(out, "data") and hasattr(out, "grad")):
+            raise tape._Stop("wrong", f"your `{name}.{method}` returned {type(out).__name__} for {text}, not a "
+                                      f"{name}: does it end with `return out`?")
+        parents = tape._parents_of(out)
+        if parents is None or not (any(p is x for p in parents) and any(p is y for p in parents)):
+            raise tape._Stop("wrong", f"out = {text} does not record x and y as its parents: build it as "
+                                      f"{name}(…, (self, other), …), so that out._parents holds both.")
+        if not callable(getattr(out, "_backward", None)):
+            raise tape._Stop("wrong", f"out = {text} has no `_backward` function: the operation must set "
+                                      f"out._backward = _backward before `return out`.")
+
+
+def _step_a_checker(namespace):
+    """Exercise 6.2a: a new Value, and the rules of + and * on their own (also x + x, x * x: fan-out)."""
+    Value, problem = _class_of(namespace, "6.2a")
+    if problem:
+        return problem
+    missing = _missing(Value, ("__add__", "__mul__"), "6.2a")
+    if missing:
+        return missing
+    name = Value.__name__
+    verdict = _verdict([lambda: tape._check_new_value(Value, name), lambda: _records_its_graph(Value, name)]
+                       + [lambda rule=rule: tape._check_rule(Value, name, *rule) for rule in _STEP_A_RULES], name)
+    return verdict or ("correct", "correct: a new Value, and the rules of x + y, x * y, x + x, x * x, x + 1 and "
+                                  "x * 3, each with out.grad = 2.")
+
+
+def _sum_and_product(rng, n_inputs=3, n_operations=7):
+    """A random program of + and * with fan-out (the values 6.2b's sweep can meet before 6.2c), on floats."""
+    point = tuple(float(v) for v in np.round(rng.uniform(0.5, 1.5, n_inputs), 2))
+    values, program = list(point), []
+    while len(program) < n_operations:
+        op = "*" if rng.random() < 0.5 else "+"
+        recent = rng.random() < 0.5
+        a = int(rng.integers(max(0, len(values) - 3) if recent else 0, len(values)))
+        b = int(rng.integers(len(values))) if rng.random() < 0.8 else float(rng.choice([0.5, 2.0, 3.0]))
+        right = values[b] if isinstance(b, int) else b
+        result = values[a] * right if op == "*" else values[a] + right
+        if abs(result) > 50:
+            continue
+        program.append((op, a, b))
+        values.append(float(result))
+    used = {i for _, a, b in program for i in (a, b) if isinstance(i, int)}
+    unused = [i for i in range(n_inputs, len(values)) if i not in used] or [len(values) - 1]
+    return point, program, unused
+
+
+def _sweeps_small_graphs(Value, name, seed=0):
+    """backward() on y = x1*x2 + x2 (x2 used twice) and on random graphs of + and * with fan-out."""
+    point = (3.0, -4.0)
+    x1, x2 = Value(point[0]), Value(point[1])
+    y = tape._run(f"`{name}` (computing x1*x2 + x2)", lambda: x1 * x2 + x2)
+    tape._run(f"`{name}.backward()`", y.backward)
+    for label, leaf, truth in (("x1", x1, point[1]), ("x2", x2, point[0] + 1)):
+        yours = tape._grad_of(leaf, label, "y.backward()")
+        if not math.isclose(yours, truth, rel_tol=tape.TOLERANCE, abs_tol=tape.TOLERANCE):
+            why = ("backward() must set y.grad = 1, then call each node's _backward from the output back to the "
+                   "inputs (reversed topological order)") if yours == 0 else \
+                  ("6.2a's rules passed on their own, so look at backward(): it must set y.grad = 1, then call each "
+                   "node's _backward exactly once, after every node that uses it (reversed topological order)")
+            raise tape._Stop("wrong", f"your `{name}.backward()` gives {label}.grad = {number_text(yours)} for "
+                                      f"y = x1*x2 + x2 at x1=3, x2=−4: {why}.")
+    rng = np.random.default_rng(seed)
+    for _ in range(_STEP_B_GRAPHS):
+        point, program, unused = _sum_and_product(rng)
+        expected = tape._expected_gradient(lambda *xs: tape._run_program(program, unused, xs), point)
+        leaves = [Value(v) for v in point]
+        y = tape._run(f"`{name}` (computing a random graph)", lambda: tape._run_program(program, unused, leaves))
+        tape._run(f"`{name}.backward()` (on a random graph)", y.backward)
+        for i, (leaf, truth) in enumerate(zip(leaves, expected)):
+            yours = tape._grad_of(leaf, f"x{i + 1}", "y.backward()")
+            if not math.isclose(yours, truth, rel_tol=1e-7, abs_tol=1e-9):
+                raise tape._Stop("wrong", f"your `{name}.backward()` gives x{i + 1}.grad = {number_text(yours)} on "
+                                          f"this random graph of + and * at {tape._at(['x1', 'x2', 'x3'], point)}, "
+                                          f"which is not its derivative:\n"
+                                 + "\n".join(tape._program_text(program, unused, len(point)))
+                                 + "\nbackward() must call each node's _backward exactly once, after every node "
+                                   "that uses it (reverse topological order).")
+
+
+def _step_b_checker(namespace):
+    """Exercise 6.2b: topological_order() and backward() on 6.2a's class, without recursion."""
+    Value, problem = _class_of(namespace, "6.2b")
+    if problem:
+        return problem
+    missing = _missing(Value, ("topological_order", "backward"), "6.2b")
+    if missing:
+        return missing
+    name = Value.__name__
+    verdict = _verdict([lambda: _sweeps_small_graphs(Value, name),
+                        lambda: tape._check_chain(Value, name, _STEP_B_DEPTH)], name)
+    return verdict or ("correct", f"correct: y = x1*x2 + x2, {_STEP_B_GRAPHS} random graphs of + and * with "
+                                  f"fan-out, and a {_STEP_B_DEPTH:,}-deep chain, without recursion.")
 
 
 def _value_checker(namespace):
-    """Exercise 6.2: the class the answer cell defines, run by adlab.exercises.tape's check."""
-    if "Value" not in namespace:
-        return "invalid", "no class `Value`: the answer cell must define it (`class Value:`; check the spelling)."
-    Value = namespace["Value"]
-    if is_placeholder(Value):
-        return "unanswered", NOT_ANSWERED
-    if not isinstance(Value, type):
-        return "invalid", f"`Value` is a {type(Value).__name__}, not a class: define it with `class Value:`."
+    """Exercise 6.2c: the whole class (6.2a, 6.2b and 6.2c's operations), run by adlab.exercises.tape's check."""
+    Value, problem = _class_of(namespace, "6.2c")
+    if problem:
+        return problem
     return value_class_verdict(Value)
 
 
@@ -101,8 +255,8 @@ def _gradient_checker(namespace, x1, x2):
         return "unanswered", NOT_ANSWERED
     Value = namespace.get("Value")
     if not isinstance(Value, type):
-        return "invalid", ("exercise 6.2's answer cell must define your class `Value`: this exercise runs it "
-                           "(the check runs that cell first, then this one).")
+        return "invalid", ("the answer cells of exercises 6.2a–6.2c must define your class `Value`: this exercise "
+                           "runs it (the check runs those cells first, then this one).")
     refused = borrowed(Value)
     if refused:
         return "wrong", refused
@@ -135,8 +289,8 @@ def _gradient_checker(namespace, x1, x2):
     lines = [f"{names[i]}: {phrase}" for i, phrase in phrases.items()]
     count = f"{len(phrases)} of 2 entries wrong" if len(phrases) > 1 else "1 of 2 entries wrong"
     return "wrong", (f"{count} (checked {DEFAULT.words()})." + "".join("\n  " + line for line in lines)
-                     + "\nYour class computed them: if exercise 6.2's check does not pass yet, it names the rule "
-                       "to fix.")
+                     + "\nYour class computed them: if the check of exercise 6.2a, 6.2b or 6.2c does not pass "
+                       "yet, it names the rule to fix.")
 
 
 def _number(value):
@@ -170,6 +324,72 @@ def _twice_mistakes(x1, x2):
                 [3 * x2 - 2 / x1, 3 * x1 + 2]}
 
 
+# -- 6.5 · a reverse sweep written by hand (Lesson 3's exercise 3.4 until issue 22) -------------------
+
+
+def g(x1, x2):
+    """Exercise 6.5's function."""
+    return np.sin(x1 * x2) + x1 / x2
+
+
+def _sweep_points(rng, count=4):
+    """(x₁, x₂), x₂ ≠ 0 and x₁ ≠ ±x₂ (so that a missing x̄₁ term and a missing x̄₂ term look different)."""
+    values = (-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 3.0)
+    grid = [(a, b) for a in values for b in values if abs(a) != abs(b)]
+    return {"points": [grid[int(i)] for i in rng.choice(len(grid), size=count, replace=False)]}
+
+
+def _sweep_mistakes(**inputs):
+    def terms(x1, x2):
+        c = np.cos(x1 * x2)
+        return c * x2, 1 / x2, c * x1, -x1 / x2**2  # x̄₁ from v₁ and from v₃; x̄₂ from v₁ and from v₃
+
+    def build(change):
+        def adjoint(x1, x2):
+            a1, a3, b1, b3 = change(x1, x2, *terms(x1, x2))
+            return a1 + a3, b1 + b3
+        return adjoint
+
+    return {"v̄₋₁ misses its contribution from v₃ = v₋₁/v₀: x₁ is used by v₁ and by v₃, so v_m1_bar gets two lines":
+                build(lambda x1, x2, a1, a3, b1, b3: (a1, 0.0, b1, b3)),
+            "v̄₋₁ misses its contribution from v₁ = v₋₁·v₀: x₁ is used by v₁ and by v₃, so v_m1_bar gets two lines":
+                build(lambda x1, x2, a1, a3, b1, b3: (0.0, a3, b1, b3)),
+            "v̄₀ misses its contribution from v₃ = v₋₁/v₀: x₂ is used by v₁ and by v₃, so v0_bar gets two lines":
+                build(lambda x1, x2, a1, a3, b1, b3: (a1, a3, b1, 0.0)),
+            "v̄₀ misses its contribution from v₁ = v₋₁·v₀: x₂ is used by v₁ and by v₃, so v0_bar gets two lines":
+                build(lambda x1, x2, a1, a3, b1, b3: (a1, a3, 0.0, b3)),
+            "v₃ = v₋₁/v₀ falls as v₀ grows: ∂v₃/∂v₀ = −v₋₁/v₀², with a minus":
+                build(lambda x1, x2, a1, a3, b1, b3: (a1, a3, b1, -b3)),
+            "∂v₃/∂v₀ = −v₋₁/v₀²: the numerator v₋₁ stays":
+                build(lambda x1, x2, a1, a3, b1, b3: (a1, a3, b1, b3 / x1)),
+            "sin's derivative is +cos: v̄₁ = v̄₂·cos v₁":
+                build(lambda x1, x2, a1, a3, b1, b3: (-a1, a3, -b1, b3)),
+            "v₂ = sin v₁ passes its adjoint on times cos v₁, not unchanged":
+                build(lambda x1, x2, a1, a3, b1, b3: (x2, a3, x1, b3))}
+
+
+# -- 6.6 · when source transformation is the better choice ----------------------------------------
+
+SCENARIOS = {
+    "A": "a fixed simulation kernel, written once, whose gradient is needed millions of times",
+    "B": "a model written cell by cell in a notebook, with Python if/while on the data, changed every few minutes",
+    "C": "derivative code that must run where the AD library is not available (another language, a device)",
+}
+
+
+def _scenario_mistakes():
+    only_a = ("C too: the derivative program is plain code that needs no AD library at run time, so it can be "
+              "shipped, or translated line by line, where the library cannot go")
+    only_c = ("A too: written once, the derivative program runs without any overloading or rule lookups, and it "
+              "can be compiled; paid for once, over millions of calls")
+    why_not_b = ("a transformer must see the whole program before it runs, and run again after every change; "
+                 "with Python if/while on the data, written interactively, operator overloading simply follows "
+                 "the path each run takes")
+    return {only_a: "A", only_c: "C", f"not B: {why_not_b}": "B",
+            f"B is operator overloading's case: {why_not_b}": "AB",
+            f"B fits operator overloading better: {why_not_b}": "BC", f"not all three: {why_not_b}": "ABC"}
+
+
 register(
     Exercise(
         "6.1", "numbers", ("adjoints",), title="the adjoint column of Table 3",
@@ -184,26 +404,42 @@ register(
                "x₁ = v₋₁ is used twice (by v₁ and v₂), and so is x₂ = v₀ (by v₁ and v₃): add both contributions, "
                "e.g. v̄₀ = v̄₃·1 + v̄₁·v₋₁.")),
     Exercise(
-        "6.2", "custom", ("Value",), title="build the Value class",
-        checker=_value_checker, by_hand=True,
-        revisit="revisit section 2: += in every rule, and a loop with an explicit stack",
-        hints=("Each rule adds into the parents, times out.grad: for out = self * other, "
-               "self.grad += other.data * out.grad and other.grad += self.data * out.grad. "
-               "Always +=: the same Value may be a parent twice (x * x).",
-               "topological_order(): order, seen, stack = [], set(), [(self, False)]. While the stack is not empty, "
-               "pop (node, parents_done). If parents_done, append node to order. Otherwise, if node is not seen "
-               "yet: mark it seen, push (node, True), then push (parent, False) for each of its parents.",
-               "backward(): order = self.topological_order(); self.grad = 1.0; then for node in reversed(order): "
-               "node._backward().")),
+        "6.2a", "custom", ("Value",), title="a Value that records + and *",
+        checker=_step_a_checker, by_hand=True,
+        revisit="revisit section 2 and the table of local partials in section 1",
+        hints=("out = x + y changes at rate 1 with x and at rate 1 with y (the table in section 1): each parent's "
+               "grad grows by out.grad times its local partial.",
+               "For a product, each factor's local partial is the data of the other factor.",
+               "Always add (+=), never assign: the same Value can be both parents, as in x * x, and must receive "
+               "both contributions.")),
+    Exercise(
+        "6.2b", "custom", ("Value",), title="the sweep, without recursion",
+        checker=_step_b_checker, by_hand=True, uses=("6.2a",),
+        revisit="revisit section 2: a loop with an explicit stack of (node, parents_done) pairs",
+        hints=("A node may join the order only when all of its parents are in it already. Keep a stack of "
+               "(node, parents_done) pairs and a set of the nodes you have seen, so that a shared parent is "
+               "visited once.",
+               "Popping a node whose parents are not done yet: push it back, marked done, then push each of its "
+               "parents. Popping a node marked done: its parents are in the order, so it can follow them.",
+               "backward(): the output's grad is ȳ = 1, and a node's _backward may run only after every node "
+               "that uses it: walk the order from its end.")),
+    Exercise(
+        "6.2c", "custom", ("Value",), title="the other operations, and the whole class",
+        checker=_value_checker, by_hand=True, uses=("6.2a", "6.2b"),
+        revisit="revisit the table of local partials in section 1",
+        hints=("Subtraction: the local partials are 1 and −1. Division a / b: 1/b and −a/b² (section 1's table).",
+               "log: the partial of ln v is 1/v, with v the parent's data; exp: the partial is the output itself, "
+               "out.data.",
+               "Every rule multiplies by out.grad and adds to the parents' grads with +=.")),
     Exercise(
         "6.3", "custom", ("x_bar",), title="your class at your own point",
-        inputs=_point, uses=("6.2",), by_hand=True, context=lambda **inputs: {"f": f},
+        inputs=_point, uses=("6.2a", "6.2b", "6.2c"), by_hand=True, context=lambda **inputs: {"f": f},
         checker=_gradient_checker, expected=_gradient, mistakes=_gradient_mistakes,
-        revisit="revisit section 2, and exercise 6.2's check",
+        revisit="revisit section 2, and the checks of exercises 6.2a–6.2c",
         hints=("Make the inputs Values of your class: x1, x2 = Value(x1), Value(x2); then y = f(x1, x2), "
                "y.backward() once, and x_bar = [x1.grad, x2.grad].",
                "Predict first from x̄₁ = x₂ − 1/x₁ and x̄₂ = x₁ + 1 at your numbers: if your class disagrees, "
-               "exercise 6.2's check says which rule is wrong.")),
+               "the checks of exercises 6.2a–6.2c say which rule is wrong.")),
     Exercise(
         "6.4", "numbers", ("twice",), title="predict the second sweep",
         inputs=_point, by_hand=True, variant_note="two sweeps, ȳ = 1 each, nothing zeroed",
@@ -216,4 +452,30 @@ register(
                "v̄₁ = (its old value) + v̄₃·1, with this sweep's v̄₄ and v̄₃.",
                "Then x̄₂ = (its old value) + v̄₃·1 + v̄₁·x₁ and x̄₁ = (its old value) + v̄₂/x₁ + v̄₁·x₂, with the "
                "second sweep's v̄₁, v̄₂, v̄₃.")),
+    Exercise(
+        "6.5", "function", ("g_adjoint",), title="write the reverse sweep",
+        inputs=_sweep_points, by_hand=True, tolerance=TIGHT,
+        reference=lambda points: grad(g, argnums=(0, 1)),
+        points=lambda points: points,
+        mistakes=_sweep_mistakes,
+        revisit="revisit f_adjoint in section 5: one += line per use",
+        hints=("Go from v₄ back: v₄ = v₂ + v₃ gives v2_bar += v4_bar and v3_bar += v4_bar. "
+               "Then v₃ = v₋₁/v₀, v₂ = sin v₁, v₁ = v₋₁·v₀.",
+               "For v₃ = v₋₁/v₀: ∂v₃/∂v₋₁ = 1/v₀ and ∂v₃/∂v₀ = −v₋₁/v₀² = −v₃/v₀. "
+               "For v₂ = sin v₁: ∂v₂/∂v₁ = cos v₁.",
+               "Both inputs are used twice (in v₁ and in v₃): each gets two lines.")),
+    Exercise(
+        "6.6", "choice", ("source_wins",), title="when to choose source transformation",
+        by_hand=True, choices=("A", "B", "C", "AB", "AC", "BC", "ABC"),
+        expected="AC", mistakes=lambda: _scenario_mistakes(),
+        explain=("A and C. A: the derivative program is written once and then runs as plain code, without a "
+                 "Python call and a rule lookup per operation, and a compiler can optimize it; over millions of "
+                 "calls that pays. C: the written-out program needs no AD library to run, so it can go where the "
+                 "library cannot. B is operator overloading's home ground: it differentiates whatever path each "
+                 "run takes, with no step before it, while a transformer must read the whole program first (and "
+                 "adlab.codegen, working from one trace, even freezes the branch taken)."),
+        revisit="revisit section 5: what each implementation needs, and when it does its work",
+        hints=("When does each do its work: source transformation once, before the program runs; operator "
+               "overloading at every run, operation by operation?",
+               "What does each need at run time, and what must it see in advance?")),
 )
