@@ -106,15 +106,19 @@ def _check(f, args, order, modes, eps, atol, rtol, rng, label):
 
 
 class Feedback:
-    """How a hand-derived gradient or Jacobian compares with AD's, entry by entry.
+    """The outcome of comparing an answer with the truth: the one check-result type of adlab.
 
-    ``ok`` is True when every entry matches within the tolerances; ``wrong``
-    lists ``(label, index, yours, true)`` for each entry that does not;
-    ``message`` says which and by how much.
+    ``status`` is "correct" or "wrong" here (the exercises' `Result` adds "unanswered", "invalid" and
+    "shown", an exercise id and hints); ``ok`` is True when it is "correct"; ``message`` says which
+    entries are wrong and by how much, ``wrong`` lists ``(label, index, yours, true)`` for each.
     """
 
-    def __init__(self, ok, message, wrong=(), yours=None, true=None):
-        self.ok, self.message, self.wrong, self.yours, self.true = ok, message, tuple(wrong), yours, true
+    def __init__(self, status, message, wrong=(), yours=None, true=None):
+        self.status, self.message, self.wrong, self.yours, self.true = status, message, tuple(wrong), yours, true
+
+    @property
+    def ok(self):
+        return self.status == "correct"
 
     def __repr__(self):
         return self.message
@@ -136,16 +140,16 @@ def _feedback(what, yours_blocks, true_blocks, labels, rtol, atol, shape_hint):
         if yours.shape != true.shape:
             of = f" for {label}" if label else ""
             if yours.ndim == 2 and yours.T.shape == true.shape and np.allclose(yours.T, true, rtol=rtol, atol=atol):
-                return Feedback(False, f"Your {what}{of} is the transpose of the true one: it needs one row per "
+                return Feedback("wrong", f"Your {what}{of} is the transpose of the true one: it needs one row per "
                                        f"output element and one column per input element, shape {true.shape}.")
-            return Feedback(False, f"Your {what}{of} has shape {yours.shape} but the true one has shape {true.shape}"
+            return Feedback("wrong", f"Your {what}{of} has shape {yours.shape} but the true one has shape {true.shape}"
                                    f"{shape_hint}.")
     wrong = [entry for label, yours, true in zip(labels, yours_blocks, true_blocks)
              for entry in _wrong_entries(label, yours, true, rtol, atol)]
     total = sum(int(t.size) for t in true_blocks)
     if not wrong:
         entries = f"All {total} entries of your {what} are" if total > 1 else f"Your {what} is"
-        return Feedback(True, f"{entries} right (within rtol={rtol}, atol={atol}).", yours=yours_blocks, true=true_blocks)
+        return Feedback("correct", f"{entries} right (within rtol={rtol}, atol={atol}).", yours=yours_blocks, true=true_blocks)
     lines = [f"{len(wrong)} of {total} entries of your {what} {'is' if len(wrong) == 1 else 'are'} wrong:"
              if total > 1 else f"Your {what} is wrong:"]
     for label, index, y, t in wrong[:_SHOWN]:
@@ -155,7 +159,7 @@ def _feedback(what, yours_blocks, true_blocks, labels, rtol, atol, shape_hint):
                      f"(off by {number_text(y - t, 5)})")
     if len(wrong) > _SHOWN:
         lines.append(f"  … and {len(wrong) - _SHOWN} more.")
-    return Feedback(False, "\n".join(lines), wrong, yours_blocks, true_blocks)
+    return Feedback("wrong", "\n".join(lines), wrong, yours_blocks, true_blocks)
 
 
 def _blocks(value, count, what):

@@ -2,7 +2,7 @@
 
 The engine's rules (adlab/core/rules.py) are the one definition of every derivative: adlab.compiled
 stages the engine's own computation (adlab.staging), and codegen's readable templates
-(adlab.codegen.TEMPLATES, Lesson 3's teaching view) are checked against them here. Inside every domain
+(adlab.codegen.TEMPLATES, Lesson 6's teaching view) are checked against them here. Inside every domain
 tests/test_codegen.py and tests/test_compiled.py compare them; here they must agree where the arithmetic
 is awkward: negative bases, zeros (signed too), ties of max and min, ±inf, nan, overflow, empty arrays
 and float32.

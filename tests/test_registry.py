@@ -149,7 +149,7 @@ def test_no_two_modules_import_each_other():
 # -- one definition of every derivative ------------------------------------------------------------
 
 # Modules allowed to write derivative formulas: the primitive table, and codegen's readable templates (the
-# teaching view of Lesson 3), which tests/test_hostile_points.py checks against the engine at hostile points.
+# teaching view of Lesson 6), which tests/test_hostile_points.py checks against the engine at hostile points.
 STATES_DERIVATIVES = {"core/rules", "codegen"}
 # Joint rules that state no formula: they differentiate a user's f with the engine's own vjp and jvp.
 DELEGATING_RULES = {"core/api": "checkpoint", "core/revolve": "checkpoint_loop"}

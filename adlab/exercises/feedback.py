@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 from ..display.notation import TEXT  # plain-text names and numbers only: no display stack
+from ..testing import Feedback
 from ..readable import number_text  # noqa: F401 - the checks' modules import it from here
 
 PROGRESS_FILE = ".adlab-progress.json"  # beside the notebook: the kernel's working directory
@@ -36,10 +37,10 @@ class Invalid(Exception):
     """Raised inside a check when the answer cannot be read (a string for a number, a wrong length)."""
 
 
-class Result:
-    """The outcome of one check, shown in the check cell.
+class Result(Feedback):
+    """The outcome of one exercise's check, shown in the check cell: adlab.testing's Feedback for an exercise.
 
-    ``status`` is "correct", "wrong", "unanswered" or "invalid"; ``message``
+    ``status`` is "correct", "wrong", "unanswered", "invalid" or "shown"; ``message``
     says what is wrong and where; ``hints`` are offered one at a time when
     the answer is not correct yet.
     """
@@ -53,15 +54,12 @@ class Result:
     }
 
     def __init__(self, exercise, status, message, hints=(), offer_answer=False):
-        self.exercise, self.status, self.message = exercise, status, message
+        super().__init__(status, message)
+        self.exercise = exercise
         if isinstance(hints, str):  # one hint given as a string is one hint, not one per character
             hints = (hints,)
         self.hints = tuple(hints)
         self.offer_answer = offer_answer and status in ("wrong", "invalid") and not graded()
-
-    @property
-    def ok(self):
-        return self.status == "correct"
 
     @property
     def headline(self):
