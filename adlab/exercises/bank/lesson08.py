@@ -47,21 +47,21 @@ def _separated(truth, mistakes, gap=0.01):
 # -- 8.0 · a batch of two: one outer product per example, then one matrix product ----------------------
 
 
-def _contributions(X, delta):
-    """[dW_1, dW_2]: each example's outer product x_k δ_kᵀ (the single-example weight gradient)."""
+def _outer_mistakes(X, delta):
+    """The slips of 8.0a: dW as the sum of the two examples' outer products, with one step changed."""
     X, delta = np.array(X), np.array(delta)
-    return [np.outer(X[k], delta[k]) for k in range(len(X))]
-
-
-def _contribution_mistakes(X, delta):
-    X, delta = np.array(X), np.array(delta)
+    outer = [np.outer(X[k], delta[k]) for k in range(2)]
     return {
-        "transposed: row i of an example's ∂L/∂W belongs to input i, column j to unit j "
-        "(np.outer(x_k, δ_k), not np.outer(δ_k, x_k))": [np.outer(delta[k], X[k]) for k in range(2)],
+        "transposed: row i of ∂L/∂W belongs to input i, column j to unit j "
+        "(np.outer(x_k, δ_k), not np.outer(δ_k, x_k))": sum(np.outer(delta[k], X[k]) for k in range(2)),
         "each example's input goes with its own delta: row k of X with row k of delta":
-            [np.outer(X[0], delta[1]), np.outer(X[1], delta[0])],
+            np.outer(X[0], delta[1]) + np.outer(X[1], delta[0]),
         "one example per row: example k is row k of X and row k of delta, not column k":
-            [np.outer(X[:, k], delta[:, k]) for k in range(2)],
+            sum(np.outer(X[:, k], delta[:, k]) for k in range(2)),
+        "the batch adds up: each weight is used by both examples, so dW is the sum of their outer products "
+        "(no division by 2)": (outer[0] + outer[1]) / 2,
+        "dW has one outer product per example: example 2's is missing": outer[0],
+        "dW has one outer product per example: example 1's is missing": outer[1],
     }
 
 
@@ -93,18 +93,17 @@ def _batch_mistakes(X, delta):
 def _two_examples(rng):
     """A batch of two examples with two inputs each (whole numbers) and their deltas for two units (tenths).
 
-    Drawn again until each listed mistake of 8.0a and 8.0b is told apart from the truth and from the others,
-    and no answer prints as a number the lesson shows.
+    Both parts have the same answer, reached two ways. Drawn again until each listed mistake of 8.0a and of
+    8.0b is told apart from the truth and from the others, and no answer prints as a number the lesson shows.
     """
     whole = np.array([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0])
     tenths = np.array([v for v in range(-9, 10) if v != 0]) / 10
     while True:
         X, delta = rng.choice(whole, size=(2, 2)), rng.choice(tenths, size=(2, 2))
         inputs = {"X": _nested(X), "delta": _nested(delta)}
-        parts, dW = _contributions(**inputs), _batch_dW(**inputs)
-        if mistakes_distinct(parts, _contribution_mistakes(**inputs)) \
-                and mistakes_distinct(dW, _batch_mistakes(**inputs)) \
-                and _clear_of_shown(parts) and _clear_of_shown(dW):
+        dW = _batch_dW(**inputs)
+        if mistakes_distinct(dW, _outer_mistakes(**inputs)) and mistakes_distinct(dW, _batch_mistakes(**inputs)) \
+                and _clear_of_shown(dW):
             return inputs
 
 
@@ -475,21 +474,20 @@ def _unbroadcast_verdict(namespace, B, h, seed):
 
 register(
     Exercise(
-        "8.0a", "numbers", ("dW_1", "dW_2"), title="a batch of two: each example's outer product",
+        "8.0a", "numbers", ("dW",), title="a batch of two: the sum of two outer products",
         inputs=_two_examples, by_hand=True,
-        expected=_contributions,
-        entries=lambda X, delta: [f"`dW_{k + 1}{index_text((i, j))}`" for k in range(2) for i in range(2)
-                                  for j in range(2)],
-        mistakes=_contribution_mistakes,
+        expected=_batch_dW,
+        mistakes=_outer_mistakes,
         hints=("One example k: z_kj = Σ_i x_ki·W_ij + b_j, so ∂L/∂W_ij gets x_ki·δ_kj from it.",
                "That is an outer product: entry (i, j) is input i of example k times delta j of example k, "
-               "np.outer(X[k], delta[k]). Row k of X and row k of delta belong to example k.")),
+               "np.outer(X[k], delta[k]). Row k of X and row k of delta belong to example k.",
+               "Each weight is used by both examples: dW is example 1's outer product plus example 2's.")),
     Exercise(
         "8.0b", "numbers", ("dW",), title="a batch of two: one matrix product",
         inputs=_two_examples, inputs_of="8.0a", by_hand=True,
         expected=_batch_dW,
         mistakes=_batch_mistakes,
-        hints=("dW_ij = Σ_k x_ki·δ_kj: the sum of your two outer products from 8.0a, entry by entry.",
+        hints=("dW_ij = Σ_k x_ki·δ_kj: the same sum as in 8.0a, entry by entry.",
                "Which product of X (or Xᵀ) and delta (or deltaᵀ) sums over k, the row index of both? Its shape "
                "must be W's: (inputs, units).")),
     _layer_part("dW", "a", "the backward pass of a dense tanh layer: ∂L/∂W"),
