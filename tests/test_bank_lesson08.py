@@ -150,7 +150,7 @@ def test_8_0a_and_8_0b_are_one_batch_and_the_matrix_product_is_the_sum_of_the_ou
     for student in STUDENTS + ("carol",):
         batch = get("8.0a").draw(student)
         assert get("8.0b").draw(student) == batch
-        X, delta = np.array(batch["X"]), np.array(batch["delta"])
+        X, delta = np.array(batch["x_batch"]), np.array(batch["delta"])
         assert X.shape == (2, 2) and delta.shape == (2, 2)
         outer_sum = np.outer(X[0], delta[0]) + np.outer(X[1], delta[1])
         assert np.allclose(get("8.0a").truth(batch), outer_sum)  # the engine's ∂L/∂W is the sum
@@ -174,7 +174,7 @@ def test_8_0a_with_one_example_forgotten_says_which():
 
 
 def test_8_0b_as_the_sum_of_two_outer_products_is_right_too():
-    source = LESSON.with_solution("8.0b", "dW = np.outer(X[0], delta[0]) + np.outer(X[1], delta[1])")
+    source = LESSON.with_solution("8.0b", "dW = np.outer(x_batch[0], delta[0]) + np.outer(x_batch[1], delta[1])")
     assert verdict("8.0b", source, "bob")[0] == "correct"
 
 

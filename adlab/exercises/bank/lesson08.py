@@ -47,17 +47,17 @@ def _separated(truth, mistakes, gap=0.01):
 # -- 8.0 · a batch of two: one outer product per example, then one matrix product ----------------------
 
 
-def _outer_mistakes(X, delta):
+def _outer_mistakes(x_batch, delta):
     """The slips of 8.0a: dW as the sum of the two examples' outer products, with one step changed."""
-    X, delta = np.array(X), np.array(delta)
-    outer = [np.outer(X[k], delta[k]) for k in range(2)]
+    x_batch, delta = np.array(x_batch), np.array(delta)
+    outer = [np.outer(x_batch[k], delta[k]) for k in range(2)]
     return {
         "transposed: row i of ∂L/∂W belongs to input i, column j to unit j "
-        "(np.outer(x_k, δ_k), not np.outer(δ_k, x_k))": sum(np.outer(delta[k], X[k]) for k in range(2)),
-        "each example's input goes with its own delta: row k of X with row k of delta":
-            np.outer(X[0], delta[1]) + np.outer(X[1], delta[0]),
-        "one example per row: example k is row k of X and row k of delta, not column k":
-            sum(np.outer(X[:, k], delta[:, k]) for k in range(2)),
+        "(np.outer(x_k, δ_k), not np.outer(δ_k, x_k))": sum(np.outer(delta[k], x_batch[k]) for k in range(2)),
+        "each example's input goes with its own delta: row k of x_batch with row k of delta":
+            np.outer(x_batch[0], delta[1]) + np.outer(x_batch[1], delta[0]),
+        "one example per row: example k is row k of x_batch and row k of delta, not column k":
+            sum(np.outer(x_batch[:, k], delta[:, k]) for k in range(2)),
         "the batch adds up: each weight is used by both examples, so dW is the sum of their outer products "
         "(no division by 2)": (outer[0] + outer[1]) / 2,
         "dW has one outer product per example: example 2's is missing": outer[0],
@@ -65,28 +65,28 @@ def _outer_mistakes(X, delta):
     }
 
 
-def _batch_dW(X, delta):
-    """∂L/∂W for the batch, from the engine: the VJP of z = X W (+ b) by W with the cotangent δ."""
-    X, delta = np.array(X), np.array(delta)
-    _, pullback = vjp(lambda W: X @ W, np.zeros((X.shape[1], delta.shape[1])))
+def _batch_dW(x_batch, delta):
+    """∂L/∂W for the batch, from the engine: the VJP of z = x_batch W (+ b) by W with the cotangent δ."""
+    x_batch, delta = np.array(x_batch), np.array(delta)
+    _, pullback = vjp(lambda W: x_batch @ W, np.zeros((x_batch.shape[1], delta.shape[1])))
     return pullback(delta)[0]
 
 
-def _batch_mistakes(X, delta):
-    X, delta = np.array(X), np.array(delta)
+def _batch_mistakes(x_batch, delta):
+    x_batch, delta = np.array(x_batch), np.array(delta)
     return {
-        "transposed: dW has W's shape, row i for input i, column j for unit j (Xᵀ·delta, not deltaᵀ·X)":
-            delta.T @ X,
-        "the product must sum over the examples, the index that X and delta share as their rows: Xᵀ·delta, "
-        "not X·deltaᵀ": X @ delta.T,
-        "X·delta pairs example k's inputs with the deltas of other examples: transpose X, so that the product "
-        "sums over the examples": X @ delta,
-        "X * delta multiplies entry by entry; dW needs the matrix product that sums the examples' outer "
-        "products": X * delta,
+        "transposed: dW has W's shape, row i for input i, column j for unit j "
+        "(x_batchᵀ·delta, not deltaᵀ·x_batch)": delta.T @ x_batch,
+        "the product must sum over the examples, the index that x_batch and delta share as their rows: "
+        "x_batchᵀ·delta, not x_batch·deltaᵀ": x_batch @ delta.T,
+        "x_batch·delta pairs example k's inputs with the deltas of other examples: transpose x_batch, so that "
+        "the product sums over the examples": x_batch @ delta,
+        "x_batch * delta multiplies entry by entry; dW needs the matrix product that sums the examples' outer "
+        "products": x_batch * delta,
         "the batch adds up: each weight is used by both examples, so dW sums their outer products "
-        "(no division by 2)": X.T @ delta / 2,
-        "the sum has one outer product per example: example 2's is missing": np.outer(X[0], delta[0]),
-        "the sum has one outer product per example: example 1's is missing": np.outer(X[1], delta[1]),
+        "(no division by 2)": x_batch.T @ delta / 2,
+        "the sum has one outer product per example: example 2's is missing": np.outer(x_batch[0], delta[0]),
+        "the sum has one outer product per example: example 1's is missing": np.outer(x_batch[1], delta[1]),
     }
 
 
@@ -99,8 +99,8 @@ def _two_examples(rng):
     whole = np.array([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0])
     tenths = np.array([v for v in range(-9, 10) if v != 0]) / 10
     while True:
-        X, delta = rng.choice(whole, size=(2, 2)), rng.choice(tenths, size=(2, 2))
-        inputs = {"X": _nested(X), "delta": _nested(delta)}
+        x_batch, delta = rng.choice(whole, size=(2, 2)), rng.choice(tenths, size=(2, 2))
+        inputs = {"x_batch": _nested(x_batch), "delta": _nested(delta)}
         dW = _batch_dW(**inputs)
         if mistakes_distinct(dW, _outer_mistakes(**inputs)) and mistakes_distinct(dW, _batch_mistakes(**inputs)) \
                 and _clear_of_shown(dW):
@@ -460,8 +460,8 @@ def _unbroadcast_verdict(namespace, B, h, seed):
                 theirs = np.asarray(wrong(g.copy(), shape), dtype=float)
             except Exception:
                 continue
-            if theirs.shape == mine.shape and (theirs.shape != truth.shape or not np.all(tolerance.close(theirs, truth))) \
-                    and np.all(tolerance.close(mine, theirs)):
+            slip_is_wrong = theirs.shape != truth.shape or not np.all(tolerance.close(theirs, truth))
+            if slip_is_wrong and theirs.shape == mine.shape and np.all(tolerance.close(mine, theirs)):
                 return "wrong", f"your `unbroadcast` is wrong {at}: {phrase}."
         if mine.shape != truth.shape:
             return "wrong", (f"your `unbroadcast` returns an array of shape {mine.shape} {at}: the adjoint of an "
@@ -480,7 +480,7 @@ register(
         mistakes=_outer_mistakes,
         hints=("One example k: z_kj = Σ_i x_ki·W_ij + b_j, so ∂L/∂W_ij gets x_ki·δ_kj from it.",
                "That is an outer product: entry (i, j) is input i of example k times delta j of example k, "
-               "np.outer(X[k], delta[k]). Row k of X and row k of delta belong to example k.",
+               "np.outer(x_batch[k], delta[k]). Row k of x_batch and row k of delta belong to example k.",
                "Each weight is used by both examples: dW is example 1's outer product plus example 2's.")),
     Exercise(
         "8.0b", "numbers", ("dW",), title="a batch of two: one matrix product",
@@ -488,8 +488,8 @@ register(
         expected=_batch_dW,
         mistakes=_batch_mistakes,
         hints=("dW_ij = Σ_k x_ki·δ_kj: the same sum as in 8.0a, entry by entry.",
-               "Which product of X (or Xᵀ) and delta (or deltaᵀ) sums over k, the row index of both? Its shape "
-               "must be W's: (inputs, units).")),
+               "Which product of x_batch (or x_batchᵀ) and delta (or deltaᵀ) sums over k, the row index of both? "
+               "Its shape must be W's: (inputs, units).")),
     _layer_part("dW", "a", "the backward pass of a dense tanh layer: ∂L/∂W"),
     _layer_part("db", "b", "the backward pass of a dense tanh layer: ∂L/∂b"),
     _layer_part("dx", "c", "the backward pass of a dense tanh layer: ∂L/∂x"),
