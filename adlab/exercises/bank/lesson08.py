@@ -1,4 +1,5 @@
-"""Lesson 8 · Backpropagation is reverse mode: a layer's backward pass, the deltas, one descent step, the sweeps."""
+"""Lesson 8 · Backpropagation is reverse mode: a batch's weight gradient as outer products, a layer's backward
+pass, the deltas, one descent step, the sweeps, and un-broadcasting."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import numpy as np
 
 from ... import grad, trace, vjp
 from ...cost import cost
-from ..diagnose import EXACT
-from ..exercise import Exercise
+from ..diagnose import DEFAULT, EXACT, mistakes_distinct
+from ..exercise import NOT_ANSWERED, Exercise
+from ..feedback import index_text
+from ..sandbox import CellProblem, call_bounded
 from . import register
 
 
@@ -39,6 +42,69 @@ def _separated(truth, mistakes, gap=0.01):
     truth = np.asarray(truth, dtype=float)
     return all(np.asarray(wrong, dtype=float).shape == truth.shape
                and np.max(np.abs(np.asarray(wrong, dtype=float) - truth)) > gap for wrong in mistakes.values())
+
+
+# -- 8.0 · a batch of two: one outer product per example, then one matrix product ----------------------
+
+
+def _outer_mistakes(x_batch, delta):
+    """The slips of 8.0a: dW as the sum of the two examples' outer products, with one step changed."""
+    x_batch, delta = np.array(x_batch), np.array(delta)
+    outer = [np.outer(x_batch[k], delta[k]) for k in range(2)]
+    return {
+        "transposed: row i of ∂L/∂W belongs to input i, column j to unit j "
+        "(np.outer(x_k, δ_k), not np.outer(δ_k, x_k))": sum(np.outer(delta[k], x_batch[k]) for k in range(2)),
+        "each example's input goes with its own delta: row k of x_batch with row k of delta":
+            np.outer(x_batch[0], delta[1]) + np.outer(x_batch[1], delta[0]),
+        "one example per row: example k is row k of x_batch and row k of delta, not column k":
+            sum(np.outer(x_batch[:, k], delta[:, k]) for k in range(2)),
+        "the batch adds up: each weight is used by both examples, so dW is the sum of their outer products "
+        "(no division by 2)": (outer[0] + outer[1]) / 2,
+        "dW has one outer product per example: example 2's is missing": outer[0],
+        "dW has one outer product per example: example 1's is missing": outer[1],
+    }
+
+
+def _batch_dW(x_batch, delta):
+    """∂L/∂W for the batch, from the engine: the VJP of z = x_batch W (+ b) by W with the cotangent δ."""
+    x_batch, delta = np.array(x_batch), np.array(delta)
+    _, pullback = vjp(lambda W: x_batch @ W, np.zeros((x_batch.shape[1], delta.shape[1])))
+    return pullback(delta)[0]
+
+
+def _batch_mistakes(x_batch, delta):
+    x_batch, delta = np.array(x_batch), np.array(delta)
+    return {
+        "transposed: dW has W's shape, row i for input i, column j for unit j "
+        "(x_batchᵀ·delta, not deltaᵀ·x_batch)": delta.T @ x_batch,
+        "the product must sum over the examples, the index that x_batch and delta share as their rows: "
+        "x_batchᵀ·delta, not x_batch·deltaᵀ": x_batch @ delta.T,
+        "x_batch·delta pairs example k's inputs with the deltas of other examples: transpose x_batch, so that "
+        "the product sums over the examples": x_batch @ delta,
+        "x_batch * delta multiplies entry by entry; dW needs the matrix product that sums the examples' outer "
+        "products": x_batch * delta,
+        "the batch adds up: each weight is used by both examples, so dW sums their outer products "
+        "(no division by 2)": x_batch.T @ delta / 2,
+        "the sum has one outer product per example: example 2's is missing": np.outer(x_batch[0], delta[0]),
+        "the sum has one outer product per example: example 1's is missing": np.outer(x_batch[1], delta[1]),
+    }
+
+
+def _two_examples(rng):
+    """A batch of two examples with two inputs each (whole numbers) and their deltas for two units (tenths).
+
+    Both parts have the same answer, reached two ways. Drawn again until each listed mistake of 8.0a and of
+    8.0b is told apart from the truth and from the others, and no answer prints as a number the lesson shows.
+    """
+    whole = np.array([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0])
+    tenths = np.array([v for v in range(-9, 10) if v != 0]) / 10
+    while True:
+        x_batch, delta = rng.choice(whole, size=(2, 2)), rng.choice(tenths, size=(2, 2))
+        inputs = {"x_batch": _nested(x_batch), "delta": _nested(delta)}
+        dW = _batch_dW(**inputs)
+        if mistakes_distinct(dW, _outer_mistakes(**inputs)) and mistakes_distinct(dW, _batch_mistakes(**inputs)) \
+                and _clear_of_shown(dW):
+            return inputs
 
 
 # -- 8.1 · the backward pass of a dense tanh layer --------------------------------------------------
@@ -280,7 +346,150 @@ def _sizes(rng):
             return {"sizes": sizes}
 
 
+# -- 8.5 · un-broadcasting: the adjoint of a broadcast input -------------------------------------------
+
+
+def broadcast_adjoint(g, shape):
+    """The engine's adjoint of an input of `shape` broadcast to g's shape: the VJP of t ↦ t + zeros, at g."""
+    g = np.array(g, dtype=float)
+    _, pullback = vjp(lambda t: t + np.zeros(g.shape), np.zeros(shape))
+    return np.asarray(pullback(g)[0], dtype=float)
+
+
+def _added_and_stretched(g, shape):
+    """(axes broadcasting added in front, axes of length 1 in `shape` that it stretched), as axes of g."""
+    extra = g.ndim - len(shape)
+    stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and g.shape[extra + i] != 1)
+    return tuple(range(extra)), stretched
+
+
+def _sum_then(g, shape, added=np.sum, stretched=np.sum, keepdims=True, front=True):
+    """un-broadcasting with one step changed (for the slips): how the added and the stretched axes are reduced."""
+    g = np.array(g, dtype=float)
+    extra = g.ndim - len(shape)
+    if extra:
+        axes = tuple(range(extra)) if front else tuple(range(len(shape), g.ndim))
+        g = added(g, axis=axes) if added is not None else g
+    if g.ndim == len(shape):
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if axes and stretched is not None:
+            g = stretched(g, axis=axes, keepdims=keepdims)
+    return g
+
+
+def _first(g, axis, keepdims=False):
+    """Index 0 along these axes: one copy's adjoint instead of the sum over the copies."""
+    g = np.asarray(g)
+    kept = g[tuple(slice(0, 1) if i in axis else slice(None) for i in range(g.ndim))]
+    return kept if keepdims else kept.reshape([n for i, n in enumerate(kept.shape) if i not in axis])
+
+
+# The slips of 8.5, each a whole wrong function, tried in this order on the student's result where it is wrong.
+UNBROADCAST_SLIPS = {
+    "NumPy lines shapes up from the right, so the axes broadcasting adds are the first ones: sum over "
+    "axis 0 (for a bias, over the examples), not over the last axes": lambda g, shape: _sum_then(g, shape,
+                                                                                                  front=False),
+    "an axis of length 1 stays in the result: sum over it with keepdims=True, so that a (B, 1) column's "
+    "adjoint is (B, 1), not (B,)": lambda g, shape: _sum_then(g, shape, keepdims=False),
+    "an axis where shape has length 1 was stretched by broadcasting too: sum over it as well (with "
+    "keepdims=True)": lambda g, shape: _sum_then(g, shape, stretched=None),
+    "broadcasting also adds axes in front (a bias of shape (h,) acts as (1, h)): sum g over those first, "
+    "until it has as many axes as shape": lambda g, shape: _sum_then(g, shape, added=None),
+    "a broadcast value is used once per copy, and the adjoint adds one contribution per use (fan-out): "
+    "sum over the copies, not their mean": lambda g, shape: _sum_then(g, shape, added=np.mean,
+                                                                      stretched=np.mean),
+    "a broadcast value is used in every copy: add all the copies' adjoints, not only the first one's":
+        lambda g, shape: _sum_then(g, shape, added=lambda a, axis: _first(a, axis),
+                                   stretched=lambda a, axis, keepdims: _first(a, axis, keepdims=True)),
+    "sum only over the broadcast axes: the result keeps the input's shape": lambda g, shape: np.sum(g),
+}
+
+
+def _unbroadcast_points(B, h, seed):
+    """(g, shape) pairs: a bias, a column, a row, a scalar, nothing broadcast, a square g (where the wrong
+    axis keeps the shape), 3-D arrays; B ≠ h and the numbers (tenths) are the student's own."""
+    rng = np.random.default_rng(seed)
+    cases = [((B, h), (h,)), ((B, h), (B, 1)), ((B, h), (1, h)), ((B, h), ()), ((B, h), (B, h)),
+             ((h, h), (h,)), ((h, h), (h, 1)), ((h, h), (1, h)), ((2, B, h), (B, h)), ((2, B, h), (1, h)),
+             ((2, B, h), (2, 1, h)), ((2, B, h), (B, 1)), ((h,), (1,)), ((B, 1), (B, 1)), ((B, h), (1, 1))]
+    tenths = np.array([v for v in range(-19, 20) if v != 0]) / 10
+    return [(rng.choice(tenths, size=g_shape), shape) for g_shape, shape in cases]
+
+
+def _unbroadcast_inputs(rng):
+    """The student's own sizes B ≠ h (2 … 5) and the seed of their numbers."""
+    while True:
+        B, h = int(rng.choice([2, 3, 4, 5])), int(rng.choice([2, 3, 4, 5]))
+        if B != h:
+            return {"B": B, "h": h, "seed": int(rng.integers(1, 10 ** 6))}
+
+
+def _at(g, shape):
+    return f"at (g of shape {tuple(np.shape(g))}, shape {tuple(shape)})"
+
+
+def _unbroadcast_verdict(namespace, B, h, seed):
+    """Exercise 8.5: the student's unbroadcast against the engine's VJP of a broadcast, point by point."""
+    function = namespace.get("unbroadcast")
+    if function is None:
+        return "invalid", "no `unbroadcast`: the answer cell must define a function `unbroadcast(g, shape)`."
+    if not callable(function):
+        return "invalid", f"`unbroadcast` is a {type(function).__name__}, not a function; define it with def."
+    tolerance = DEFAULT
+    for g, shape in _unbroadcast_points(B, h, seed):
+        at = _at(g, shape)
+        truth = broadcast_adjoint(g, shape)
+        try:
+            yours = call_bounded(function, (g.copy(), tuple(shape)), f"your `unbroadcast` {at}", 10.0)
+        except NotImplementedError:
+            return "unanswered", NOT_ANSWERED
+        except CellProblem as problem:
+            return problem.status, str(problem)
+        except Exception as error:  # the student's code failed: one line, no traceback
+            return "wrong", f"your `unbroadcast` raised {type(error).__name__} {at}: {error}"
+        if yours is None:
+            return "wrong", f"your `unbroadcast` returned nothing {at}; did it forget `return`?"
+        try:
+            mine = np.asarray(yours, dtype=float)
+        except (TypeError, ValueError):
+            return "invalid", f"your `unbroadcast` returned a {type(yours).__name__} {at}, not an array of numbers."
+        if mine.shape == truth.shape and np.all(tolerance.close(mine, truth)):
+            continue
+        for phrase, wrong in UNBROADCAST_SLIPS.items():
+            try:
+                theirs = np.asarray(wrong(g.copy(), shape), dtype=float)
+            except Exception:
+                continue
+            slip_is_wrong = theirs.shape != truth.shape or not np.all(tolerance.close(theirs, truth))
+            if slip_is_wrong and theirs.shape == mine.shape and np.all(tolerance.close(mine, theirs)):
+                return "wrong", f"your `unbroadcast` is wrong {at}: {phrase}."
+        if mine.shape != truth.shape:
+            return "wrong", (f"your `unbroadcast` returns an array of shape {mine.shape} {at}: the adjoint of an "
+                             f"input has that input's shape, here {tuple(shape)}.")
+        first = np.flatnonzero(~tolerance.close(mine, truth).reshape(-1))[0]
+        entry = f" (entry {index_text(np.unravel_index(first, truth.shape))})" if truth.ndim else ""
+        return "wrong", f"your `unbroadcast` is wrong {at}{entry} (checked {tolerance.words()})."
+    return "correct", "correct: `unbroadcast` gives the engine's adjoint at every test point."
+
+
 register(
+    Exercise(
+        "8.0a", "numbers", ("dW",), title="a batch of two: the sum of two outer products",
+        inputs=_two_examples, by_hand=True,
+        expected=_batch_dW,
+        mistakes=_outer_mistakes,
+        hints=("One example k: z_kj = Σ_i x_ki·W_ij + b_j, so ∂L/∂W_ij gets x_ki·δ_kj from it.",
+               "That is an outer product: entry (i, j) is input i of example k times delta j of example k, "
+               "np.outer(x_batch[k], delta[k]). Row k of x_batch and row k of delta belong to example k.",
+               "Each weight is used by both examples: dW is example 1's outer product plus example 2's.")),
+    Exercise(
+        "8.0b", "numbers", ("dW",), title="a batch of two: one matrix product",
+        inputs=_two_examples, inputs_of="8.0a", by_hand=True,
+        expected=_batch_dW,
+        mistakes=_batch_mistakes,
+        hints=("dW_ij = Σ_k x_ki·δ_kj: the same sum as in 8.0a, entry by entry.",
+               "Which product of x_batch (or x_batchᵀ) and delta (or deltaᵀ) sums over k, the row index of both? "
+               "Its shape must be W's: (inputs, units).")),
     _layer_part("dW", "a", "the backward pass of a dense tanh layer: ∂L/∂W"),
     _layer_part("db", "b", "the backward pass of a dense tanh layer: ∂L/∂b"),
     _layer_part("dx", "c", "the backward pass of a dense tanh layer: ∂L/∂x"),
@@ -314,4 +523,14 @@ register(
         hints=("The loss is f: Rⁿ → R¹ with n = the number of parameters: its Jacobian is one row of n entries.",
                "Reverse mode: one sweep per row. Forward mode: one sweep per column, one column per parameter.",
                "A layer from n_in to n_out units has n_in·n_out weights and n_out biases; add up the layers.")),
+    Exercise(
+        "8.5", "custom", ("unbroadcast",), title="un-broadcasting, as a function",
+        inputs=_unbroadcast_inputs, by_hand=True,
+        checker=_unbroadcast_verdict,
+        hints=("g has the shape of the broadcast result; the answer must have `shape`. NumPy lines the two shapes "
+               "up from the right: which axes of g have no partner in shape, and which have a partner of length 1?",
+               "Every copy is a use, and the adjoint adds one contribution per use: sum, never mean, and over the "
+               "broadcast axes only.",
+               "First sum g over axis 0 until g.ndim == len(shape) (those axes were added in front); then, for "
+               "each axis where shape has 1 and g does not, g = g.sum(axis=axis, keepdims=True).")),
 )
