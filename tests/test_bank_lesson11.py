@@ -265,3 +265,12 @@ def test_review_feedback_sends_cost_and_source_transformation_to_their_new_lesso
         for section in re.findall(r"Lesson 3, sections? ([\d–, and]+)", text):
             assert not re.search(r"[45]", section), text
     assert any("Lesson 7, “What AD costs”" in text for text in texts)
+
+
+def test_the_hvp_feedback_agrees_with_lesson_10s_recommendation():
+    """Lesson 10 is the one place that recommends a nesting (adlab.hvp's default, reverse-on-forward)."""
+    ex = get("11.11")
+    text = ex.explanation({}) + " ".join(ex.hint_texts({}))
+    assert "reverse-on-forward" in text and "default" in text and "Lesson 10" in text
+    recap = next(c.source for c in notebook().cells if c.source.startswith("## Recap"))
+    assert "reverse-on-forward" in recap and "Forward over reverse gives" not in recap
