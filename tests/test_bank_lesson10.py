@@ -250,3 +250,36 @@ def test_10_3_the_first_test_point_already_tells_the_gradient_and_the_misprints_
         for phrase, wrong in exercise.mistakes(**inputs).items():
             if "finite difference" not in phrase:
                 assert not np.all(exercise.tolerance.close(np.asarray(wrong(*point), dtype=float), truth)), phrase
+
+
+# -- the lesson around the exercises -----------------------------------------------------------------
+
+
+def _outputs():
+    return "\n".join(output.get("text", "") + output.get("data", {}).get("text/plain", "")
+                     for cell in NOTEBOOK.cells if cell.cell_type == "code" for output in cell.get("outputs", []))
+
+
+def test_the_nesting_recommendation_quotes_counts_the_lesson_prints():
+    """Issue 22: the recommendation rests on counted operations, which nbval keeps fixed, not on a timing."""
+    prose = "\n".join(cell.source for cell in NOTEBOOK.cells if cell.cell_type == "markdown")
+    outputs = _outputs()
+    assert "54 (2.25 gradients)" in outputs and "44 (1.83 gradients)" in outputs
+    assert "44 operations against 54" in prose and "1.83 gradients" in prose
+    assert "faster on big arrays" not in prose
+    timed = [cell for cell in NOTEBOOK.cells if cell.cell_type == "code" and "np.median" in cell.source]
+    assert timed and all("nbval-ignore-output" in cell.metadata.get("tags", []) for cell in timed)
+
+
+def test_cg_is_worked_by_hand_before_exercise_10_5_and_newton_cg_prints_hvps_per_step():
+    sources = [cell.source for cell in NOTEBOOK.cells]
+    exercise = next(i for i, s in enumerate(sources) if s.startswith("### Exercise 10.5"))
+    by_hand = next(i for i, s in enumerate(sources) if s.startswith("**One iteration by hand.**"))
+    assert by_hand < exercise
+    outputs = _outputs()
+    assert "α₀ = 0.2500" in outputs and "p2 = (0.0909, 0.6364)" in outputs
+    assert outputs.count("HVPs per Newton step:") == 2
+
+
+def test_the_lesson_has_a_slider():
+    assert any("interact(" in cell.source and "IntSlider" in cell.source for cell in NOTEBOOK.cells)

@@ -23,7 +23,7 @@ LESSON = lesson("11_review.ipynb")
 notebook, solutions, stubs, verdict = LESSON.notebook, LESSON.solutions, LESSON.stubs, LESSON.verdict
 STUDENTS = ("alice", "bob")
 IDS = ["11.1a", "11.1b", "11.1c", "11.2", "11.3", "11.4", "11.5", "11.6", "11.7", "11.8", "11.9", "11.10",
-       "11.11", "11.12"]
+       "11.11", "11.12", "11.13"]
 CHOICES = [i for i in IDS if get(i).kind == "choice"]
 NUMBERS = [i for i in IDS if get(i).kind == "numbers"]
 
@@ -136,7 +136,7 @@ def test_the_perturbation_confusion_answer_is_named():
         inputs = ex.draw(student)
         assert inputs["c"] != 1, "the worked example below the exercise has c = 1"
         status, message = verdict("11.12", typed("11.12", inputs["c"] + 1), student)
-        assert status == "wrong" and "perturbation confusion" in message and "Lesson 10" in message, message
+        assert status == "wrong" and "perturbation confusion" in message and "Lesson 4" in message, message
 
 
 # -- the function exercise (11.6) ----------------------------------------------------------------------------
@@ -235,3 +235,42 @@ def test_no_cell_outside_the_answer_cells_holds_an_answer():
             if hits:
                 found.append((exercise_id, student, hits))
     assert not found, found
+
+
+def test_the_dual_number_answer_is_the_engine_s_forward_sweep_and_its_slips_are_named():
+    """11.13: the value and ε-part of (x₀ + ε)³ − 2(x₀ + ε) are f and f′ at x₀; dropping ε² = 0 is named."""
+    ex = get("11.13")
+    for student in STUDENTS:
+        x0 = ex.draw(student)["x0"]
+        assert np.allclose(ex.truth(ex.draw(student)), [x0 ** 3 - 2 * x0, 3 * x0 ** 2 - 2])
+        kept = [x0 ** 3 - 2 * x0, 3 * x0 ** 2 + 3 * x0 - 1]   # 3x₀ε² and ε³ kept as if ε² were ε
+        status, message = verdict("11.13", typed("11.13", kept), student)
+        assert status == "wrong" and "ε² = 0" in message and "Lesson 4" in message, message
+
+
+def test_review_feedback_sends_cost_and_source_transformation_to_their_new_lessons():
+    """Lesson 3 no longer holds 'What AD costs' (now Lesson 7) or source transformation (now Lesson 6)."""
+    texts = []
+    for exercise_id in IDS:
+        ex = get(exercise_id)
+        inputs = ex.draw("alice")
+        texts += ex.hint_texts(inputs)
+        if ex.kind == "choice":
+            texts.append(ex.explanation({}))
+        elif ex.kind == "numbers":
+            texts += list(ex.mistakes(**inputs))
+        else:
+            texts += list(ex.mistakes(**inputs))
+    for text in texts:
+        for section in re.findall(r"Lesson 3, sections? ([\d–, and]+)", text):
+            assert not re.search(r"[45]", section), text
+    assert any("Lesson 7, “What AD costs”" in text for text in texts)
+
+
+def test_the_hvp_feedback_agrees_with_lesson_10s_recommendation():
+    """Lesson 10 is the one place that recommends a nesting (adlab.hvp's default, reverse-on-forward)."""
+    ex = get("11.11")
+    text = ex.explanation({}) + " ".join(ex.hint_texts({}))
+    assert "reverse-on-forward" in text and "default" in text and "Lesson 10" in text
+    recap = next(c.source for c in notebook().cells if c.source.startswith("## Recap"))
+    assert "reverse-on-forward" in recap and "Forward over reverse gives" not in recap

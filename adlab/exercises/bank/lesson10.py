@@ -239,6 +239,7 @@ register(
         context=lambda **inputs: {"rosen": rosen, "adlab": _Only("10.5", grad=grad, hvp=hvp)},
         expected=_cg_truth,
         mistakes=_cg_mistakes,
-        hints=("r0 = -adlab.grad(rosen)(x0); then H·r0 is adlab.hvp(rosen, (x0,), (r0,)).",
+        hints=("Do what the 2×2 example did, with the engine: r0 = -adlab.grad(rosen)(x0); then H·r0 is "
+               "adlab.hvp(rosen, (x0,), (r0,)), the one HVP.",
                "alpha0 = (r0 @ r0) / (r0 @ H_r0), and p1 = alpha0 * r0: two numbers.")),
 )

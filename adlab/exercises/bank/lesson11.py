@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
-from ... import cost, grad
+from ... import cost, grad, jvp
 from ...core.revolve import binomial_cost
 from ..columns import trace_column
-from ..diagnose import EXACT, TIGHT
+from ..diagnose import DEFAULT, EXACT, TIGHT
 from ..exercise import Exercise
 from . import register
 from .shared import eq5 as f
@@ -77,13 +77,13 @@ def _point_g(rng):
 def _tangent_mistakes(x):
     e, s, c = math.exp(x), math.sin(x), math.cos(x)
     product = ("the product rule has two terms, v̇₃ = v̇₁·v₂ + v₁·v̇₂: one is missing, or you multiplied the two "
-               "tangents (revisit Lesson 4, section 1)")
+               "tangents (revisit Lesson 4, “A number that carries its derivative”)")
     return {
         product: [e, c, e * s],
         product + " ": [e, c, e * c],
-        "sin's tangent is +v̇₀·cos v₀ (revisit Lesson 4, section 1, Exercise 4.2)": [e, -c, e * s - e * c],
-        "sin's tangent is v̇₀·cos v₀, not sin v₀ (revisit Lesson 4, section 1, Exercise 4.2)": [e, s, 2 * e * s],
-        "exp's tangent is v̇₀·e^v₀: exp is its own derivative (revisit Lesson 4, section 1, Exercise 4.2)":
+        "sin's tangent is +v̇₀·cos v₀ (revisit Lesson 4, Exercise 4.2)": [e, -c, e * s - e * c],
+        "sin's tangent is v̇₀·cos v₀, not sin v₀ (revisit Lesson 4, Exercise 4.2)": [e, s, 2 * e * s],
+        "exp's tangent is v̇₀·e^v₀: exp is its own derivative (revisit Lesson 4, Exercise 4.2)":
             [1.0, c, s + e * c],
     }
 
@@ -119,7 +119,7 @@ def _backward_reference(tapes):
 
 def _backward_mistakes(tapes):
     fan_out = ("x is used twice, by exp and by sin: x̄ adds both contributions, one per use "
-               "(revisit Lesson 1, section 4, and Lesson 6, section 1)")
+               "(revisit Lesson 1, section 4, and Lesson 6, “Adjoints, row by row”)")
     tape = ("your function recomputes eˣ or sin x from x: a reverse sweep reads the stored values e and s from the "
             "tape (revisit Lesson 7, section 3, and Lesson 9, section 1)")
     return {
@@ -128,12 +128,13 @@ def _backward_mistakes(tapes):
         tape: lambda x, e, s, y_bar: y_bar * (np.sin(x) * np.exp(x) + np.exp(x) * np.cos(x)),
         tape + " ": lambda x, e, s, y_bar: y_bar * (s * np.exp(x) + np.exp(x) * np.cos(x)),
         tape + "  ": lambda x, e, s, y_bar: y_bar * (np.sin(x) * e + e * np.cos(x)),
-        "start from v̄₃ = ȳ: the cotangent scales every adjoint (revisit Lesson 5, section 6)":
+        "start from v̄₃ = ȳ: the cotangent scales every adjoint (revisit Lesson 5, “VJP”)":
             lambda x, e, s, y_bar: s * e + e * np.cos(x),
         "the product v₃ = v₁ × v₂ sends each factor the other one: v̄₁ = v̄₃·v₂ and v̄₂ = v̄₃·v₁ "
-        "(revisit Lesson 6, section 1)": lambda x, e, s, y_bar: y_bar * (e * e + s * np.cos(x)),
-        "sin's partial is +cos x (revisit Lesson 6, section 1)": lambda x, e, s, y_bar: y_bar * (s * e - e * np.cos(x)),
-        "exp's partial is eˣ itself, the stored e (revisit Lesson 6, section 1)":
+        "(revisit Lesson 6, “Adjoints, row by row”)": lambda x, e, s, y_bar: y_bar * (e * e + s * np.cos(x)),
+        "sin's partial is +cos x (revisit Lesson 6, “Adjoints, row by row”)":
+            lambda x, e, s, y_bar: y_bar * (s * e - e * np.cos(x)),
+        "exp's partial is eˣ itself, the stored e (revisit Lesson 6, “Adjoints, row by row”)":
             lambda x, e, s, y_bar: y_bar * (s + e * np.cos(x)),
     }
 
@@ -157,13 +158,15 @@ def _sweeps(n_weights, n_params, particles, size, products):
 def _sweeps_mistakes(n_weights, n_params, particles, size, products):
     return {
         "that is forward mode's count, one sweep per weight: a gradient is one row of J, and one reverse sweep "
-        "gives a row (revisit Lesson 5, section 3, and Lesson 8, section 4)": [n_weights, n_params, 1],
+        "gives a row (revisit Lesson 5, “Reverse mode fills J one row per sweep”, and Lesson 8, “One sweep per "
+        "step”)": [n_weights, n_params, 1],
         "that is reverse mode's count, one sweep per output coordinate: with fewer inputs than outputs, forward "
-        "mode's columns are cheaper (revisit Lesson 7, section 2)": [1, 3 * particles, 1],
+        "mode's columns are cheaper (revisit Lesson 7, “Growing n and m”)": [1, 3 * particles, 1],
         "a full Jacobian takes one sweep per column (forward) or per row (reverse), not one "
-        "(revisit Lesson 5, sections 2–3)": [1, 1, products],
+        "(revisit Lesson 5, “Forward mode fills J one column per sweep” and “Reverse mode fills J one row per "
+        "sweep”)": [1, 1, products],
         "each product Jv is one forward sweep seeded with ẋ = v: J is never formed "
-        "(revisit Lesson 5, section 5)": [1, n_params, size],
+        "(revisit Lesson 5, “JVP”)": [1, n_params, size],
     }
 
 
@@ -189,15 +192,16 @@ def _gradient_ops_mistakes(n, ops_L):
     eq5 = _eq5_cost()
     c_forward, c_reverse = eq5.jvp_ops / eq5.ops, eq5.vjp_ops / eq5.ops
     return {
-        "off by one sweep: forward mode needs one sweep per input, all n of them (revisit Lesson 5, section 2)":
+        "off by one sweep: forward mode needs one sweep per input, all n of them (revisit Lesson 5, “Forward "
+        "mode fills J one column per sweep”)":
             [(n - 1) * c_forward * ops_L, c_reverse * ops_L],
         "the sweeps are swapped: forward mode needs one sweep per input, reverse mode one per output "
-        "(revisit Lesson 5, section 7)": [c_forward * ops_L, n * c_reverse * ops_L],
+        "(revisit Lesson 5, “What each mode costs”)": [c_forward * ops_L, n * c_reverse * ops_L],
         "the constants are swapped: a forward sweep costs the JVP's count, a reverse sweep the VJP's "
-        "(revisit Lesson 7, section 1)": [n * c_reverse * ops_L, c_forward * ops_L],
+        "(revisit Lesson 7, “What one sweep costs”)": [n * c_reverse * ops_L, c_forward * ops_L],
         "c is a ratio, one sweep's operations over ops(f) (divide Eq. 5's counts by its ops) "
-        "(revisit Lesson 7, section 1)": [n * eq5.jvp_ops * ops_L, eq5.vjp_ops * ops_L],
-        "a sweep of L costs c × ops(L), not c (revisit Lesson 7, section 1)": [n * c_forward, c_reverse],
+        "(revisit Lesson 7, “What one sweep costs”)": [n * eq5.jvp_ops * ops_L, eq5.vjp_ops * ops_L],
+        "a sweep of L costs c × ops(L), not c (revisit Lesson 7, “What one sweep costs”)": [n * c_forward, c_reverse],
     }
 
 
@@ -256,20 +260,58 @@ def _nested(c, y0, x0):
 def _nested_mistakes(c, y0, x0):
     return {
         "that is what a dual number without levels gives (perturbation confusion): inside the inner derivative, "
-        "x belongs to the outer one and is a constant (revisit Lesson 10, section 2, and the cell below)": c + 1,
+        "x belongs to the outer one and is a constant (revisit Lesson 4, perturbation confusion with your own "
+        "Variable, and the cell below)": c + 1,
         "that is the outer function's value x·c at x₀, not its derivative (revisit Lesson 10, section 2)": c * x0,
-        "the inner derivative d/dy (x + c·y) is c, not 1 (revisit Lesson 4, section 1)": 1.0,
+        "the inner derivative d/dy (x + c·y) is c, not 1 (revisit Lesson 4, “A number that carries its "
+        "derivative”)": 1.0,
     }
+
+
+
+# -- 11.13 · a dual number by hand ------------------------------------------------------------------------
+
+
+def cubic(x):
+    """Exercise 11.13's function, x³ − 2x."""
+    return x ** 3 - 2 * x
+
+
+def _dual(x0):
+    """(x₀ + ε)³ − 2(x₀ + ε) with ε² = 0: the value and the ε-part, which is one forward sweep with ẋ = 1."""
+    value, tangent = jvp(cubic, (x0,), (1.0,))
+    return [float(value), float(tangent)]
+
+
+def _dual_mistakes(x0):
+    value = x0 ** 3 - 2 * x0
+    return {
+        "the ε-part of (x₀ + ε)³ keeps the binomial's middle term 3x₀²ε whole: only the terms with ε² and ε³ "
+        "vanish (revisit Lesson 4, dual numbers: ε² = 0)": [value, x0 ** 2 - 2],
+        "−2·(x₀ + ε) adds −2ε to the ε-part (revisit Lesson 4, dual numbers)": [value, 3 * x0 ** 2],
+        "ε² = 0, so the terms 3x₀ε² and ε³ of (x₀ + ε)³ are zero: they add nothing to the ε-part "
+        "(revisit Lesson 4, dual numbers: ε² = 0)": [value, 3 * x0 ** 2 + 3 * x0 + 1 - 2],
+        "the value part and the ε-part are swapped: in a + bε, a is the value (revisit Lesson 4, dual numbers)":
+            [3 * x0 ** 2 - 2, value],
+    }
+
+
+def _dual_point(rng):
+    """x₀ where every listed mistake differs from the answer and from each other (to 3 decimals)."""
+    while True:
+        x0 = float(_pick(rng, (-2.5, -2.0, -1.5, 0.5, 1.5, 2.0, 2.5, 3.0)))
+        answers = [np.array(_dual(x0))] + [np.array(m, dtype=float) for m in _dual_mistakes(x0).values()]
+        if all(not np.all(DEFAULT.close(a, b)) for i, a in enumerate(answers) for b in answers[i + 1:]):
+            return {"x0": x0}
 
 
 register(
     _choice("11.1a", "method_a", "AD", METHODS, "which method: training a network",
             "Reverse-mode AD gives the whole gradient in one sweep, for a few times the cost of the loss, exact to "
             "round-off, and it follows loops and value-dependent branches. Finite differences would need 10⁶ + 1 "
-            "evaluations per step, and no single formula follows `if`s that depend on values. (Lessons 3 and 8.)",
+            "evaluations per step, and no single formula follows `if`s that depend on values. (Lessons 3, 7 and 8.)",
             ("Ask of each method what it needs (a formula, the program, only values) and what a gradient of 10⁶ "
-             "inputs costs with it. Revisit Lesson 3, section 4 (what AD costs), and Lesson 8, section 4 (one "
-             "sweep per step).",
+             "inputs costs with it. Revisit Lesson 7, “What AD costs”, and Lesson 8, “One sweep per step”.",
              "Finite differences need one more run of the loss per weight, and a formula cannot follow `if`s "
              "that depend on values (revisit Lesson 3, section 3: control flow).")),
     _choice("11.1b", "method_b", "numerical", METHODS, "which method: a program without its source",
@@ -279,7 +321,7 @@ register(
             ("You have neither a formula nor a program you can trace: only numbers in, numbers out. Which method "
              "needs nothing else? Revisit Lesson 2, section 2 (numerical differentiation).",
              "AD follows a program's operations as they run, and symbolic differentiation rewrites a formula "
-             "(revisit Lesson 3, sections 1 and 4).")),
+             "(revisit Lesson 1, section 1, for the trace AD follows, and Lesson 3, section 1).")),
     _choice("11.1c", "method_c", "symbolic", METHODS, "which method: a derivative as a formula",
             "Only symbolic differentiation returns a formula: AD returns numbers at one point. By hand, 40 terms "
             "invite slips; a computer algebra system applies the exact rules (Eq. 3, 4), and common-subexpression "
@@ -312,18 +354,19 @@ register(
         inputs=_point_g, by_hand=True, variant_note="ẋ = 1",
         **trace_column(g, "tangent", seed=(1.0,)),
         mistakes=_tangent_mistakes,
-        hints=("Start from v̇₀ = ẋ = 1. exp: v̇₁ = v̇₀·e^v₀; sin: v̇₂ = v̇₀·cos v₀. Revisit Lesson 4, section 1, "
-               "and Lesson 1, section 3.",
+        hints=("Start from v̇₀ = ẋ = 1. exp: v̇₁ = v̇₀·e^v₀; sin: v̇₂ = v̇₀·cos v₀. Revisit Lesson 4, “A number that "
+               "carries its derivative”, and Lesson 1, section 3.",
                "Product rule: v̇₃ = v̇₁·v₂ + v₁·v̇₂, with v₁ = eˣ and v₂ = sin x at your x (revisit Lesson 4, "
-               "section 1, Exercise 4.1).")),
+               "Exercise 4.1).")),
     _choice("11.5", "never_read", "y", ("x", "exp(x)", "sin(x)", "y"), "what the tape keeps",
             "The sweep starts from ȳ = 1 and never needs y's value. The product v₃ = v₁ × v₂ sends v̄₃·v₂ to v₁ "
             "and v̄₃·v₁ to v₂, so it reads both factors; exp sends v̄₁·eˣ, and eˣ is its own output v₁; sin sends "
-            "v̄₂·cos x, which needs x. So the tape must keep x, eˣ and sin x. (Lesson 6 for the rules, Lessons 7 "
-            "and 9 for the tape.)",
+            "v̄₂·cos x, which needs x. So a minimal tape keeps x, eˣ and sin x: three float64s, 24 bytes. adlab's "
+            "tape, whose bytes Lesson 7 counts, is simpler: it keeps every operation's result and the input, y "
+            "included, 8 bytes each (32 bytes for g). (Lesson 6 for the rules, Lessons 7 and 9 for the tape.)",
             ("Write each row's VJP rule: what does the product send to each of its factors, and what do exp and "
-             "sin send to x? Revisit Lesson 6, section 1.",
-             "A value that no rule reads need not be kept (revisit Lesson 7, section 3, and Lesson 9, "
+             "sin send to x? Revisit Lesson 6, “Adjoints, row by row”.",
+             "A value that no rule reads need not be kept (revisit Lesson 7, “Memory”, and Lesson 9, "
              "section 1: the tape).")),
     Exercise(
         "11.6", "function", ("backward",), title="a reverse sweep from the tape",
@@ -332,7 +375,7 @@ register(
         points=lambda tapes: tapes,
         mistakes=_backward_mistakes,
         hints=("Bottom up: v̄₃ = ȳ; the product v₃ = v₁ × v₂ gives v̄₁ = v̄₃·v₂ and v̄₂ = v̄₃·v₁, and v₁ = e, "
-               "v₂ = s are on the tape. Revisit Lesson 6, section 1.",
+               "v₂ = s are on the tape. Revisit Lesson 6, “Adjoints, row by row”.",
                "x is used twice, by exp and by sin, so x̄ adds two contributions: v̄₁ times exp's partial (eˣ, "
                "which the tape holds as e) and v̄₂ times sin's (cos x). Revisit Lesson 1, section 4.")),
     Exercise(
@@ -342,8 +385,9 @@ register(
         entries=lambda **inputs: ["(a) the loss's gradient", "(b) the particles' Jacobian", "(c) the products Jv"],
         mistakes=_sweeps_mistakes,
         hints=("A full Jacobian takes n forward sweeps (one column each) or m reverse sweeps (one row each): "
-               "the cheaper mode is the one with fewer. Revisit Lesson 5, sections 2–3, and Lesson 7, section 2.",
-               "A JVP is one forward sweep seeded with ẋ = v, whatever n and m (revisit Lesson 5, section 5).")),
+               "the cheaper mode is the one with fewer. Revisit Lesson 5, “Forward mode fills J one column per "
+               "sweep” and “Reverse mode fills J one row per sweep”, and Lesson 7, “Growing n and m”.",
+               "A JVP is one forward sweep seeded with ẋ = v, whatever n and m (revisit Lesson 5, “JVP”).")),
     Exercise(
         "11.8", "numbers", ("gradient_ops",), title="the counted constant c",
         inputs=_loss_shape, by_hand=True, tolerance=EXACT,
@@ -352,17 +396,19 @@ register(
         entries=lambda **inputs: ["(a) by forward mode", "(b) by reverse mode"],
         mistakes=_gradient_ops_mistakes,
         hints=("c is one sweep's operations over ops(f), read off Eq. 5's counts above: one c for a forward "
-               "sweep (JVP), one for a reverse sweep (VJP). Revisit Lesson 7, section 1.",
+               "sweep (JVP), one for a reverse sweep (VJP). Revisit Lesson 7, “What one sweep costs”.",
                "Forward mode needs one sweep per input, reverse mode one per output; each sweep of L costs "
-               "c × ops(L) (revisit Lesson 5, section 7).")),
+               "c × ops(L) (revisit Lesson 5, “What each mode costs”).")),
     _choice("11.9", "mode_for_long_loop", "forward", ("forward", "reverse"), "memory",
             "With n = m = 1 both modes need one sweep and cost about the same (c ≈ 2–3). But reverse mode's tape "
-            "keeps what every step's VJP will read, O(ops(f)): 8 bytes per value, a few values per step, hundreds "
-            "of megabytes for 10⁷ steps (far more as Python objects). Forward mode carries one tangent beside one "
-            "value and forgets each step: O(1). Checkpointing could rescue reverse mode, by recomputing. "
-            "(Lessons 7 and 9.)",
+            "grows with the steps, O(ops(f)). Count it for Lesson 7's loop, x ← x + 0.1·sin x: adlab's tape keeps "
+            "one float64 per operation, 3 operations per step, so 24 bytes per step, 240 MB for 10⁷ steps. A "
+            "minimal tape keeps only what the VJP rules read: sin's rule reads x (for cos x), the product with the "
+            "constant 0.1 reads only 0.1, the sum nothing; so 8 bytes per step, 80 MB, still growing with the "
+            "steps (and far more as Python objects). Forward mode carries one tangent beside one value and "
+            "forgets each step: O(1). Checkpointing could rescue reverse mode, by recomputing. (Lessons 7 and 9.)",
             ("With one input and one output both modes need one sweep: compare what each must keep in memory "
-             "while it runs. Revisit Lesson 7, section 3 (memory: the tape grows with ops(f)).",
+             "while it runs. Revisit Lesson 7, “Memory” (the tape grows with ops(f)).",
              "Which mode keeps a tape that grows with the number of steps, and which forgets each step? "
              "(Lesson 9, section 1.)")),
     Exercise(
@@ -377,11 +423,14 @@ register(
                "Revisit Lesson 9, section 3.")),
     _choice("11.11", "hvp_cost", "a few gradients", ("a few gradients", "n gradients", "n² gradients"),
             "the price of an HVP",
-            "Forward-over-reverse pushes one tangent v through the gradient program: another small factor on top "
-            "of the gradient's cost, whatever n, so a few seconds here. Forming the whole Hessian is what costs n "
-            "HVPs (10⁶ of them, and 8 TB to store), which is why Newton–CG asks only for HVPs. (Lesson 10.)",
-            ("Forward-over-reverse is one JVP of the gradient program. What does one JVP cost, relative to the "
-             "function it differentiates? Revisit Lesson 10, section 2, and Lesson 5, section 7.",
+            "An HVP is one gradient of a JVP (reverse-on-forward, adlab.hvp's default, the nesting Lesson 10 "
+            "recommends for adlab) or one JVP of the gradient (forward-over-reverse): either way a small factor on "
+            "top of the gradient's cost, whatever n. Lesson 10 counted both on Rosenbrock at about two gradients, "
+            "reverse-on-forward the fewer: so a few seconds here. Forming the whole Hessian is what costs n HVPs "
+            "(10⁶ of them, and 8 TB to store), which is why Newton–CG asks only for HVPs. (Lesson 10.)",
+            ("An HVP nests one sweep in another: a gradient of a JVP, or a JVP of the gradient. What does one sweep "
+             "cost, relative to the function it differentiates? Revisit Lesson 10, sections 2–4, and Lesson 5, "
+             "“What each mode costs”.",
              "Tell one product Hv from the whole Hessian, n of them (revisit Lesson 10, section 4: what an HVP "
              "costs).")),
     Exercise(
@@ -393,5 +442,14 @@ register(
         hints=("Work it out by calculus first: what is d/dy (x + c·y), and then the derivative in x of x times "
                "that? Revisit Lesson 10, section 2 (derivatives of derivatives).",
                "adlab gives each grad its own level: inside the inner grad, x belongs to the outer level and counts "
-               "as a constant (revisit Lesson 4, section 1, for a dual number, which has no levels).")),
+               "as a constant (revisit Lesson 4: a dual number with one ε for every derivative has no levels).")),
+    Exercise(
+        "11.13", "numbers", ("dual",), title="a dual number by hand",
+        inputs=_dual_point, by_hand=True,
+        expected=_dual,
+        entries=lambda x0: ["the value part", "the ε-part"],
+        mistakes=_dual_mistakes,
+        hints=("Multiply out with ε² = 0: (a + bε)(c + dε) = ac + (ad + bc)ε. Revisit Lesson 4, dual numbers.",
+               "Expand (x₀ + ε)³ by the binomial theorem and drop every term with ε² or ε³; then add −2x₀ − 2ε "
+               "(Lesson 4).")),
 )
