@@ -133,7 +133,7 @@ def softplus_reference(beta):
     return softplus
 
 
-SCALAR_POINTS = (-1000.0, -3.0, -0.4, 0.0, 0.7, 2.5, 1000.0)
+SCALAR_POINTS = (-2000.0, -3.0, -0.4, 0.0, 0.7, 2.5, 2000.0)  # exp(βx) overflows at ±2000 for every β
 ARRAY_POINT = (-2.0, 0.3, 1.5)
 COTANGENT = 3.0  # the pullback's cotangent: a rule that forgets g is off by this factor
 
@@ -175,7 +175,7 @@ def _softplus_check(namespace, beta):
     if problem:
         return "wrong", problem
     return "correct", (f"correct: softplus's values and its VJP agree with the engine at {len(SCALAR_POINTS)} "
-                       f"numbers (x = ±1000 too) and on an array, with a cotangent of {COTANGENT:g} as well.")
+                       f"numbers (x = ±2000 too) and on an array, with a cotangent of {COTANGENT:g} as well.")
 
 
 def _call(what, function, *args):
@@ -220,7 +220,7 @@ def _softplus_slopes(found, reference, beta):
             continue
         if not np.isfinite(slope):
             return (f"the slope at x = {x:g} is {float(slope)}: your rule overflows there (exp(βx)/(1 + exp(βx)) "
-                    f"is inf/inf at large x); write σ(βx) without overflow, e.g. 0.5 * (1 + np.tanh(0.5 * beta * x)).")
+                    f"is inf/inf at large x); write σ(βx) without overflow, e.g. (1 + np.tanh(beta * x / 2)) / 2.")
         for phrase, wrong in mistakes.items():
             if TIGHT.close(slope, wrong(x)):
                 return f"the slope at x = {x:g} is wrong: {phrase}."
@@ -291,5 +291,5 @@ register(
                "The VJP rule gets (g, out, x) and returns g times the slope at x. The slope of log(1 + exp(βx)) / β "
                "is the logistic σ(βx) = 1 / (1 + exp(−βx)): the β of the chain rule cancels the 1/β.",
                "1 / (1 + np.exp(-beta * x)) overflows inside exp for large negative βx (to 1/inf = 0, with a "
-               "warning); 0.5 * (1 + np.tanh(0.5 * beta * x)) is the same σ(βx) without overflow.")),
+               "warning); (1 + np.tanh(beta * x / 2)) / 2 is the same σ(βx) without overflow.")),
 )
