@@ -9,13 +9,14 @@ from . import testing  # noqa: F401 - adlab.testing.check_grads after a plain `i
 from .core.api import checkpoint, grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .core.numpy_api import log_softmax, logsumexp, softmax
 from .core.primitive import Primitive, primitive
+from .core.rules import stop_gradient
 from .core.revolve import checkpoint_loop
 from .compiler import compiled
 from .tracing import Trace, trace
 
 __all__ = [
     "checkpoint", "checkpoint_loop", "compiled", "grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "value_and_grad",
-    "vjp", "log_softmax", "logsumexp", "softmax", "Primitive", "primitive", "Trace", "trace", "explore",
+    "vjp", "log_softmax", "logsumexp", "softmax", "Primitive", "primitive", "stop_gradient", "Trace", "trace", "explore",
 ]
 __version__ = "0.1.0"
 

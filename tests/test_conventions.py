@@ -80,3 +80,76 @@ def test_x_plus_equals_on_a_traced_array_is_an_error_and_on_a_scalar_rebinds():
     assert adlab.grad(f)(1.0, 2.0) == 1.0
     with pytest.raises(TypeError, match="immutable"):
         adlab.grad(f)(np.ones(2), 2.0)
+
+
+# -- stop_gradient: the identity on values, zero derivative in both modes and at every nesting level ----------
+# (every other primitive is checked against finite differences in tests/test_primitives.py; stop_gradient
+# deliberately disagrees with them, so it is checked here against its own definition instead)
+
+
+@pytest.mark.parametrize("x", [3.0, np.float32(3.0), np.array([1.0, -2.0]), np.ones((2, 3), dtype=np.float32)],
+                         ids=["float", "np.float32", "array", "float32 matrix"])
+def test_stop_gradient_passes_values_through(x):
+    out = adlab.stop_gradient(x)
+    assert type(out) is type(x) and np.array_equal(out, x)
+    assert np.asarray(out).dtype == np.asarray(x).dtype
+
+
+def test_stop_gradient_has_zero_derivative_in_both_modes():
+    f = lambda x: x * adlab.stop_gradient(x)  # noqa: E731
+    assert adlab.grad(f)(3.0) == 3.0
+    assert adlab.jvp(f, (3.0,), (1.0,)) == (9.0, 3.0)
+    assert adlab.jvp(adlab.stop_gradient, (3.0,), (1.0,)) == (3.0, 0.0)
+    assert adlab.grad(adlab.stop_gradient)(3.0) == 0.0
+    x = np.array([1.0, -2.0])
+    _, pullback = adlab.vjp(lambda v: adlab.stop_gradient(v) * 2.0, x)
+    np.testing.assert_array_equal(pullback(np.ones(2))[0], [0.0, 0.0])
+    np.testing.assert_array_equal(adlab.jacfwd(lambda v: v + adlab.stop_gradient(v ** 2))(x), np.eye(2))
+    np.testing.assert_array_equal(adlab.jacrev(lambda v: v + adlab.stop_gradient(v ** 2))(x), np.eye(2))
+
+
+def test_stop_gradient_is_a_constant_at_every_nesting_level():
+    f = lambda x: x ** 2 * adlab.stop_gradient(x)  # noqa: E731 - d/dx: 2x·c, d²/dx²: 2c, with c = x held fixed
+    assert adlab.grad(f)(3.0) == 18.0
+    assert adlab.grad(adlab.grad(f))(3.0) == 6.0
+    assert adlab.hessian(f)(3.0) == 6.0
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(adlab.hessian(lambda v: np.sum(v ** 2 * adlab.stop_gradient(v)))(x), np.diag(2 * x))
+    inner = lambda x, y: adlab.grad(lambda y: x * adlab.stop_gradient(y) + y)(y)  # noqa: E731 - = 1 for every x
+    assert adlab.grad(inner)(2.0, 5.0) == 0.0
+    assert adlab.grad(lambda x: adlab.grad(lambda y: adlab.stop_gradient(x * y))(1.0))(2.0) == 0.0
+
+
+def test_stop_gradient_straight_through_and_a_fixed_target():
+    ste = lambda x: x + adlab.stop_gradient(np.round(x) - x)  # noqa: E731 - round forward, identity backward
+    assert ste(1.3) == 1.0 and adlab.grad(ste)(1.3) == 1.0
+    x = np.array([0.4, 1.6])
+    np.testing.assert_array_equal(ste(x), [0.0, 2.0])
+    np.testing.assert_array_equal(adlab.grad(lambda v: np.sum(ste(v)))(x), [1.0, 1.0])
+    loss = lambda w: (w - adlab.stop_gradient(0.5 * w + 1.0)) ** 2  # noqa: E731 - the target does not move
+    assert adlab.grad(loss)(3.0) == 2.0 * (3.0 - 2.5)
+
+
+def test_stop_gradient_is_a_row_of_the_trace_with_tangent_zero_and_no_adjoint():
+    f = lambda x: x * adlab.stop_gradient(x)  # noqa: E731
+    forward = adlab.trace(f, 3.0).forward(1.0)
+    row = next(r for r in forward.rows if r.op == "stop_gradient")
+    assert row.value == 3.0 and row.tangent == 0.0 and forward.output_tangents == (3.0,)
+    assert "stop_gradient(v" in forward.to_html() and "0" in forward.to_markdown()
+    backward = adlab.trace(f, 3.0).reverse()
+    assert backward.input_adjoints == (3.0,)
+    assert not any(c.row == row.index for r in backward.rows for c in r.contributions)
+
+
+def test_stop_gradient_through_adlab_compiled():
+    f = lambda x: np.sin(x) * adlab.stop_gradient(np.cos(x)) + adlab.stop_gradient(x) ** 2  # noqa: E731
+    grad, compiled = adlab.grad(f), adlab.compiled(adlab.grad(f))
+    for x in (0.3, 0.7, -1.2):  # the first call stages, the others run the program with this call's values
+        assert compiled(x) == grad(x) and grad(x) == pytest.approx(np.cos(x) ** 2)  # stop_gradient(x)**2: 0
+    assert compiled.cache_info()["traces"] == 1
+    x = np.array([0.3, -1.2])
+    g = adlab.compiled(adlab.grad(lambda v: np.sum(f(v))))
+    np.testing.assert_array_equal(g(x), adlab.grad(lambda v: np.sum(f(v)))(x))
+    np.testing.assert_array_equal(g(2 * x), adlab.grad(lambda v: np.sum(f(v)))(2 * x))
+    h = adlab.compiled(adlab.hessian(f))
+    assert h(0.5) == adlab.hessian(f)(0.5) and h(0.9) == adlab.hessian(f)(0.9)

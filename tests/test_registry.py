@@ -30,11 +30,15 @@ NOT_UFUNCS = {P[name] for name in ("where", "clip", "sum", "prod", "max", "min",
 WRITTEN_AS_OPERATORS = {P[name] for name in ("negative", "add", "subtract", "multiply", "divide", "remainder",
                                              "power", "matmul")}
 # Codegen writes no source for these yet: a trace using them raises CodegenError naming the primitive.
-NO_TEMPLATE = {P[name] for name in ("remainder", "prod", "scatter_add", "set_at")}
+NO_TEMPLATE = {P[name] for name in ("remainder", "prod", "scatter_add", "set_at", "stop_gradient")}
 # Comparisons, signs and floors that derivative rules compute from values (rules.NOT_DIFFERENTIATED). f never
 # calls them: NumPy's comparisons on a traced value stay Python's choices (guards), not primitives, so they are
 # no ufunc, no adlab.numpy name, no %trace name, no SymPy expression; codegen writes programs of f's trace.
 RULES_ONLY = set(rules.NOT_DIFFERENTIATED)
+# Called by f as adlab.stop_gradient(x): NumPy has no such function, so it is no ufunc, no adlab.numpy name and
+# no %trace bare name; SymPy has no "a constant here, a variable there" for one expression. Unlike RULES_ONLY it
+# is in f's trace, so codegen could write it (the identity, zero tangent, no adjoint); it has no template yet.
+ADLAB_ONLY = {P["stop_gradient"]}
 
 
 def _templated(prim):
@@ -48,15 +52,16 @@ def _bare_name(prim):
 
 # table: (primitives it covers, primitives explicitly left out of it)
 SIDE_TABLES = {
-    "NumPy dispatch (numpy_api.UFUNCS)": (set(numpy_api.UFUNCS.values()) & PRIMITIVES, NOT_UFUNCS | RULES_ONLY),
+    "NumPy dispatch (numpy_api.UFUNCS)": (set(numpy_api.UFUNCS.values()) & PRIMITIVES,
+                                           NOT_UFUNCS | RULES_ONLY | ADLAB_ONLY),
     "adlab.numpy exports": ({prim for prim in PRIMITIVES if prim.ufunc and getattr(anp, prim.ufunc.__name__) is prim},
-                            NOT_UFUNCS | RULES_ONLY),
+                            NOT_UFUNCS | RULES_ONLY | ADLAB_ONLY),
     "batching rules (batching.BATCH_RULES)": (set(BATCH_RULES) & PRIMITIVES, set()),
     "codegen templates (codegen.TEMPLATES)": ({prim for prim in PRIMITIVES if _templated(prim)},
                                               NO_TEMPLATE | RULES_ONLY),
-    "SymPy map (symbolic.SYMPY)": (set(symbolic.SYMPY), symbolic.ARRAY_PRIMITIVES | RULES_ONLY),
+    "SymPy map (symbolic.SYMPY)": (set(symbolic.SYMPY), symbolic.ARRAY_PRIMITIVES | RULES_ONLY | ADLAB_ONLY),
     "%trace bare names (magics.ELEMENTARY)": ({prim for prim in PRIMITIVES if _bare_name(prim)},
-                                              WRITTEN_AS_OPERATORS | NOT_UFUNCS | RULES_ONLY),
+                                              WRITTEN_AS_OPERATORS | NOT_UFUNCS | RULES_ONLY | ADLAB_ONLY),
 }
 
 
@@ -196,3 +201,7 @@ def test_the_derivative_scan_finds_each_way_of_stating_one():
     assert derivative_statements('softplus.defvjp(lambda g, out, x: g)', "exercises/x")
     assert derivative_statements('p = Primitive("p", f, joint_vjp=rule)', "compiler")
     assert not derivative_statements('def f():\n    """Writes {d} in a docstring."""\n', "compiler")
+
+
+def test_stop_gradient_is_called_by_f_and_so_is_not_a_value_rules_read():
+    assert rules.stop_gradient in PRIMITIVES and rules.stop_gradient not in rules.NOT_DIFFERENTIATED

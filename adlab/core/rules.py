@@ -761,3 +761,29 @@ set_at = Primitive(
 PRIMITIVES = tuple(value for value in list(globals().values()) if isinstance(value, Primitive))
 # The primitives that rules use to read values (masks, signs, floors): no derivative of their own.
 NOT_DIFFERENTIATED = frozenset(prim for prim in PRIMITIVES if prim.joint_jvp is _no_tangent)
+
+# -- stop_gradient: the identity on values, a constant to every derivative -------------------------------
+# Unlike the values rules read (NOT_DIFFERENTIATED, which f never calls), f calls stop_gradient itself: it is
+# in f's trace, as a row "stop_gradient(v₃)" with tangent 0 and no adjoint contribution. Forward mode gives
+# its result no tangent and reverse mode passes nothing back through it, at every level, so grad(grad(f)) and
+# hessian see a constant there too. It has rules of its own (not _no_tangent), so it stays out of
+# NOT_DIFFERENTIATED.
+
+
+def _stop_gradient_impl(x):
+    return x
+
+
+def _stopped_tangent(tangents, out, x):
+    return None  # no tangent: the result is a constant at this level
+
+
+def _stopped_cotangents(needed, g, out, x):
+    return [None]  # nothing passes back to x
+
+
+stop_gradient = Primitive("stop_gradient", _stop_gradient_impl,
+                          rule=Rule("stop_gradient({0})", ("0",), ("",)),
+                          joint_jvp=_stopped_tangent, joint_vjp=_stopped_cotangents,
+                          shape_only=_EVERY_POSITION, elementwise=True)
+PRIMITIVES += (stop_gradient,)
