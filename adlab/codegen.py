@@ -123,6 +123,7 @@ TEMPLATES = {
     "cosh": _pointwise("np.cosh({0})", "{d} * np.sinh({0})"),
     "tanh": _pointwise("np.tanh({0})", "{d} * (1 - {out} ** 2)"),
     "abs": _pointwise("np.abs({0})", "{d} * np.sign({0})"),
+    "stop_gradient": _pointwise("{0}", None),  # the value passes, its derivative does not
     "maximum": _pointwise("np.maximum({0}, {1})", "{d} * " + _TIE_X, "{d} * " + _TIE_Y),
     "minimum": _pointwise("np.minimum({0}, {1})", "{d} * " + _TIE_Y, "{d} * " + _TIE_X),
     "where": _pointwise("np.where({0}, {1}, {2})", None, "np.where({0}, {d}, 0.0)", "np.where({0}, 0.0, {d})"),
@@ -347,12 +348,14 @@ class _RowSource:
             return self.format(self.template.joint_tangent, ts=ts)
         terms = []
         for position, operand in enumerate(operands):
-            if operand.index is None:
+            if operand.index is None or self.template.tangent[position] is None:  # a constant, or not differentiated
                 continue
             term = self.format(self.template.tangent[position], t=variable(operand.index, "_dot"))
             if self.template.elementwise and self.shapes[position] != self.shape:
                 term = f"np.broadcast_to({term}, {self.shape})"
             terms.append(term)
+        if not terms:  # stop_gradient: the value passes, no tangent does
+            return _zeros(self.row.value)
         text = terms[0]
         for term in terms[1:]:  # a + -b reads as a - b
             text += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
@@ -367,6 +370,8 @@ class _RowSource:
             bar = variable(operand.index, "_bar")
             adjoint = self.template.adjoint
             template = adjoint[position] if position < len(adjoint) else adjoint[-1]
+            if template is None:  # not differentiated: nothing passes back
+                continue
             block = self._block(position)
             if "{bar}" in template:
                 statements.append(self.format(template, bar=bar, block=block))

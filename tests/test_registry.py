@@ -30,7 +30,7 @@ NOT_UFUNCS = {P[name] for name in ("where", "clip", "sum", "prod", "max", "min",
 WRITTEN_AS_OPERATORS = {P[name] for name in ("negative", "add", "subtract", "multiply", "divide", "remainder",
                                              "power", "matmul")}
 # Codegen writes no source for these yet: a trace using them raises CodegenError naming the primitive.
-NO_TEMPLATE = {P[name] for name in ("remainder", "prod", "scatter_add", "set_at", "stop_gradient")}
+NO_TEMPLATE = {P[name] for name in ("remainder", "prod", "scatter_add", "set_at")}
 # Comparisons, signs and floors that derivative rules compute from values (rules.NOT_DIFFERENTIATED). f never
 # calls them: NumPy's comparisons on a traced value stay Python's choices (guards), not primitives, so they are
 # no ufunc, no adlab.numpy name, no %trace name, no SymPy expression; codegen writes programs of f's trace.

@@ -247,3 +247,20 @@ def test_negative_numbers_get_parentheses_where_a_reader_needs_them():
     reverse = body_rows(tables.to_markdown(adlab.trace(lambda x: 1.0 - x * x, -0.5).reverse(-2.0)))
     assert reverse[0].endswith(r"| 2×(−0.5) + 2×(−0.5) = −2 |")
     assert reverse[1] == r"| $v_1 = v_0 \times v_0$ | −0.5 × (−0.5) = 0.25 | $\bar{v}_1 = \bar{v}_2\cdot (-1)$ | −2×(−1) = 2 |"
+
+
+def test_a_custom_primitive_with_only_a_vjp_rule_shows_its_adjoints():
+    """A gradient clip defines a VJP and no JVP: its reverse table shows the adjoint values, not a TypeError."""
+    @adlab.primitive
+    def clip_gradient(x):
+        return x
+
+    clip_gradient.defvjp(lambda g, out, x: np.clip(g, -1.0, 1.0))
+    table = adlab.trace(lambda x: clip_gradient(x) * 3.0, 2.0).reverse(1.0).to_markdown()
+    assert r"$\bar{v}_0 = \bar{x}_1 = \bar{v}_1\cdot \partial v_1/\partial v_0$ | 1 |" in table  # clip(3) = 1
+    assert r"\text{clip\_gradient}(v_0)" in table
+
+
+def test_latex_names_with_underscores_stay_one_word():
+    latex = adlab.trace(lambda x: adlab.stop_gradient(x) * x, 2.0).to_latex()
+    assert r"\text{stop\_gradient}(v_0)" in latex and r"\text{stop}_" not in latex

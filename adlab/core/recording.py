@@ -246,14 +246,19 @@ class Recording:
         return tangents
 
     def local_partials(self, row):
-        """∂(row's output)/∂(each argument), from the JVP rules: None for constants and non-scalars."""
+        """∂(row's output)/∂(each argument), from the JVP rules: None for constants, non-scalars and arguments that
+        have no JVP rule."""
         prim, params, values, out, parents = self.tape[row]
         partials = []
         for position, parent in enumerate(parents):
             if parent < 0 or shape(values[position]) != () or shape(out) != ():
                 partials.append(None)
                 continue
+            if prim.joint_jvp is None and (position >= len(prim.jvps) or prim.jvps[position] is None):
+                partials.append(None)  # a custom primitive with a VJP rule only (a gradient clip): no partial
+                continue
             tangents = [None] * len(values)
             tangents[position] = 1.0
             partials.append(raw(push_tangents(prim, values, tangents, out, params)))
         return tuple(partials)
+

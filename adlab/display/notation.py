@@ -156,7 +156,7 @@ class LatexNotation(TextNotation):
     def literal(self, text):
         text = re.sub("√" + _LATEX_OPERAND, lambda m: rf"\sqrt{{{_unparen(m.group(1))}}}", text)
         text = re.sub(r"\^" + _LATEX_OPERAND, lambda m: f"^{{{m.group(1)}}}", text)
-        text = re.sub(r"(?<![\\A-Za-z])[A-Za-z]{2,}", _latex_word, text)
+        text = re.sub(r"(?<![\\A-Za-z])[A-Za-z]{2,}(?:_[A-Za-z]{2,})*", _latex_word, text)  # stop_gradient too
         text = re.sub(r" (?=\\text\{)", r"\\ ", text)
         text = re.sub(r"(\\text\{[^{}]*\}) ", r"\1\\ ", text)
         text = "".join(_LATEX_SYMBOLS.get(c, c) for c in text)
@@ -180,7 +180,7 @@ def _unparen(text):
 
 def _latex_word(match):
     word = match.group(0)
-    return rf"\{word} " if word in _LATEX_FUNCTIONS else rf"\text{{{word}}}"
+    return rf"\{word} " if word in _LATEX_FUNCTIONS else rf"\text{{{_latex_escape(word)}}}"
 
 
 def _latex_escape(text):
