@@ -249,7 +249,7 @@ register(
                                   _crossover_truth, _crossover_mistakes),
         by_hand=True, expected=_crossover_truth,
         entries=lambda M: ["n at the crossover"],
-        mistakes=_crossover_mistakes, revisit="revisit section 6",
+        mistakes=_crossover_mistakes, revisit="revisit section 5",
         hints=("Solve n × (JVP operations) = M × (VJP operations) for n.",
                "The two counts are printed by counts(wide, x20) above; summing into M groups instead of 20 does "
                "not change them.")),
@@ -259,7 +259,7 @@ register(
                                   _product_mistakes, EXACT),
         by_hand=True, expected=_product_truth, tolerance=EXACT,
         entries=lambda n: ["(a) multiplications of the reverse sweep", "(b) operations of n forward sweeps"],
-        mistakes=_product_mistakes, revisit="revisit section 5's table, and section 1 for a product's tangent",
+        mistakes=_product_mistakes, revisit="revisit section 6's table, and section 1 for a product's tangent",
         hints=("(a) The loop is n − 1 products p = p·x. Going back through one of them, the reverse sweep "
                "sends p̄·x to the old p and p̄·(old p) to x (Lesson 6's rule for a product).",
                "(b) One JVP runs each product once and its tangent (section 1: three operations for a product), "
