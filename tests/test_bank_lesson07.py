@@ -1,4 +1,4 @@
-"""Lesson 7's exercises (7.1–7.5, with 7.2a/b and 7.3a/b) on the exercise framework: the instructor's answers
+"""Lesson 7's exercises (7.1–7.6, with 7.2a/b and 7.3a/b) on the exercise framework: the instructor's answers
 pass, stubs wait, every listed mistake is caught and named without the expected value, the numbers are each
 student's own, and every answer is a count or a ratio of counts (never a time)."""
 
@@ -14,9 +14,9 @@ from bank_support import assert_no_expected, lesson, typed
 
 LESSON = lesson("07_which_mode.ipynb")
 NOTEBOOK, SOLUTIONS, STUBS = LESSON.notebook(), LESSON.solutions(), LESSON.stubs()
-IDS = ("7.1", "7.2a", "7.2b", "7.3a", "7.3b", "7.4", "7.5")
-NUMERIC = ("7.1", "7.2b", "7.3a", "7.4", "7.5")
-COUNTS = ("7.2b", "7.3a", "7.4")  # whole numbers, checked exactly
+IDS = ("7.1", "7.2a", "7.2b", "7.3a", "7.3b", "7.4", "7.5", "7.6")
+NUMERIC = ("7.1", "7.2b", "7.3a", "7.4", "7.5", "7.6")
+COUNTS = ("7.2b", "7.3a", "7.4", "7.6")  # whole numbers, checked exactly
 CHOICES = {"7.2a": ("reverse",), "7.3b": ("forward", "reverse")}  # wrong choices to try
 STUDENTS = ("alice", "bob")
 
@@ -88,6 +88,7 @@ def test_no_draw_is_a_worked_example():
         assert get("7.4").draw(student)["K"] not in (10, 100, 1000)
         assert get("7.5").draw(student)["M"] != 20 and 4000 % get("7.5").draw(student)["M"] == 0
         assert get("7.1").draw(student)["h"].__name__ != "np.exp(x1) * np.sin(x2) / x1"
+        assert get("7.6").draw(student)["n"] not in (10, 100, 1000)
 
 
 def test_wides_counts_do_not_depend_on_M():
@@ -100,3 +101,44 @@ def test_the_function_menu_gives_distinct_ratios():
     pairs = [tuple(round(c, 3) for c in lesson07._c_truth(h)) for h in lesson07.FUNCTIONS]
     assert len(set(pairs)) == len(pairs)
     assert all(forward != reverse for forward, reverse in pairs)
+
+
+# -- 7.6 · Speelpenning's product ----------------------------------------------------------------------------
+
+
+def test_the_products_counts_come_from_the_engine_and_match_the_loop():
+    """(a) two multiplications per product in the reverse sweep, (b) n JVPs of four operations per product."""
+    for student in STUDENTS:
+        n = get("7.6").draw(student)["n"]
+        xs = lesson07._product_point(n)
+        f = ops(lesson07.speelpenning, xs)
+        assert f == n - 1
+        assert get("7.6").truth({"n": n}) == [vjp_ops(lesson07.speelpenning, xs) - f,
+                                              n * jvp_ops(lesson07.speelpenning, xs)] == [2 * (n - 1),
+                                                                                          4 * n * (n - 1)]
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_7_6_the_solution_is_correct_and_the_stub_waits(student):
+    assert evaluate(get("7.6"), {"7.6": SOLUTIONS["7.6"]}, student=student)[0] == "correct"
+    status, message = evaluate(get("7.6"), {"7.6": STUBS["7.6"]}, student=student)
+    assert status == "unanswered", message
+    assert "not answered yet" in message
+
+
+def test_7_6_another_students_answer_is_refused():
+    exercise = get("7.6")
+    alice, bob = exercise.draw("alice"), exercise.draw("bob")
+    assert alice != bob
+    answer = typed("7.6", exercise.truth(alice), dtype=None)
+    assert evaluate(exercise, {"7.6": answer}, student="alice")[0] == "correct"
+    status, message = evaluate(exercise, {"7.6": answer}, student="bob")
+    assert status == "wrong", message
+    assert_no_expected(message, exercise.truth(bob))
+
+
+def test_7_6_is_by_hand_and_refuses_the_engine():
+    source = ('# Exercise 7.6\nn = my_numbers("7.6")\nfrom adlab.cost import vjp_ops\n'
+              "reverse_multiplications = 1\nforward_operations = 1")
+    status, message = evaluate(get("7.6"), {"7.6": source}, student="alice")
+    assert status == "wrong" and "by hand" in message

@@ -4,7 +4,7 @@ Every answer here is a count or a ratio of counts (adlab.cost with timing off): 
 machine, so it can be checked. Timed numbers are shown in the lesson but are never an answer.
 Counts are checked exactly, ratios to 3 decimals. The lesson's own numbers (Eq. 5, the table for
 sizes 4, 16, 64, the tape for K = 10, 100, 1000 steps, `wide` with M = 20 groups) are worked
-examples: no exercise draws them.
+examples: no exercise draws them. Nor do Speelpenning's product's sizes n = 10, 100, 1000 (7.6).
 """
 
 from __future__ import annotations
@@ -150,6 +150,44 @@ def _crossover_mistakes(M):
             "M is missing: reverse mode runs one sweep per output, M of them": reverse / forward}
 
 
+# -- 7.6 · Speelpenning's product: the reverse sweep and n forward sweeps, by hand -------------------------
+
+
+def speelpenning(xs):
+    """The lesson's product x₁·x₂·…·xₙ as a loop over scalars: n − 1 multiplications."""
+    product = xs[0]
+    for x in xs[1:]:
+        product = product * x
+    return product
+
+
+_SIZES = (20, 25, 30, 40, 50, 60, 75, 80, 200, 250, 500)  # not 10, 100, 1000: the lesson's table
+
+
+def _product_point(n):
+    return [float(x) for x in np.linspace(0.5, 1.5, n)]
+
+
+def _product_truth(n):
+    """(multiplications of the reverse sweep, operations of n forward sweeps), counted by the engine."""
+    xs = _product_point(n)
+    f = ops(speelpenning, xs)
+    return [vjp_ops(speelpenning, xs) - f, n * jvp_ops(speelpenning, xs)]
+
+
+def _product_mistakes(n):
+    return {"the loop multiplies n − 1 times, not n: the product starts from x₁": [2 * n, 4 * n * n],
+            "a product has two factors, and the reverse sweep sends an adjoint to each: v̄·b to a and v̄·a to b":
+                [n - 1, 4 * n * (n - 1)],
+            "that is the whole VJP: the reverse sweep alone leaves out the forward sweep's own multiplications":
+                [3 * (n - 1), 4 * n * (n - 1)],
+            "forward mode runs one sweep per input, n sweeps, for the whole gradient": [2 * (n - 1), 4 * (n - 1)],
+            "a JVP runs f's own multiplication too, beside its three tangent operations": [2 * (n - 1),
+                                                                                           3 * n * (n - 1)],
+            "that is finite differences' n + 1 evaluations of f, not forward mode's n JVPs":
+                [2 * (n - 1), (n + 1) * (n - 1)]}
+
+
 register(
     Exercise(
         "7.1", "numbers", ("c_forward", "c_reverse"), title="read c off a measurement",
@@ -215,4 +253,15 @@ register(
         hints=("Solve n × (JVP operations) = M × (VJP operations) for n.",
                "The two counts are printed by counts(wide, x20) above; summing into M groups instead of 20 does "
                "not change them.")),
+    Exercise(
+        "7.6", "numbers", ("reverse_multiplications", "forward_operations"), title="Speelpenning's product",
+        inputs=lambda rng: _drawn(rng, lambda rng: {"n": int(rng.choice(_SIZES))}, _product_truth,
+                                  _product_mistakes, EXACT),
+        by_hand=True, expected=_product_truth, tolerance=EXACT,
+        entries=lambda n: ["(a) multiplications of the reverse sweep", "(b) operations of n forward sweeps"],
+        mistakes=_product_mistakes, revisit="revisit section 6's table, and section 1 for a product's tangent",
+        hints=("(a) The loop is n − 1 products p = p·x. Going back through one of them, the reverse sweep "
+               "sends p̄·x to the old p and p̄·(old p) to x (Lesson 6's rule for a product).",
+               "(b) One JVP runs each product once and its tangent (section 1: three operations for a product), "
+               "and the whole gradient takes one JVP per input.")),
 )
