@@ -96,7 +96,20 @@ def test_a_trace_or_a_function_and_arguments():
 
 def test_every_elementwise_template_has_a_case():
     elementwise = {name.split(" ")[0] for name, template in TEMPLATES.items() if template.elementwise}
-    assert elementwise == set(SCALAR_CASES)  # "power by a constant" (x ** 2) is power's: see the constants case below
+    # "power by a constant" (x ** 2) is power's: see the constants case below; stop_gradient has its own test (SymPy
+    # shares SCALAR_CASES and has no stop_gradient)
+    assert elementwise == set(SCALAR_CASES) | {"stop_gradient"}
+
+
+def test_stop_gradient_passes_the_value_and_no_derivative_in_both_programs():
+    def f(x, y):
+        return adlab.stop_gradient(x * y) * x + y
+
+    tangent, adjoint = tangent_program(f, 2.0, 3.0), adjoint_program(f, 2.0, 3.0)
+    assert "v2_dot = 0.0" in tangent.source and "v1_bar += v2_bar" not in adjoint.source
+    assert tangent(2.0, 3.0, 1.0, 0.0) == (15.0, 6.0) and tangent(2.0, 3.0, 0.0, 1.0) == (15.0, 1.0)
+    y, bars = adjoint(2.0, 3.0)
+    assert (y, bars) == (15.0, tuple(adlab.grad(f, argnums=(0, 1))(2.0, 3.0))) == (15.0, (6.0, 1.0))
 
 
 @pytest.mark.parametrize("name", sorted(SCALAR_CASES))

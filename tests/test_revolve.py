@@ -162,3 +162,17 @@ def test_a_constant_nobody_differentiates_gets_no_cotangent(layer):
     assert calls == {"recorded with W traced": 0}
     adlab.grad(lambda W: np.sum(checkpoint_loop(step, x, 20, W, snapshots=4)))(W)
     assert calls == {"recorded with W traced": 20}
+
+
+def test_a_budget_of_a_thousand_states_needs_no_deep_recursion():
+    """The schedule's parts wait on a list, not on Python's call stack (which stops near 1,000 frames)."""
+    import numpy as np
+
+    def plain(x):
+        for _ in range(1000):
+            x = x + 0.1 * np.sin(x)
+        return x
+
+    assert len(schedule(1000, 999)) > 1000
+    looped = adlab.grad(lambda x: adlab.checkpoint_loop(lambda x: x + 0.1 * np.sin(x), x, 1000, snapshots=999))
+    assert looped(1.0) == pytest.approx(adlab.grad(plain)(1.0), rel=1e-12)

@@ -82,25 +82,32 @@ def schedule(n_steps, snapshots):
 
 
 def _actions(start, n_steps, snapshots):
-    if n_steps == 0:
-        return
-    if n_steps == 1:
-        yield ("restore", start)
-        yield ("reverse", start)
-    elif snapshots == 1:
-        for ahead in range(n_steps - 1, -1, -1):
+    """The schedule's actions, one at a time. Reversing n steps from a stored state: advance to the split,
+    store it, reverse the right part with one state fewer, free it, reverse the left part. The parts wait on
+    a stack (not Python's recursion, which a budget of 1,000 states would exhaust)."""
+    pending = [(start, n_steps, snapshots)]  # parts still to reverse, and ("free", j) between them
+    while pending:
+        part = pending.pop()
+        if part[0] == "free":
+            yield part
+            continue
+        start, n_steps, snapshots = part
+        if n_steps == 1:
             yield ("restore", start)
-            if ahead:
-                yield ("advance", start, start + ahead)
-            yield ("reverse", start + ahead)
-    else:
-        middle = start + _split(n_steps, snapshots)
-        yield ("restore", start)
-        yield ("advance", start, middle)
-        yield ("store", middle)
-        yield from _actions(middle, start + n_steps - middle, snapshots - 1)
-        yield ("free", middle)
-        yield from _actions(start, middle - start, snapshots)
+            yield ("reverse", start)
+        elif n_steps > 1 and snapshots == 1:
+            for ahead in range(n_steps - 1, -1, -1):
+                yield ("restore", start)
+                if ahead:
+                    yield ("advance", start, start + ahead)
+                yield ("reverse", start + ahead)
+        elif n_steps > 1:
+            middle = start + _split(n_steps, snapshots)
+            yield ("restore", start)
+            yield ("advance", start, middle)
+            yield ("store", middle)
+            pending += [(start, middle - start, snapshots), ("free", middle),
+                        (middle, start + n_steps - middle, snapshots - 1)]
 
 
 def _count(value, name, least, meaning=""):
