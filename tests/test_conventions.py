@@ -153,3 +153,10 @@ def test_stop_gradient_through_adlab_compiled():
     np.testing.assert_array_equal(g(2 * x), adlab.grad(lambda v: np.sum(f(v)))(2 * x))
     h = adlab.compiled(adlab.hessian(f))
     assert h(0.5) == adlab.hessian(f)(0.5) and h(0.9) == adlab.hessian(f)(0.9)
+
+
+def test_relu_at_zero_is_a_tie_and_a_branch_follows_the_path_taken():
+    relu = lambda x: np.maximum(x, 0.0)
+    assert adlab.grad(relu)(0.0) == 0.5 and adlab.jvp(relu, (0.0,), (1.0,))[1] == 0.5
+    branch = lambda x: x if x > 0 else -x
+    assert adlab.grad(branch)(0.0) == -1.0 and adlab.grad(branch)(1e-300) == 1.0
