@@ -264,7 +264,7 @@ def test_review_feedback_sends_cost_and_source_transformation_to_their_new_lesso
     for text in texts:
         for section in re.findall(r"Lesson 3, sections? ([\d–, and]+)", text):
             assert not re.search(r"[45]", section), text
-    assert any("Lesson 7, “What AD costs”" in text for text in texts)
+    assert any("Lesson 7, “What one sweep costs”" in text for text in texts)
 
 
 def test_the_hvp_feedback_agrees_with_lesson_10s_recommendation():

@@ -311,7 +311,7 @@ register(
             "round-off, and it follows loops and value-dependent branches. Finite differences would need 10⁶ + 1 "
             "evaluations per step, and no single formula follows `if`s that depend on values. (Lessons 3, 7 and 8.)",
             ("Ask of each method what it needs (a formula, the program, only values) and what a gradient of 10⁶ "
-             "inputs costs with it. Revisit Lesson 7, “What AD costs”, and Lesson 8, “One sweep per step”.",
+             "inputs costs with it. Revisit Lesson 7, “What one sweep costs”, and Lesson 8, “One sweep per step”.",
              "Finite differences need one more run of the loss per weight, and a formula cannot follow `if`s "
              "that depend on values (revisit Lesson 3, section 3: control flow).")),
     _choice("11.1b", "method_b", "numerical", METHODS, "which method: a program without its source",
