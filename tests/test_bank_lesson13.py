@@ -216,7 +216,7 @@ def test_13_3_runs_the_student_s_own_value():
     status, message = verdict("13.3", solutions()["13.3"], **{"13.1": wrong_relu})
     assert status == "wrong" and "the forward values are right, so look at the backward rules" in message, message
     status, message = verdict("13.3", solutions()["13.3"], **{"13.1": stubs()["13.1"]})
-    assert status == "unanswered", message
+    assert status == "unanswered" and "your `Value` (exercise 13.1) still raises" in message, message
 
 
 def test_13_3_without_the_classes_says_so():
@@ -269,3 +269,33 @@ def test_no_student_copy_holds_a_solution_and_the_package_is_ignored_by_git():
     from pathlib import Path
 
     assert "lessons/myad/" in (Path(__file__).resolve().parents[1] / ".gitignore").read_text().splitlines()
+
+
+# -- the package the lesson writes ---------------------------------------------------------------------
+
+
+def test_the_lesson_writes_its_package_from_the_answer_cells_and_runs_twice(tmp_path):
+    """Run the instructor's lesson twice in one folder: the package's files are the answer cells as run (nn.py
+    below its import line), the second run rewrites them, nothing else appears, and the tests run without pytest."""
+    import subprocess
+    import sys
+
+    from notebook_runner import run_notebook
+
+    for _ in range(2):
+        run = nbformat.from_dict(nbformat.reads(nbformat.writes(notebook()), as_version=4))
+        run_notebook(run, tmp_path)
+        errors = [o for cell in run.cells for o in cell.get("outputs", []) if o.output_type == "error"]
+        assert not errors, errors
+    package = tmp_path / "myad"
+    assert sorted(p.name for p in package.iterdir() if p.name != "__pycache__") == \
+        ["__init__.py", "nn.py", "test_value.py", "value.py", "variable.py"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".adlab-progress.json", "myad"]   # the checks' record
+    assert (package / "value.py").read_text() == solutions()["13.1"].rstrip() + "\n"
+    assert (package / "variable.py").read_text() == solutions()["13.2"].rstrip() + "\n"
+    assert (package / "nn.py").read_text() == "from .value import Value\n\n\n" + solutions()["13.3"].rstrip() + "\n"
+    done = subprocess.run([sys.executable, "-m", "myad.test_value"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "3 passed", done.stdout + done.stderr
+    printed = "".join(o.get("text", "") for cell in run.cells for o in cell.get("outputs", []))
+    assert "training accuracy after 200 steps: 100 % of the 100 points" in printed
+    assert "agree to 1e-10 in every one: True" in printed

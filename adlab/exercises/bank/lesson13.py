@@ -331,6 +331,18 @@ def _neuron_of(index, sizes=SIZES):
     return len(layout(sizes)) - 1
 
 
+def _value_works(Value):
+    """A _Stop if exercise 13.1's Value is still a stub: the network classes cannot be checked on it yet."""
+    try:
+        x = Value(2.0)
+        (x * 3.0 + 1.0).relu().backward()
+    except NotImplementedError:
+        raise _Stop("unanswered", "not answered yet: your `Value` (exercise 13.1) still raises NotImplementedError; "
+                                  "write it and run its cell first: these classes are built on it.") from None
+    except Exception:
+        pass  # a wrong Value: the checks below (and exercise 13.1's) say what is wrong
+
+
 def _nn_checker(namespace):
     """Exercise 13.3: the student's Neuron, Layer and MLP, built on their own Value (exercise 13.1's)."""
     missing = _classes(namespace, ("Neuron", "Layer", "MLP"))
@@ -343,6 +355,7 @@ def _nn_checker(namespace):
                            "(the check runs that cell first, then this one).")
     try:
         with np.errstate(all="ignore"), time_limit(SECONDS, "checking your network classes"):
+            _value_works(namespace["Value"])
             _structure(namespace)
             _network_checks(namespace)
     except _Stop as stop:
