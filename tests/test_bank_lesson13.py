@@ -233,7 +233,8 @@ def network_changed(old, new):
 
 WRONG_FUNCTIONS = {
     "relu on the output": (network_changed("if k < len(sizes) - 2:", "if True:"), "the output layer must be linear"),
-    "bias first": (network_changed("a = a @ block[:, :n_in].T + block[:, n_in]", "a = a @ block[:, 1:].T + block[:, 0]"),
+    "bias first": (network_changed("a = a @ block[:, :n_in].T + block[:, n_in]",
+                                   "a = a @ block[:, 1:].T + block[:, 0]"),
                    "each neuron's weights first, then its bias"),
     "a column": (network_changed("return a[:, 0]", "return a[:, :1].T"), "returned shape"),
     "floats": (network_changed("return a[:, 0]", "return np.array([float(s) for s in a[:, 0]])"),

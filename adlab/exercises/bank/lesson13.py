@@ -235,7 +235,8 @@ def _variable_checker(namespace):
 def _classes(namespace, names):
     for name in names:
         if name not in namespace:
-            return "invalid", f"no class `{name}`: the answer cell must define it (`class {name}:`; check the spelling)."
+            return "invalid", (f"no class `{name}`: the answer cell must define it (`class {name}:`; check the "
+                               f"spelling).")
         if not isinstance(namespace[name], type):
             return "invalid", f"`{name}` is a {type(namespace[name]).__name__}, not a class: define it with `class`."
     return None
@@ -466,7 +467,8 @@ register(
         checker=_network_checker, by_hand=True, uses=("13.1", "13.3"), seconds=20.0,
         revisit="revisit section 4 of this lesson",
         hints=("Loop over the layers, for n_in, n_out in zip(sizes[:-1], sizes[1:]), and walk through w with an "
-               "offset: a layer from n_in to n_out takes n_out·(n_in + 1) entries. Reshape them to (n_out, n_in + 1): row j is neuron j, its weights then its bias.",
+               "offset: a layer from n_in to n_out takes n_out·(n_in + 1) entries. Reshape them to "
+               "(n_out, n_in + 1): row j is neuron j, its weights then its bias.",
                "With block = w[at:at + n_out * (n_in + 1)].reshape(n_out, n_in + 1), the layer computes "
                "a @ block[:, :n_in].T + block[:, n_in]; then np.maximum(…, 0.0) except on the last layer.",
                "Return one score per row of X: the last layer's output has shape (N, 1), so return out[:, 0].")),
