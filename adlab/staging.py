@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .core.numpy_api import ArrayBox
+from .core.arraybox import ArrayBox
 from .core.primitive import Box, Level, escaped, matrix_among
 from .core.tree import flatten, unflatten
 

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from . import numpy_api as anp
+from . import numpy_functions as anp
 from .batching import batched_call
 from .forward import JVPBox, JVPLevel
 from .primitive import Box, Primitive, check_live, raw, shape, zeros_like

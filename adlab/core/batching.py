@@ -14,7 +14,7 @@ why this transformation is internal rather than a general `vmap`.
 from __future__ import annotations
 
 from . import rules as r
-from .numpy_api import ArrayBox
+from .arraybox import ArrayBox
 from .primitive import Level, escaped, shape
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .numpy_api import ArrayBox
+from .arraybox import ArrayBox
 from .primitive import Box, Level, bind, escaped, matrix_among, missing_rule
 
 

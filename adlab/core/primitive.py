@@ -237,7 +237,7 @@ def missing_rule(prim, kind, position):
 class Box:
     """A value traced at one level; subclasses carry what their level needs.
 
-    Only what `bind` needs lives here; `adlab.core.numpy_api.ArrayBox` gives
+    Only what `bind` needs lives here; `adlab.core.arraybox.ArrayBox` gives
     boxes NumPy's operators.
     """
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .numpy_api import ArrayBox
+from .arraybox import ArrayBox
 from .primitive import Box, Level, bind, escaped, matrix_among, missing_rule
 
 
