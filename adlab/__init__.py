@@ -6,8 +6,8 @@ load when first shown.
 
 from . import testing  # noqa: F401 - adlab.testing.check_grads after a plain `import adlab`
 from .core.api import checkpoint, grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .core.interpreter import Primitive, primitive
 from .core.numpy_functions import log_softmax, logsumexp, softmax
-from .core.primitive import Primitive, primitive
 from .core.rules import stop_gradient
 from .core.revolve import checkpoint_loop
 from .compiler import compiled

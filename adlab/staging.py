@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .core.arraybox import ArrayBox
-from .core.primitive import Box, Level, escaped, matrix_among
+from .core.interpreter import Box, Level, escaped, matrix_among
 from .core.tree import flatten, unflatten
 
 __all__ = ["Var", "Equation", "Guard", "Program", "PathChanged", "NotStageable", "StagingLevel", "StagedBox",

@@ -94,7 +94,7 @@ def test_a_ufunc_primitive_is_what_numpy_dispatches_to():
 ROOT = pathlib.Path(rules.__file__).resolve().parents[1]
 # Each module's layer (GUIDE.md, "Architecture we aim for"); a module imports only its own layer and below.
 LAYERS = [
-    ("core", ["core/tree", "core/primitive", "core/rules", "core/value_reads", "core/numpy_functions",
+    ("core", ["core/tree", "core/interpreter", "core/rules", "core/value_reads", "core/numpy_functions",
               "core/numpy_dispatch", "core/arraybox", "core/forward", "core/reverse", "core/batching",
               "core/recording", "core/api", "core/revolve"]),
     ("trace", ["readable", "tracing", "numpy", "testing"]),

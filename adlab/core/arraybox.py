@@ -17,8 +17,8 @@ import numpy as np
 
 from . import numpy_functions as anp
 from . import rules as r
+from .interpreter import Box, bind, raw, shape
 from .numpy_dispatch import CONSTANT_FUNCTIONS, FUNCTIONS, UFUNCS, array_function, array_ufunc
-from .primitive import Box, bind, raw, shape
 from .value_reads import as_constant, levels_in, on_values_of
 
 

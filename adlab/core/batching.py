@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from . import rules as r
 from .arraybox import ArrayBox
-from .primitive import Level, escaped, shape
+from .interpreter import Level, escaped, shape
 
 
 class BatchBox(ArrayBox):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .arraybox import ArrayBox
-from .primitive import Box, Level, bind, escaped, matrix_among, missing_rule
+from .interpreter import Box, Level, bind, escaped, matrix_among, missing_rule
 
 
 class JVPBox(ArrayBox):

@@ -17,8 +17,8 @@ import numpy as np
 
 from . import numpy_functions as anp
 from . import rules as r
+from .interpreter import raw
 from .numpy_functions import NO_OUT
-from .primitive import raw
 from .value_reads import on_values_of
 
 # Each primitive's own ufunc (see Primitive.ufunc), and three ufuncs written with primitives.

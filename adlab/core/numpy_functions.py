@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import rules as r
-from .primitive import Box, raw, shape
+from .interpreter import Box, raw, shape
 from .value_reads import as_constant, contains_box, on_values_of
 
 NO_OUT = "adlab cannot write into an existing array (out=): traced values are immutable; use the returned value."

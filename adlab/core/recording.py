@@ -12,7 +12,7 @@ import numpy as np
 
 from .arraybox import LostDerivativeError
 from .forward import push_tangents
-from .primitive import check_live, matrix_refused, raw, shape, zeros_like
+from .interpreter import check_live, matrix_refused, raw, shape, zeros_like
 from .reverse import ReverseBox, ReverseLevel, backward
 from .tree import flatten, tree_map, unflatten
 

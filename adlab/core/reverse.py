@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arraybox import ArrayBox
-from .primitive import Box, Level, bind, escaped, matrix_among, missing_rule
+from .interpreter import Box, Level, bind, escaped, matrix_among, missing_rule
 
 
 class ReverseBox(ArrayBox):

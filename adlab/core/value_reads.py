@@ -10,7 +10,7 @@ this one way.
 
 from __future__ import annotations
 
-from .primitive import Box, raw
+from .interpreter import Box, raw
 
 
 def on_values_of(func, args, kwargs=None):
