@@ -1,12 +1,12 @@
 """`ArrayBox`: a traced value that reads like a NumPy array.
 
-Every box (forward, reverse, batched, symbolic) is an `ArrayBox`, so f can be
-written as NumPy code: arithmetic operators bind primitives; ``x.sum()``,
-``x.T`` and ``x.reshape(...)`` call `numpy_functions`; ``np.sin(x)`` goes
-through NumPy's hooks to `numpy_dispatch`; comparisons, ``bool(x)`` and
-formatting read values (`value_reads`). What NumPy would do but a traced value
-cannot (write into itself, turn into a float) raises an error that says what to
-write instead.
+Every box (forward, reverse, batched, staged, symbolic) is an `ArrayBox`, so f
+can be written as NumPy code: arithmetic operators bind primitives;
+``x.sum()``, ``x.T`` and ``x.reshape(...)`` call `numpy_functions`;
+``np.sin(x)`` goes through NumPy's hooks to `numpy_dispatch`; comparisons,
+``bool(x)`` and formatting read values (`value_reads`). What NumPy would do
+but a traced value cannot (write into itself, turn into a float) raises an
+error that says what to write instead.
 """
 
 from __future__ import annotations
