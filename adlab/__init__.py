@@ -4,11 +4,10 @@
 load when first shown.
 """
 
-from .core import numpy_api as _numpy_api  # noqa: F401 - gives traced values NumPy's operators
 from . import testing  # noqa: F401 - adlab.testing.check_grads after a plain `import adlab`
 from .core.api import checkpoint, grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
-from .core.numpy_api import log_softmax, logsumexp, softmax
-from .core.primitive import Primitive, primitive
+from .core.interpreter import Primitive, primitive
+from .core.numpy_functions import log_softmax, logsumexp, softmax
 from .core.rules import stop_gradient
 from .core.revolve import checkpoint_loop
 from .compiler import compiled

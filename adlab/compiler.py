@@ -30,7 +30,7 @@ import numpy as np
 
 from . import staging
 from .core import api
-from .core.primitive import Box, raw
+from .core.interpreter import Box, raw
 from .core.recording import check_function, check_outputs, check_real, check_tangent
 from .core.tree import flatten, of_some_arguments, unflatten
 from .staging import PathChanged

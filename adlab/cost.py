@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core.api import jvp, vjp
-from .core.primitive import ones_like
+from .core.interpreter import ones_like
 from .core.recording import Recording
 from .core.reverse import ShapeOnly
 from .core.tree import flatten, tree_map

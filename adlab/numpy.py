@@ -7,7 +7,7 @@ Plain ``np.sin(x)`` on traced values works too.
 
 from numpy import *  # noqa: F401,F403 - the rest of NumPy, unchanged
 
-from .core.numpy_api import (  # noqa: F401
+from .core.numpy_functions import (  # noqa: F401
     add_at, array, copy, asarray, atleast_1d, broadcast_to, clip, concatenate, dot, expand_dims,
     hstack, inner, log_softmax, logsumexp, max, mean, min, moveaxis, outer, positive, prod,
     ravel, reciprocal, reshape, set_at, softmax, sort, square, squeeze, stack, std, sum, swapaxes, transpose,

@@ -54,8 +54,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .core.numpy_api import ArrayBox
-from .core.primitive import Box, Level, escaped, matrix_among
+from .core.arraybox import ArrayBox
+from .core.interpreter import Box, Level, escaped, matrix_among
 from .core.tree import flatten, unflatten
 
 __all__ = ["Var", "Equation", "Guard", "Program", "PathChanged", "NotStageable", "StagingLevel", "StagedBox",

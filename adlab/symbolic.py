@@ -29,8 +29,8 @@ import numpy as np
 
 from .core import rules as r
 from .core.api import grad
-from .core.numpy_api import ArrayBox
-from .core.primitive import Level, bind
+from .core.arraybox import ArrayBox
+from .core.interpreter import Level, bind
 from .cost import jvp_ops, ops, vjp_ops
 from .tracing import Trace, trace as record_trace
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .core.primitive import Primitive, Rule, raw, shape, zeros_like
+from .core.interpreter import Primitive, Rule, raw, shape, zeros_like
 from .core.recording import Recording, check_tangent
 from .core.tree import flatten
 

@@ -17,7 +17,7 @@ from IPython.core.interactiveshell import InteractiveShell
 import adlab
 import adlab.numpy as anp
 from adlab import codegen, cost, numeric, symbolic
-from adlab.core.primitive import UnexpectedTracerError
+from adlab.core.interpreter import UnexpectedTracerError
 from adlab.testing import check_grads, compare_gradient, compare_jacobian
 
 G, VG, JVP, VJP = adlab.grad, adlab.value_and_grad, adlab.jvp, adlab.vjp

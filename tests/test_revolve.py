@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import adlab
-from adlab.core.primitive import Box
+from adlab.core.interpreter import Box
 from adlab.core.revolve import _split, binomial_cost, checkpoint_loop, schedule
 
 

@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 
-from . import numpy_api as anp
+from . import numpy_functions as anp
 from .batching import batched_call
 from .forward import JVPBox, JVPLevel
-from .primitive import Box, Primitive, check_live, raw, shape, zeros_like
+from .interpreter import Box, Primitive, check_live, raw, shape, zeros_like
 from .recording import (COMPLEX_INSIDE, Recording, check_constants, check_differentiable, check_function,
                         check_outputs, check_tangent, misshapen, traced_call)
 from .tree import flatten, of_some_arguments, unflatten

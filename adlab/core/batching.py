@@ -14,8 +14,8 @@ why this transformation is internal rather than a general `vmap`.
 from __future__ import annotations
 
 from . import rules as r
-from .numpy_api import ArrayBox
-from .primitive import Level, escaped, shape
+from .arraybox import ArrayBox
+from .interpreter import Level, escaped, shape
 
 
 class BatchBox(ArrayBox):

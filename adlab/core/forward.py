@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .numpy_api import ArrayBox
-from .primitive import Box, Level, bind, escaped, matrix_among, missing_rule
+from .arraybox import ArrayBox
+from .interpreter import Box, Level, bind, escaped, matrix_among, missing_rule
 
 
 class JVPBox(ArrayBox):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import numpy_api as anp
+from .arraybox import LostDerivativeError
 from .forward import push_tangents
-from .primitive import check_live, matrix_refused, raw, shape, zeros_like
+from .interpreter import check_live, matrix_refused, raw, shape, zeros_like
 from .reverse import ReverseBox, ReverseLevel, backward
 from .tree import flatten, tree_map, unflatten
 
@@ -119,7 +119,7 @@ def traced_call(f, args, level, name):
     try:
         return f(*args)
     except ValueError as error:
-        if isinstance(error.__cause__, anp.LostDerivativeError):  # NumPy's "setting an array element"
+        if isinstance(error.__cause__, LostDerivativeError):  # NumPy's "setting an array element"
             raise ValueError(f"{error.__cause__}") from error.__cause__
         raise
     except TypeError as error:

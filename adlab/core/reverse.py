@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .numpy_api import ArrayBox
-from .primitive import Box, Level, bind, escaped, matrix_among, missing_rule
+from .arraybox import ArrayBox
+from .interpreter import Box, Level, bind, escaped, matrix_among, missing_rule
 
 
 class ReverseBox(ArrayBox):

@@ -19,8 +19,8 @@ import operator
 import numpy as np
 
 from .api import jvp, vjp
+from .interpreter import Primitive
 from .tree import of_some_arguments
-from .primitive import Primitive
 
 
 def _choose(n, k):

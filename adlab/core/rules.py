@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from .primitive import Primitive, Rule, raw, shape, zeros_like
+from .interpreter import Primitive, Rule, raw, shape, zeros_like
 
 # -- helpers -------------------------------------------------------------------------
 

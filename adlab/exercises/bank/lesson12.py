@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from ... import grad, stop_gradient, vjp
-from ...core.primitive import Primitive
+from ...core.interpreter import Primitive
 from ..diagnose import DEFAULT, TIGHT, distinguishing_draw
 from ..exercise import NOT_ANSWERED, Exercise
 from ..sandbox import CellProblem, call_bounded

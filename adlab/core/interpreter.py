@@ -1,17 +1,21 @@
-"""Primitives, boxes and `bind`: the one dispatch point of the engine.
+"""The interpreter machinery: primitives, boxes, levels and `bind`, the one dispatch point of the engine.
 
 A *primitive* is an elementary operation (multiply, sin, sum, ...) defined once:
 its evaluation, one JVP rule and one VJP rule per argument, and a readable rule
-for the trace tables. A *box* is a value being traced by one transformation
-(forward or reverse) at one nesting *level*. `bind(prim, *args)` finds the
-innermost level among the arguments and lets that level `process` the call;
-the level calls `bind` again on the unboxed values; once no boxes are left,
-the primitive's evaluation runs. Each kind of level is an interpreter of the
+for the trace tables (the table of them all is `rules`). A *box* is a value
+being traced by one transformation (forward, reverse, batching) at one nesting
+*level*. `bind(prim, *args)` finds the innermost level among the arguments and
+lets that level `process` the call; the level calls `bind` again on the
+unboxed values; once no boxes are left, the primitive's evaluation runs. Each kind of level is an interpreter of the
 primitives (forward mode: `JVPLevel`, reverse mode: `ReverseLevel`, batching:
 `BatchLevel`, SymPy: `adlab.symbolic.SymbolicLevel`), which is Autodidax's
 "a transformation is an interpreter". Levels are also what keep nested
 derivatives apart (no perturbation confusion): an inner `grad` treats boxes of
 an outer one as constants.
+
+Also here: the errors a level raises (a value that escaped its function, an
+np.matrix, a missing rule) and the helpers every module applies to boxed and
+plain values alike (`raw`, `shape`, `zeros_like`, `ones_like`).
 """
 
 from __future__ import annotations
@@ -237,7 +241,7 @@ def missing_rule(prim, kind, position):
 class Box:
     """A value traced at one level; subclasses carry what their level needs.
 
-    Only what `bind` needs lives here; `adlab.core.numpy_api.ArrayBox` gives
+    Only what `bind` needs lives here; `adlab.core.arraybox.ArrayBox` gives
     boxes NumPy's operators.
     """
 
