@@ -97,7 +97,8 @@ LAYERS = [
     ("core", ["core/tree", "core/primitive", "core/rules", "core/numpy_api", "core/forward", "core/reverse",
               "core/batching", "core/recording", "core/api", "core/revolve"]),
     ("trace", ["readable", "tracing", "numpy", "testing"]),
-    ("other ways to differentiate", ["numeric", "cost", "symbolic", "codegen", "staging", "compiler"]),
+    ("other ways to differentiate", ["numeric", "cost", "symbolic", "codegen", "program", "program_passes", "staging",
+                                     "compiler"]),
     ("display", ["display/notation", "display/tables", "display/graph", "display/explorer"]),
     ("notebook", ["magics", "__init__"]),
 ]
