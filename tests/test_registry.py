@@ -99,7 +99,8 @@ LAYERS = [
     ("trace", ["readable", "tracing", "numpy", "testing"]),
     ("other ways to differentiate", ["numeric", "cost", "symbolic", "codegen", "program", "program_passes", "staging",
                                      "compiler"]),
-    ("display", ["display/notation", "display/tables", "display/graph", "display/explorer"]),
+    ("display", ["display/notation", "display/tables", "display/graph", "display/explorer_panels",
+                 "display/explorer_controls", "display/explorer_saved_view", "display/explorer"]),
     ("notebook", ["magics", "__init__"]),
 ]
 LAYER_OF = {module: depth for depth, (_, modules) in enumerate(LAYERS) for module in modules}
