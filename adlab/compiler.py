@@ -5,7 +5,8 @@ input *signature* (the arguments' structure, types, shapes and dtypes, and the v
 arguments that are not floats: an object by the values of its attributes, so changing
 ``model.w`` makes a new signature) it stages the engine's own ``value_and_grad`` (or ``jvp``,
 or ``vjp``) of f at that call with `adlab.staging`: f's run and the reverse sweep, with the
-rules ``grad`` uses, recorded as a program and written as Python that calls each primitive's
+rules ``grad`` uses, recorded as a program (`adlab.program`), shortened by the passes of
+`adlab.program_passes` and written as Python that calls each primitive's
 own evaluation; later calls with that signature run the program instead of the engine, and get
 the engine's results bit for bit (real results for real inputs, never a complex number). A
 staged program is one path through f: every result f computed from the raw value of a traced
@@ -33,7 +34,8 @@ from .core import api
 from .core.interpreter import Box, raw
 from .core.recording import check_function, check_outputs, check_real, check_tangent
 from .core.tree import flatten, of_some_arguments, unflatten
-from .staging import PathChanged
+from .program import PathChanged, Var
+from .program_passes import optimized, split, with_writes_into_dead_arrays
 
 __all__ = ["compiled", "CompiledFallbackWarning", "PathChanged"]
 
@@ -93,7 +95,7 @@ def _staged(stage):
         raise
     except Exception:  # f's own error, or the transformation's refusal: the engine raises it again
         return None
-    return tuple(staged) if isinstance(staged, tuple) else staging.optimized(staged)
+    return tuple(staged) if isinstance(staged, tuple) else optimized(staged)
 
 
 def _staged_pullback(f, inputs, has_aux):
@@ -106,8 +108,8 @@ def _staged_pullback(f, inputs, has_aux):
         grads = pullback(unflatten(flatten(out)[1], cotangents))
         program = stage.program(((out, *aux) if has_aux else out, grads))
     n_outputs = len(flatten((out, *aux) if has_aux else out)[0])
-    forward, backward, _ = staging.split(staging.optimized(program, writes=False), len(inputs), n_outputs)
-    forward, backward = staging.with_writes_into_dead_arrays(forward), staging.with_writes_into_dead_arrays(backward)
+    forward, backward, _ = split(optimized(program, writes=False), len(inputs), n_outputs)
+    forward, backward = with_writes_into_dead_arrays(forward), with_writes_into_dead_arrays(backward)
     forward.out_def = flatten(_values((out, *aux) if has_aux else out))[1]
     forward.n_outputs = n_outputs
     backward.cotangent_like = [_seed_like(o) for o in out_leaves]
@@ -470,7 +472,7 @@ class _Compiled:
 def _refuse_text(outputs):
     """_EngineAnswers for an output that is not a number, an array or None (a str, perhaps made from a traced
     value's repr, which no guard re-checks): the engine answers such calls."""
-    kinds = sorted({type(v).__name__ for v in outputs if not isinstance(v, (staging.Var, float, int, np.ndarray,
+    kinds = sorted({type(v).__name__ for v in outputs if not isinstance(v, (Var, float, int, np.ndarray,
                                                                             np.generic, type(None)))})
     if kinds:
         raise _EngineAnswers(f"f returns values that are not real floats or arrays ({', '.join(kinds)})")

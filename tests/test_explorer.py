@@ -12,7 +12,9 @@ import pytest
 import adlab
 from adlab.display import explorer as explorer_module
 from adlab.display.explorer import Explorer
-from adlab.display.graph import SvgGraph
+from adlab.display.explorer_panels import CSS, svg_size
+from adlab.display.explorer_saved_view import SAVED_NOTE
+from adlab.display.graph import SvgGraph, render
 from course import seed_example
 
 
@@ -148,7 +150,7 @@ def test_a_long_sweep_sizes_its_graph_panel_by_the_last_step():
     assert len(explorer.trace) > explorer_module.SIZED_STEPS
     explorer.step.value = 3
     if shutil.which("dot"):
-        width, height = explorer_module._svg_size(explorer._drawing_at(len(explorer.trace))[3].svg)
+        width, height = svg_size(explorer._drawing_at(len(explorer.trace))[3].svg)
         assert explorer._reserve["graph"].value == f'<div style="width:100%;aspect-ratio:{width} / {height}"></div>'
 
 
@@ -260,7 +262,7 @@ def test_every_panel_keeps_the_size_of_its_largest_state_while_the_steps_play():
     stacks = [w for w in _all_widgets(explorer) if "adlab-stack" in w._dom_classes]
     assert [[c._dom_classes for c in stack.children] for stack in stacks] == [[("adlab-shown",), ("adlab-reserve",)]] * 4
     if shutil.which("dot"):
-        sizes = [explorer_module._svg_size(explorer_module.render(explorer._digraph_at(step)[2]).svg)
+        sizes = [svg_size(render(explorer._digraph_at(step)[2]).svg)
                  for step in range(1, 7)]
         width, height = map(max, zip(*sizes))
         assert reserve["graph"].value == f'<div style="width:100%;aspect-ratio:{width} / {height}"></div>'
@@ -280,7 +282,7 @@ def _all_widgets(widget):
 def test_the_graph_has_a_row_of_its_own_that_scrolls_before_its_labels_get_small():
     explorer = Explorer(seed_example, 3.0, -4.0)
     assert explorer.children[-1] is explorer._graph_panel and "adlab-graph-panel" in explorer._graph_panel._dom_classes
-    assert ".adlab-graph-panel { width: 100%; overflow: auto; }" in explorer_module.CSS
+    assert ".adlab-graph-panel { width: 100%; overflow: auto; }" in CSS
     assert explorer_module.MIN_GRAPH_SCALE == 0.75  # 11-pt labels (14.7 px) stay 11 px at the least
 
 
@@ -339,7 +341,7 @@ def test_the_saved_view_reads_without_what_a_sanitizer_drops():
 def test_a_saved_view_hides_its_controls_and_the_broken_link_marks():
     explorer = Explorer(seed_example, 3.0, -4.0)
     note = explorer.children[0].value
-    assert explorer_module.SAVED_NOTE in note and "adlab-explorer" in explorer._dom_classes
+    assert SAVED_NOTE in note and "adlab-explorer" in explorer._dom_classes
     live_only = [w for w in _all_widgets(explorer) if "adlab-live-only" in w._dom_classes]
     assert explorer.step in live_only and len(live_only) == 3  # inputs, sweep choice, steps
     assert ".adlab-explorer.jupyter-widgets-disconnected .adlab-live-only { display: none; }" in note

@@ -1,5 +1,6 @@
-"""Passes over staged programs as data (adlab.staging): literals folded, repeats shared, dead equations dropped,
-results written into dead arrays; then compiled array programs, bit for bit what the engine computes in every mode."""
+"""Passes over staged programs as data (adlab.program_passes): literals folded, repeats shared, dead equations
+dropped, results written into dead arrays; then compiled array programs, bit for bit what the engine computes in
+every mode."""
 
 import numpy as np
 import pytest
@@ -7,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import adlab
-from adlab import compiler, staging
+from adlab import compiler, program_passes, staging
 from adlab.core import rules
+from adlab.program import PathChanged
 from test_codegen import ARRAY_CASES
 
 # -- the passes, on programs -----------------------------------------------------------------------
@@ -23,14 +25,14 @@ def prims(program):
 
 
 def test_an_equation_of_literals_is_computed_once_when_staged():
-    program = staging.folded(program_of(lambda x: x * rules.sin(np.float64(0.5)), np.float64(2.0)))
+    program = program_passes.folded(program_of(lambda x: x * rules.sin(np.float64(0.5)), np.float64(2.0)))
     assert prims(program) == ["multiply"] and program(np.float64(3.0)) == (3.0 * np.sin(0.5),)
 
 
 def test_a_repeated_equation_is_shared():
-    program = staging.shared_repeats(program_of(lambda x: np.sin(x) + np.sin(x), np.ones(3)))
+    program = program_passes.shared_repeats(program_of(lambda x: np.sin(x) + np.sin(x), np.ones(3)))
     assert prims(program) == ["sin", "add"]
-    program = staging.shared_repeats(program_of(lambda x: x * 0.0 + x * -0.0, 1.0))  # -0.0 is not 0.0
+    program = program_passes.shared_repeats(program_of(lambda x: x * 0.0 + x * -0.0, 1.0))  # -0.0 is not 0.0
     assert prims(program) == ["multiply", "multiply", "add"]
 
 
@@ -40,14 +42,14 @@ def test_dead_equations_go_but_what_a_guard_reads_stays():
         checked = np.cos(x)
         return np.sin(x) if checked > 0 else x
 
-    program = staging.without_dead_equations(program_of(f, 0.5))
+    program = program_passes.without_dead_equations(program_of(f, 0.5))
     assert prims(program) == ["cos", "sin"] and len(program.guards) == 1
-    with pytest.raises(staging.PathChanged):
+    with pytest.raises(PathChanged):
         program(3.0)
 
 
 def written(f, *args):
-    program = staging.with_writes_into_dead_arrays(program_of(f, *args))
+    program = program_passes.with_writes_into_dead_arrays(program_of(f, *args))
     return {repr(out): repr(into) for out, into in program.writes.items()}, program
 
 

@@ -14,6 +14,7 @@ import pytest
 import adlab
 from adlab import staging
 from adlab.core import rules
+from adlab.program import PathChanged
 from scalar_cases import SCALAR_CASES
 from test_codegen import ARRAY_CASES
 
@@ -53,7 +54,7 @@ def test_scalar_value_and_grad_is_the_engines(name):
     moved = tuple(x * 0.9 + 0.05 for x in args)  # another point on the same path
     try:
         assert_identical(run(program, moved), fun(*moved), name)
-    except staging.PathChanged:
+    except PathChanged:
         pass  # a guard saw another path: the program refuses rather than answers wrongly
 
 
@@ -85,7 +86,7 @@ def test_masks_are_recomputed_at_each_call(name):
         other = tuple(np.float64(x) for x in other)
         try:
             assert_identical(run(program, other), fun(*other), f"{name} at {other}")
-        except staging.PathChanged:
+        except PathChanged:
             # only a choice a rule makes by Python's if (power's "any y = 0") may refuse the point;
             # staged at the point itself, the program must then agree
             again, _ = staged_value_and_grad(f, other)
@@ -110,7 +111,7 @@ def test_python_control_flow_becomes_a_guard():
     program, fun = staged_value_and_grad(f, (2.0,))
     assert len(program.guards) == 1
     assert_identical(run(program, (3.0,)), fun(3.0))
-    with pytest.raises(staging.PathChanged):
+    with pytest.raises(PathChanged):
         run(program, (-1.0,))
 
 
