@@ -267,9 +267,9 @@ def test_progress_lists_every_exercise_of_the_course(tmp_path):
 
 
 def test_an_id_outside_the_course_goes_to_the_end_of_its_lesson():
-    ordered = course_exercises({"7.6", "7.2", "intro", "1.10"})
+    ordered = course_exercises({"7.9", "7.2", "intro", "1.10"})
     assert ordered[ordered.index("1.4") + 1] == "1.10" and ordered[-1] == "intro"
-    assert ordered[ordered.index("7.5") + 1:ordered.index("7.5") + 3] == ["7.2", "7.6"]
+    assert ordered[ordered.index("7.6") + 1:ordered.index("7.6") + 3] == ["7.2", "7.9"]
 
 
 def test_progress_text_has_a_table_per_lesson_with_counts(tmp_path, capsys):
@@ -303,8 +303,8 @@ def test_progress_of_one_lesson(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "Lesson 2\n" in text and "Lesson 1\n" not in text and " 1.1 " not in text
     assert "Per student (6 exercises)" in text
-    assert one_sentence_error(capsys, ["progress", "--lesson", "13", *map(str, students)]) == (
-        "adlab progress: lesson 13 has no exercises; the lessons are 1 to 11.")
+    assert one_sentence_error(capsys, ["progress", "--lesson", "14", *map(str, students)]) == (
+        "adlab progress: lesson 14 has no exercises; the lessons are 1 to 13.")
 
 
 def test_a_class_folder_given_as_one_student_is_warned_about(tmp_path, capsys):
