@@ -1,4 +1,6 @@
-"""The course's worked example, shared by the tests that pin its tables."""
+"""The course's worked example, shared by the tests that pin its tables; and what a printed line may be."""
+
+import re
 
 import numpy as np
 
@@ -9,3 +11,16 @@ def seed_example(x1, x2):
     v2 = np.log(x1)
     v3 = v1 + x2
     return v3 - v2
+
+
+# A printed line of 76 characters or more wraps in JupyterLab at 1024 px (tests/test_browser_audit.py measures it
+# in the browser); this finds such lines without one. Per-student numbers and Markdown tables may wrap.
+PRINTED_LINE_LIMIT = 75
+MAY_WRAP = re.compile(r"^Your numbers for exercise |^\| |\$ & \$")
+
+
+def too_long_printed_lines(notebook):
+    """(cell number, line) for each printed line over PRINTED_LINE_LIMIT characters."""
+    return [(number, line) for number, cell in enumerate(notebook.cells) for output in cell.get("outputs", [])
+            if output.get("output_type") == "stream" and output.get("name") == "stdout"
+            for line in output["text"].splitlines() if len(line) > PRINTED_LINE_LIMIT and not MAY_WRAP.search(line)]

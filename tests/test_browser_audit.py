@@ -36,6 +36,7 @@ import pytest
 
 from browser_support import CLOSE, HEIGHT, JupyterLab, axe_script, cells, chromium, open_lab, problems
 from jupyterlab_format import differences, installed_kernelspec
+from course import MAY_WRAP
 
 REPO = Path(__file__).resolve().parent.parent
 LESSONS = sorted((REPO / "lessons").glob("[0-9][0-9]_*.ipynb"))
@@ -57,7 +58,6 @@ IPYWIDGETS = {
 
 # Printed lines that may wrap in a narrow window: what the exercise framework prints (a student's numbers), and
 # source text printed to be copied, which keeps its long lines. Anything else a lesson prints must fit at 1024 px.
-MAY_WRAP = re.compile(r"^Your numbers for exercise |^\| |\$ & \$")
 
 
 

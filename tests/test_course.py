@@ -12,6 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from course import too_long_printed_lines
+
 from notebook_runner import run_notebook
 
 from adlab.exercises.bank import get
@@ -77,9 +79,15 @@ def test_a_fresh_student_copy_runs_clean_and_every_check_waits_for_an_answer(pat
         shown = " ".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
         assert "not answered yet" in shown, f"a check in a fresh copy says: {shown[:200]!r}"
     assert not (tmp_path / ".adlab-progress.json").exists(), "running a fresh copy records no attempt"
+    assert not too_long_printed_lines(notebook), "printed lines wrap at 1024 px (tests/test_browser_audit.py)"
     peak_mib = int("".join(o.get("text", "") for o in probe.outputs)) / 1024
     print(f"{path.stem}: kernel peak {peak_mib:.1f} MiB")
     assert peak_mib <= KERNEL_LIMIT_MIB, f"{path.stem}'s kernel peaked at {peak_mib:.1f} MiB (limit {KERNEL_LIMIT_MIB})"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_line_a_lesson_prints_fits_the_narrowest_window(path):
+    assert not too_long_printed_lines(nbformat.read(path, as_version=4))
 
 
 def test_stubs_keep_names_signatures_and_docstrings():
