@@ -63,3 +63,13 @@ def test_adlab_minutes_prints_every_lesson_and_the_total(capsys, tmp_path):
     assert re.search(rf"^total .* {sum(MODEL.values())}$", printed, re.M)
     assert main(["minutes", "--lessons", str(tmp_path)]) == 1
     assert "no lessons" in capsys.readouterr().err
+
+
+def test_the_readme_states_the_model_it_uses():
+    from adlab.lesson_time import CODE_LINES_PER_MINUTE, PROSE_WORDS_PER_MINUTE
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert f"prose read at {PROSE_WORDS_PER_MINUTE} words a minute" in text
+    assert f"the code you run at {CODE_LINES_PER_MINUTE} lines a minute" in text
+    minutes = EXERCISE_MINUTES
+    assert (f"{minutes['choice']} minutes for a choice, {minutes['numbers']} for numbers, {minutes['function']} for "
+            f"a function, {minutes['custom']} for a class of your own") in text
