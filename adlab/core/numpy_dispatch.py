@@ -11,6 +11,7 @@ has no derivative (``np.sign``, ``np.argmax``); an error naming it otherwise.
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
@@ -96,6 +97,9 @@ _KEYWORD_HINTS = {
 }
 
 
+_signature = functools.lru_cache(maxsize=None)(inspect.signature)  # read once per function, not per call
+
+
 def _supported_keywords(name, implementation, args, kwargs):
     """kwargs without the harmless ones (out=None, a dtype= the value already has); a clear error for the rest."""
     kwargs = dict(kwargs)
@@ -107,9 +111,9 @@ def _supported_keywords(name, implementation, args, kwargs):
                                        np.dtype(kwargs["dtype"]) == np.result_type(raw(args[0]))):
         del kwargs["dtype"]
     try:
-        inspect.signature(implementation).bind(*args, **kwargs)
+        _signature(implementation).bind(*args, **kwargs)
     except TypeError:
-        parameters = inspect.signature(implementation).parameters
+        parameters = _signature(implementation).parameters
         unknown = [k for k in kwargs if k not in parameters] or list(kwargs)
         hint = _KEYWORD_HINTS.get(unknown[0], "call it without that keyword")
         raise TypeError(f"adlab's numpy.{name} does not take {unknown[0]}=; {hint}.") from None
