@@ -20,7 +20,11 @@ MAY_WRAP = re.compile(r"^Your numbers for exercise |^\| |\$ & \$")
 
 
 def too_long_printed_lines(notebook):
-    """(cell number, line) for each printed line over PRINTED_LINE_LIMIT characters."""
-    return [(number, line) for number, cell in enumerate(notebook.cells) for output in cell.get("outputs", [])
+    """(cell number, line) for each printed line over PRINTED_LINE_LIMIT characters; ("widget", line) for a line
+    printed inside a saved widget's output (an `interact` callback's print)."""
+    printed = [(number, output) for number, cell in enumerate(notebook.cells) for output in cell.get("outputs", [])]
+    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    printed += [("widget", output) for model in state.values() for output in model.get("state", {}).get("outputs", [])]
+    return [(where, line) for where, output in printed
             if output.get("output_type") == "stream" and output.get("name") == "stdout"
             for line in output["text"].splitlines() if len(line) > PRINTED_LINE_LIMIT and not MAY_WRAP.search(line)]
