@@ -486,13 +486,18 @@ def _check_eq5(Value, name):
 _BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
 
 
-def _random_program(rng, n_inputs=3, n_operations=8):
-    """Instructions (op, a, b) over values numbered 0…; a or b may be a float constant. Built on floats."""
+def _random_program(rng, n_inputs=3, n_operations=8, ops=("+", "-", "*", "/", "*", "log", "exp"),
+                    constants_on_left=True):
+    """Instructions (op, a, b) over values numbered 0…; a or b may be a float constant. Built on floats.
+
+    ``ops`` are drawn from (a repeat weighs one more); without ``constants_on_left`` a constant is always the
+    right operand, so a class with no __radd__/__rmul__ yet (exercise 6.2b's) can run the program.
+    """
     point = tuple(float(v) for v in np.round(rng.uniform(0.5, 2.0, n_inputs), 2))
     values = list(point)
     program = []
     while len(program) < n_operations:
-        op = rng.choice(["+", "-", "*", "/", "*", "log", "exp"])
+        op = rng.choice(list(ops))
         recent = rng.random() < 0.5  # half the operands are among the last three values: deeper graphs
         a = int(rng.integers(max(0, len(values) - 3) if recent else 0, len(values)))
         if op in ("log", "exp"):
@@ -502,7 +507,7 @@ def _random_program(rng, n_inputs=3, n_operations=8):
                 values.append(float(_log(values[a]) if op == "log" else _exp(values[a])))
             continue
         b = int(rng.integers(len(values))) if rng.random() < 0.75 else float(rng.choice([0.5, 2.0, 3.0]))
-        if rng.random() < 0.3 and not isinstance(b, int):
+        if constants_on_left and rng.random() < 0.3 and not isinstance(b, int):
             a, b = b, a  # a constant on the left: 2.0 - v uses __rsub__
         left = values[a] if isinstance(a, int) else a
         right = values[b] if isinstance(b, int) else b
@@ -548,9 +553,10 @@ def _program_text(program, unused, n_inputs):
     return lines
 
 
-def _check_random_graphs(Value, name, rng, count):
+def _check_random_graphs(Value, name, rng, count, **program_options):
+    """backward() on `count` random programs (`_random_program` with these options) against the engine."""
     for graph in range(count):
-        point, program, unused = _random_program(rng)
+        point, program, unused = _random_program(rng, **program_options)
         expected = _expected_gradient(lambda *xs: _run_program(program, unused, xs), point)
         leaves = [Value(v) for v in point]
         y = _run(f"`{name}` (computing a random graph)", lambda: _run_program(program, unused, leaves))

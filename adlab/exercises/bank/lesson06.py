@@ -144,26 +144,6 @@ def _step_a_checker(namespace):
                                   "x * 3, each with out.grad = 2.")
 
 
-def _sum_and_product(rng, n_inputs=3, n_operations=7):
-    """A random program of + and * with fan-out (the values 6.2b's sweep can meet before 6.2c), on floats."""
-    point = tuple(float(v) for v in np.round(rng.uniform(0.5, 1.5, n_inputs), 2))
-    values, program = list(point), []
-    while len(program) < n_operations:
-        op = "*" if rng.random() < 0.5 else "+"
-        recent = rng.random() < 0.5
-        a = int(rng.integers(max(0, len(values) - 3) if recent else 0, len(values)))
-        b = int(rng.integers(len(values))) if rng.random() < 0.8 else float(rng.choice([0.5, 2.0, 3.0]))
-        right = values[b] if isinstance(b, int) else b
-        result = values[a] * right if op == "*" else values[a] + right
-        if abs(result) > 50:
-            continue
-        program.append((op, a, b))
-        values.append(float(result))
-    used = {i for _, a, b in program for i in (a, b) if isinstance(i, int)}
-    unused = [i for i in range(n_inputs, len(values)) if i not in used] or [len(values) - 1]
-    return point, program, unused
-
-
 def _sweeps_small_graphs(Value, name, seed=0):
     """backward() on y = x1*x2 + x2 (x2 used twice) and on random graphs of + and * with fan-out."""
     point = (3.0, -4.0)
@@ -179,22 +159,9 @@ def _sweeps_small_graphs(Value, name, seed=0):
                    "node's _backward exactly once, after every node that uses it (reversed topological order)")
             raise tape._Stop("wrong", f"your `{name}.backward()` gives {label}.grad = {number_text(yours)} for "
                                       f"y = x1*x2 + x2 at x1=3, x2=−4: {why}.")
-    rng = np.random.default_rng(seed)
-    for _ in range(_STEP_B_GRAPHS):
-        point, program, unused = _sum_and_product(rng)
-        expected = tape._expected_gradient(lambda *xs: tape._run_program(program, unused, xs), point)
-        leaves = [Value(v) for v in point]
-        y = tape._run(f"`{name}` (computing a random graph)", lambda: tape._run_program(program, unused, leaves))
-        tape._run(f"`{name}.backward()` (on a random graph)", y.backward)
-        for i, (leaf, truth) in enumerate(zip(leaves, expected)):
-            yours = tape._grad_of(leaf, f"x{i + 1}", "y.backward()")
-            if not math.isclose(yours, truth, rel_tol=1e-7, abs_tol=1e-9):
-                raise tape._Stop("wrong", f"your `{name}.backward()` gives x{i + 1}.grad = {number_text(yours)} on "
-                                          f"this random graph of + and * at {tape._at(['x1', 'x2', 'x3'], point)}, "
-                                          f"which is not its derivative:\n"
-                                 + "\n".join(tape._program_text(program, unused, len(point)))
-                                 + "\nbackward() must call each node's _backward exactly once, after every node "
-                                   "that uses it (reverse topological order).")
+    # 6.2a's class has + and * with the number on the right only (6.2c adds the rest)
+    tape._check_random_graphs(Value, name, np.random.default_rng(seed), _STEP_B_GRAPHS, n_operations=7,
+                              ops=("+", "*"), constants_on_left=False)
 
 
 def _step_b_checker(namespace):
