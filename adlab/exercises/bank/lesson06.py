@@ -18,7 +18,7 @@ from .. import tape
 from ..sandbox import CellProblem, time_limit
 from ..tape import ReferenceValue, borrowed, value_class_verdict
 from . import register
-from .shared import eq5 as f
+from .shared import answer_class, eq5 as f
 
 
 # The notes' points: Table 3's (3, −4) and Table 1's (2, 4). The lesson prints them as worked examples
@@ -69,19 +69,8 @@ _STEP_B_DEPTH = 5000
 
 def _class_of(namespace, step):
     """(Value, None) for the class in the namespace, or (None, (status, message)) saying what is wrong."""
-    if "Value" not in namespace:
-        where = ("the answer cell must define it" if step == "6.2a"
-                 else "the answer cell of exercise 6.2a must define it")
-        return None, ("invalid", f"no class `Value`: {where} (`class Value:`; check the spelling).")
-    Value = namespace["Value"]
-    if is_placeholder(Value):
-        return None, ("unanswered", NOT_ANSWERED)
-    if not isinstance(Value, type):
-        return None, ("invalid", f"`Value` is a {type(Value).__name__}, not a class: define it with `class Value:`.")
-    refused = borrowed(Value)
-    if refused:
-        return None, ("wrong", refused)
-    return Value, None
+    return answer_class(namespace, "Value", "the answer cell must define it" if step == "6.2a"
+                        else "the answer cell of exercise 6.2a must define it")
 
 
 def _missing(Value, methods, step):

@@ -13,8 +13,9 @@ from ..dual import dual_numbers_verdict
 from ..exercise import NOT_ANSWERED, Exercise
 from ..feedback import is_placeholder, number_text
 from ..sandbox import CellProblem, time_limit
-from ..tape import _check_rule, _run, _Stop, borrowed, value_class_verdict
+from ..tape import _check_rule, _run, _Stop, value_class_verdict
 from . import register
+from .shared import answer_class
 
 SIZES = (2, 8, 8, 1)      # the network exercise 13.3 checks: 2 inputs, two hidden layers of 8 relu units, one output
 LESSON = (2, 16, 1)      # the network the lesson trains: one hidden layer of 16 relu units
@@ -133,13 +134,9 @@ def _new_rules(Value, name):
 
 def _value_checker(namespace):
     """Exercise 13.1: Lesson 6's class (every check of exercise 6.2), then -x, x ** n, tanh and relu."""
-    if "Value" not in namespace:
-        return "invalid", "no class `Value`: the answer cell must define it (`class Value:`; check the spelling)."
-    Value = namespace["Value"]
-    if is_placeholder(Value):
-        return "unanswered", NOT_ANSWERED
-    if not isinstance(Value, type):
-        return "invalid", f"`Value` is a {type(Value).__name__}, not a class: define it with `class Value:`."
+    Value, problem = answer_class(namespace, "Value")
+    if problem:
+        return problem
     status, message = value_class_verdict(Value)
     if status != "correct":
         return status, message + ("" if status == "unanswered" else " (that is Lesson 6's part of the class)")
@@ -205,16 +202,9 @@ def _variable_methods(Variable):
 
 def _variable_checker(namespace):
     """Exercise 13.2: Lesson 4's class with plain numbers on either side (exercise 4.6), then the new methods."""
-    if "Variable" not in namespace:
-        return "invalid", "no class `Variable`: the answer cell must define it (`class Variable:`; check the spelling)."
-    Variable = namespace["Variable"]
-    if is_placeholder(Variable):
-        return "unanswered", NOT_ANSWERED
-    if not isinstance(Variable, type):
-        return "invalid", f"`Variable` is a {type(Variable).__name__}, not a class: define it with `class Variable:`."
-    refused = borrowed(Variable)
-    if refused:
-        return "wrong", refused
+    Variable, problem = answer_class(namespace, "Variable")
+    if problem:
+        return problem
     status, message = dual_numbers_verdict(Variable, mixed=True)
     if status != "correct":
         return status, message + ("" if status == "unanswered" else " (that is Lesson 4's part of the class)")
