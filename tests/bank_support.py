@@ -209,3 +209,28 @@ def assert_no_expected(message, values):
     """The message gives no expected value away, not even inside a longer number (leaks with anywhere=True)."""
     leaked = leaks(message, values, anywhere=True)
     assert not leaked, f"the message gives the expected value away ({leaked}): {message}"
+
+
+def assert_every_listed_mistake_named(verdict, exercise_id, student, least=1):
+    """Each listed mistake of a numbers exercise, typed as the answer, is wrong, named by its phrase, and the
+    message gives no expected value away; the exercise lists at least `least` of them."""
+    exercise = get(exercise_id)
+    inputs = exercise.draw(student)
+    truth = exercise.truth(inputs)
+    mistakes = exercise.mistakes(**inputs)
+    assert len(mistakes) >= least
+    for phrase, wrong in mistakes.items():
+        status, message = verdict(exercise_id, typed(exercise_id, wrong), student)
+        assert status == "wrong", (phrase, message)
+        assert phrase.strip() in message, (phrase, message)
+        assert_no_expected(message, truth)
+
+
+def assert_mistakes_change_the_answer(exercise_id, students=60):
+    """No listed mistake comes out right, within the tolerance, for any of `students` students' numbers."""
+    exercise = get(exercise_id)
+    for k in range(students):
+        inputs = exercise.draw(f"student-{k}")
+        truth = np.asarray(exercise.truth(inputs), dtype=float)
+        for phrase, wrong in exercise.mistakes(**inputs).items():
+            assert not np.all(exercise.tolerance.close(np.asarray(wrong, dtype=float), truth)), (inputs, phrase)
