@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import chromium, JupyterLab, cells, notebook_run, open_lab, problems, screenshot_whole_notebook
+from browser_support import JupyterLab, cells, notebook_run, open_lab, problems, screenshot_whole_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -30,13 +30,6 @@ def f(x1, x2):
     return x1 * x2 + x2 - np.log(x1)
 """
 
-
-
-# One Playwright per process at a time: module scope lets tests/test_browser_explorer.py start its own after this.
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import CLOSE, HEIGHT, JupyterLab, axe_script, cells, chromium, open_lab, problems
+from browser_support import CLOSE, HEIGHT, JupyterLab, axe_script, cells, open_lab, problems
 from jupyterlab_format import differences, installed_kernelspec
 from course import MAY_WRAP
 
@@ -76,12 +76,6 @@ def test_lessons_are_stored_as_jupyterlab_saves_them():
 
 
 # -- in the browser --------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")

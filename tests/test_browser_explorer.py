@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser_support import axe_script, chromium, JupyterLab, notebook_run, open_lab
+from browser_support import axe_script, JupyterLab, notebook_run, open_lab
 from notebook_runner import run_notebook
 
 pytestmark = pytest.mark.browser
@@ -38,12 +38,6 @@ ROWS = 6
 # 1024 without it (about 860 px, near the 800-px cell of a narrow screen), 1400 and 1920.
 WIDTHS = [(1024, True), (1024, False), (1400, False), (1920, False)]
 
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")

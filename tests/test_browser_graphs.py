@@ -22,7 +22,7 @@ import pytest
 import adlab
 from adlab.course import lesson_paths, write_student_copies
 from adlab.display import graph
-from browser_support import axe_script, chromium, JupyterLab, open_lab, screenshot_whole_notebook
+from browser_support import axe_script, JupyterLab, open_lab, screenshot_whole_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -72,12 +72,6 @@ def graph_notebook(cells, name):
     notebooks would be trusted together."""
     return nbformat.v4.new_notebook(cells=cells + [nbformat.v4.new_markdown_cell(f"The {name} copy.")], metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")

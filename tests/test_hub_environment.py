@@ -38,7 +38,6 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import chromium
 from classroom_support import require
 from test_hub import START_TIMEOUT, Hub, assert_everything_stopped
 
@@ -117,12 +116,6 @@ def menus_and_tabs(browser, hub, name, screenshot):
         })""")
     finally:
         context.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 def test_nbgrader_tools_for_instructors_only(tmp_path, monkeypatch, browser):
