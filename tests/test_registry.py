@@ -79,6 +79,17 @@ def test_every_primitive_is_covered_or_excluded(table):
     assert not stale, f"{table} covers {_names(stale)}, which are also listed as excluded: drop the exclusion."
 
 
+def test_the_registry_lists_every_primitive_the_table_defines():
+    defined = [value for value in vars(rules).values() if isinstance(value, rules.Primitive)]
+    assert set(defined) <= set(PRIMITIVES), [p.name for p in defined if p not in PRIMITIVES]
+
+
+def test_a_users_own_primitive_stays_out_of_the_registry():
+    before = rules.PRIMITIVES
+    mine = rules.Primitive("mine", lambda x: x)
+    assert mine not in rules.PRIMITIVES and rules.PRIMITIVES == before
+
+
 def test_primitive_names_are_unique():
     assert len(P) == len(rules.PRIMITIVES)
 

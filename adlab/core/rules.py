@@ -18,6 +18,20 @@ from .interpreter import Primitive, Rule, raw, shape, zeros_like
 
 # -- helpers -------------------------------------------------------------------------
 
+_TABLE = []  # the primitives defined below, in order: PRIMITIVES at the end of the module
+
+
+def _table_entry(name, impl, **definition):
+    """A primitive of this table: made as Primitive(name, impl, ...) and listed in PRIMITIVES.
+
+    A user's own Primitive (adlab.Primitive, with defjvp/defvjp) is not listed: the tables derived
+    from PRIMITIVES (NumPy dispatch, adlab.numpy, batching) are adlab's.
+    """
+    prim = Primitive(name, impl, **definition)
+    _TABLE.append(prim)
+    return prim
+
+
 
 def _scalar_fast(numpy_fn, math_fn):
     """Evaluate with `math` on Python floats (no ufunc overhead), NumPy otherwise.
@@ -141,7 +155,7 @@ def _no_cotangents(needed, g, out, *args, **params):
 
 
 def _not_differentiated(name, impl, expr):
-    return Primitive(name, impl, rule=Rule(expr), joint_jvp=_no_tangent, joint_vjp=_no_cotangents,
+    return _table_entry(name, impl, rule=Rule(expr), joint_jvp=_no_tangent, joint_vjp=_no_cotangents,
                      shape_only=_EVERY_POSITION, elementwise=True)
 
 
@@ -180,7 +194,7 @@ def bracket(condition, *like):
 
 # -- elementwise arithmetic ----------------------------------------------------------
 
-add = Primitive(
+add = _table_entry(
     "add", operator.add,
     jvps=(lambda t, out, x, y: broadcast_like(t, out), lambda t, out, x, y: broadcast_like(t, out)),
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(g, y)),
@@ -188,7 +202,7 @@ add = Primitive(
     shape_only=(0, 1, "out"),
     ufunc=np.add, elementwise=True,
 )
-subtract = Primitive(
+subtract = _table_entry(
     "subtract", operator.sub,
     jvps=(lambda t, out, x, y: broadcast_like(t, out), lambda t, out, x, y: broadcast_like(-t, out)),
     vjps=(lambda g, out, x, y: unbroadcast(g, x), lambda g, out, x, y: unbroadcast(-g, y)),
@@ -196,7 +210,7 @@ subtract = Primitive(
     shape_only=(0, 1, "out"),
     ufunc=np.subtract, elementwise=True,
 )
-multiply = Primitive(
+multiply = _table_entry(
     "multiply", operator.mul,
     jvps=(lambda t, out, x, y: broadcast_like(t * y, out), lambda t, out, x, y: broadcast_like(x * t, out)),
     vjps=(lambda g, out, x, y: unbroadcast(g * y, x), lambda g, out, x, y: unbroadcast(g * x, y)),
@@ -204,7 +218,7 @@ multiply = Primitive(
     shape_only=("out",),
     ufunc=np.multiply, elementwise=True,
 )
-divide = Primitive(
+divide = _table_entry(
     "divide", _python_or_numpy(operator.truediv, np.true_divide),
     jvps=(lambda t, out, x, y: broadcast_like(divide(t, y), out),
           lambda t, out, x, y: broadcast_like(-divide(t * out, y), out)),
@@ -213,7 +227,7 @@ divide = Primitive(
     rule=Rule("{0} / {1}", ("{t0}/{1}", "−{t1}·{0}/{1}²"), ("{g}/{1}", "−{g}·{0}/{1}²")),
     ufunc=np.divide, elementwise=True,
 )
-remainder = Primitive(  # x mod y with the sign of y, as Python's % and np.remainder; x − y·⌊x/y⌋
+remainder = _table_entry(  # x mod y with the sign of y, as Python's % and np.remainder; x − y·⌊x/y⌋
     "remainder", _python_or_numpy(operator.mod, np.remainder),
     jvps=(lambda t, out, x, y: broadcast_like(t, out),
           lambda t, out, x, y: broadcast_like(-t * floor_divide(x, y), out)),
@@ -222,7 +236,7 @@ remainder = Primitive(  # x mod y with the sign of y, as Python's % and np.remai
     rule=Rule("{0} mod {1}", ("{t0}", "−{t1}·⌊{0}/{1}⌋"), ("{g}·1", "−{g}·⌊{0}/{1}⌋")),
     ufunc=np.remainder, elementwise=True,
 )
-negative = Primitive(
+negative = _table_entry(
     "negative", operator.neg,
     jvps=(lambda t, out, x: -t,), vjps=(lambda g, out, x: -g,),
     rule=Rule("−{0}", ("−{t0}",), ("−{g}",)),
@@ -271,7 +285,7 @@ def _power_slope(x, y):
     return y * power(x, y - bracket(logical_not(singular), x, y))
 
 
-power = Primitive(
+power = _table_entry(
     "power", _python_or_numpy(operator.pow, np.power, never_complex=False),
     jvps=(lambda t, out, x, y: broadcast_like(t * _power_slope(x, y), out),
           lambda t, out, x, y: broadcast_like(t * out * _log_or_zero(x), out)),
@@ -289,7 +303,7 @@ def _unary(name, numpy_fn, math_fn, derivative, expr, factor, from_output=False)
     ``from_output``: f' is computed from the output alone (exp, tanh), so the tape need not keep x;
     otherwise from x alone, so the tape need not keep the output.
     """
-    return Primitive(
+    return _table_entry(
         name, _scalar_fast(numpy_fn, math_fn) if math_fn else numpy_fn,
         jvps=(lambda t, out, x: t * derivative(x, out),),
         vjps=(lambda g, out, x: g * derivative(x, out),),
@@ -300,14 +314,14 @@ def _unary(name, numpy_fn, math_fn, derivative, expr, factor, from_output=False)
 
 
 exp = _unary("exp", np.exp, math.exp, lambda x, out: out, "exp({0})", "exp({0})", from_output=True)
-log = Primitive(
+log = _table_entry(
     "log", _scalar_fast(np.log, math.log),
     jvps=(lambda t, out, x: divide(t, x),), vjps=(lambda g, out, x: divide(g, x),),
     rule=Rule("ln({0})", ("{t0}·(1/{0})",), ("{g}·(1/{0})",)),
     shape_only=("out",),
     ufunc=np.log, elementwise=True,
 )
-log1p = Primitive(
+log1p = _table_entry(
     "log1p", _scalar_fast(np.log1p, math.log1p),
     jvps=(lambda t, out, x: divide(t, 1.0 + x),), vjps=(lambda g, out, x: divide(g, 1.0 + x),),
     rule=Rule("ln(1 + {0})", ("{t0}/(1 + {0})",), ("{g}/(1 + {0})",)),
@@ -315,7 +329,7 @@ log1p = Primitive(
     ufunc=np.log1p, elementwise=True,
 )
 expm1 = _unary("expm1", np.expm1, math.expm1, lambda x, out: out + 1.0, "exp({0}) − 1", "exp({0})", from_output=True)
-sqrt = Primitive(
+sqrt = _table_entry(
     "sqrt", _scalar_fast(np.sqrt, math.sqrt),
     jvps=(lambda t, out, x: divide(t, 2.0 * out),), vjps=(lambda g, out, x: divide(g, 2.0 * out),),
     rule=Rule("√{0}", ("{t0}/(2√{0})",), ("{g}/(2√{0})",)),
@@ -346,7 +360,7 @@ def _tie_split(x, y):
 
 def _selection(name, numpy_fn, share, relation):
     """maximum or minimum: the gradient goes to the argument chosen; `share(x, y)` is x's part."""
-    return Primitive(
+    return _table_entry(
         name, numpy_fn,
         jvps=(lambda t, out, x, y: broadcast_like(t * share(x, y), out),
               lambda t, out, x, y: broadcast_like(t * share(y, x), out)),
@@ -372,7 +386,7 @@ def _condition_not_differentiated(t_or_g, out, c, x, y):
     return None  # where's condition is a mask (rules record theirs): no tangent, no cotangent
 
 
-where = Primitive(
+where = _table_entry(
     "where", _where_impl,
     jvps=(_condition_not_differentiated, lambda t, out, c, x, y: broadcast_like(where(c, t, 0.0), out),
           lambda t, out, c, x, y: broadcast_like(where(c, 0.0, t), out)),
@@ -400,7 +414,7 @@ def _clip_impl(x, low, high):
     return np.clip(x, low, high)
 
 
-clip = Primitive(
+clip = _table_entry(
     "clip", _clip_impl,
     jvps=(lambda t, out, x, low, high: t * _inside(x, low, high),),
     vjps=(lambda g, out, x, low, high: g * _inside(x, low, high),),
@@ -415,7 +429,7 @@ def _sum_impl(x, axis=None, keepdims=False):
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
-sum_ = Primitive(
+sum_ = _table_entry(
     "sum", _sum_impl,
     jvps=(lambda t, out, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims),),
     vjps=(lambda g, out, x, axis=None, keepdims=False: _restore_reduced(g, shape(x), axis, keepdims),),
@@ -457,13 +471,13 @@ def _product_of_others_impl(x_raw, axis):
     return np.moveaxis(others, list(range(-len(axes), 0)), axes) if axes else others
 
 
-product_of_others = Primitive("product_of_others", _product_of_others_impl, rule=Rule("Π_others({0})"),
+product_of_others = _table_entry("product_of_others", _product_of_others_impl, rule=Rule("Π_others({0})"),
                               joint_jvp=_no_tangent, joint_vjp=_no_cotangents, shape_only=_EVERY_POSITION)
 
 
 def _weighted_reduction(name, impl, weights, rule):
     """A reduction whose derivative weighs each reduced entry: ẏ = Σ w·ẋ, x̄ = ȳ·w (prod, max, logsumexp)."""
-    return Primitive(
+    return _table_entry(
         name, impl,
         jvps=(lambda t, out, x, axis=None, keepdims=False:
               sum_(t * weights(out, x, axis, keepdims), axis=axis, keepdims=keepdims),),
@@ -543,7 +557,7 @@ def _matmul_vjp_right(g, out, a, b):
     return unbroadcast(matmul(_swap_last(a), g), b)
 
 
-matmul = Primitive(
+matmul = _table_entry(
     "matmul", np.matmul,
     jvps=(lambda t, out, a, b: matmul(t, b), lambda t, out, a, b: matmul(a, t)),
     vjps=(_matmul_vjp_left, _matmul_vjp_right),
@@ -552,7 +566,7 @@ matmul = Primitive(
     ufunc=np.matmul,
 )
 
-outer = Primitive(
+outer = _table_entry(
     "outer", np.outer,
     jvps=(lambda t, out, a, b: outer(t, b), lambda t, out, a, b: outer(a, t)),
     vjps=(lambda g, out, a, b: reshape(matmul(g, reshape(b, newshape=(-1,))), newshape=shape(a)),
@@ -572,7 +586,7 @@ def _inverse_axes(axes, ndim):
     return None if axes is None else tuple(np.argsort([a % ndim for a in axes]))
 
 
-transpose = Primitive(
+transpose = _table_entry(
     "transpose", _transpose_impl,
     jvps=(lambda t, out, x, axes=None: transpose(t, axes=axes),),
     vjps=(lambda g, out, x, axes=None: transpose(g, axes=_inverse_axes(axes, len(shape(x)))),),
@@ -592,7 +606,7 @@ def _reshape_impl(x, newshape):
     return np.reshape(x, newshape)
 
 
-reshape = Primitive(
+reshape = _table_entry(
     "reshape", _reshape_impl,
     jvps=(lambda t, out, x, newshape: reshape(t, newshape=newshape),),
     vjps=(lambda g, out, x, newshape: reshape(g, newshape=shape(x)),),
@@ -620,7 +634,7 @@ def _broadcast_to_impl(x, target_shape):
     return np.broadcast_to(x, target_shape)
 
 
-broadcast_to = Primitive(
+broadcast_to = _table_entry(
     "broadcast_to", _broadcast_to_impl,
     jvps=(lambda t, out, x, target_shape: broadcast_to(t, target_shape=target_shape),),
     vjps=(lambda g, out, x, target_shape: unbroadcast(g, x),),
@@ -661,7 +675,7 @@ class _Positional:
         return self.make_rule(position)
 
 
-concatenate = Primitive(
+concatenate = _table_entry(
     "concatenate", _concatenate_impl,
     joint_jvp=lambda ts, out, *xs, axis=0: concatenate(*_joint_tangents(ts, xs), axis=axis),
     vjps=_Positional(_concatenate_vjp),
@@ -683,7 +697,7 @@ def _stack_vjp(position):
     return rule
 
 
-stack = Primitive(
+stack = _table_entry(
     "stack", _stack_impl,
     joint_jvp=lambda ts, out, *xs, axis=0: stack(*_joint_tangents(ts, xs), axis=axis),
     vjps=_Positional(_stack_vjp),
@@ -705,14 +719,14 @@ def _scatter_add_impl(g, index, target_shape):
     return out
 
 
-getitem = Primitive(
+getitem = _table_entry(
     "getitem", _getitem_impl,
     jvps=(lambda t, out, x, index: getitem(t, index=index),),
     vjps=(lambda g, out, x, index: scatter_add(g, index=index, target_shape=shape(x)),),
     rule=Rule("{0}[{p[index]}]", ("{t0}[{p[index]}]",), ("{g} into [{p[index]}]",)),
     shape_only=(0, "out"),
 )
-scatter_add = Primitive(
+scatter_add = _table_entry(
     "scatter_add", _scatter_add_impl,
     jvps=(lambda t, out, g, index, target_shape: scatter_add(t, index=index, target_shape=target_shape),),
     vjps=(lambda h, out, g, index, target_shape: getitem(h, index=index),),
@@ -743,7 +757,7 @@ def _set_at_value_vjp(g, out, x, v, index):
     return unbroadcast(written, v)
 
 
-set_at = Primitive(
+set_at = _table_entry(
     "set_at", _set_at_impl,
     jvps=(lambda t, out, x, v, index: set_at(t, 0.0, index=index),
           lambda t, out, x, v, index: set_at(np.zeros(shape(out), dtype=np.result_type(raw(out))), t, index=index)),
@@ -752,15 +766,6 @@ set_at = Primitive(
               ("{g} with [{p[index]}] = 0", "{g}[{p[index]}]")),
     shape_only=(0, 1, "out"),
 )
-
-# -- the registry ---------------------------------------------------------------------
-
-# Every primitive defined above, in order. The other tables (NumPy dispatch, adlab.numpy,
-# batching, the magics' bare names) are derived from it; tests/test_registry.py checks that
-# each primitive is covered by, or explicitly excluded from, every table kept elsewhere.
-PRIMITIVES = tuple(value for value in list(globals().values()) if isinstance(value, Primitive))
-# The primitives that rules use to read values (masks, signs, floors): no derivative of their own.
-NOT_DIFFERENTIATED = frozenset(prim for prim in PRIMITIVES if prim.joint_jvp is _no_tangent)
 
 # -- stop_gradient: the identity on values, a constant to every derivative -------------------------------
 # Unlike the values rules read (NOT_DIFFERENTIATED, which f never calls), f calls stop_gradient itself: it is
@@ -782,8 +787,16 @@ def _stopped_cotangents(needed, g, out, x):
     return [None]  # nothing passes back to x
 
 
-stop_gradient = Primitive("stop_gradient", _stop_gradient_impl,
+stop_gradient = _table_entry("stop_gradient", _stop_gradient_impl,
                           rule=Rule("stop_gradient({0})", ("0",), ("",)),
                           joint_jvp=_stopped_tangent, joint_vjp=_stopped_cotangents,
                           shape_only=_EVERY_POSITION, elementwise=True)
-PRIMITIVES += (stop_gradient,)
+
+# -- the registry ---------------------------------------------------------------------
+
+# Every primitive defined above, in order. The other tables (NumPy dispatch, adlab.numpy,
+# batching, the magics' bare names) are derived from it; tests/test_registry.py checks that
+# each primitive is covered by, or explicitly excluded from, every table kept elsewhere.
+PRIMITIVES = tuple(_TABLE)
+# The primitives that rules use to read values (masks, signs, floors): no derivative of their own.
+NOT_DIFFERENTIATED = frozenset(prim for prim in PRIMITIVES if prim.joint_jvp is _no_tangent)
