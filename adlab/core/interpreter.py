@@ -286,9 +286,13 @@ def shape(x):
     while isinstance(x, Box):
         batch_axes += x.batch_axes
         x = x.value
-    if type(x) is float:
+    if type(x) is np.ndarray:  # the common case, without np.shape's dispatch
+        x_shape = x.shape
+    elif type(x) is float:
         return ()
-    return np.shape(x)[batch_axes:] if batch_axes else np.shape(x)
+    else:
+        x_shape = np.shape(x)
+    return x_shape[batch_axes:] if batch_axes else x_shape
 
 
 def zeros_like(x):
