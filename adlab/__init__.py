@@ -20,11 +20,11 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def explore(f, *args):
-    """Widgets to step through f's sweeps at args: tables, graph and Jacobian together."""
+def explore(f, *args, fold=False):
+    """Widgets to step through f's sweeps at args: tables, graph and Jacobian together (`fold=True` folds loops)."""
     from .display.explorer import explore as explore_widget
 
-    return explore_widget(f, *args)
+    return explore_widget(f, *args, fold=fold)
 
 
 def load_ipython_extension(ipython):

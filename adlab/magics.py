@@ -22,6 +22,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
 from .core.rules import PRIMITIVES, negative
+from .display.notation import TEXT
 from .slips import (CONSTANTS, check_characters, check_code, check_input, diagnose_values, free_names, parses,
                     syntax_hint)
 from .tracing import as_float, trace as record_trace
@@ -34,7 +35,7 @@ ELEMENTARY = {prim.name: getattr(np, prim.name) for prim in PRIMITIVES
               if prim.ufunc is not None and prim.ufunc.nin == 1 and prim is not negative} | {
     name: getattr(np, name) for name in ("square", "maximum", "minimum", "sum", "prod", "mean", "dot")
 } | {"ln": np.log}
-OPTIONS = "--forward X, --reverse, --reverse=Y, --graph, --explore"
+OPTIONS = "--forward X, --reverse, --reverse=Y, --graph, --explore, --fold, --focus=N, --radius=K"
 USAGE = ("%trace [options] EXPRESSION at x1=3, x2=-4   |   %trace [options] FUNCTION at 3, -4   |   "
          "%%trace [options] at x1=3, x2=-4 (cell: statements ending with an expression); options: " + OPTIONS)
 _ADLAB_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -44,6 +45,14 @@ _TOO_LONG = ("this expression is too long for Python to compile in one piece (it
              "a function with a loop and trace that: %trace f at x1=3.")
 _DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 _FUNCTION = "_adlab_traced_f"  # the generated function's name while it is defined: a notebook's f stays callable in it
+
+
+# Options that always take a value, and what to say when it is missing.
+_NEEDS_VALUE = {"forward": "--forward needs an input: --forward x2 (or --forward=x2).",
+                "focus": "--focus needs a row of the graph: --focus v3 (or --focus=3).",
+                "radius": "--radius needs a whole number of edges: --radius 1 (or --radius=1)."}
+# A row as the graph writes it (v₋₁, v₃) or as a table copies it (v−1): read as v-1, v3.
+_ROW_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉₋−", "0123456789--")
 
 
 @magics_class
@@ -73,6 +82,13 @@ class TraceMagics(Magics):
             --graph       show the computation graph (DAG) instead of the table.
             --explore     open the sweep explorer: sliders, a step-by-step sweep, the Jacobian.
 
+        With --graph, to draw less of a big graph (--fold with --explore too):
+
+            --fold        fold each run of repeated operations (a loop's body, a layer) into one
+                          node, e.g. v₁ … v₃₀₀ / 100 × (sin, multiply, add).
+            --focus=N     draw only the rows near row N (5 or v5 for v₅, -1 or v-1 for v₋₁) …
+            --radius=K    … at most K edges from it (default 2; 0 draws the row alone).
+
         Inputs are x_1, x_2 … in the order given; 3 means 3.0, a list becomes an array.
         A trailing # comment is ignored, as in Python. A typing slip (x² for x**2, a − or × copied
         from a table, ^ for a power, a missing 'at', an input the expression does not use …) gets
@@ -89,6 +105,7 @@ class TraceMagics(Magics):
             %trace --forward x2 x1*x2 + x2 - ln(x1) at x1=3, x2=-4
             %trace --reverse x1*x2 + x2 - ln(x1) at x1=3, x2=-4
             %trace --graph --reverse f at 3, -4
+            %trace --graph --focus=v3 --radius=1 f at 3, -4
             %trace --explore f at 3, -4
 
             %%trace --reverse at x1=3, x2=-4
@@ -96,7 +113,7 @@ class TraceMagics(Magics):
             v2 = ln(x1)
             v1 + x2 - v2
         """
-        options, rest = _split_options(_without_comment(line))
+        options, rest = _split_options(_without_comment(line), "%trace" if cell is None else "%%trace")
         namespace = {"np": np, "numpy": np, **self.shell.user_ns, **ELEMENTARY}
         if cell is None:
             check_characters(rest, shown="%trace " + _without_comment(line).strip())
@@ -135,8 +152,8 @@ def _without_comment(line):
     return line
 
 
-def _split_options(line):
-    """Leading --options, and the rest of the line."""
+def _split_options(line, magic):
+    """Leading --options, and the rest of the line (`magic` names the line's magic in a suggested fix)."""
     options = {}
     rest = line.strip()
     while rest.startswith("--"):
@@ -145,30 +162,47 @@ def _split_options(line):
             raise UsageError(f"cannot read the option in '{rest.split()[0]}'; the options are {OPTIONS}.")
         name, value = match.group(1), match.group(2)
         rest = rest[match.end():]
-        if name == "forward" and not value:
-            value, _, rest = rest.partition(" ")
-            rest = rest.lstrip()
+        if name in _NEEDS_VALUE and not value:  # --forward x2 as well as --forward=x2
+            if not rest.startswith("--"):
+                value, _, rest = rest.partition(" ")
+                rest = rest.lstrip()
             if not value:
-                raise UsageError("--forward needs an input: --forward x2 (or --forward=x2).")
-        elif name in ("graph", "explore") and value is not None:
+                raise UsageError(_NEEDS_VALUE[name])
+        elif name in ("graph", "explore", "fold") and value is not None:
             raise UsageError(f"--{name} takes no value.")
-        elif name not in ("forward", "reverse", "graph", "explore"):
+        elif name not in ("forward", "reverse", "graph", "explore", "fold", "focus", "radius"):
             raise UsageError(f"unknown option --{name}; the options are {OPTIONS}.")
+        if name == "radius" and not value.isdecimal():
+            raise UsageError(f"--radius={value} is not a whole number of edges: write 0 or more, e.g. --radius=1.")
         if name in options:
-            raise UsageError(f"--{name} is given twice; a trace has one sweep: give it once "
-                             f"(another input is another %trace).")
+            if name in ("forward", "reverse"):
+                raise UsageError(f"--{name} is given twice; a trace has one sweep: give it once "
+                                 f"(another input is another %trace).")
+            raise UsageError(f"--{name} is given twice: give it once.")
         options[name] = value
     if "forward" in options and "reverse" in options:
         raise UsageError("choose one sweep: --forward X or --reverse.")
     if "graph" in options and "explore" in options:
         raise UsageError("choose one view: --graph or --explore.")
+    if "radius" in options and "focus" not in options:
+        raise UsageError("--radius says how many edges from the --focus row to draw, so it needs --focus: "
+                         "add --focus=N for row vN, e.g. --focus=v3.")
+    if "fold" in options and "graph" not in options and "explore" not in options:
+        raise UsageError(f"--fold folds the graph, so it goes with --graph (or --explore): "
+                         f"{magic} --graph {line.strip()}.")
+    if "focus" in options and "graph" not in options:
+        instead = ", not --explore (the explorer draws every row)" if "explore" in options else ""
+        fixed = re.sub(r"--explore(\s+|$)", "", line.strip())
+        raise UsageError(f"--focus draws part of the graph, so it goes with --graph{instead}: {magic} --graph {fixed}.")
     return options, rest
 
 
 def _split_at(text, options):
     """EXPRESSION at VALUES: split at the last ` at `."""
     if re.match(r"at\s", text):
-        hint = f" (--forward took '{options['forward']}' as its input)" if "forward" in options else ""
+        as_its = {"forward": "input", "focus": "row"}
+        given = [name for name in options if name in as_its]  # in the order typed: the last one took the expression
+        hint = f" (--{given[-1]} took '{options[given[-1]]}' as its {as_its[given[-1]]})" if given else ""
         raise UsageError(f"nothing to trace before 'at'{hint}: {USAGE}")
     match = re.fullmatch(r"(.*\S)\s+at\s+(\S.*)", text, re.DOTALL)
     if not match:
@@ -414,6 +448,17 @@ def _output_index(choice, n_outputs):
     return int(match.group(1)) - 1
 
 
+def _row_index(choice, trace):
+    """The row a --focus choice names: 5, v5, v_5 or v₅ for v₅; -1, v-1 or v_{-1} for v₋₁."""
+    match = re.fullmatch(r"(?:v_?)?(-?\d+)|v_\{(-?\d+)\}", choice.translate(_ROW_DIGITS))
+    indices = [row.index for row in trace.rows]
+    if match and int(match.group(1) or match.group(2)) in indices:
+        return int(match.group(1) or match.group(2))
+    first, last = (TEXT.var("v", index) for index in (indices[0], indices[-1]))
+    raise UsageError(f"--focus={choice}: no such row; the graph's rows are {first} … {last}, "
+                     f"e.g. --focus=v{indices[-1]} for {last}.")
+
+
 def _sweep(primal, mode, seed):
     """The forward sweep seeded with ones on input `seed`, the reverse one from output `seed`, or no sweep."""
     if mode == "forward":
@@ -438,11 +483,14 @@ def _show(primal, options, names):
     if "graph" in options:
         from .display.graph import render, to_graphviz
 
-        return render(to_graphviz(swept, partials=mode != "primal"))
+        part = {"focus": _row_index(options["focus"], swept)} if "focus" in options else {}
+        if "radius" in options:
+            part["radius"] = int(options["radius"])
+        return render(to_graphviz(swept, partials=mode != "primal", fold="fold" in options, **part))
     if "explore" in options:
         from .display.explorer import Explorer
 
-        return Explorer(primal.function, *primal.args).select(mode, seed)
+        return Explorer(primal.function, *primal.args, fold="fold" in options).select(mode, seed)
     return swept
 
 

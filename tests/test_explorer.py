@@ -154,6 +154,46 @@ def test_a_long_sweep_sizes_its_graph_panel_by_the_last_step():
         assert explorer._reserve["graph"].value == f'<div style="width:100%;aspect-ratio:{width} / {height}"></div>'
 
 
+def loop(x):
+    for _ in range(30):
+        x = np.sin(x) * 1.5 + x
+    return x
+
+
+def folded_nodes(explorer):
+    """The drawn graph's sentences (one per node) and the nodes drawn as the current row."""
+    current = {line.strip().split()[0] for line in explorer.digraph.source.splitlines() if "class=current" in line}
+    return explorer.digraph.description, current
+
+
+def test_fold_draws_a_loop_as_one_node_while_the_sweep_steps_row_by_row():
+    explorer = adlab.explore(loop, 1.0, fold=True)
+    assert explorer.fold and len(explorer.trace) == 91 > explorer_module.SIZED_STEPS
+    sentences, current = folded_nodes(explorer)  # the last step, v₉₀, is in the folded loop: that node is current
+    assert sentences[1] == "v₁ … v₉₀, 30 × (sin, multiply, add)" and current == {"g0"}
+    explorer.mode.value = "forward"
+    explorer.step.value = 50  # row v₄₉: 16 bodies done (v₁ … v₄₈) and the 17th begun, its rows drawn as they are
+    sentences, current = folded_nodes(explorer)
+    assert sentences[2:] == ("v₁ … v₄₈, 16 × (sin, multiply, add)",) and current == {"v49"}
+    assert sentences[1].startswith("v₄₉ = sin(v₄₈)") and current_row(explorer).startswith("v49 = sin(v48)")
+    explorer.mode.value = "reverse"  # every row is there from the start: one folded node all the way up
+    explorer.step.value = 45
+    sentences, current = folded_nodes(explorer)
+    assert "v₁ … v₉₀, 30 × (sin, multiply, add)" in sentences and current == {"g0"}
+    unfolded = Explorer(loop, 1.0)
+    assert not unfolded.fold and len(unfolded.digraph.description) == 92  # v₀ … v₉₀ and y
+
+
+def test_a_folded_sweep_sizes_its_graph_panel_by_its_widest_step_not_its_last():
+    """Part way through a body, its rows are drawn beside the folded node: wider than the last step's drawing."""
+    if not shutil.which("dot"):
+        pytest.skip("sizes come from dot's layout")
+    explorer = Explorer(loop, 1.0, fold=True)
+    explorer.mode.value = "forward"
+    widths = [svg_size(render(explorer._digraph_at(step)[2]).svg)[0] for step in range(1, len(explorer.trace) + 1)]
+    assert explorer._graph_width == max(widths) > widths[-1]
+
+
 def test_array_input_and_output_components():
     def scale(x, a):
         return a * x

@@ -1,5 +1,6 @@
 """`%load_ext adlab` in a real IPython shell (no notebook server): what a class types, what it gets back."""
 
+import inspect
 import re
 
 import numpy as np
@@ -9,7 +10,9 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.utils.capture import capture_output
 
+import adlab
 from adlab.display.explorer import Explorer
+from adlab.display.graph import render, to_graphviz
 from adlab.tracing import Trace
 
 SEED = "x1*x2 + x2 - ln(x1) at x1=3, x2=-4"
@@ -21,11 +24,20 @@ v3 - v2
 """
 
 
+LOOP = """\
+def loop(x):
+    for _ in range(100):
+        x = np.sin(x) * 1.5 + x
+    return x
+"""
+
+
 @pytest.fixture
 def shell():
     shell = InteractiveShell.instance()
     shell.run_line_magic("load_ext", "adlab")
     shell.run_cell("import numpy as np\ndef f(x1, x2):\n    return x1*x2 + x2 - np.log(x1)\n")
+    shell.run_cell(LOOP)
     yield shell
     shell.run_line_magic("unload_ext", "adlab")
 
@@ -101,6 +113,49 @@ def test_graph_shows_the_dag_with_the_sweep(shell):
     assert "v₁ = v₋₁ × v₀" in shown and "v̄₋₁ = −4.333" in shown
 
 
+def shown(drawing):
+    """What a graph shows: its SVG from dot, or the DOT source without it."""
+    bundle = drawing._repr_mimebundle_()
+    return bundle.get("image/svg+xml") or bundle["text/html"]
+
+
+def test_graph_fold_draws_each_run_of_a_loop_body_as_one_node(shell):
+    drawing = trace(shell, "--graph --fold loop at 1")
+    expected = render(to_graphviz(adlab.trace(shell.user_ns["loop"], 1.0), fold=True))
+    assert shown(drawing) == shown(expected)
+    assert "100 × (sin, multiply, add)" in shown(drawing) and "v₁₅₀ =" not in shown(drawing)
+    cell = trace(shell, "--graph --fold --reverse at x=1", "for _ in range(100):\n    x = np.sin(x) * 1.5 + x\nx\n")
+    assert "100 × (sin, multiply, add)" in shown(cell)
+
+
+@pytest.mark.parametrize("row", ["150", "v150", "v_150", "v₁₅₀"])
+def test_graph_focus_draws_only_the_rows_near_one(shell, row):
+    drawing = trace(shell, f"--graph --focus={row} --radius=1 loop at 1")
+    expected = render(to_graphviz(adlab.trace(shell.user_ns["loop"], 1.0), focus=150, radius=1))
+    assert shown(drawing) == shown(expected)
+    # v₁₅₀ = v₁₄₉ + v₁₄₇ and the rows one edge from it; v₁₄₆, two edges away, is not drawn
+    assert "v₁₅₀ = v₁₄₉ + v₁₄₇" in shown(drawing) and "v₁₄₆ =" not in shown(drawing)
+
+
+def test_graph_focus_takes_the_radius_of_to_graphviz_by_default_and_an_input_row_too(shell):
+    default = inspect.signature(to_graphviz).parameters["radius"].default
+    t = adlab.trace(shell.user_ns["f"], 3.0, -4.0).reverse()
+    for line in ("--graph --reverse --focus v-1 f at 3, -4", "--graph --reverse --focus=v₋₁ f at 3, -4",
+                 "--graph --reverse --focus=-1 f at 3, -4"):
+        assert shown(trace(shell, line)) == shown(render(to_graphviz(t, partials=True, focus=-1, radius=default)))
+    assert shown(trace(shell, "--graph --focus=v3 --radius 0 f at 3, -4")) == shown(
+        render(to_graphviz(adlab.trace(shell.user_ns["f"], 3.0, -4.0), focus=3, radius=0)))
+    folded_and_focused = trace(shell, "--graph --fold --focus=v300 --radius=1 loop at 1")
+    assert shown(folded_and_focused) == shown(
+        render(to_graphviz(adlab.trace(shell.user_ns["loop"], 1.0), fold=True, focus=300, radius=1)))
+
+
+def test_explore_fold_folds_the_explorers_graph(shell):
+    explorer = trace(shell, "--explore --fold --reverse loop at 1")
+    assert isinstance(explorer, Explorer) and explorer.fold and explorer.trace.mode == "reverse"
+    assert "v₁ … v₃₀₀, 100 × (sin, multiply, add)" in explorer.digraph.description
+
+
 def test_explore_opens_the_explorer_on_the_chosen_sweep(shell):
     explorer = trace(shell, f"--explore --forward x2 {SEED}")
     assert isinstance(explorer, Explorer)
@@ -129,6 +184,7 @@ def test_explore_opens_the_explorer_on_the_chosen_sweep(shell):
     ("%%trace at x1=3\ny = x1 * 2\n", "end the cell with an expression"),
     ("%%trace at x1=3\nv1 = x1 * 2\nv1 + x9\n", "unknown name 'x9' in line 3 of the cell: give it a value"),
     ("%%trace at x1=3\nv1 = (x1 * 2\nv1\n", "a '(' in 'v1 = (x1 * 2' (line 2 of the cell) is never closed"),
+    ("%trace --graph --focus f at 3, -4", "nothing to trace before 'at' (--focus took 'f' as its row)"),
 ])
 def test_mistakes_show_one_line(shell, source, message):
     assert message in usage_error(shell, source)
@@ -301,6 +357,51 @@ def test_every_typing_slip_gets_one_sentence_naming_the_fix(shell, source, messa
     assert one_sentence(said)
 
 
+# --fold, --focus=N and --radius=K: what goes with what, and a row that is not there.
+GRAPH_OPTION_SLIPS = [
+    ('%trace --fold f at 3, -4',
+     '--fold folds the graph, so it goes with --graph (or --explore): %trace --graph --fold f at 3, -4.'),
+    ('%%trace --fold at x1=3\nx1 * 2\n',
+     '--fold folds the graph, so it goes with --graph (or --explore): %%trace --graph --fold at x1=3.'),
+    ('%trace --focus=3 f at 3, -4',
+     '--focus draws part of the graph, so it goes with --graph: %trace --graph --focus=3 f at 3, -4.'),
+    ('%trace --explore --focus=3 --reverse f at 3, -4',
+     '--focus draws part of the graph, so it goes with --graph, not --explore (the explorer draws every row): '
+     '%trace --graph --focus=3 --reverse f at 3, -4.'),
+    ('%trace --graph --radius=1 f at 3, -4',
+     '--radius says how many edges from the --focus row to draw, so it needs --focus: add --focus=N for row vN, '
+     'e.g. --focus=v3.'),
+    ('%trace --graph --focus=3 --radius=two f at 3, -4',
+     '--radius=two is not a whole number of edges: write 0 or more, e.g. --radius=1.'),
+    ('%trace --graph --focus=3 --radius=-1 f at 3, -4',
+     '--radius=-1 is not a whole number of edges: write 0 or more, e.g. --radius=1.'),
+    ('%trace --graph --focus=3 --radius',
+     '--radius needs a whole number of edges: --radius 1 (or --radius=1).'),
+    ('%trace --graph --focus --fold f at 3, -4',
+     '--focus needs a row of the graph: --focus v3 (or --focus=3).'),
+    ('%trace --graph --focus=9 f at 3, -4',
+     "--focus=9: no such row; the graph's rows are v₋₁ … v₄, e.g. --focus=v4 for v₄."),
+    ('%trace --graph --focus=x1 f at 3, -4',
+     "--focus=x1: no such row; the graph's rows are v₋₁ … v₄, e.g. --focus=v4 for v₄."),
+    ('%%trace --graph --focus=v5 at x1=3\nv = x1 * 2\nv + 1\n',
+     "--focus=v5: no such row; the graph's rows are v₀ … v₂, e.g. --focus=v2 for v₂."),
+    ('%trace --graph --fold=yes f at 3, -4',
+     '--fold takes no value.'),
+    ('%trace --graph --fold --fold f at 3, -4',
+     '--fold is given twice: give it once.'),
+    ('%trace --graph --focus=1 --focus=2 f at 3, -4',
+     '--focus is given twice: give it once.'),
+]
+
+
+@pytest.mark.parametrize("source, message", GRAPH_OPTION_SLIPS,
+                         ids=[source.replace("\n", "⏎") for source, _ in GRAPH_OPTION_SLIPS])
+def test_every_misuse_of_fold_and_focus_gets_one_sentence(shell, source, message):
+    said = usage_error(shell, source)
+    assert said == message
+    assert one_sentence(said)
+
+
 def test_a_notebook_function_with_a_slip_inside_says_where(shell):
     shell.run_cell("def g(x):\n    y = x ^ 2\n    return y\n")
     said = usage_error(shell, "%trace g at 3")
@@ -336,8 +437,10 @@ def test_errors_inside_a_notebook_function_say_where(shell):
 
 def test_help_documents_the_syntax(shell):
     help_text = shell.find_line_magic("trace").__doc__
+    radius = inspect.signature(to_graphviz).parameters["radius"].default
     for example in ("%trace x1*x2 + x2 - ln(x1) at x1=2, x2=4", "--forward X", "--reverse=Y", "--graph",
-                    "--explore", "%%trace"):
+                    "--explore", "%%trace", "--fold", "--focus=N", f"--radius=K    … at most K edges from it "
+                    f"(default {radius}"):
         assert example in help_text
 
 

@@ -52,12 +52,13 @@ MODES = ("primal", "forward", "reverse")
 CACHED_TRACES = 64  # primal traces kept per explorer: one per input point visited
 MIN_GRAPH_SCALE = 0.75  # a graph shrinks with the cell to 3/4 of its size (11-pt labels stay 11 px), then scrolls
 SIZED_STEPS = 24  # up to this many rows, the graph panel is sized to the largest step's drawing
+SIZED_FOLDED_STEPS = 400  # the same for a folded graph of at most SIZED_STEPS nodes: its steps' drawings stay small
 CACHED_DRAWINGS = 256  # rendered graphs (dot takes most of a re-render): replaying a sweep costs no dot run
 
 
-def explore(f, *args):
-    """Widgets to step through the sweeps of f at args (ints become floats)."""
-    return Explorer(f, *args)
+def explore(f, *args, fold=False):
+    """Widgets to step through the sweeps of f at args (ints become floats); `fold=True` folds the graph's loops."""
+    return Explorer(f, *args, fold=fold)
 
 
 class Explorer(widgets.VBox):
@@ -72,12 +73,19 @@ class Explorer(widgets.VBox):
     the caption counts them; its play button walks the steps in the browser).
     ``trace`` is the current sweep; ``table``, ``graph``, ``jacobian``, ``caption``
     and ``message`` are HTML panels, and ``digraph`` is the graphviz.Digraph drawn in ``graph``.
+
+    ``fold=True`` draws each run of repeated operations (a loop's body, a layer) as one node, as
+    `to_graphviz(fold=True)` does, so a long loop's graph stays readable: the sweep still steps
+    row by row (the table shows each row), and the graph highlights the folded node while the
+    current row is in it. A primal or forward sweep folds what it has computed so far: the node
+    counts the repeats as the loop runs.
     """
 
-    def __init__(self, f, *args):
+    def __init__(self, f, *args, fold=False):
         leaves, self._treedef = flatten(args)
         leaves = [as_float(x, f"x{k + 1}") for k, x in enumerate(leaves)]
         self.function = f
+        self.fold = fold
         self._traces, self._drawings = OrderedDict(), OrderedDict()
         self._primal = self.trace = self._record(leaves)
         self._seed = None  # the input or output component of the current sweep
@@ -268,7 +276,7 @@ class Explorer(widgets.VBox):
         row = self.trace[self.order[step - 1]]
         snapshot = trace_so_far(self.trace, set(self.order[:step]))
         edges = edges_used(row, self.trace.mode)
-        return row, snapshot, to_graphviz(snapshot, highlight=row.index, highlight_edges=edges)
+        return row, snapshot, to_graphviz(snapshot, highlight=row.index, highlight_edges=edges, fold=self.fold)
 
     def _drawing_at(self, step):
         """`_digraph_at(step)` and what `render` drew of it."""
@@ -278,8 +286,10 @@ class Explorer(widgets.VBox):
     def _graph_reserve(self, last):
         """An empty box with the largest step's drawing's size and shape, so the graph panel never changes size.
 
-        Up to SIZED_STEPS rows every step is laid out to measure it (one run of dot for all of them); a longer
-        sweep reserves the size of its last step. Every step is then drawn at the scale of that box.
+        Up to SIZED_STEPS rows every step is laid out to measure it (one run of dot for all of them), and up to
+        SIZED_FOLDED_STEPS when folded to at most SIZED_STEPS nodes (a sweep part way through a loop's body draws
+        the body's rows beside the folded node, so its last step need not be its largest); a longer sweep reserves
+        the size of its last step. Every step is then drawn at the scale of that box.
         """
         self._graph_width = 0
         layout = self._graph_stack.layout
@@ -289,7 +299,8 @@ class Explorer(widgets.VBox):
         if not isinstance(last["drawing"], SvgGraph):
             return last["graph"]
         sizes = [svg_size(last["drawing"].svg)]
-        if len(self.trace) <= SIZED_STEPS:
+        folded_small = self.fold and last["digraph"].node_count <= SIZED_STEPS
+        if len(self.trace) <= (SIZED_FOLDED_STEPS if folded_small else SIZED_STEPS):
             sources = "\n".join(self._digraph_at(step)[2].source for step in range(1, len(self.trace)))
             try:  # dot lays out every graph of its input and writes one SVG after another
                 sizes += svg_sizes(graphviz.pipe("dot", "svg", sources.encode("utf-8")).decode("utf-8"))
