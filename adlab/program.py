@@ -271,7 +271,7 @@ def compile_program(program):
     names = _Namespace()
     source = to_python(program, names, reuse_names=True)
     namespace = dict(names.values)
-    exec(compile(source, f"<adlab.staging #{next(_count)}>", "exec"), namespace)
+    exec(compile(source, f"<adlab.compiled #{next(_count)}>", "exec"), namespace)
     function = namespace["staged"]
     function.source = source
     return function

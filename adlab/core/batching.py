@@ -85,7 +85,7 @@ def _broadcast(value, size):
 
 
 def _shift(axis, ndim):
-    return tuple(a + 1 for a in r._normalize_axis(axis, ndim))
+    return tuple(a + 1 for a in r.normalize_axis(axis, ndim))
 
 
 def _prefixed(index):

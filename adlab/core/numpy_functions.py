@@ -54,7 +54,7 @@ def log_softmax(a, axis=-1):
 
 def var(a, axis=None, keepdims=False, ddof=0):
     centered = a - r.mean(a, axis=_axis(axis), keepdims=True)
-    count = r._count(shape(a), _axis(axis)) - ddof
+    count = r.reduced_count(shape(a), _axis(axis)) - ddof
     return r.sum_(centered * centered, axis=_axis(axis), keepdims=keepdims) / count
 
 

@@ -100,7 +100,8 @@ def broadcast_like(t, out):
     return t if shape(t) == out_shape else broadcast_to(t, target_shape=out_shape)
 
 
-def _normalize_axis(axis, ndim):
+def normalize_axis(axis, ndim):
+    """`axis` as a sorted tuple of non-negative axes (None: every axis)."""
     if axis is None:
         return tuple(range(ndim))
     axes = axis if isinstance(axis, tuple) else (axis,)
@@ -110,13 +111,14 @@ def _normalize_axis(axis, ndim):
 def _restore_reduced(g, x_shape, axis, keepdims):
     """Give a reduction's cotangent back the reduced axes (as size 1), then its input shape."""
     if not keepdims:
-        axes = _normalize_axis(axis, len(x_shape))
+        axes = normalize_axis(axis, len(x_shape))
         g = reshape(g, newshape=tuple(1 if i in axes else n for i, n in enumerate(x_shape)))
     return broadcast_to(g, target_shape=x_shape)
 
 
-def _count(x_shape, axis):
-    return math.prod(x_shape[a] for a in _normalize_axis(axis, len(x_shape)))
+def reduced_count(x_shape, axis):
+    """How many entries a reduction over `axis` combines into each result (mean's divisor)."""
+    return math.prod(x_shape[a] for a in normalize_axis(axis, len(x_shape)))
 
 
 def is_basic_index(index):
@@ -440,7 +442,7 @@ sum_ = _table_entry(
 
 def mean(x, axis=None, keepdims=False):
     """Mean as sum / count, so it needs no rules of its own."""
-    return sum_(x, axis=axis, keepdims=keepdims) / _count(shape(x), axis)
+    return sum_(x, axis=axis, keepdims=keepdims) / reduced_count(shape(x), axis)
 
 
 def _prod_impl(x, axis=None, keepdims=False):
@@ -462,7 +464,7 @@ def _prod_partial(out, x, axis, keepdims):
 def _product_of_others_impl(x_raw, axis):
     """Each entry's product of the other entries along `axis`, by prefix and suffix products (exact at zeros)."""
     x_shape = np.shape(x_raw)
-    axes = _normalize_axis(axis, len(x_shape))
+    axes = normalize_axis(axis, len(x_shape))
     moved = np.moveaxis(x_raw, axes, list(range(-len(axes), 0))) if axes else x_raw
     flat = moved.reshape(moved.shape[: moved.ndim - len(axes)] + (-1,))
     left = np.cumprod(np.concatenate([np.ones_like(flat[..., :1]), flat[..., :-1]], axis=-1), axis=-1)
@@ -495,7 +497,7 @@ def _extreme(name, numpy_fn):
 
     def selected(out, x, axis, keepdims):
         if not keepdims and axis is not None:
-            out = expand_dims(out, _normalize_axis(axis, len(shape(x))))
+            out = expand_dims(out, normalize_axis(axis, len(shape(x))))
         hits = indicator(equal(x, out), dtype=np.result_type(raw(x), 0.0))
         return hits / sum_(hits, axis=axis, keepdims=True)
 
@@ -618,7 +620,7 @@ reshape = _table_entry(
 def squeeze(x, axis=None):
     """squeeze as a reshape."""
     x_shape = shape(x)
-    axes = _normalize_axis(axis, len(x_shape)) if axis is not None else tuple(
+    axes = normalize_axis(axis, len(x_shape)) if axis is not None else tuple(
         i for i, n in enumerate(x_shape) if n == 1)
     if any(x_shape[a] != 1 for a in axes):
         raise ValueError(f"cannot squeeze axis {axis} of a value with shape {x_shape}: its size is not 1.")
