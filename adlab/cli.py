@@ -51,7 +51,8 @@ def _main(argv=None):
         "course-repo", help="write the student copies into a git repository and commit them",
         description="Write the student copies of all lessons (no solutions) into FOLDER, a git repository "
                     "(created if needed), and commit. Push it where nbgitpuller can pull it. An exercise once "
-                    "released is frozen: an update that changes its answer or check cell is refused.")
+                    "released is frozen: an update that changes its answer or check cell is refused, and so is one "
+                    "that would overwrite a file in FOLDER with changes not committed.")
     repo.add_argument("folder", metavar="FOLDER")
     repo.add_argument("-m", "--message", help="the commit message (default: the lessons that changed)")
     repo.add_argument("--lessons", metavar="DIR",
