@@ -51,7 +51,8 @@ def _main(argv=None):
         "course-repo", help="write the student copies into a git repository and commit them",
         description="Write the student copies of all lessons (no solutions) into FOLDER, a git repository "
                     "(created if needed), and commit. Push it where nbgitpuller can pull it. An exercise once "
-                    "released is frozen: an update that changes its answer or check cell is refused.")
+                    "released is frozen: an update that changes its answer or check cell is refused, and so is one "
+                    "that would overwrite a file in FOLDER with changes not committed.")
     repo.add_argument("folder", metavar="FOLDER")
     repo.add_argument("-m", "--message", help="the commit message (default: the lessons that changed)")
     repo.add_argument("--lessons", metavar="DIR",
@@ -140,8 +141,7 @@ EXTRA_MODULES = {
     "classroom": {"nbgrader", "jupyterhub", "nbgitpuller"},
 }
 COMMAND_EXTRA = {"lessons": "course", "progress": "course", "answers": "course",
-                 "course-repo": "classroom", "nbgrader-source": "classroom", "hub-link": "classroom",
-                 "collect": "classroom"}
+                 "course-repo": "classroom", "nbgrader-source": "classroom", "collect": "classroom"}
 
 
 def _missing_extra(command, error):
@@ -245,7 +245,7 @@ def _os_problem(error, folder):
 
 
 def _hub_link(args):
-    from .classroom import hub_link
+    from .hub_links import hub_link  # not .classroom, which needs nbformat: a link needs no extra
 
     try:
         print(hub_link(args.hub, args.repo, branch=args.branch, lesson=args.lesson, targetpath=args.targetpath))
@@ -327,7 +327,7 @@ def _collect(course_dir, homes, folder, assignments):
 def _progress(folders, csv, lesson=None):
     from pathlib import Path
 
-    from .classroom import course_exercises, format_progress_table, lesson_of, progress_table
+    from .classroom import course_exercises, format_progress_table, progress_table
 
     for folder in folders:
         if not Path(folder).is_dir():
@@ -338,8 +338,7 @@ def _progress(folders, csv, lesson=None):
     problems = []
     exercises, rows = progress_table(folders, problems=problems, lesson=lesson)
     if not exercises:
-        lessons = sorted({lesson_of(e) for e in course_exercises() if lesson_of(e).isdigit()}, key=int)
-        print(f"adlab progress: lesson {lesson} has no exercises; the lessons are {lessons[0]} to {lessons[-1]}.",
+        print(f"adlab progress: lesson {lesson} has no exercises; the lessons are {_lesson_range(course_exercises())}.",
               file=sys.stderr)
         return 2
     for path, what in problems:
@@ -351,13 +350,20 @@ def _progress(folders, csv, lesson=None):
     return 0
 
 
+def _lesson_range(exercise_ids):
+    """The lessons that have exercises, as "1 to 13": from the exercise bank, so a new lesson is counted."""
+    lessons = sorted({i.split(".", 1)[0] for i in exercise_ids if i.split(".", 1)[0].isdigit()}, key=int)
+    return f"{lessons[0]} to {lessons[-1]}"
+
+
 def _answers(student, lesson=None):
     from .exercises.bank import all_exercises
     from .exercises.notebook import answer_text, numbers_text
 
     chosen = [e for e in all_exercises() if lesson is None or e.id.split(".")[0] == str(lesson)]
     if not chosen:
-        print(f"adlab answers: lesson {lesson} has no exercises; the lessons are 1 to 11.", file=sys.stderr)
+        print(f"adlab answers: lesson {lesson} has no exercises; the lessons are "
+              f"{_lesson_range(e.id for e in all_exercises())}.", file=sys.stderr)
         return 2
     for exercise in chosen:
         inputs = exercise.draw(student)

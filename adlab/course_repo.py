@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -58,8 +59,9 @@ def write_course_repo(folder, lessons=None, message=None, branch="main"):
     """Write the student copies of the lessons into a git repository folder and commit them.
 
     The folder is created (``git init``) if needed; a folder that holds files but is not a git
-    repository is refused (everything committed here is published to every student). Only the
-    files adlab writes are committed. An exercise once released is frozen: an update that changes
+    repository is refused (everything committed here is published to every student), and so is one
+    where a file adlab would write has changes not committed (a hand edit is never overwritten). Only
+    the files adlab writes are committed. An exercise once released is frozen: an update that changes
     or removes its answer cell or its check cell raises ReleasedExerciseChanged before anything is
     written (prose, new exercises and new lessons are fine). Returns (written paths, commit id or
     None when nothing changed); the default commit message names the lessons that changed.
@@ -71,6 +73,8 @@ def write_course_repo(folder, lessons=None, message=None, branch="main"):
                          f"course-repo made before).")
     copies = [(Path(source), student_copy(nbformat.read(source, as_version=4), Path(source).stem))
               for source in lessons or lesson_paths()]
+    if (folder / ".git").exists():
+        _refuse_uncommitted(folder, [source.name for source, _ in copies] + [RELEASED])
     released = _released(folder)
     problems = []
     for source, notebook in copies:
@@ -101,6 +105,18 @@ def write_course_repo(folder, lessons=None, message=None, branch="main"):
     _git(folder, "commit", "-q", "-m",
          message or "Course update: " + (", ".join(lessons_changed) or "README and settings"))
     return written, _git(folder, "rev-parse", "HEAD").strip()
+
+
+def _refuse_uncommitted(folder, names):
+    """Raise ValueError naming the files course-repo would write that hold changes not committed (edited by hand)."""
+    status = _git(folder, "status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", "--", *names)
+    edited = sorted(entry[3:] for entry in status.split("\0") if entry)
+    if edited:
+        files, git = " ".join(edited), f"git -C {shlex.quote(str(folder))}"
+        raise ValueError(f"{', '.join(edited)} in {folder} {'has' if len(edited) == 1 else 'have'} changes that are "
+                         f"not committed, which this update would overwrite; commit them ({git} add -- {files}, then "
+                         f"{git} commit) or put them aside ({git} stash push --include-untracked -- {files}), then "
+                         f"run course-repo again; nothing was written.")
 
 
 def _released(folder):

@@ -416,11 +416,56 @@ def test_an_older_course_repository_counts_its_lessons_as_released(tmp_path, cap
     lesson = exercise_lesson(tmp_path / "lessons")
     course = tmp_path / "course"
     write_course_repo(course, lessons=[lesson])
-    (course / ".adlab-released.json").unlink()  # as an adlab from before the record left it
+    _git(course, "rm", "-q", ".adlab-released.json")  # as an adlab from before the record left it
+    _git(course, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qm", "before the record")
     checks = _exercise_cells(nbformat.read(lesson, as_version=4))
     _change(lesson, lambda nb: nb.cells[checks[0]].__setitem__("source", nb.cells[checks[0]].source + " # changed"))
     assert cli.main(["course-repo", str(course), "--lessons", str(lesson.parent)]) == 1
     assert "was released" in capsys.readouterr().err
+
+
+def test_course_repo_never_overwrites_a_hand_edit_in_the_course_folder(tmp_path, capsys):
+    lessons = tmp_path / "lessons"
+    first, second = _instructor_lessons(lessons)
+    course = tmp_path / "course"
+    write_course_repo(course, lessons=[first, second])
+    _change(first, lambda nb: nb.cells[0].__setitem__("source", nb.cells[0].source + "\n\nMore prose."))
+    _change(second, lambda nb: nb.cells[0].__setitem__("source", nb.cells[0].source + "\n\nMore prose."))
+    _change(course / first.name, lambda nb: nb.cells[0].__setitem__("source", "Fixed by hand."))
+    (course / second.name).unlink()  # a deleted lesson is a change too: course-repo would bring it back
+    (course / "notes.md").write_text("mine\n")  # a file course-repo does not write is no reason to refuse
+    head = _git(course, "rev-parse", "HEAD")
+    files = {p.name: p.read_bytes() for p in course.iterdir() if p.is_file()}
+
+    assert cli.main(["course-repo", str(course), "--lessons", str(lessons)]) == 1
+    error = capsys.readouterr().err
+    names = " ".join(sorted([first.name, second.name]))
+    assert error == (f"adlab course-repo: {', '.join(sorted([first.name, second.name]))} in {course.resolve()} have "
+                     f"changes that are not committed, which this update would overwrite; commit them (git -C "
+                     f"{course.resolve()} add -- {names}, then git -C {course.resolve()} commit) or put them aside "
+                     f"(git -C {course.resolve()} stash push --include-untracked -- {names}), then run course-repo "
+                     f"again; nothing was written.\n")
+    assert _git(course, "rev-parse", "HEAD") == head, "nothing committed"
+    assert {p.name: p.read_bytes() for p in course.iterdir() if p.is_file()} == files, "nothing written"
+
+    # put aside as the message says, the update goes in; the hand edit is in the stash
+    _git(course, "stash", "push", "-q", "--include-untracked", "--", first.name, second.name)
+    assert cli.main(["course-repo", str(course), "--lessons", str(lessons)]) == 0
+    assert "Fixed by hand." not in (course / first.name).read_text() and (course / second.name).exists()
+    assert "Fixed by hand." in _git(course, "stash", "show", "-p")
+    assert (course / "notes.md").read_text() == "mine\n"
+
+
+def test_course_repo_never_overwrites_an_untracked_file_where_a_lesson_goes(tmp_path, capsys):
+    lessons = tmp_path / "lessons"
+    first, second = _instructor_lessons(lessons)
+    course = tmp_path / "course"
+    write_course_repo(course, lessons=[first])
+    shutil.copy(second, course / second.name)  # the instructor version, copied in by hand: not to be lost
+    assert cli.main(["course-repo", str(course), "--lessons", str(lessons)]) == 1
+    assert capsys.readouterr().err.startswith(f"adlab course-repo: {second.name} in {course.resolve()} has changes "
+                                              f"that are not committed")
+    assert (course / second.name).read_bytes() == second.read_bytes()
 
 
 # -- nbgrader-source and collect: nothing a person edited is overwritten -------------------------------

@@ -128,7 +128,6 @@ sys.exit(main(sys.argv[1:]))
     (["answers", "ada", "--lesson", "3"], "course"),  # lesson 3's answers are SymPy's (lesson 1's need only NumPy)
     (["course-repo", "{tmp}/course"], "classroom"),
     (["nbgrader-source", "{tmp}/grading"], "classroom"),
-    (["hub-link", "--hub", HUB, "--repo", REPO], "classroom"),
 ])
 def test_a_missing_extra_is_named_not_a_traceback(tmp_path, argv, extra):
     argv = [arg.format(tmp=tmp_path) for arg in argv]
@@ -140,6 +139,21 @@ def test_a_missing_extra_is_named_not_a_traceback(tmp_path, argv, extra):
         f"adlab {argv[0]}: {'sympy' if argv[0] == 'answers' else 'nbformat'} is not installed; it comes with "
         f"adlab's {extra} extra: pip install 'adlab[{extra}]'."]
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_hub_link_needs_no_extra(tmp_path):
+    """An instructor's `pip install adlab` can make the links: hub-link imports nothing an extra brings."""
+    run = subprocess.run([sys.executable, "-c", WITHOUT_EXTRAS, "hub-link", "--hub", HUB, "--repo", REPO],
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
+    assert (run.returncode, run.stderr) == (0, "")
+    assert run.stdout == hub_link(HUB, REPO) + "\n"
+
+
+def test_answers_of_a_lesson_without_exercises_names_the_course_lessons(capsys):
+    lessons = sorted({int(exercise.split(".")[0]) for exercise in COURSE})
+    message = one_sentence_error(capsys, ["answers", "ada", "--lesson", str(lessons[-1] + 1)])
+    assert message == (f"adlab answers: lesson {lessons[-1] + 1} has no exercises; the lessons are "
+                       f"{lessons[0]} to {lessons[-1]}.")
 
 
 def test_a_module_no_extra_brings_is_a_real_error(monkeypatch):

@@ -12,7 +12,8 @@ Neither Kubernetes nor TLJH runs here; what can be checked without them is:
   trait, and its login hook puts LMS instructors, and only them, in the instructors group;
 - the instructor role's scopes are JupyterHub's; the memory guarantee and limit cover the peaks
   that benchmarks/classroom_capacity.py measured (tests/data/classroom_capacity.json);
-- the image: repo2docker's Dockerfile for this repository with the appendix installs nbgitpuller;
+- the image: repo2docker's Dockerfile for this repository with the appendix installs nbgitpuller, and
+  adlab not editable from $HOME (where the students' home volumes hide the repository);
 - deploy/tljh/install.sh is valid bash and sets only keys TLJH's schema (vendored) or the
   authenticator knows, with the same memory limit as Kubernetes;
 - docs/scaling.md: each ```yaml block is chart values checked as above, each ```bash block runs.
@@ -265,7 +266,9 @@ def test_memory_guarantee_and_limit_cover_the_measured_peak():
 # -- the image -------------------------------------------------------------------------------------
 
 
-def test_image_is_binders_with_nbgitpuller():
+@pytest.fixture(scope="module")
+def image_dockerfile():
+    """The Dockerfile repo2docker writes for the students' image (README.md's command), without building it."""
     command = shutil.which("repo2docker", path=str(BIN)) or shutil.which("repo2docker")
     require(command, "repo2docker (pip install jupyter-repo2docker)")
     appendix = (Z2JH / "image-appendix.Dockerfile").read_text()
@@ -273,11 +276,30 @@ def test_image_is_binders_with_nbgitpuller():
     result = subprocess.run([command, "--no-build", "--debug", "--user-id", "1000", "--user-name", "jovyan",
                              "--appendix", appendix, str(ROOT)], capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-    dockerfile = result.stdout + result.stderr
-    binder = dockerfile.index('pip install --no-cache-dir -r "binder/requirements.txt"')
-    puller = dockerfile.index('${NB_PYTHON_PREFIX}/bin/python -m pip install --no-cache-dir "nbgitpuller>=1.2"')
-    assert binder < dockerfile.index("binder/postBuild") < puller
+    return result.stdout + result.stderr
+
+
+def test_image_is_binders_with_nbgitpuller(image_dockerfile):
+    binder = image_dockerfile.index('pip install --no-cache-dir -r "binder/requirements.txt"')
+    puller = image_dockerfile.index('${NB_PYTHON_PREFIX}/bin/python -m pip install --no-cache-dir "nbgitpuller>=1.2"')
+    assert binder < image_dockerfile.index("binder/postBuild") < puller
     assert values(Z2JH / "config.yaml")["singleuser"]["image"]["name"].endswith("/adlab-course")
+
+
+def editable_installs(dockerfile):
+    """The editable (-e, --editable) pip requirements of the image: its RUN lines and binder/requirements.txt."""
+    lines = [line.split("#")[0] for line in (ROOT / "binder" / "requirements.txt").read_text().splitlines()]
+    lines += [line for line in dockerfile.splitlines() if line.startswith("RUN ") and "pip install" in line]
+    return [line.strip() for line in lines if re.search(r"(^|\s)(-e|--editable)(\s|=|$)", line)]
+
+
+def test_image_works_with_a_home_volume_over_the_repository(image_dockerfile):
+    """The chart mounts each student's home volume over $HOME, where repo2docker copies the repository:
+    an editable install would import adlab from that hidden copy, and fail in every student's server."""
+    assert re.search(r"^ARG REPO_DIR=\$\{HOME\}$", image_dockerfile, re.MULTILINE)  # the repository is in $HOME
+    assert not editable_installs(image_dockerfile), "adlab must be installed into the image, not editable from $HOME"
+    requirements = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    assert ".[course]" in [line.split("#")[0].strip() for line in requirements]  # built: setup.py adds the lessons
 
 
 # -- The Littlest JupyterHub -----------------------------------------------------------------------

@@ -8,7 +8,7 @@
 #   GITHUB_ORG  the organisation whose members may sign in (or ORG:TEAM)
 #   GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET  of a GitHub OAuth app whose callback URL is
 #               https://HUB_DOMAIN/hub/oauth_callback
-#   ADLAB       what to install (default: the course repository on GitHub; or a path to a clone)
+#   ADLAB       what to install (default: the course repository on GitHub; or file:///path/to/a/clone)
 set -euo pipefail
 for name in HUB_DOMAIN ADMIN_EMAIL INSTRUCTOR GITHUB_ORG GITHUB_CLIENT_ID GITHUB_CLIENT_SECRET; do
     [ -n "${!name:-}" ] || { echo "install.sh: set $name first (see the comment at the top of this file)." >&2; exit 2; }
