@@ -40,7 +40,8 @@ c.GenerateAssignment.preprocessors = nbgrader_preprocessors()
 
 # Grades the notebook cannot fake: after nbgrader has run a submission, every check cell is
 # graded again in a fresh Python process from the answer cells' source (adlab.exercises.grading),
-# so nothing a student's cell redefines or patches in the kernel changes a score.
+# so nothing a student's cell redefines or patches in the kernel changes a score. Its Execute reads
+# each cell's reply in one-second slices, so no cell that calls `interact` waits out the timeout below.
 from adlab.classroom import autograde_preprocessors  # noqa: E402
 
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
@@ -172,15 +173,25 @@ def nbgrader_preprocessors():
 
 
 def autograde_preprocessors():
-    """nbgrader's Autograde preprocessors with adlab's fresh-process grading right after Execute.
+    """nbgrader's Autograde preprocessors, with an Execute that never waits on a widget and adlab's
+    fresh-process grading right after it.
 
     For nbgrader_config.py: ``c.Autograde.autograde_preprocessors = autograde_preprocessors()``.
     """
     from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import Execute
+    from nbgrader.preprocessors import Execute as NbgraderExecute
 
     from .exercises.grading import nbgrader_preprocessor
+    from .notebook_execution import SlicedKernelManager
+
+    class Execute(NbgraderExecute):
+        """nbgrader's Execute (its ``c.Execute`` settings too), reading each cell's reply in one-second
+        slices: a lost wake-up after an ``interact`` cell costs a second, not the cell's whole timeout."""
+
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault("kernel_manager_class", SlicedKernelManager)
+            super().__init__(*args, **kwargs)
 
     defaults = list(Autograde.class_traits()["autograde_preprocessors"].default())
-    at = defaults.index(Execute) + 1
-    return defaults[:at] + [nbgrader_preprocessor()] + defaults[at:]
+    at = defaults.index(NbgraderExecute)
+    return defaults[:at] + [Execute, nbgrader_preprocessor()] + defaults[at + 1:]

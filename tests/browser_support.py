@@ -203,6 +203,15 @@ WIDGETS_RENDERED = """() => Array.from(document.querySelectorAll(
         '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]'))
     .every(output => output.querySelector('.jupyter-widgets') || output.textContent.includes('Error displaying widget'))"""
 
+# ipywidgets marks a widget view with no kernel behind it by a red broken-link glyph (Font Awesome's \uf127, the
+# ::before of .jupyter-widgets-disconnected), drawn over the widget's labels: a JavaScript function from an element
+# to the marks shown inside it. Scripts that count them take it in: "const brokenLinkMarks = " + BROKEN_LINK_MARKS.
+BROKEN_LINK_MARKS = """root => Array.from(root.querySelectorAll('*')).filter(element => {
+    if (element.getClientRects().length === 0) return false;
+    const before = getComputedStyle(element, '::before');
+    return before.content.includes('\\uf127') && before.display !== 'none';
+})"""
+
 # What each code cell of the open notebook shows: its source, prompt and what its outputs contain.
 CELLS = """() => {
     const panel = window.jupyterapp.shell.currentWidget;

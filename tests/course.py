@@ -1,6 +1,8 @@
-"""The course's worked example, shared by the tests that pin its tables; and what a printed line may be."""
+"""The course's worked example, shared by the tests that pin its tables; what a printed line may be; and what
+may not appear in a code font."""
 
 import re
+import unicodedata
 
 import numpy as np
 
@@ -28,3 +30,28 @@ def too_long_printed_lines(notebook):
     return [(where, line) for where, output in printed
             if output.get("output_type") == "stream" and output.get("name") == "stdout"
             for line in output["text"].splitlines() if len(line) > PRINTED_LINE_LIMIT and not MAY_WRAP.search(line)]
+
+
+def _shown_in_a_code_font(cell):
+    """The texts of a code cell that JupyterLab shows in its code font: the source, printed text, text/plain
+    results and errors (also inside a saved widget's outputs)."""
+    yield "source", cell.get("source", "")
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            yield "printed", output["text"]
+        elif output.get("output_type") == "error":
+            yield "error", "\n".join([f"{output['ename']}: {output['evalue']}", *output.get("traceback", [])])
+        elif "text/plain" in output.get("data", {}):
+            yield "text/plain", output["data"]["text/plain"]
+
+
+def combining_marks_in_code(notebook):
+    """(where, line) for each line shown in a code font that holds a combining mark (v̄ is v and U+0304): a code
+    font may draw the mark beside its letter, "v¯" (issue 23). Markdown cells and HTML outputs may keep them."""
+    cells = [(f"cell {number}", cell) for number, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    cells += [("a saved widget", {"outputs": model.get("state", {}).get("outputs", [])})
+              for model in state.values()]
+    return [(f"{where}, {kind}", line) for where, cell in cells
+            for kind, text in _shown_in_a_code_font(cell)
+            for line in text.splitlines() if any(unicodedata.combining(c) for c in line)]

@@ -6,7 +6,8 @@ For each lesson, in one JupyterLab server and one page (each lesson runs once):
 - opening it marks nothing changed, and saving it untouched (Ctrl+S) leaves the file byte for byte as it
   was: nbgitpuller and `adlab lessons` see no student change (tests/jupyterlab_format.py says what JupyterLab
   would rewrite, and test_lessons_are_stored_as_jupyterlab_saves_them checks the files without a browser);
-- before running: no broken-image icon and no output reading `Ellipsis`;
+- before running: no broken-image icon, no widget marked with the broken-link glyph (a saved view with no
+  kernel) and no output reading `Ellipsis`;
 - after Run All: every cell ran, no error, no "Error displaying widget", no `Ellipsis`, traces as HTML tables
   and graphs as <svg> (browser_support.problems); axe-core (from npm, injected into the page) finds no
   serious or critical violation in the notebook's cells and outputs;
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import CLOSE, HEIGHT, JupyterLab, axe_script, cells, open_lab, problems
+from browser_support import BROKEN_LINK_MARKS, CLOSE, HEIGHT, JupyterLab, axe_script, cells, open_lab, problems
 from jupyterlab_format import differences, installed_kernelspec
 from course import MAY_WRAP
 
@@ -136,10 +137,12 @@ WIDGETS_RENDERED = """() => Array.from(document.querySelectorAll(
         '[data-audit] .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]'))
     .every(output => output.querySelector('.jupyter-widgets') || output.textContent.includes('Error displaying widget'))"""
 
-# What a reader sees wrong in the cells: broken images, `Ellipsis` outputs, errors, widgets that failed.
+# What a reader sees wrong in the cells: broken images, widgets marked with no kernel behind them (the broken-link
+# glyph), `Ellipsis` outputs, errors, widgets that failed.
 SEEN = """() => {
     const notebook = document.querySelector('[data-audit]');
     const panel = window.jupyterapp.shell.currentWidget;
+    const brokenLinkMarks = """ + BROKEN_LINK_MARKS + """;
     const found = [];
     panel.content.widgets.forEach((cell, k) => {
         const where = `cell ${k} (${JSON.stringify(cell.model.sharedModel.getSource().slice(0, 40))}…)`;
@@ -155,6 +158,8 @@ SEEN = """() => {
             const text = output.textContent;
             if (/^\\s*Ellipsis\\s*$/m.test(text)) found.push({where, what: 'prints Ellipsis', detail: ''});
             if (text.includes('Error displaying widget')) found.push({where, what: 'Error displaying widget', detail: ''});
+            const marks = brokenLinkMarks(output).length;
+            if (marks) found.push({where, what: 'broken-link widget mark', detail: `(${marks}: a widget view with no kernel)`});
         });
         if (!tags.includes('raises-exception')) {
             cell.model.outputs.toJSON().filter(o => o.output_type === 'error')

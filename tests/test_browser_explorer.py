@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser_support import axe_script, JupyterLab, notebook_run, open_lab
+from browser_support import BROKEN_LINK_MARKS, axe_script, JupyterLab, notebook_run, open_lab
 from notebook_runner import run_notebook
 
 pytestmark = pytest.mark.browser
@@ -276,11 +276,8 @@ OPEN_AND_LOOK = """async (path) => {
     await new Promise(resolve => setTimeout(resolve, 3000));  // the kernel starts, saved widget state is restored
     const outputs = Array.from(node.querySelectorAll('.jp-OutputArea-child')).filter(shown);
     const elements = outputs.flatMap(output => Array.from(output.querySelectorAll('*'))).filter(shown);
-    // ipywidgets marks a view without a kernel connection with a red broken-link glyph (a ::before); count those shown
-    const brokenLinks = elements.filter(element => {
-        const before = getComputedStyle(element, '::before');
-        return before.content.includes('\\uf127') && before.display !== 'none';
-    }).length;
+    const brokenLinkMarks = """ + BROKEN_LINK_MARKS + """;
+    const brokenLinks = outputs.flatMap(brokenLinkMarks).length;
     return {
         texts: outputs.map(output => output.textContent),
         images: elements.filter(e => e.tagName === 'IMG').map(img => ({loaded: img.complete && img.naturalWidth > 0,

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course import too_long_printed_lines
+from course import combining_marks_in_code, too_long_printed_lines
 
 from notebook_runner import run_notebook
 
@@ -88,6 +88,14 @@ def test_a_fresh_student_copy_runs_clean_and_every_check_waits_for_an_answer(pat
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_every_line_a_lesson_prints_fits_the_narrowest_window(path):
     assert not too_long_printed_lines(nbformat.read(path, as_version=4))
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_no_combining_accent_in_what_a_code_font_shows(path):
+    """Code names v1_bar and v1_dot, not v̄₁ and v̇₁, in code, comments and printed text (student copy too)."""
+    lesson = nbformat.read(path, as_version=4)
+    for notebook in (lesson, student_copy(lesson)):
+        assert not combining_marks_in_code(notebook), combining_marks_in_code(notebook)
 
 
 def test_stubs_keep_names_signatures_and_docstrings():

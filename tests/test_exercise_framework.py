@@ -210,6 +210,16 @@ def test_feedback_html_sets_backticked_names_as_code_and_escapes_the_rest():
     assert "no class `Value`" in repr(result)
 
 
+def test_feedback_detail_lines_set_accented_names_in_the_text_font():
+    """The lines under the headline keep a code font (tables line up), where a combining accent can be drawn
+    beside its letter ("v˙₂"): each accented name is set in the notebook's text font (issue 23)."""
+    result = Result("1.1", "wrong", "2 of 4 entries wrong:\n  row v̇₂: yours 3\n  row v̄₋₁ and x₁: yours 0")
+    detail = result._repr_html_().split("monospace)'>", 1)[1]
+    text_font = "<span style='font-family:var(--jp-content-font-family,sans-serif)'>"
+    assert f"row {text_font}v̇</span>₂: yours 3" in detail and f"row {text_font}v̄</span>₋₁ and x₁" in detail
+    assert "v̇₂" in repr(result)  # the text form is unchanged
+
+
 def test_show_answer_only_after_a_real_attempt_and_recorded(folder):
     refused = show_answer("1.2")
     assert refused.status == "invalid" and "try it first" in refused.message

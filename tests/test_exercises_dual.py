@@ -300,9 +300,12 @@ def test_table_2_with_a_right_class(table2):
     assert result.status == "correct", result.message
     lines = result.message.splitlines()
     assert lines[0] == "correct: your Variable gives every row's value and tangent; y = −17.0986, ẏ = 4."
-    assert lines[-1].split() == ["v₄", "=", "−17.0986", "v̇₄", "=", "4"]
-    assert lines[1] == "  v₋₁ = 3" + " " * 10 + "v̇₋₁ = 0"   # one column for values, one for tangents
-    assert len(lines) == 1 + 6
+    assert [line.split() for line in lines[1:3]] == [["row", "value", "tangent"], ["v₋₁", "3", "0"]]
+    assert lines[-1].split() == ["v₄", "−17.0986", "4"] and len(lines) == 1 + 1 + 6
+    # one column for values, one for tangents, each starting where its heading does
+    for heading in ("value", "tangent"):
+        column = lines[1].index(heading)
+        assert all(line[column - 1] == " " != line[column] for line in lines[2:]), lines
 
 
 def test_table_2_with_the_wrong_seed_names_the_input_rows(table2):

@@ -6,8 +6,9 @@ makes nbclient's stand-in for that widget send ``comm_msg`` updates on the same 
 while the poll waits, and sometimes the poll's wake-up is lost: the reply sits unread
 in the client until the poll's timeout, then the run goes on as if nothing happened (measured on
 2 busy cores: 6 of 120 interact cells, none of 120 with the stand-in switched off; in this test
-without the slices, 3 cells named in one run). tests/notebook_runner.py
-polls in one-second slices, so a lost wake-up costs at most a slice. The kernel is not involved:
+without the slices, 3 cells named in one run). adlab.notebook_execution polls in one-second
+slices, in nbgrader's Execute as adlab configures it and in tests/notebook_runner.py, so a lost
+wake-up costs at most a slice. The kernel is not involved:
 the reply leaves it at once. JupyterLab's Output widget sends the same updates, but jupyter_server
 reads the kernel's sockets with ZMQStream callbacks, not an awaited poll (120 interact cells run
 in JupyterLab beside a spinning core: none waited).
@@ -26,11 +27,13 @@ from queue import Empty
 
 import nbformat
 import pytest
+from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_client.manager import start_new_kernel
 from nbformat.v4 import new_code_cell
 
-import notebook_runner
 from adlab.course import student_copy
+from adlab.nbgrader_course import autograde_preprocessors
+from adlab.notebook_execution import SLICE, get_msg_in_slices
 from notebook_runner import run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +49,7 @@ def uses_interact(path):
 INTERACT_LESSONS = [path for path in LESSONS if uses_interact(path)]
 
 
-# -- the runner: a lost wake-up costs one slice, never the whole timeout ------------------------
+# -- the runners: a lost wake-up costs one slice, never the whole timeout ------------------------
 
 
 class DeafSocket:
@@ -63,26 +66,59 @@ class DeafSocket:
         raise Empty  # the message may have arrived meanwhile, but this poll was not woken
 
 
-def test_a_reply_whose_wake_up_was_lost_is_read_at_the_next_slice(monkeypatch):
+def test_a_reply_whose_wake_up_was_lost_is_read_at_the_next_slice():
     deaf = DeafSocket(arrives_after_polls=1)
-    monkeypatch.setattr(notebook_runner, "_get_msg", lambda self, timeout=None: deaf.get_msg(timeout))
-    reply = asyncio.run(notebook_runner._get_msg_in_slices(None, timeout=600))
+    reply = asyncio.run(get_msg_in_slices(deaf.get_msg, timeout=600))
     assert reply == {"msg_type": "execute_reply"}
-    assert deaf.polls == 2 and all(wait <= notebook_runner.SLICE for wait in deaf.waits), deaf.waits
+    assert deaf.polls == 2 and all(wait <= SLICE for wait in deaf.waits), deaf.waits
 
 
-def test_the_runner_still_gives_up_at_its_timeout(monkeypatch):
+def test_the_runner_still_gives_up_at_its_timeout():
     deaf = DeafSocket(arrives_after_polls=10**9)
-    monkeypatch.setattr(notebook_runner, "_get_msg", lambda self, timeout=None: deaf.get_msg(timeout))
     with pytest.raises(Empty):
-        asyncio.run(notebook_runner._get_msg_in_slices(None, timeout=0.05))
-    assert all(wait <= notebook_runner.SLICE for wait in deaf.waits)
+        asyncio.run(get_msg_in_slices(deaf.get_msg, timeout=0.05))
+    assert all(wait <= SLICE for wait in deaf.waits)
 
 
-def test_the_runner_patches_the_channel_nbclient_reads():
-    from jupyter_client.channels import AsyncZMQSocketChannel
+@pytest.fixture
+def every_wake_up_lost(monkeypatch):
+    """Every timed poll of every kernel channel in this process misses its wake-up: it sees a message
+    only if one was there when it began, else sleeps out its timeout and reads what came meanwhile
+    (as a poll that lost its wake-up does: the run goes on, late)."""
+    poll = AsyncZMQSocketChannel.get_msg
 
-    assert AsyncZMQSocketChannel.get_msg is notebook_runner._get_msg_in_slices
+    async def deaf_get_msg(self, timeout=None):
+        if timeout is None:
+            return await poll(self, timeout=None)
+        try:
+            return await poll(self, timeout=0)
+        except Empty:
+            await asyncio.sleep(timeout)
+            return await poll(self, timeout=0)
+
+    monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", deaf_get_msg)
+
+
+LOST_WAKE_UP_TIMEOUT = 20  # seconds a cell may take: a run that waits it out fails; a sliced run takes a few
+
+
+def run_as_the_autograder(notebook, folder, timeout):
+    """Run `notebook` with the Execute preprocessor adlab's nbgrader configuration names."""
+    from nbgrader.preprocessors import Execute as NbgraderExecute
+
+    execute, = [p for p in autograde_preprocessors() if isinstance(p, type) and issubclass(p, NbgraderExecute)]
+    execute(timeout=timeout).preprocess(notebook, {"metadata": {"path": str(folder)}})
+
+
+@pytest.mark.parametrize("run", [run_as_the_autograder, run_notebook], ids=["autograder", "test runner"])
+def test_a_notebook_run_after_every_wake_up_is_lost_takes_seconds_not_its_timeouts(every_wake_up_lost, run,
+                                                                                  tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[new_code_cell("1 + 1"), new_code_cell("2 + 2")])
+    started = time.monotonic()
+    run(notebook, tmp_path, timeout=LOST_WAKE_UP_TIMEOUT)
+    took = time.monotonic() - started
+    assert [cell.outputs[0]["data"]["text/plain"] for cell in notebook.cells] == ["2", "4"]
+    assert took < LOST_WAKE_UP_TIMEOUT, f"the run waited out a lost wake-up: {took:.0f} s"
 
 
 # -- every lesson that calls interact, its interact cells run again and again, under load -----------

@@ -1,6 +1,7 @@
 """Trace tables: the course's Tables 1–3 with the correct numbers, in HTML, Markdown and LaTeX."""
 
 import re
+import unicodedata
 
 import numpy as np
 import pytest
@@ -127,6 +128,16 @@ def test_html_escapes_what_it_shows():
     html = tables.to_html(adlab.trace(lambda x: x * 2.0, 1.0))
     assert "&lt;lambda&gt; at x<sub>1</sub> = 1" in html and "<lambda>" not in html
     assert "*&lt;lambda> at x₁ = 1*" in tables.to_markdown(adlab.trace(lambda x: x * 2.0, 1.0))
+
+
+def test_printed_markdown_holds_no_combining_accent():
+    """Printed, the Markdown is read in a code font, which may draw a combining accent beside its letter (issue 23):
+    the caption's ȳ and ẋ are the one-character forms."""
+    t = adlab.trace(seed_example, 3.0, -4.0)
+    for sweep, caption in ((t.reverse(), "reverse sweep, \u0233 = 1*"),
+                           (t.forward(0.0, 1.0), "(\u1e8b₁, \u1e8b₂) = (0, 1)*")):
+        markdown = tables.to_markdown(sweep)
+        assert markdown.rstrip().endswith(caption) and not any(unicodedata.combining(c) for c in markdown), markdown
 
 
 def test_trace_methods_delegate_to_the_tables():

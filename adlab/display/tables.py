@@ -17,6 +17,7 @@ row, if any, stays visible). ``max_rows=None`` shows every row.
 
 from __future__ import annotations
 
+import unicodedata
 from html import escape
 
 from .notation import HTML, LATEX, MARKDOWN_TEXT, TEXT, RowFormatter
@@ -230,7 +231,10 @@ def to_markdown(trace, precision=3, max_rows=MAX_ROWS, order="index"):
         values = _cells(numbers, trace.mode, line)[1::2]
         row = [c for pair in zip(cells, values) for c in pair]
         out.append("| " + " | ".join(_markdown_cell(c) for c in row) + " |")
-    out += ["", f"*{_markdown_cell(_caption(RowFormatter(trace, TEXT, precision), trace, TEXT))}*"]
+    # Printed, the caption is read in a code font, which may draw a combining accent beside its letter; its
+    # accented names (ȳ, ẋ) have one-character forms, which NFC picks.
+    caption = unicodedata.normalize("NFC", _caption(RowFormatter(trace, TEXT, precision), trace, TEXT))
+    out += ["", f"*{_markdown_cell(caption)}*"]
     return "\n".join(out) + "\n"
 
 

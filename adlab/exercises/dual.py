@@ -566,10 +566,12 @@ def dual_trace_verdict(Variable, inputs, trace, ln=None, sin=None, exp=None, rto
         return "wrong", f"{head}, running your Variable along the trace:" + "".join("\n  " + line for line in lines)
     y = results[trace.outputs[0]] if trace.outputs and trace.outputs[0] is not None else None
     summary = f"; y = {number_text(y.val)}, ẏ = {number_text(y.dot)}" if y is not None and len(trace.outputs) == 1 else ""
-    left = [f"{row_name(row.index)} = {number_text(results[row.index].val)}" for row in trace.rows]
-    width = max(map(len, left)) + 4
-    table = [f"{text:<{width}}{row_name(row.index, 'dot')} = {number_text(results[row.index].dot)}"
-             for text, row in zip(left, trace.rows)]
+    # Columns headed "value" and "tangent" rather than rows named v̇ᵢ: these lines show in a code font, which
+    # may draw a combining dot beside its letter.
+    rows = [("row", "value", "tangent")] + [(row_name(row.index), number_text(results[row.index].val),
+                                             number_text(results[row.index].dot)) for row in trace.rows]
+    name_width, value_width = (max(len(row[k]) for row in rows) + 4 for k in (0, 1))
+    table = [f"{name:<{name_width}}{value:<{value_width}}{tangent}" for name, value, tangent in rows]
     return "correct", (f"correct: your Variable gives every row's value and tangent{summary}."
                        + "".join("\n  " + line for line in table))
 

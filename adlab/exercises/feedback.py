@@ -86,7 +86,7 @@ class Result(Feedback):
         body = f"<b>{symbol} Exercise {html.escape(str(self.exercise))}:</b> {_html_text(first)}"
         if rest:
             body += ("<div style='margin:4px 0 0 0;white-space:pre-wrap;font-family:var(--jp-code-font-family,"
-                     "monospace)'>" + _html_text("\n".join(rest)) + "</div>")
+                     "monospace)'>" + _accents_in_text_font(_html_text("\n".join(rest))) + "</div>")
         if self.hints and self.status in ("wrong", "invalid", "unanswered"):
             body += _hints_html(self.hints)
         if self.offer_answer:
@@ -98,6 +98,15 @@ class Result(Feedback):
 def _html_text(text):
     """Feedback text as HTML: escaped, and each `name` in backticks (Markdown's code span) set as <code>."""
     return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", html.escape(text))
+
+
+_ACCENTED = re.compile(r"\w[\u0300-\u036f]+")  # a letter and its combining accents: v̇, v̄
+
+
+def _accents_in_text_font(text):
+    """Each accented name (row v̇₂) in the notebook's text font: a code font may draw the accent beside it."""
+    return _ACCENTED.sub(lambda m: f"<span style='font-family:var(--jp-content-font-family,sans-serif)'>"
+                                   f"{m.group(0)}</span>", text)
 
 
 def _hints_html(hints):

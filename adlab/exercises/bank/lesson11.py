@@ -359,11 +359,12 @@ register(
                "Product rule: v̇₃ = v̇₁·v₂ + v₁·v̇₂, with v₁ = eˣ and v₂ = sin x at your x (revisit Lesson 4, "
                "Exercise 4.1).")),
     _choice("11.5", "never_read", "y", ("x", "exp(x)", "sin(x)", "y"), "what the tape keeps",
-            "The sweep starts from ȳ = 1 and never needs y's value. The product v₃ = v₁ × v₂ sends v̄₃·v₂ to v₁ "
-            "and v̄₃·v₁ to v₂, so it reads both factors; exp sends v̄₁·eˣ, and eˣ is its own output v₁; sin sends "
-            "v̄₂·cos x, which needs x. So a minimal tape keeps x, eˣ and sin x: three float64s, 24 bytes. adlab's "
-            "tape, whose bytes Lesson 7 counts, is simpler: it keeps every operation's result and the input, y "
-            "included, 8 bytes each (32 bytes for g). (Lesson 6 for the rules, Lessons 7 and 9 for the tape.)",
+            "The sweep starts from ȳ = 1 and never needs y's value. The product v₃ = v₁ × v₂ sends its adjoint "
+            "times v₂ to v₁ and times v₁ to v₂, so it reads both factors; exp sends its adjoint times eˣ, and eˣ is "
+            "its own output v₁; sin sends its adjoint times cos x, which needs x. So a minimal tape keeps x, eˣ and "
+            "sin x: three float64s, 24 bytes. adlab's tape, whose bytes Lesson 7 counts, is simpler: it keeps every "
+            "operation's result and the input, y included, 8 bytes each (32 bytes for g). (Lesson 6 for the rules, "
+            "Lessons 7 and 9 for the tape.)",
             ("Write each row's VJP rule: what does the product send to each of its factors, and what do exp and "
              "sin send to x? Revisit Lesson 6, “Adjoints, row by row”.",
              "A value that no rule reads need not be kept (revisit Lesson 7, “Memory”, and Lesson 9, "
