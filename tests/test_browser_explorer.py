@@ -92,7 +92,8 @@ STATE = """() => {
         caption: caption.textContent,
         readout: steps.querySelector('output').textContent,
         stepValue: steps.querySelector('input[type=range]').value,
-        controls: Array.from(output.querySelectorAll('.adlab-control button, .adlab-control input, select'))
+        controls: Array.from(output.querySelectorAll(
+                '.adlab-control button, .adlab-control input, .adlab-graph-options input, select'))
             .filter(e => getComputedStyle(e).display !== 'none' && !e.closest('[style*="display: none"]'))
             .map(e => ({name: e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].textContent)
                                || e.textContent, visible: visible(e), box: box(e)})),
@@ -255,6 +256,17 @@ def test_explorer_keeps_its_shape_at_every_width_and_plays_by_keyboard(page, lab
         page.keyboard.press("ArrowRight")
         page.wait_for_function("""() => document.querySelector('.adlab-explorer .adlab-shown .adlab-trace td.adlab-value')
                                       .textContent === '3.01'""", timeout=15_000)
+
+        # the graph options are check boxes named for a screen reader; Space focuses the graph on the current row,
+        # and the panels keep their (new) places while the focused sweep plays
+        focus = page.get_by_role("checkbox", name="focus on the current row")
+        assert page.get_by_role("checkbox", name="fold loops").is_visible() and not focus.is_checked()
+        focus.focus()
+        page.keyboard.press("Space")
+        page.wait_for_function("""() => document.querySelector('.adlab-explorer .adlab-graph-panel svg desc')
+                                      .textContent.startsWith('The rows at most 2 edges from')""", timeout=15_000)
+        assert focus.is_checked()
+        play_and_watch(page, "reverse sweep, focused on the current row")
 
         violations = serious_violations(page, ".adlab-explorer")
         assert not violations, "\n".join(violations)

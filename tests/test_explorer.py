@@ -12,9 +12,9 @@ import pytest
 import adlab
 from adlab.display import explorer as explorer_module
 from adlab.display.explorer import Explorer
-from adlab.display.explorer_panels import CSS, svg_size
+from adlab.display.explorer_panels import CSS, drawing_html, edges_used, svg_size, trace_so_far
 from adlab.display.explorer_saved_view import SAVED_NOTE
-from adlab.display.graph import SvgGraph, render
+from adlab.display.graph import SvgGraph, render, to_graphviz
 from course import seed_example
 
 
@@ -168,7 +168,7 @@ def folded_nodes(explorer):
 
 def test_fold_draws_a_loop_as_one_node_while_the_sweep_steps_row_by_row():
     explorer = adlab.explore(loop, 1.0, fold=True)
-    assert explorer.fold and len(explorer.trace) == 91 > explorer_module.SIZED_STEPS
+    assert explorer.fold.value and len(explorer.trace) == 91 > explorer_module.SIZED_STEPS
     sentences, current = folded_nodes(explorer)  # the last step, v₉₀, is in the folded loop: that node is current
     assert sentences[1] == "v₁ … v₉₀, 30 × (sin, multiply, add)" and current == {"g0"}
     explorer.mode.value = "forward"
@@ -181,7 +181,7 @@ def test_fold_draws_a_loop_as_one_node_while_the_sweep_steps_row_by_row():
     sentences, current = folded_nodes(explorer)
     assert "v₁ … v₉₀, 30 × (sin, multiply, add)" in sentences and current == {"g0"}
     unfolded = Explorer(loop, 1.0)
-    assert not unfolded.fold and len(unfolded.digraph.description) == 92  # v₀ … v₉₀ and y
+    assert not unfolded.fold.value and len(unfolded.digraph.description) == 92  # v₀ … v₉₀ and y
 
 
 def test_a_folded_sweep_sizes_its_graph_panel_by_its_widest_step_not_its_last():
@@ -192,6 +192,95 @@ def test_a_folded_sweep_sizes_its_graph_panel_by_its_widest_step_not_its_last():
     explorer.mode.value = "forward"
     widths = [svg_size(render(explorer._digraph_at(step)[2]).svg)[0] for step in range(1, len(explorer.trace) + 1)]
     assert explorer._graph_width == max(widths) > widths[-1]
+
+
+def drawn_rows(explorer):
+    """The row nodes the graph draws (v₋₁ is vm1), without outputs, folded groups or ⋯ stubs."""
+    return {line.split()[0] for line in explorer.digraph.source.splitlines()
+            if re.match(r"\s*vm?\d+ \[", line)}
+
+
+def expected_digraph(explorer, **options):
+    """What to_graphviz draws of the sweep at the current step, as the explorer's panel should."""
+    row = explorer.trace[explorer.current]
+    snapshot = trace_so_far(explorer.trace, set(explorer.order[:explorer.step.value]))
+    return to_graphviz(snapshot, highlight=row.index, highlight_edges=edges_used(row, explorer.trace.mode), **options)
+
+
+def test_the_fold_box_folds_and_unfolds_the_graph_at_the_same_step():
+    explorer = Explorer(loop, 1.0).select("forward")
+    explorer.step.value = 50  # row v₄₉, part way through the loop
+    assert not explorer.fold.value and explorer.fold.description == "fold loops"
+    unfolded = explorer.digraph.source
+    assert unfolded == expected_digraph(explorer).source
+
+    explorer.fold.value = True
+    assert explorer.step.value == 50 and explorer.current == 49
+    assert explorer.digraph.source == expected_digraph(explorer, fold=True).source != unfolded
+    assert "v₁ … v₄₈, 16 × (sin, multiply, add)" in explorer.digraph.description
+    assert drawing_html(render(explorer.digraph)) in explorer.graph.value
+    folded_from_the_start = Explorer(loop, 1.0, fold=True).select("forward")  # the same panel as fold=True gives
+    assert explorer._reserve["graph"].value == folded_from_the_start._reserve["graph"].value
+    assert explorer._graph_width == folded_from_the_start._graph_width
+
+    explorer.fold.value = False
+    assert explorer.digraph.source == unfolded and drawing_html(render(explorer.digraph)) in explorer.graph.value
+    assert explorer._reserve["graph"].value == Explorer(loop, 1.0).select("forward")._reserve["graph"].value
+
+
+def test_the_focus_box_draws_the_current_rows_neighbourhood_and_follows_the_step():
+    explorer = Explorer(loop, 1.0).select("forward")
+    assert not explorer.focus.value and explorer.focus.description == "focus on the current row"
+    explorer.step.value = 50  # v₄₉ = sin(v₄₈), v₄₈ = v₄₇ + v₄₅: v₅₀ and on are not computed yet
+    explorer.focus.value = True
+    assert drawn_rows(explorer) == {"v45", "v47", "v48", "v49"}
+    assert explorer.digraph.source == expected_digraph(explorer, focus=49, radius=2).source
+    assert highlighted(explorer)[0] == {"v49"}
+    assert explorer.digraph.description[0] == "The rows at most 2 edges from v₄₉, 4 of 50"
+    explorer.step.value = 51  # v₅₀ = v₄₉ × 1.5
+    assert drawn_rows(explorer) == {"v48", "v49", "v50"}
+    explorer.mode.value = "reverse"  # from the last row up, v₉₀ = v₈₉ + v₈₇: the output y is drawn beside it
+    explorer.step.value = 1
+    assert drawn_rows(explorer) == {"v84", "v86", "v87", "v88", "v89", "v90"} and "y0" in explorer.digraph.source
+    explorer.focus.value = False
+    assert len(drawn_rows(explorer)) == 91
+
+
+def test_focus_on_an_input_row_draws_that_input():
+    """At the first step of a primal sweep the current row is x₁'s, and nothing uses it yet."""
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    explorer.focus.value = True
+    explorer.step.value = 1
+    assert drawn_rows(explorer) == {"vm1"} and highlighted(explorer)[0] == {"vm1"}
+    assert "v₋₁ = x₁" in explorer.digraph.description[1] and "v₋₁ = x₁" in explorer.graph.value
+    explorer.step.value = 3  # v₁ = v₋₁ × v₀ uses it
+    assert drawn_rows(explorer) == {"vm1", "v0", "v1"}
+
+
+def test_a_focused_sweep_sizes_its_graph_panel_by_its_widest_step():
+    """Longer than SIZED_STEPS rows, but each step draws a few nodes: every step is measured, not only the last
+    (a reverse sweep ends at the input, whose neighbourhood is narrower than those inside the loop)."""
+    if not shutil.which("dot"):
+        pytest.skip("sizes come from dot's layout")
+    explorer = Explorer(loop, 1.0).select("reverse")
+    explorer.focus.value = True
+    widths = [svg_size(render(explorer._digraph_at(step)[2]).svg)[0] for step in range(1, len(explorer.trace) + 1)]
+    assert len(explorer.trace) > explorer_module.SIZED_STEPS and explorer._graph_width == max(widths) > widths[-1]
+
+
+def test_the_drawing_cache_serves_each_choice_its_own_drawing(monkeypatch):
+    """At step 3 a focus of radius 2 takes in every row drawn so far: the same DOT source as without focus, but
+    its text alternative says it is a focus. Folding a graph with nothing to fold draws the very same graph."""
+    monkeypatch.setattr(explorer_module, "render",
+                        lambda digraph: SvgGraph("<svg/>", digraph.title, digraph.description))
+    explorer = Explorer(seed_example, 3.0, -4.0)
+    explorer.step.value = 3
+    choices = [(False, False), (False, True), (True, True), (True, False), (False, False)]
+    for fold, focus in choices:
+        explorer.fold.value, explorer.focus.value = fold, focus
+        drawing = explorer._drawing_at(3)[3]
+        assert drawing.description == explorer.digraph.description, (fold, focus)
+        assert drawing.description[0].startswith("The rows at most 2 edges") == focus
 
 
 def test_array_input_and_output_components():
@@ -383,7 +472,8 @@ def test_a_saved_view_hides_its_controls_and_the_broken_link_marks():
     note = explorer.children[0].value
     assert SAVED_NOTE in note and "adlab-explorer" in explorer._dom_classes
     live_only = [w for w in _all_widgets(explorer) if "adlab-live-only" in w._dom_classes]
-    assert explorer.step in live_only and len(live_only) == 3  # inputs, sweep choice, steps
+    assert explorer.step in live_only and len(live_only) == 4  # inputs, sweep choice, graph options, steps
+    assert [explorer.fold, explorer.focus] in [list(getattr(w, "children", ())) for w in live_only]
     assert ".adlab-explorer.jupyter-widgets-disconnected .adlab-live-only { display: none; }" in note
     assert ".adlab-explorer .jupyter-widgets-disconnected::before" in note
 

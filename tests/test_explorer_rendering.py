@@ -3,9 +3,9 @@ live panels' values in the widget state), so a refactoring that changes one char
 
 The record (tests/data/explorer_rendering.json) holds the SHA-256 of each text the explorer renders for three
 functions: every panel at every step of every sweep, the reserve copies, the stylesheet and note, the saved view at
-each sweep's first and last step (model ids replaced by MODEL), and the controls' scripts and stylesheets; a failure
-names the text that changed. The drawings come from dot: where dot is missing or another version, those entries are
-left out of the comparison. After an intended change of what the explorer shows, rewrite the record with
+each sweep's first and last step (model ids replaced by MODEL), the controls' scripts and stylesheets, and the graph
+options' check boxes; a failure names the text that changed. The drawings come from dot: where dot is missing or
+another version, those entries are left out of the comparison. After an intended change of what the explorer shows, rewrite the record with
 ``python tests/test_explorer_rendering.py`` and review the diff.
 """
 
@@ -76,6 +76,8 @@ def rendering():
     controls = Explorer(seed_example, 3.0, -4.0)
     out["step control esm"], out["step control css"] = controls.step._esm, controls.step._css
     out["number slider esm"], out["number slider css"] = controls.inputs[0]._esm, controls.inputs[0]._css
+    out["graph options"] = repr([(type(box).__name__, box.description, box.value, box.indent)
+                                 for box in (controls.fold, controls.focus)])
     return out
 
 

@@ -152,7 +152,7 @@ def test_graph_focus_takes_the_radius_of_to_graphviz_by_default_and_an_input_row
 
 def test_explore_fold_folds_the_explorers_graph(shell):
     explorer = trace(shell, "--explore --fold --reverse loop at 1")
-    assert isinstance(explorer, Explorer) and explorer.fold and explorer.trace.mode == "reverse"
+    assert isinstance(explorer, Explorer) and explorer.fold.value and explorer.trace.mode == "reverse"
     assert "v₁ … v₃₀₀, 100 × (sin, multiply, add)" in explorer.digraph.description
 
 

@@ -52,7 +52,8 @@ MODES = ("primal", "forward", "reverse")
 CACHED_TRACES = 64  # primal traces kept per explorer: one per input point visited
 MIN_GRAPH_SCALE = 0.75  # a graph shrinks with the cell to 3/4 of its size (11-pt labels stay 11 px), then scrolls
 SIZED_STEPS = 24  # up to this many rows, the graph panel is sized to the largest step's drawing
-SIZED_FOLDED_STEPS = 400  # the same for a folded graph of at most SIZED_STEPS nodes: its steps' drawings stay small
+SIZED_SMALL_STEPS = 400  # the same for a sweep whose steps draw small graphs: folded, or focused on the current row
+FOCUS_RADIUS = 2  # "focus on the current row" draws the rows at most this many edges from it
 CACHED_DRAWINGS = 256  # rendered graphs (dot takes most of a re-render): replaying a sweep costs no dot run
 
 
@@ -70,7 +71,8 @@ class Explorer(widgets.VBox):
     input component e_i, as (input number, index) from 0: (1, ()) is x_2),
     ``output`` (reverse: which output component e_j, likewise) and
     ``step`` (how many rows the sweep has done, 1 to the number of rows, as
-    the caption counts them; its play button walks the steps in the browser).
+    the caption counts them; its play button walks the steps in the browser),
+    ``fold`` and ``focus`` (check boxes: fold loops; draw only the current row's neighbourhood).
     ``trace`` is the current sweep; ``table``, ``graph``, ``jacobian``, ``caption``
     and ``message`` are HTML panels, and ``digraph`` is the graphviz.Digraph drawn in ``graph``.
 
@@ -78,14 +80,17 @@ class Explorer(widgets.VBox):
     `to_graphviz(fold=True)` does, so a long loop's graph stays readable: the sweep still steps
     row by row (the table shows each row), and the graph highlights the folded node while the
     current row is in it. A primal or forward sweep folds what it has computed so far: the node
-    counts the repeats as the loop runs.
+    counts the repeats as the loop runs. The "fold loops" box folds and unfolds while exploring.
+
+    The "focus on the current row" box (off at first) draws only the rows at most FOCUS_RADIUS edges
+    from the current row, as `to_graphviz(focus=row, radius=FOCUS_RADIUS)` does, and follows the row
+    as the sweep steps: a long graph's neighbourhood of the step at a readable size.
     """
 
     def __init__(self, f, *args, fold=False):
         leaves, self._treedef = flatten(args)
         leaves = [as_float(x, f"x{k + 1}") for k, x in enumerate(leaves)]
         self.function = f
-        self.fold = fold
         self._traces, self._drawings = OrderedDict(), OrderedDict()
         self._primal = self.trace = self._record(leaves)
         self._seed = None  # the input or output component of the current sweep
@@ -113,6 +118,12 @@ class Explorer(widgets.VBox):
                                           description="along", layout=widgets.Layout(width="auto"))
         self.output = widgets.Dropdown(options=list(zip(self._output_labels, self._output_components)),
                                        description="from", layout=widgets.Layout(width="auto"))
+        # check boxes: a check mark shows the state, and the description is the name a screen reader announces
+        # (a described Checkbox shows no tooltip, so the description says it all)
+        self.fold = widgets.Checkbox(value=fold, description="fold loops", indent=False,
+                                     layout=widgets.Layout(width="auto"))
+        self.focus = widgets.Checkbox(value=False, description="focus on the current row", indent=False,
+                                      layout=widgets.Layout(width="auto"))
         last = len(self.trace)
         self.step = StepControl(value=last, min=1, max=last)
         self.caption, self.message, self.table, self.jacobian, self.graph = (widgets.HTML() for _ in range(5))
@@ -128,12 +139,15 @@ class Explorer(widgets.VBox):
             box.observe(self._on_input, names="value")
         for choice in (self.mode, self.direction, self.output):
             choice.observe(self._on_sweep_choice, names="value")
+        for choice in (self.fold, self.focus):
+            choice.observe(self._on_graph_choice, names="value")
         self.step.observe(lambda change: self._render(), names="value")
 
         super().__init__(children=[
             widgets.HTML(f"<style>{CSS}</style><div class='adlab-saved-note'>{SAVED_NOTE}</div>"),
             panel("adlab-row adlab-live-only", self.inputs),
             panel("adlab-row adlab-live-only", [self.mode, self.direction, self.output]),
+            panel("adlab-row adlab-live-only adlab-graph-options", [self.fold, self.focus]),
             self.step,
             stack(self.caption, self._reserve["caption"]),
             self.message,
@@ -173,6 +187,11 @@ class Explorer(widgets.VBox):
     def _on_sweep_choice(self, change):
         self._show_seed_choice()
         self._sweep()
+
+    def _on_graph_choice(self, change):
+        """Fold or focus: the same step drawn again, in a graph panel sized anew for the sweep drawn this way."""
+        self._reserved_for = None
+        self._render()
 
     def _show_seed_choice(self):
         """Show only the choice this mode uses: an input direction (forward) or an output (reverse)."""
@@ -276,20 +295,26 @@ class Explorer(widgets.VBox):
         row = self.trace[self.order[step - 1]]
         snapshot = trace_so_far(self.trace, set(self.order[:step]))
         edges = edges_used(row, self.trace.mode)
-        return row, snapshot, to_graphviz(snapshot, highlight=row.index, highlight_edges=edges, fold=self.fold)
+        focus = row.index if self.focus.value else None
+        return row, snapshot, to_graphviz(snapshot, highlight=row.index, highlight_edges=edges, fold=self.fold.value,
+                                          focus=focus, radius=FOCUS_RADIUS)
 
     def _drawing_at(self, step):
-        """`_digraph_at(step)` and what `render` drew of it."""
+        """`_digraph_at(step)` and what `render` drew of it.
+
+        Drawings are cached by all that `render` reads: the source alone is not enough, since a focus that takes
+        in the whole graph draws the same source with another text alternative ("the rows at most 2 edges …").
+        """
         row, snapshot, digraph = self._digraph_at(step)
-        return row, snapshot, digraph, _cached(self._drawings, digraph.source, lambda: render(digraph), CACHED_DRAWINGS)
+        key = (digraph.source, digraph.title, digraph.description)
+        return row, snapshot, digraph, _cached(self._drawings, key, lambda: render(digraph), CACHED_DRAWINGS)
 
     def _graph_reserve(self, last):
         """An empty box with the largest step's drawing's size and shape, so the graph panel never changes size.
 
-        Up to SIZED_STEPS rows every step is laid out to measure it (one run of dot for all of them), and up to
-        SIZED_FOLDED_STEPS when folded to at most SIZED_STEPS nodes (a sweep part way through a loop's body draws
-        the body's rows beside the folded node, so its last step need not be its largest); a longer sweep reserves
-        the size of its last step. Every step is then drawn at the scale of that box.
+        Every step is laid out to measure it (one run of dot for all of them) when that is quick, see
+        `_steps_to_measure`; otherwise the box has the size of the last step. Every step is then drawn at the scale
+        of that box.
         """
         self._graph_width = 0
         layout = self._graph_stack.layout
@@ -299,9 +324,9 @@ class Explorer(widgets.VBox):
         if not isinstance(last["drawing"], SvgGraph):
             return last["graph"]
         sizes = [svg_size(last["drawing"].svg)]
-        folded_small = self.fold and last["digraph"].node_count <= SIZED_STEPS
-        if len(self.trace) <= (SIZED_FOLDED_STEPS if folded_small else SIZED_STEPS):
-            sources = "\n".join(self._digraph_at(step)[2].source for step in range(1, len(self.trace)))
+        steps = self._steps_to_measure(last["digraph"])
+        if steps:
+            sources = "\n".join(digraph.source for digraph in steps)
             try:  # dot lays out every graph of its input and writes one SVG after another
                 sizes += svg_sizes(graphviz.pipe("dot", "svg", sources.encode("utf-8")).decode("utf-8"))
             except (graphviz.ExecutableNotFound, graphviz.CalledProcessError):
@@ -314,6 +339,23 @@ class Explorer(widgets.VBox):
         layout.width, layout.max_width = "100%", f"{width}px"
         layout.min_width = f"{math.ceil(width * MIN_GRAPH_SCALE)}px"
         return f'<div style="width:100%;aspect-ratio:{width} / {height}"></div>'
+
+    def _steps_to_measure(self, last):
+        """The digraphs of every step before the `last` one's, if dot lays them all out quickly, else none.
+
+        Up to SIZED_STEPS rows, all of them; up to SIZED_SMALL_STEPS rows, all of them when folded to at most
+        SIZED_STEPS nodes (a sweep part way through a loop's body draws the body's rows beside the folded node,
+        so its last step need not be its largest), or when focused and every step draws at most SIZED_STEPS nodes
+        (a row that many rows use has a large neighbourhood).
+        """
+        rows, focused = len(self.trace), self.focus.value
+        folded_small = self.fold.value and last.node_count <= SIZED_STEPS
+        if rows > SIZED_SMALL_STEPS or (rows > SIZED_STEPS and not (focused or folded_small)):
+            return []
+        steps = [self._digraph_at(step)[2] for step in range(1, rows)]
+        if rows > SIZED_STEPS and focused and max(digraph.node_count for digraph in steps) > SIZED_STEPS:
+            return []
+        return steps
 
     def _scaled(self, drawing, drawn_html):
         """The step's drawing at the scale of the largest one: its width as a share of the reserved box's."""
