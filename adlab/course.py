@@ -64,6 +64,43 @@ def instructor_lesson_paths():
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
 
+# -- stored widgets: what a lesson shows of a slider before its kernel runs --
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+SAVED_WIDGET_NOTE = "A saved view: run this cell to move its controls."
+SAVED_WIDGET_TEXT = "The controls appear here when this cell runs."
+# Hides ipywidgets' broken-link glyph (the ::before of a view with no kernel) in the output right after the note.
+_SAVED_WIDGET_HTML = ('<div class="adlab-saved-widget"><style>.jp-OutputArea-child:has(.adlab-saved-widget) + '
+                      '.jp-OutputArea-child .jupyter-widgets-disconnected::before { display: none; }</style>'
+                      f"<p><em>{SAVED_WIDGET_NOTE}</em></p></div>")
+
+
+def with_saved_widget_notes(notebook):
+    """Put a note before each stored widget view (an ``interact``) that says to run the cell; in place.
+
+    Before a cell runs, JupyterLab and Notebook 7 draw its stored widgets from the saved state with
+    no kernel behind them: controls that do not move, each marked with a red broken-link glyph. The
+    note's style hides the glyphs, its text says what to do, and an untrusted copy (which draws no
+    widget) shows a sentence instead of the widget's repr. Running the cell replaces all of it.
+    Views with a saved view of their own (the sweep explorer's) are left as they are.
+    """
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        outputs = []
+        for output in cell["outputs"]:
+            data = output.get("data", {})
+            before = outputs[-1].get("data", {}).get("text/html", "") if outputs else ""
+            if WIDGET_VIEW in data and 'class="adlab-' not in "".join(before):
+                outputs.append(nbformat.from_dict({"output_type": "display_data", "metadata": {},
+                                                   "data": {"text/html": _SAVED_WIDGET_HTML,
+                                                            "text/plain": SAVED_WIDGET_NOTE}}))
+                data["text/plain"] = SAVED_WIDGET_TEXT
+            outputs.append(output)
+        cell["outputs"] = outputs
+    return notebook
+
+
 # -- the student copy of one notebook: the copy students work in and the copy that is graded --
 
 

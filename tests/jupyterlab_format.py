@@ -12,7 +12,8 @@ checks it for every lesson):
   writes back what it receives; so a float without a fraction comes back as an integer (the widget state
   that nbclient stores has ``"value": 3.0``, saved as ``"value": 3``). Other floats come back unchanged.
 
-Run it on the lessons after re-executing them (nbclient stores the floats again)::
+Run it on the lessons after re-executing them (nbclient stores the floats again); it also puts adlab's
+note before each stored widget view (adlab.course.with_saved_widget_notes)::
 
     python tests/jupyterlab_format.py lessons/*.ipynb
 """
@@ -24,6 +25,8 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+from adlab.course import with_saved_widget_notes
 
 
 def installed_kernelspec(name="python3"):
@@ -69,9 +72,11 @@ def differences(path, kernelspec):
 
 
 def normalise(path, kernelspec):
-    """Rewrite one notebook as JupyterLab would save it (the server's own writer: nbformat, then a newline)."""
+    """Rewrite one notebook as JupyterLab would save it (the server's own writer: nbformat, then a newline),
+    with a note before each stored widget view (adlab.course.with_saved_widget_notes)."""
     notebook = as_saved(json.loads(Path(path).read_text(encoding="utf-8")))
     notebook["metadata"]["kernelspec"] = kernelspec
+    with_saved_widget_notes(notebook)
     nbformat.write(nbformat.from_dict(notebook), path)
 
 

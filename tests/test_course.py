@@ -17,7 +17,8 @@ from course import combining_marks_in_code, too_long_printed_lines
 from notebook_runner import run_notebook
 
 from adlab.exercises.bank import get
-from adlab.course import MANIFEST, lesson_paths, stub_solutions, student_copy, write_student_copies
+from adlab.course import (MANIFEST, SAVED_WIDGET_NOTE, SAVED_WIDGET_TEXT, WIDGET_VIEW, lesson_paths, stub_solutions,
+                          student_copy, with_saved_widget_notes, write_student_copies)
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
@@ -96,6 +97,30 @@ def test_no_combining_accent_in_what_a_code_font_shows(path):
     lesson = nbformat.read(path, as_version=4)
     for notebook in (lesson, student_copy(lesson)):
         assert not combining_marks_in_code(notebook), combining_marks_in_code(notebook)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_stored_widget_says_to_run_its_cell(path):
+    """Before running, a stored widget shows no broken-link glyphs and says what to do (trusted or not)."""
+    for k, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        outputs = cell.get("outputs", [])
+        for before, output in zip([None, *outputs], outputs):
+            if WIDGET_VIEW not in output.get("data", {}):
+                continue
+            saved_view = before is not None and 'class="adlab-' in before.get("data", {}).get("text/html", "")
+            assert saved_view, f"{path.name} cell {k}: a stored widget without a saved view or note before it"
+            assert "children=" not in output["data"]["text/plain"], (path.name, k, output["data"]["text/plain"])
+
+
+def test_the_saved_widget_note_goes_before_each_view_once():
+    view = {"output_type": "display_data", "metadata": {},
+            "data": {WIDGET_VIEW: {"model_id": "m"}, "text/plain": "interactive(children=(IntSlider(…"}}
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("interact(f, n=3)")])
+    notebook.cells[0].outputs = [nbformat.from_dict(view)]
+    twice = with_saved_widget_notes(with_saved_widget_notes(notebook))
+    note, widget = twice.cells[0].outputs
+    assert note.data["text/plain"] == SAVED_WIDGET_NOTE and "jupyter-widgets-disconnected::before" in note.data["text/html"]
+    assert widget.data["text/plain"] == SAVED_WIDGET_TEXT and widget.data[WIDGET_VIEW] == {"model_id": "m"}
 
 
 def test_stubs_keep_names_signatures_and_docstrings():
