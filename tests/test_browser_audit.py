@@ -9,12 +9,13 @@ For each lesson, in one JupyterLab server and one page (each lesson runs once):
 - before running: no broken-image icon, no widget marked with the broken-link glyph (a saved view with no
   kernel) and no output reading `Ellipsis`;
 - after Run All: every cell ran, no error, no "Error displaying widget", no `Ellipsis`, traces as HTML tables
-  and graphs as <svg> (browser_support.problems); axe-core (from npm, injected into the page) finds no
-  serious or critical violation in the notebook's cells and outputs;
-- at 1024, 1400 and 1920 px: no element wider than its cell unless it scrolls, graph labels at least 9 px
-  tall unless the graph scrolls, every explorer's controls shown with its readout a number ("3 of 6"), and
+  and graphs as <svg> (browser_support.problems);
+- axe-core (from npm, injected into the page) finds no serious or critical violation in the notebook's cells
+  and outputs: before running, and after Run All at each width;
+- at 1024, 1400 and 1920 px: no element wider than its cell unless it scrolls, graph labels drawn at 9 px or more
+  unless the graph scrolls, every explorer's controls shown with its readout a number ("3 of 6"), and
   no printed line that wraps (mid-expression, as Lesson 10's did: issue 23); screenshots in test-artifacts/audit/ (the whole lesson at
-  1024 px, its top at 1920 px).
+  1024 px, its top at each width).
 
 This is the only test that runs every lesson in the browser (tests/test_browser.py drives the explorer,
 the README's magics and an exercise): each lesson runs once, in one server and one page.
@@ -223,7 +224,7 @@ TOO_WIDE = """() => {
 }"""
 
 
-# Graph labels under MIN_LABEL_PX at default zoom, unless the graph's box scrolls (issue 23: text never
+# Graph labels drawn under MIN_LABEL_PX (font size times the drawing's scale) at default zoom, unless the graph's box scrolls (issue 23: text never
 # shrinks below readable; a large graph scrolls instead); and explorers whose controls are hidden or whose
 # step readout is not "k of n" (the slider giving numbers at every width).
 MIN_LABEL_PX = 9
@@ -242,11 +243,14 @@ READABLE = r"""(minimum) => {
     panel.content.widgets.forEach((cell, k) => {
         for (const svg of cell.node.querySelectorAll('.jp-OutputArea-output svg')) {
             if (!svg.querySelector('g.graph') || !shown(svg) || scrolled(svg)) continue;
-            const heights = Array.from(svg.querySelectorAll('g.node text')).map(t => t.getBoundingClientRect().height)
-                .filter(h => h > 0);
-            const smallest = Math.min(...heights);
-            if (heights.length && smallest < minimum)
-                found.push(`cell ${k}: graph labels ${smallest.toFixed(1)} px tall, under ${minimum} px, and it does not scroll`);
+            // the font size as drawn: the text's own size times the scale the SVG is drawn at (its screen matrix)
+            const sizes = Array.from(svg.querySelectorAll('g.node text')).filter(shown).map(t => {
+                const m = t.getScreenCTM();
+                return parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
+            }).filter(size => size > 0);
+            const smallest = Math.min(...sizes);
+            if (sizes.length && smallest < minimum)
+                found.push(`cell ${k}: graph labels ${smallest.toFixed(1)} px, under ${minimum} px, and it does not scroll`);
         }
         for (const steps of cell.node.querySelectorAll('.jp-OutputArea-output .adlab-steps')) {
             const controls = Array.from(steps.querySelectorAll('button, input[type=range]'));
@@ -327,6 +331,7 @@ def test_student_copy_opens_clean_runs_and_passes_the_audit(page, lab, lesson):
         if opened["dirty"]:
             report.append("marked changed (unsaved-changes dot) as soon as it opened")
         report += [f"before running, {s['where']}: {s['what']} {s['detail']}" for s in page.evaluate(SEEN)]
+        report += [f"before running, {line}" for line in accessibility(page)]
 
         modified = path.stat().st_mtime_ns
         page.keyboard.press("Control+s")
@@ -342,26 +347,30 @@ def test_student_copy_opens_clean_runs_and_passes_the_audit(page, lab, lesson):
         report += [f"cell {k} ({cell['source'][:40]!r}…): {problem}"
                    for k, cell in enumerate(cells(page)) for problem in problems(cell)]
 
-        violations = page.evaluate(AUDIT, JUPYTERLAB_UI)
-        for v in violations:
-            line = f"axe {v['impact']} {v['rule']} ({v['help']}): {v['target']} {v['html']}"
-            if v["owner"] == "ipywidgets" and v["rule"] in IPYWIDGETS:
-                continue
-            report.append(line + (f" (in {v['owner']}'s output)" if v["owner"] else ""))
-
         for width in WIDTHS:
             settle(page, width)
+            report += [f"at {width} px, {line}" for line in accessibility(page)]
             report += [f"at {width} px, {w['text']}" for w in page.evaluate(TOO_WIDE)]
             report += [f"at {width} px, {problem}" for problem in page.evaluate(READABLE, MIN_LABEL_PX)]
             report += [f"at {width} px, a printed line wraps mid-line: {w['text']}"
                        for w in page.evaluate(WRAPPED) if not MAY_WRAP.search(w["longest"])]
-            if width == 1920:
-                page.screenshot(path=str(ARTIFACTS / f"{lesson.stem}-1920-top.jpg"), type="jpeg", quality=80)
+            page.screenshot(path=str(ARTIFACTS / f"{lesson.stem}-{width}-top.jpg"), type="jpeg", quality=80)
         whole_notebook(page, ARTIFACTS / f"{lesson.stem}-1024.jpg", 1024)
     finally:
         page.set_viewport_size({"width": 1280, "height": HEIGHT})
         page.evaluate(CLOSE, opened["id"])
     assert not report, "\n".join(report)
+
+
+def accessibility(page):
+    """axe-core's serious and critical violations in the open notebook's cells, one line each (IPYWIDGETS' waived)."""
+    lines = []
+    for v in page.evaluate(AUDIT, JUPYTERLAB_UI):
+        if v["owner"] == "ipywidgets" and v["rule"] in IPYWIDGETS:
+            continue
+        lines.append(f"axe {v['impact']} {v['rule']} ({v['help']}): {v['target']} {v['html']}"
+                     + (f" (in {v['owner']}'s output)" if v["owner"] else ""))
+    return lines
 
 
 def _changed_lines(before, after):
