@@ -2,12 +2,14 @@
 
 docs/teaching.md's ```bash and ```python blocks run here, in order, in one temporary folder
 (with a copy of lesson 1 and a small class of student folders); a block marked
-`<!-- run by tests/test_X.py -->` is run by that test instead, and each of its commands must
-appear there. The `%trace` lines of the live-session script run in an IPython shell.
+`<!-- run by tests/test_X.py -->` is run by that test instead, which reads it from the guide and runs
+every line of it but those it names, with why, in its GUIDE_LINES_NOT_RUN (checked here). The
+`%trace` lines of the live-session script run in an IPython shell.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -126,18 +128,24 @@ def test_guide_course_map_names_real_lessons():
         assert re.search(rf"about {minutes} minutes", first), (stem, minutes)
 
 
-def test_guide_blocks_run_by_other_tests_name_their_commands():
+def test_guide_blocks_run_by_other_tests_are_read_from_the_guide_and_run_but_for_the_lines_they_excuse():
+    """A block marked `<!-- run by tests/X.py -->` is X's to run, as written: X reads each language of its
+    blocks from the guide with classroom_support.guide_script, which gives it every line but those X's
+    GUIDE_LINES_NOT_RUN names, each with why it is not run as written; each line named there is in X's blocks."""
+    blocks = {}
     for language, code, runner in guide_blocks():
-        if runner is None:
-            continue
+        if runner is not None:
+            blocks.setdefault(runner, {}).setdefault(language, []).extend(code.splitlines())
+    assert blocks, "the guide has no block marked as run by another test"
+    for runner, lines in blocks.items():
         source = (ROOT / runner).read_text()
-        for line in code.splitlines():
-            line = line.split("#")[0].strip()
-            if language == "bash" and line:
-                program = line.split()[0]
-                assert program in source or line in source, (runner, line)
-            elif language == "python" and line and not line.startswith("c = get_config"):
-                assert line.split("=")[0].strip() in source, (runner, line)
+        for language in lines:
+            assert f'guide_script(__file__, "{language}"' in source, \
+                f"{runner} must read its {language} blocks from docs/teaching.md with guide_script(__file__, ...)"
+        not_run = getattr(importlib.import_module(Path(runner).stem), "GUIDE_LINES_NOT_RUN", {})
+        assert all(isinstance(why, str) and why.strip() for why in not_run.values()), f"{runner}: say why"
+        excused = set(not_run) - {line for language in lines.values() for line in language}
+        assert not excused, f"{runner}'s GUIDE_LINES_NOT_RUN names lines its guide blocks do not have: {excused}"
 
 
 def test_guide_commands_run(tmp_path):
