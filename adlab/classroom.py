@@ -10,7 +10,7 @@ it only prepares what they consume, one module per tool:
   are the instructor lessons with nbgrader's cell metadata derived from the ``solution``/``check`` tags;
 - ``collect_submissions`` (`adlab.nbgrader_course`): the students' own copies, from their homes, into
   nbgrader's ``submitted/`` (the copy a student works in is the copy nbgrader grades: see
-  adlab.course.student_copy);
+  adlab.course.student_copy), each under the hub user name their numbers are drawn from (``home_student``);
 - ``progress_table`` (`adlab.class_progress`): a class table (student × exercise) from the students'
   ``.adlab-progress.json``.
 
@@ -28,10 +28,10 @@ from .course_repo import (COURSE_GITIGNORE, COURSE_README, LESSON_NAME, RELEASED
                           course_lessons, write_course_repo)
 from .hub_links import REPO_SCHEMES, hub_link, repo_name
 from .nbgrader_course import (NBGRADER_CONFIG, NBGRADER_WRITTEN, autograde_preprocessors, collect_submissions,
-                              nbgrader_preprocessors, write_nbgrader_source)
+                              home_student, nbgrader_preprocessors, tljh_system_user, write_nbgrader_source)
 
 __all__ = ["hub_link", "repo_name", "REPO_SCHEMES", "course_lessons", "write_course_repo", "ReleasedExerciseChanged",
            "COURSE_README", "COURSE_GITIGNORE", "RELEASED", "LESSON_NAME", "write_nbgrader_source",
-           "collect_submissions", "nbgrader_preprocessors", "autograde_preprocessors", "NBGRADER_CONFIG",
+           "collect_submissions", "home_student", "tljh_system_user", "nbgrader_preprocessors", "autograde_preprocessors", "NBGRADER_CONFIG",
            "NBGRADER_WRITTEN", "progress_table", "format_progress_table", "read_student_progress", "exercise_status",
            "lesson_of", "course_exercises", "STATUSES", "SHORT", "LEGEND"]

@@ -4,7 +4,7 @@
     adlab hub-link --hub URL --repo URL [--branch B] [--lesson PATH]   the nbgitpuller link
     adlab course-repo DIR [--lessons L]  a git repository of student copies, committed, for nbgitpuller
     adlab nbgrader-source COURSE_DIR  an nbgrader course folder (source/ notebooks with metadata)
-    adlab collect COURSE_DIR HOME...  the students' copies from their homes into nbgrader's submitted/
+    adlab collect COURSE_DIR HOME... [--hub-users FILE]  the students' copies from their homes into submitted/
     adlab progress DIR... [--lesson N] the class table: student × exercise (done / wrong / shown / not tried)
     adlab answers STUDENT [--lesson N] a student's own numbers and expected answers (office hours, regrades)
     adlab minutes [--lessons DIR]     each lesson's time by the course's model: reading, code, exercises, run time
@@ -85,16 +85,21 @@ def _main(argv=None):
 
     collect = commands.add_parser(
         "collect", help="copy the students' lesson notebooks from their homes into nbgrader's submitted/",
-        description="For each HOME (the student's id is its folder name, their hub user name) and each assignment "
-                    "in COURSE_DIR/source/, copy HOME/FOLDER/LESSON.ipynb to COURSE_DIR/submitted/STUDENT/LESSON/. "
-                    "A submitted notebook edited after it was collected is never overwritten. Then: nbgrader "
-                    "autograde LESSON.")
+        description="For each HOME and each assignment in COURSE_DIR/source/, copy HOME/FOLDER/LESSON.ipynb to "
+                    "COURSE_DIR/submitted/STUDENT/LESSON/. STUDENT is the hub user name, the id their numbers are "
+                    "drawn from: the home's folder name, less the jupyter- of The Littlest JupyterHub's homes "
+                    "(/home/jupyter-NAME). A submitted notebook edited after it was collected is never "
+                    "overwritten. Then: nbgrader autograde LESSON.")
     collect.add_argument("course_dir", metavar="COURSE_DIR")
     collect.add_argument("homes", metavar="HOME", nargs="+")
     collect.add_argument("--folder", dest="course_folder", default="course",
                          help="the course folder inside each home, where the hub link pulls to (default: course)")
     collect.add_argument("--assignment", action="append", metavar="LESSON",
                          help="only this assignment, e.g. 01_evaluation_trace (repeat for more)")
+    collect.add_argument("--hub-users", metavar="FILE",
+                         help="the hub's user names, one a line: each HOME is matched to the user whose home it is "
+                              "(needed on The Littlest JupyterHub for names of 18 characters or more, whose homes "
+                              "it shortens)")
 
     minutes = commands.add_parser(
         "minutes", help="each lesson's time by the course's model, part by part",
@@ -177,7 +182,7 @@ def _run(args):
     if args.command == "course-repo":
         return _course_repo(args.folder, args.message, args.lessons)
     if args.command == "collect":
-        return _collect(args.course_dir, args.homes, args.course_folder, args.assignment)
+        return _collect(args.course_dir, args.homes, args.course_folder, args.assignment, args.hub_users)
     if args.command == "nbgrader-source":
         return _nbgrader_source(args.course_dir)
     if args.command == "progress":
@@ -301,7 +306,7 @@ def _nbgrader_source(course_dir):
     return 0
 
 
-def _collect(course_dir, homes, folder, assignments):
+def _collect(course_dir, homes, folder, assignments, hub_users_file=None):
     from pathlib import Path
 
     from .classroom import collect_submissions
@@ -311,8 +316,22 @@ def _collect(course_dir, homes, folder, assignments):
         print(f"adlab collect: not a folder: {', '.join(missing)}; give the students' home folders "
               f"(e.g. /home/*).", file=sys.stderr)
         return 1
+    hub_users = None
+    if hub_users_file is not None:
+        try:
+            lines = Path(hub_users_file).expanduser().read_text(encoding="utf-8").splitlines()
+        except (OSError, ValueError) as error:
+            print(f"adlab collect: cannot read the hub's user names from {hub_users_file} "
+                  f"({getattr(error, 'strerror', None) or error}); give a text file of names, one a line.",
+                  file=sys.stderr)
+            return 1
+        hub_users = [line.strip() for line in lines if line.strip()]
+        if not hub_users:
+            print(f"adlab collect: {hub_users_file} names no hub user; give a text file of names, one a line.",
+                  file=sys.stderr)
+            return 1
     try:
-        report = collect_submissions(course_dir, homes, folder, assignments)
+        report = collect_submissions(course_dir, homes, folder, assignments, hub_users)
     except FileNotFoundError as error:
         print(f"adlab collect: {error}", file=sys.stderr)
         return 1
@@ -320,7 +339,7 @@ def _collect(course_dir, homes, folder, assignments):
         print(f"adlab collect: {_os_problem(error, course_dir)}", file=sys.stderr)
         return 1
     for student, assignment, what in report:
-        print(f"{student} {assignment}: {what}")
+        print(f"{student}: {what}" if assignment is None else f"{student} {assignment}: {what}")
     return 0
 
 

@@ -59,8 +59,10 @@ def instructor_lesson_paths():
     folder = instructor_folder()
     if folder is None:
         raise FileNotFoundError("the instructor lessons (with solutions) are not part of the installed package: run "
-                                "this from a clone of the course repository (git clone, then pip install -e "
-                                "'.[classroom]').")
+                                "this from a clone of the course repository put first on the Python path (git clone "
+                                "https://github.com/adlab-course/adlab ~/adlab, then PYTHONPATH=~/adlab in front of "
+                                "the command), not installed into an environment students share, where the "
+                                "solutions would be within their reach.")
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
 

@@ -11,6 +11,7 @@ calls ``nbgrader_preprocessors`` or ``autograde_preprocessors`` (that file impor
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from datetime import datetime, timezone
@@ -20,8 +21,8 @@ import nbformat
 
 from .course import BEGIN, _digest, _new_version_path, _read_json, gradable, instructor_lesson_paths, stub_solutions
 
-__all__ = ["NBGRADER_CONFIG", "NBGRADER_WRITTEN", "write_nbgrader_source", "collect_submissions",
-           "nbgrader_preprocessors", "autograde_preprocessors"]
+__all__ = ["NBGRADER_CONFIG", "NBGRADER_WRITTEN", "write_nbgrader_source", "collect_submissions", "home_student",
+           "tljh_system_user", "nbgrader_preprocessors", "autograde_preprocessors"]
 
 NBGRADER_CONFIG = '''\
 # nbgrader's configuration for the adlab course, written by `adlab nbgrader-source`
@@ -100,14 +101,55 @@ def write_nbgrader_source(course_dir, lessons=None):
     return report
 
 
-def collect_submissions(course_dir, homes, folder="course", assignments=None):
+TLJH_PREFIX = "jupyter-"  # The Littlest JupyterHub's system user, and home, of hub user NAME: jupyter-NAME
+TLJH_LONGEST = 25  # longer system user names TLJH shortens (tljh.normalize.generate_system_username)
+
+
+def tljh_system_user(hub_user):
+    """The system user, and home folder name, The Littlest JupyterHub gives a hub user (as TLJH 2.0 makes it).
+
+    ``jupyter-NAME``; a name longer than 25 characters is cut to 26 and given a hash, ``-`` and 5 hex digits.
+    """
+    name = TLJH_PREFIX + hub_user
+    if len(name) <= TLJH_LONGEST:
+        return name
+    return f"{name[:26]}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:5]}"
+
+
+def home_student(home_name, hub_users=None):
+    """The student id of a home folder: the hub user name, the one their numbers are drawn from.
+
+    Given the hub's user names, the user whose home it is: named after them, or The Littlest
+    JupyterHub's ``jupyter-NAME`` of them. Without them, the folder's name, less TLJH's ``jupyter-``.
+    A ValueError (what is wrong, to follow the home's name) when the name cannot tell whose home it is.
+    """
+    if hub_users is not None:
+        users = [user for user in hub_users if home_name in (user, tljh_system_user(user))]
+        if not users:
+            raise ValueError("not the home of a hub user listed: not collected.")
+        if len(users) > 1:
+            raise ValueError(f"the home of {' or '.join(users)}, which cannot be told apart: not collected; copy "
+                             f"it into submitted/ by hand.")
+        return users[0]
+    if not home_name.startswith(TLJH_PREFIX):
+        return home_name
+    if len(home_name) > TLJH_LONGEST:
+        raise ValueError("a home whose name The Littlest JupyterHub shortened (its hub user's name is 18 characters "
+                         "or longer), so it does not say whose it is: not collected; give the hub's user names with "
+                         "--hub-users FILE (deploy/tljh/README.md says how).")
+    return home_name[len(TLJH_PREFIX):]
+
+
+def collect_submissions(course_dir, homes, folder="course", assignments=None, hub_users=None):
     """Copy each student's own copy of each lesson from their home into nbgrader's ``submitted/``.
 
-    For every home (the student's id is the home folder's name, as on the hub: the same id their
-    numbers are drawn from) and every assignment in ``COURSE_DIR/source/`` (or those given):
+    For every home and every assignment in ``COURSE_DIR/source/`` (or those given):
     ``HOME/FOLDER/LESSON.ipynb`` becomes ``submitted/STUDENT/LESSON/LESSON.ipynb`` with a
-    ``timestamp.txt`` from the notebook's modification time. A submitted notebook that someone
-    edited after adlab collected it is never overwritten. Returns (student, assignment, what happened).
+    ``timestamp.txt`` from the notebook's modification time. STUDENT is the hub user name, the id
+    their numbers are drawn from (``home_student``: the home's name, less The Littlest JupyterHub's
+    ``jupyter-``; matched against ``hub_users`` when given). A submitted notebook that someone edited
+    after adlab collected it is never overwritten. Returns (student, assignment, what happened), and
+    (home's name, None, what) for a home whose name is not the student id, or that is not collected.
     """
     course_dir = Path(course_dir).expanduser()
     if assignments is None:
@@ -118,9 +160,22 @@ def collect_submissions(course_dir, homes, folder="course", assignments=None):
     record_path = course_dir / ".adlab-collected.json"
     record = _read_json(record_path)
     record = {k: v for k, v in record.items() if isinstance(v, str)} if isinstance(record, dict) else {}
-    report = []
+    report, homes_of = [], {}
     for home in map(Path, homes):
-        student = home.resolve().name
+        name = home.resolve().name
+        try:
+            student = home_student(name, hub_users)
+        except ValueError as error:
+            report.append((name, None, str(error)))
+            continue
+        if student in homes_of:
+            report.append((name, None, f"student {student}'s home, as {homes_of[student]} is: not collected "
+                                       f"(give one home per student)."))
+            continue
+        homes_of[student] = home
+        if student != name:
+            report.append((name, None, f"The Littlest JupyterHub's home of hub user {student}: collected as student "
+                                       f"{student}, the id their numbers are drawn from"))
         for assignment in assignments:
             found = home / folder / f"{assignment}.ipynb"
             target = course_dir / "submitted" / student / assignment / f"{assignment}.ipynb"

@@ -1,4 +1,5 @@
-"""Shared by the classroom tests (hub, nbgrader, progress): a lesson with exercises, answers, requirements.
+"""Shared by the classroom tests (hub, nbgrader, progress): a lesson with exercises, answers, requirements,
+and the blocks of docs/teaching.md a test runs (`guide_script`).
 
 The lessons grow exercises as their authors write them. The tests use the first lesson in
 lessons/ that has at least two exercises; until one has, lesson 1 with two exercises appended
@@ -18,6 +19,29 @@ import pytest
 from adlab.course import lesson_paths
 
 WRONG = "-12345.0"
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "teaching.md"
+
+
+def guide_script(runner, language, not_run=None, instead=None):
+    """What `runner` runs of docs/teaching.md's ```language blocks marked `<!-- run by tests/RUNNER -->`.
+
+    Their lines in order, as the guide has them, so the test runs what an instructor reads, except each
+    line `not_run` names ({line: why the test does not run it as written}): left out, or replaced by
+    ``instead[line]``. tests/test_classroom.py checks that each runner reads its blocks this way and that
+    every line its GUIDE_LINES_NOT_RUN names is still in them.
+    """
+    marker = f"<!-- run by tests/{Path(runner).name} -->"
+    blocks = re.findall(rf"{re.escape(marker)}\n```{language}\n(.*?)```", GUIDE.read_text(), re.S)
+    assert blocks, f"docs/teaching.md has no {language} block marked {marker}"
+    not_run, instead = not_run or {}, instead or {}
+    assert set(instead) <= set(not_run), "a line run otherwise than written must be in not_run, with why"
+    script = []
+    for line in (line for block in blocks for line in block.splitlines()):
+        if line not in not_run:
+            script.append(line)
+        elif line in instead:
+            script.append(instead[line])
+    return "\n".join(script) + "\n"
 
 
 def require(condition, what):

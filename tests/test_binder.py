@@ -1,6 +1,7 @@
 """binder/ as repo2docker reads it, offline: `repo2docker --no-build --debug .` prints the Dockerfile.
 
-No image is built and docker is not needed. The Dockerfile must install Graphviz (apt.txt) and,
+The command is docs/teaching.md's (its block marked as run by this test), run as written in the
+repository's folder. No image is built and docker is not needed. The Dockerfile must install Graphviz (apt.txt) and,
 after the repository is copied in, adlab with its course extra (requirements.txt), on the
 Python that runtime.txt names; then postBuild writes the student copies that the README's Binder
 link opens (lab/tree/my-lessons).
@@ -14,17 +15,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from classroom_support import require
+from classroom_support import guide_script, require
 
 ROOT = Path(__file__).resolve().parents[1]
+BIN = str(Path(sys.executable).parent)
 
 
 def test_repo2docker_dockerfile():
-    command = shutil.which("repo2docker", path=str(Path(sys.executable).parent)) or shutil.which("repo2docker")
-    require(command, "repo2docker (pip install jupyter-repo2docker)")
     env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
-    result = subprocess.run([command, "--no-build", "--debug", str(ROOT)], capture_output=True, text=True,
-                            timeout=120, env=env)
+    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+    require(shutil.which("repo2docker", path=env["PATH"]), "repo2docker (pip install jupyter-repo2docker)")
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", guide_script(__file__, "bash")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     dockerfile = result.stdout + result.stderr
     python = (ROOT / "binder" / "runtime.txt").read_text().strip().split("-")[1]

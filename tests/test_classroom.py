@@ -2,12 +2,14 @@
 
 docs/teaching.md's ```bash and ```python blocks run here, in order, in one temporary folder
 (with a copy of lesson 1 and a small class of student folders); a block marked
-`<!-- run by tests/test_X.py -->` is run by that test instead, and each of its commands must
-appear there. The `%trace` lines of the live-session script run in an IPython shell.
+`<!-- run by tests/test_X.py -->` is run by that test instead, which reads it from the guide and runs
+every line of it but those it names, with why, in its GUIDE_LINES_NOT_RUN (checked here). The
+`%trace` lines of the live-session script run in an IPython shell.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -21,7 +23,7 @@ import nbformat
 import pytest
 
 from adlab import cli
-from adlab.classroom import hub_link, write_course_repo, write_nbgrader_source
+from adlab.classroom import home_student, hub_link, tljh_system_user, write_course_repo, write_nbgrader_source
 from adlab.course import MANIFEST, exercise_id as check_exercise, lesson_paths, write_student_copies
 from classroom_support import exercise_lesson, new_exercise_cells, tagged
 
@@ -126,18 +128,24 @@ def test_guide_course_map_names_real_lessons():
         assert re.search(rf"about {minutes} minutes", first), (stem, minutes)
 
 
-def test_guide_blocks_run_by_other_tests_name_their_commands():
+def test_guide_blocks_run_by_other_tests_are_read_from_the_guide_and_run_but_for_the_lines_they_excuse():
+    """A block marked `<!-- run by tests/X.py -->` is X's to run, as written: X reads each language of its
+    blocks from the guide with classroom_support.guide_script, which gives it every line but those X's
+    GUIDE_LINES_NOT_RUN names, each with why it is not run as written; each line named there is in X's blocks."""
+    blocks = {}
     for language, code, runner in guide_blocks():
-        if runner is None:
-            continue
+        if runner is not None:
+            blocks.setdefault(runner, {}).setdefault(language, []).extend(code.splitlines())
+    assert blocks, "the guide has no block marked as run by another test"
+    for runner, lines in blocks.items():
         source = (ROOT / runner).read_text()
-        for line in code.splitlines():
-            line = line.split("#")[0].strip()
-            if language == "bash" and line:
-                program = line.split()[0]
-                assert program in source or line in source, (runner, line)
-            elif language == "python" and line and not line.startswith("c = get_config"):
-                assert line.split("=")[0].strip() in source, (runner, line)
+        for language in lines:
+            assert f'guide_script(__file__, "{language}"' in source, \
+                f"{runner} must read its {language} blocks from docs/teaching.md with guide_script(__file__, ...)"
+        not_run = getattr(importlib.import_module(Path(runner).stem), "GUIDE_LINES_NOT_RUN", {})
+        assert all(isinstance(why, str) and why.strip() for why in not_run.values()), f"{runner}: say why"
+        excused = set(not_run) - {line for language in lines.values() for line in language}
+        assert not excused, f"{runner}'s GUIDE_LINES_NOT_RUN names lines its guide blocks do not have: {excused}"
 
 
 def test_guide_commands_run(tmp_path):
@@ -525,6 +533,94 @@ def test_collect_copies_the_homes_and_never_overwrites_an_edited_submission(tmp_
     assert nbformat.read(regraded, as_version=4).cells[1].source == "# fixed by the instructor"
     assert cli.main(["collect", str(tmp_path / "empty"), str(homes / "ada")]) == 1
     assert "run adlab nbgrader-source" in capsys.readouterr().err
+
+
+def _answer_by_hand(notebook, exercise_id, student):
+    """The answer a student types after working it out by hand: their own numbers' answer, as a literal."""
+    from adlab.exercises.bank import get
+    from adlab.exercises.exercise import answer_cell_id
+
+    exercise = get(exercise_id)
+    value = exercise.truth(exercise.draw(student))
+    cell = next(c for c in notebook.cells if c.cell_type == "code" and answer_cell_id(c.source) == exercise_id)
+    cell.source = f"# Exercise {exercise_id}\n{exercise.answer[0]} = {float(value)!r}\n"
+
+
+def test_collect_on_the_littlest_jupyterhub_grades_each_student_with_their_hub_user_names_numbers(tmp_path, capsys):
+    """TLJH's home of hub user NAME is /home/jupyter-NAME (shortened with a hash for long names); the student
+    id, and so the numbers grading checks, is NAME, the JUPYTERHUB_USER their kernel drew them from."""
+    from adlab.exercises.bank import get
+    from adlab.exercises.exercise import evaluate
+    from adlab.exercises.grading import answer_cells
+
+    # TLJH's own examples (the-littlest-jupyterhub, tests/test_normalize.py): shortened from 26 characters on
+    assert tljh_system_user("abcdefghijklmnopq") == "jupyter-abcdefghijklmnopq"
+    assert tljh_system_user("abcdefghijklmnopqr") == "jupyter-abcdefghijklmnopqr-e375e"
+    lesson = exercise_lesson(tmp_path / "lessons")
+    course = tmp_path / "grading"
+    write_nbgrader_source(course, [lesson])
+    long_name = "averyveryverylongname"
+    homes = {name: tmp_path / "home" / tljh_system_user(name) for name in ("ada", long_name)}
+    for name, home in homes.items():
+        write_student_copies(home / "course", [lesson], sign=False)
+        _change(home / "course" / lesson.name, lambda nb: _answer_by_hand(nb, "1.4", name))
+    assert sorted(p.name for p in homes.values()) == ["jupyter-ada", "jupyter-averyveryverylongn-b39a8"]
+
+    assert cli.main(["collect", str(course), *sorted(map(str, homes.values()))]) == 0
+    out = capsys.readouterr().out
+    assert "jupyter-ada: The Littlest JupyterHub's home of hub user ada: collected as student ada" in out
+    assert f"ada {lesson.stem}: collected\n" in out
+    assert "jupyter-averyveryverylongn-b39a8: a home whose name The Littlest JupyterHub shortened" in out
+    assert "--hub-users FILE" in out
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == ["ada"]
+
+    # Graded as nbgrader grades it (the student is the submitted folder's name): ada's own numbers, right.
+    submitted = course / "submitted" / "ada" / lesson.stem / lesson.name
+    sources = answer_cells(nbformat.read(submitted, as_version=4).cells)
+    assert evaluate(get("1.4"), sources, student=submitted.parents[1].name)[0] == "correct"
+    assert evaluate(get("1.4"), sources, student="jupyter-ada")[0] == "wrong"  # the home's name: other numbers
+
+    # The hub's user names, listed from JupyterHub's database as deploy/tljh/README.md says: every home matched.
+    from jupyterhub import orm
+
+    database = tmp_path / "jupyterhub.sqlite"
+    session = orm.new_session_factory(f"sqlite:///{database}")()
+    session.add_all([orm.User(name=name) for name in ("prof", "ada", long_name)])
+    session.commit()
+    session.close()
+    readme = (ROOT / "deploy" / "tljh" / "README.md").read_text()
+    listing, = [line.strip() for line in readme.splitlines() if "jupyterhub.sqlite" in line]
+    listing = listing.removeprefix("sudo ").replace("/opt/tljh/state/jupyterhub.sqlite", str(database))
+    listing = listing.replace("~/hub-users.txt", str(tmp_path / "hub-users.txt"))
+    subprocess.run(["bash", "-euo", "pipefail", "-c", listing], check=True, timeout=60)
+    (tmp_path / "home" / "ubuntu").mkdir()  # the server's own account: no hub user's
+    assert cli.main(["collect", str(course), *sorted(map(str, (tmp_path / "home").iterdir())),
+                     "--hub-users", str(tmp_path / "hub-users.txt")]) == 0
+    out = capsys.readouterr().out
+    assert f"ada {lesson.stem}: already collected" in out and f"{long_name} {lesson.stem}: collected\n" in out
+    assert "ubuntu: not the home of a hub user listed: not collected" in out
+    submitted = course / "submitted" / long_name / lesson.stem / lesson.name
+    sources = answer_cells(nbformat.read(submitted, as_version=4).cells)
+    assert evaluate(get("1.4"), sources, student=submitted.parents[1].name)[0] == "correct"
+
+
+def test_collect_takes_one_home_per_student_and_a_readable_list_of_hub_users(tmp_path, capsys):
+    lesson = exercise_lesson(tmp_path / "lessons")
+    course = tmp_path / "grading"
+    write_nbgrader_source(course, [lesson])
+    for name in ("ada", "jupyter-ada"):
+        write_student_copies(tmp_path / name / "course", [lesson], sign=False)
+    assert cli.main(["collect", str(course), str(tmp_path / "ada"), str(tmp_path / "jupyter-ada")]) == 0
+    out = capsys.readouterr().out
+    assert f"jupyter-ada: student ada's home, as {tmp_path / 'ada'} is: not collected" in out
+    assert out.count(": collected") == 1
+    with pytest.raises(ValueError, match="the home of ada or jupyter-ada, which cannot be told apart"):
+        home_student("jupyter-ada", ["ada", "jupyter-ada"])
+    (tmp_path / "users.txt").write_text("\n  \n")
+    for listing, words in ((tmp_path / "users.txt", "names no hub user"), (tmp_path / "none.txt", "cannot read")):
+        assert cli.main(["collect", str(course), str(tmp_path / "ada"), "--hub-users", str(listing)]) == 1
+        error = capsys.readouterr().err
+        assert words in error and "one a line" in error and error.count("\n") == 1
 
 
 # -- a student's folder that mixes two versions of a lesson --------------------------------------------

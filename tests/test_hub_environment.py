@@ -38,25 +38,21 @@ from pathlib import Path
 
 import pytest
 
-from classroom_support import require
+from classroom_support import guide_script, require
 from test_hub import START_TIMEOUT, Hub, assert_everything_stopped
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[1]
-GUIDE = ROOT / "docs" / "teaching.md"
 BIN = Path(sys.executable).parent
 ARTIFACTS = ROOT / "test-artifacts"
 NBGRADER = "@jupyter/nbgrader"
-GUIDE_INSTRUCTOR = '["prof"]'  # the instructors' names in the guide's load_groups
-
-
-def guide_block(language, runner=__file__):
-    """The guide's one ```language block marked as run by this test."""
-    marker = f"<!-- run by tests/{Path(runner).name} -->"
-    blocks = re.findall(rf"{re.escape(marker)}\n```{language}\n(.*?)```", GUIDE.read_text(), re.S)
-    assert len(blocks) == 1, f"the guide has {len(blocks)} {language} blocks marked {marker}"
-    return blocks[0]
+GUIDE_INSTRUCTORS = ('c.JupyterHub.load_groups = {"instructors": {"users": ["prof"]}}'
+                     "  # your instructors' hub user names")
+GUIDE_LINES_NOT_RUN = {  # the lines of the guide's blocks this test does not run as written, and why
+    GUIDE_INSTRUCTORS: "run with the test's own instructor in place of prof: a name no other run uses, since "
+                       "the servers' homes are /tmp/NAME",
+}
 
 
 @contextmanager
@@ -126,8 +122,8 @@ def test_nbgrader_tools_for_instructors_only(tmp_path, monkeypatch, browser):
     # The guide's settings folder for students, made as the guide says, in the hub's folder.
     started = time.perf_counter()
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", guide_block("bash")], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", guide_script(__file__, "bash")], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     written = json.loads((tmp_path / "student-jupyter" / "labconfig" / "page_config.json").read_text())
     assert written["disabledExtensions"] == {NBGRADER: True}, written
@@ -137,9 +133,9 @@ def test_nbgrader_tools_for_instructors_only(tmp_path, monkeypatch, browser):
     instructor, student = f"{prefix}prof", f"{prefix}student"
     homes = [Path("/tmp") / name for name in (instructor, student)]
     assert not any(home.exists() for home in homes)
-    hub_config = guide_block("python")
-    assert hub_config.count(GUIDE_INSTRUCTOR) == 1
-    with config_added(monkeypatch, hub_config.replace(GUIDE_INSTRUCTOR, json.dumps([instructor]))):
+    hub_config = guide_script(__file__, "python", GUIDE_LINES_NOT_RUN, instead={
+        GUIDE_INSTRUCTORS: GUIDE_INSTRUCTORS.replace('["prof"]', json.dumps([instructor]))})
+    with config_added(monkeypatch, hub_config):
         hub = Hub(tmp_path)
     ports = (hub.port, hub.api_port, hub.hub_port)
     figures["hub start"] = f"{hub.start_time:.1f} s"

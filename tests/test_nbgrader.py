@@ -5,7 +5,8 @@ generate_assignment then writes a student version that is the student copy `adla
 (same cells, ids and nbgrader metadata). Four students work in that copy in their homes; `adlab
 collect` copies the homes into submitted/ and autograde scores them: all right, two wrong,
 untouched, and one who redefines the checks instead of answering (graded in a fresh process, so 0).
-The commands are those of docs/teaching.md ("Grading with nbgrader").
+The commands are docs/teaching.md's ("Grading with nbgrader"), read from the guide and run as written
+in one bash, but for the homes collect reads (GUIDE_LINES_NOT_RUN).
 """
 
 from __future__ import annotations
@@ -20,20 +21,15 @@ from pathlib import Path
 
 import nbformat
 
-from adlab import cli
-from adlab.classroom import write_nbgrader_source
 from adlab.course import gradable, student_copy, write_student_copies
-from classroom_support import answer, exercise_lesson, require, tagged
+from classroom_support import answer, exercise_lesson, guide_script, require, tagged
 
+ROOT = Path(__file__).resolve().parents[1]
 BIN = str(Path(sys.executable).parent)
-GUIDE = Path(__file__).resolve().parents[1] / "docs" / "teaching.md"
-
-
-def guide_commands():
-    """The commands of docs/teaching.md's grading block (the one marked as run by this test)."""
-    text = GUIDE.read_text()
-    block = re.search(r"<!-- run by tests/test_nbgrader.py -->\n```bash\n(.*?)```", text, re.S).group(1)
-    return [line.strip() for line in block.splitlines() if line.strip() and not line.startswith("#")]
+GUIDE_COLLECT = "adlab collect . /home/*"
+GUIDE_LINES_NOT_RUN = {  # the lines of the guide's block this test does not run as written, and why
+    GUIDE_COLLECT: "run with the test's homes, HOMES/*, in place of this machine's /home/*",
+}
 
 
 def nbgrader(command, course, log):
@@ -73,40 +69,18 @@ def test_generate_and_autograde_with_real_nbgrader(tmp_path):
     (exactly those lost), untouched (0, no error), and one who redefines the checks and silences errors instead
     of answering (0: the grade comes from a fresh process)."""
     require(shutil.which("nbgrader", path=BIN), "nbgrader (pip install nbgrader)")
-    lesson = exercise_lesson(tmp_path / "lessons")
-    assignment = lesson.stem
-    commands = guide_commands()
-    assert [c.split()[:2] for c in commands] == [["adlab", "nbgrader-source"], ["cd", "grading"],
-                                                  ["nbgrader", "generate_assignment"], ["adlab", "collect"],
-                                                  ["nbgrader", "autograde"]]
-    course = tmp_path / commands[1].split()[1]
-    assert cli.main([commands[0].split()[1], str(tmp_path / commands[0].split()[2])]) == 0
-    if lesson.name not in [p.name for p in (course / "source").glob("*/*.ipynb")] or \
-            nbformat.read(course / "source" / assignment / lesson.name, as_version=4).cells != \
-            gradable(nbformat.read(lesson, as_version=4)).cells:  # the lessons have too few exercises yet
-        (written, _), = write_nbgrader_source(course, lessons=[lesson])
-        assert written == course / "source" / assignment / lesson.name
-    log = []
-    generate, collect, autograde = (c.replace("01_evaluation_trace", assignment) for c in commands[2:])
-    nbgrader(generate, course, log)
-
-    # The release nbgrader writes is the student copy: the same cells, ids, sources and nbgrader metadata.
+    homes = tmp_path / "home"
+    script = guide_script(__file__, "bash", GUIDE_LINES_NOT_RUN,
+                          instead={GUIDE_COLLECT: GUIDE_COLLECT.replace("/home/*", f'"{homes}"/*')})
+    assignment = re.search(r"^nbgrader generate_assignment (\S+)$", script, re.M).group(1)
+    course = tmp_path / re.search(r"^cd (\S+)$", script, re.M).group(1)
+    lesson = ROOT / "lessons" / f"{assignment}.ipynb"
     instructor = nbformat.read(lesson, as_version=4)
-    release = nbformat.read(course / "release" / assignment / lesson.name, as_version=4)
-    ours = student_copy(instructor, assignment)
-    assert "BEGIN SOLUTION" not in nbformat.writes(release)
-    assert len(release.cells) == len(ours.cells)
-    for theirs, mine in zip(release.cells, ours.cells):
-        assert (theirs.id, theirs.cell_type, theirs.source) == (mine.id, mine.cell_type, mine.source)
-        for key in ("nbgrader", "deletable", "editable", "tags"):
-            assert theirs.metadata.get(key) == mine.metadata.get(key), (key, theirs.source[:60])
     checks = [i for i, c in enumerate(instructor.cells) if tagged(c, "check")]
     n = len(checks)
     assert n >= 4
 
     # Four students, each in the copy `adlab lessons` writes into their home (as the hub link pulls it).
-    homes = tmp_path / "home"
-
     def work(student, edit):
         folder = homes / student / "course"
         write_student_copies(folder, [lesson], sign=False)
@@ -118,10 +92,26 @@ def test_generate_and_autograde_with_real_nbgrader(tmp_path):
     work("bob", lambda nb: [answer(nb, instructor, k, right=k not in (1, 2)) for k in range(n)])
     work("cy", lambda nb: None)
     work("dee", lambda nb: nb.cells.insert(1, nbformat.v4.new_code_cell(CHEAT)))
-    collect = collect.split()
-    assert collect[2:] == [".", "/home/*"]
-    assert cli.main(["collect", str(course), *map(str, sorted(homes.iterdir()))]) == 0
-    nbgrader(autograde, course, log)
+
+    # The guide's block: nbgrader-source, generate_assignment, collect, autograde.
+    env = dict(os.environ, PATH=BIN + os.pathsep + os.environ.get("PATH", ""),
+               JUPYTER_CONFIG_DIR=str(tmp_path / ".jupyter"), ADLAB_PROGRESS="0")
+    started = time.perf_counter()
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=900)
+    seconds = time.perf_counter() - started
+    assert result.returncode == 0 and "ERROR" not in result.stdout + result.stderr, result.stdout + result.stderr
+    assert f"ada {assignment}: collected" in result.stdout
+
+    # The release nbgrader wrote is the student copy: the same cells, ids, sources and nbgrader metadata.
+    release = nbformat.read(course / "release" / assignment / lesson.name, as_version=4)
+    ours = student_copy(instructor, assignment)
+    assert "BEGIN SOLUTION" not in nbformat.writes(release)
+    assert len(release.cells) == len(ours.cells)
+    for theirs, mine in zip(release.cells, ours.cells):
+        assert (theirs.id, theirs.cell_type, theirs.source) == (mine.id, mine.cell_type, mine.source)
+        for key in ("nbgrader", "deletable", "editable", "tags"):
+            assert theirs.metadata.get(key) == mine.metadata.get(key), (key, theirs.source[:60])
 
     from nbgrader.api import Gradebook
 
@@ -142,5 +132,4 @@ def test_generate_and_autograde_with_real_nbgrader(tmp_path):
     graded = nbformat.read(course / "autograded" / "dee" / assignment / lesson.name, as_version=4)
     outputs = [o for i in checks for o in graded.cells[i + 1].outputs]  # the cheat cell shifted every cell by one
     assert outputs and all(o.output_type == "error" for o in outputs), outputs
-    print(f"\nnbgrader on {lesson.name}: {totals} of {max_score}; "
-          + ", ".join(f"{c.split()[1]} {t:.1f} s" for c, t in log))
+    print(f"\nnbgrader on {lesson.name}: {totals} of {max_score}; the guide's block {seconds:.1f} s")

@@ -24,11 +24,11 @@ import nbformat
 import pytest
 
 from browser_support import chromium, JupyterLab
+from classroom_support import guide_script
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
-GUIDE = REPO / "docs" / "teaching.md"
 LESSON = REPO / "lessons" / "01_evaluation_trace.ipynb"
 ARTIFACTS = REPO / "test-artifacts"
 SLIDE_TIMEOUT = 90_000  # milliseconds for RISE to load and typeset a slide on a busy machine
@@ -78,13 +78,6 @@ TYPESET = """() => {
 RAW_TEX = re.compile(r"\$|\\\(|\\\[|\\(?:ln|frac|dots|bar|dot|times)\b")
 
 
-def guide_block(runner):
-    """The ```bash block of the guide marked as run by `runner`."""
-    blocks = re.findall(rf"<!-- run by {re.escape(runner)} -->\n```bash\n(.*?)```", GUIDE.read_text(), re.S)
-    assert len(blocks) == 1, f"the guide has {len(blocks)} bash blocks run by {runner}"
-    return blocks[0]
-
-
 def first_slides(notebook, count=2):
     """Heading and source of the lesson's first horizontal slides, each up to its first subslide."""
     slides, current = [], None
@@ -115,7 +108,7 @@ def test_lesson_slides_offline_with_math(browser, tmp_path):
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_CONFIG_DIR", "JUPYTERLAB_"))}
     env["HOME"] = str(home)
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", guide_block("tests/test_slides.py")],
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", guide_script(__file__, "bash")],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     settings = home / ".jupyter" / "lab" / "user-settings"
