@@ -166,9 +166,15 @@ def jacobian_html(entries, row_labels, column_labels, mode, seed):
 
 def drawing_html(drawing):
     """What `graph.render` drew, for an HTML widget: the SVG itself from dot (the explorer sizes and scrolls it;
-    a live widget is never sanitized), else the drawing's HTML or the DOT source."""
+    a live widget is never sanitized), else the drawing's HTML or the DOT source.
+
+    The SVG takes keyboard focus (tabindex), so Tab reaches a graph wider than its panel and the arrow keys
+    scroll it (axe-core's scrollable-region-focusable)."""
     bundle = drawing._repr_mimebundle_()
-    return bundle.get("image/svg+xml") or bundle.get("text/html") or f"<pre>{html.escape(bundle['text/plain'])}</pre>"
+    svg = bundle.get("image/svg+xml")
+    if svg:
+        return svg.replace("<svg ", '<svg tabindex="0" ', 1)
+    return bundle.get("text/html") or f"<pre>{html.escape(bundle['text/plain'])}</pre>"
 
 
 _SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"')

@@ -51,10 +51,10 @@ def saved_view_html(model_id, summary_text, shown, function, trace):
             f"<style>{SAVED_VIEW_CSS.replace('ID', model_id)}</style>"
             f'<p><em>{html.escape(summary_text)}</em></p>'
             f'<p>{html.escape(shown["caption"])}</p>'
-            f'<div style="display:inline-block;vertical-align:top;max-width:100%;overflow-x:auto;'
+            f'<div tabindex="0" style="display:inline-block;vertical-align:top;max-width:100%;overflow-x:auto;'
             f'margin-right:24px">{shown["table"]}</div>'
             f'<div style="display:inline-block;vertical-align:top">{shown["jacobian"]}</div>'
-            f'<div style="overflow-x:auto;max-width:100%">{graph}</div></div>')
+            f'<div tabindex="0" style="overflow-x:auto;max-width:100%">{graph}</div></div>')
 
 
 def _svg_image(svg, description):
