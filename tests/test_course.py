@@ -112,6 +112,32 @@ def test_every_stored_widget_says_to_run_its_cell(path):
             assert "children=" not in output["data"]["text/plain"], (path.name, k, output["data"]["text/plain"])
 
 
+# A cell that took longer than this when the lessons were stored (a 2-core VM) takes about 2 s or more on a
+# classroom machine: it shows a progress bar (adlab.display.progress_bar) instead of a still [*].
+LONG_CELL_SECONDS = 1.5
+PROGRESS_DONE = re.compile(r": \d+ of \d+, done$")  # the line a finished progress bar leaves
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_long_cell_shows_progress(path):
+    from datetime import datetime
+
+    def seconds(cell):
+        times = cell.metadata.get("execution", {})
+        if "iopub.execute_input" not in times or "shell.execute_reply" not in times:
+            return 0.0
+        start, end = (datetime.fromisoformat(times[key].replace("Z", "+00:00"))
+                      for key in ("iopub.execute_input", "shell.execute_reply"))
+        return (end - start).total_seconds()
+
+    cells = nbformat.read(path, as_version=4).cells
+    assert any(seconds(cell) for cell in cells if cell.cell_type == "code"), f"{path.name} stores no run times"
+    silent = [(k, round(seconds(cell), 1)) for k, cell in enumerate(cells)
+              if cell.cell_type == "code" and seconds(cell) > LONG_CELL_SECONDS
+              and not any(PROGRESS_DONE.search(str(o.get("data", {}).get("text/plain", ""))) for o in cell.outputs)]
+    assert not silent, f"{path.name}: cells (index, seconds) that run long with no progress bar: {silent}"
+
+
 def test_the_saved_widget_note_goes_before_each_view_once():
     view = {"output_type": "display_data", "metadata": {},
             "data": {WIDGET_VIEW: {"model_id": "m"}, "text/plain": "interactive(children=(IntSlider(…"}}
