@@ -286,12 +286,12 @@ def shape(x):
     while isinstance(x, Box):
         batch_axes += x.batch_axes
         x = x.value
-    if type(x) is np.ndarray:  # the common case, without np.shape's dispatch
-        x_shape = x.shape
-    elif type(x) is float:
+    if type(x) is float:
         return ()
-    else:
-        x_shape = np.shape(x)
+    try:
+        x_shape = x.shape  # arrays, NumPy scalars, a tape's ShapeOnly: without np.shape's dispatch
+    except AttributeError:
+        x_shape = np.shape(x)  # Python ints, lists
     return x_shape[batch_axes:] if batch_axes else x_shape
 
 

@@ -428,6 +428,8 @@ clip = _table_entry(
 
 
 def _sum_impl(x, axis=None, keepdims=False):
+    if type(x) is np.ndarray:  # np.sum's own work, without its dispatch layer (a third of its time on small arrays)
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
@@ -581,7 +583,7 @@ outer = _table_entry(
 
 
 def _transpose_impl(x, axes=None):
-    return np.transpose(x, axes)
+    return x.transpose(axes) if type(x) is np.ndarray else np.transpose(x, axes)
 
 
 def _inverse_axes(axes, ndim):
