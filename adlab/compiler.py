@@ -34,7 +34,7 @@ from .core import api
 from .core.interpreter import Box, raw
 from .core.recording import check_function, check_outputs, check_real, check_tangent
 from .core.tree import flatten, of_some_arguments, unflatten
-from .program import PathChanged, Var
+from .program import PathChanged, Var, cyclic_gc_paused
 from .program_passes import optimized, split, with_writes_into_dead_arrays
 
 __all__ = ["compiled", "CompiledFallbackWarning", "PathChanged"]
@@ -363,7 +363,8 @@ class _Compiled:
                 self._fall_back(f"its comparisons came out differently on {MAX_PATHS} calls in a row")
                 return self._engine(engine)
         try:
-            program = build(signature.function(self.f, kwargs), signature.values(), entry.layout)
+            with cyclic_gc_paused():
+                program = build(signature.function(self.f, kwargs), signature.values(), entry.layout)
         except _NotCompilable as reason:
             entry.engine = True
             self._fall_back(str(reason))

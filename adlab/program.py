@@ -19,6 +19,8 @@ source reuses dead variables' names (few locals in a long program) and is compil
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import math
 import operator
@@ -266,12 +268,31 @@ def _reused_names(program):
 _count = itertools.count(1)
 
 
+@contextlib.contextmanager
+def cyclic_gc_paused():
+    """Python's cyclic garbage collector off while a program is built, then as it was.
+
+    Building a program makes objects by the hundred thousand (equations, names, source lines,
+    bytecode) and no garbage cycles; the collector, triggered by the allocations, would scan
+    all of them again each time a generation fills up, so a long trace's build time would grow
+    faster than the trace (benchmarks/RESULTS.md, compiled W1's build time).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def compile_program(program):
     """The program as a Python function of its input leaves (the source is kept as its ``source``)."""
-    names = _Namespace()
-    source = to_python(program, names, reuse_names=True)
-    namespace = dict(names.values)
-    exec(compile(source, f"<adlab.compiled #{next(_count)}>", "exec"), namespace)
+    with cyclic_gc_paused():
+        names = _Namespace()
+        source = to_python(program, names, reuse_names=True)
+        namespace = dict(names.values)
+        exec(compile(source, f"<adlab.compiled #{next(_count)}>", "exec"), namespace)
     function = namespace["staged"]
     function.source = source
     return function

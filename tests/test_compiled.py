@@ -492,3 +492,19 @@ def test_an_argument_with_no_value_to_key_by_runs_on_the_engine():
     grad = adlab.compiled(adlab.grad(lambda x, rng: x * rng.standard_normal()))
     first, second = grad(1.0, rng), grad(1.0, rng)
     assert first != second and grad.cache_info()["programs"] == 0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_building_a_program_leaves_the_garbage_collector_as_it_was(enabled):
+    """The build pauses Python's cyclic collector (a long trace would be rescanned again and again), and only that."""
+    import gc
+
+    seen = []
+    f = adlab.compiled(adlab.grad(lambda x: (seen.append(gc.isenabled()), x * x)[1]))
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert f(3.0) == 6.0 and f(4.0) == 8.0
+        assert gc.isenabled() == enabled
+        assert seen == [False]  # f ran once, while the program was built, with the collector paused
+    finally:
+        gc.enable()
