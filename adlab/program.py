@@ -213,32 +213,116 @@ def _guard_source(guard, names):
     return f"if not same({names.constant(guard.func)}({', '.join(args)}), {names.constant(expected)}): raise PathChanged"
 
 
-def to_python(program, names=None, reuse_names=False):
+def to_python(program, names=None, reuse_names=False, loops=False):
     """The program as the source of one Python function, ``staged(v0, v1, …)``, returning its output leaves.
 
     With ``reuse_names`` a variable's name is given to a later one once it is dead, so a long program has
-    few local variables (CPython reads the first 256 with shorter instructions).
+    few local variables (CPython reads the first 256 with shorter instructions). With ``loops`` each run
+    of repeated equations is written once, as a ``for`` loop (`adlab.program_loops`).
     """
+    from .program_loops import find_runs  # it builds on this module's Var
+
     names = names or _Namespace()
+    runs, where = find_runs(program) if loops else ([], {})
     if reuse_names:
-        names.var_names = _reused_names(program)
+        in_runs = {k for run in runs for k in range(run.start, run.end)}
+        names.var_names = _reused_names(program, in_runs)
+    for var, (number, iteration, slot) in where.items():  # what code outside the runs calls their values
+        run = runs[number]
+        names.var_names[var] = (f"l{number}_{slot}" if iteration == run.count - 1
+                                else f"s{number}_{slot}[{iteration}]")
+    run_at = {run.start: (number, run) for number, run in enumerate(runs)}
     lines = [f"def staged({', '.join(names.source(v) for v in program.inputs)}):"]
     guards = sorted(program.guards, key=lambda guard: guard.after)
     next_guard = 0
-    for position in range(len(program.equations) + 1):
+    position = 0
+    while position <= len(program.equations):
         while next_guard < len(guards) and guards[next_guard].after == position:
             lines.append("    " + _guard_source(guards[next_guard], names))
             next_guard += 1
+        if position in run_at:
+            number, run = run_at[position]
+            lines += _run_source(program, runs, number, names)
+            position = run.end
+            continue
         if position < len(program.equations):
             lines.append("    " + _equation_source(program.equations[position], names, program.kinds, program.writes))
+        position += 1
     outputs = ", ".join(names.source(v) for v in program.outputs)
     lines.append(f"    return ({outputs}{',' if len(program.outputs) == 1 else ''})")
     return "\n".join(lines)
 
 
-def _reused_names(program):
+def _run_source(program, runs, number, names):
+    """A run as a ``for`` loop: its slots' variables ``l{run}_{slot}``, a carried slot's initial value set
+    before the loop (or copied into ``c{run}_{slot}`` where a later slot of the body reads it), the values
+    read at other iterations kept in the lists ``s{run}_{slot}``, an earlier run's values read once per
+    iteration into ``f{run}_{k}``."""
+    from .program_loops import Carried, FromRun, Slot
+
+    run = runs[number]
+    equations = program.equations
+    readers = {}  # carried slot: the slots that read it
+    for j, arguments in enumerate(run.arguments):
+        for argument in arguments:
+            if type(argument) is Carried:
+                readers.setdefault(argument.slot, set()).add(j)
+    copied = {slot for slot, reading in readers.items() if max(reading) > slot}  # read after it is recomputed
+    counter = f"i{number}"
+
+    def carried_name(slot):
+        return f"{'c' if slot in copied else 'l'}{number}_{slot}"
+
+    def from_run_source(argument):
+        source = runs[argument.run]
+        if argument.step == 0:
+            if argument.first == source.count - 1:
+                return f"l{argument.run}_{argument.slot}"
+            return f"s{argument.run}_{argument.slot}[{argument.first}]"
+        index = f"{argument.first} {'+' if argument.step > 0 else '-'} {counter}" if argument.first else counter
+        return f"s{argument.run}_{argument.slot}[{index}]"
+
+    lines = [f"    s{number}_{slot} = [None] * {run.count}" for slot in sorted(run.kept)]
+    lines += [f"    {carried_name(slot)} = {names.source(value)}" for slot, value in sorted(run.initial.items())]
+    lines.append(f"    for {counter} in range({run.count}):")
+    read = {}  # an earlier run's value read in the body: loaded once per iteration, into f{run}_{k}
+    for arguments in run.arguments:
+        for argument in arguments:
+            if type(argument) is FromRun and argument not in read:
+                source = from_run_source(argument)
+                if "[" in source:
+                    read[argument] = f"f{number}_{len(read)}"
+                    lines.append(f"        {read[argument]} = {source}")
+    for j in range(run.period):
+        equation = equations[run.start + run.period + j]  # iteration 1's: it shows every kind of argument
+        local = {equation.out: f"l{number}_{j}"}
+        for arg, argument in zip(equation.args, run.arguments[j]):
+            if type(argument) is Slot:
+                local[arg] = f"l{number}_{argument.slot}"
+            elif type(argument) is Carried:
+                local[arg] = carried_name(argument.slot)
+            elif type(argument) is FromRun:
+                local[arg] = read.get(argument) or from_run_source(argument)
+        saved = {var: names.var_names.get(var) for var in local}
+        names.var_names.update(local)
+        try:
+            lines.append("        " + _equation_source(equation, names, program.kinds, program.writes))
+        finally:
+            for var, name in saved.items():
+                if name is None:
+                    names.var_names.pop(var, None)
+                else:
+                    names.var_names[var] = name
+        if j in run.kept:
+            lines.append(f"        s{number}_{j}[{counter}] = l{number}_{j}")
+    lines += [f"        c{number}_{slot} = l{number}_{slot}" for slot in sorted(copied)]
+    return lines
+
+
+def _reused_names(program, in_runs=frozenset()):
     """A name per Var, r0, r1, …, a dead Var's name reused: the last reads counted by equation (a guard reads
-    before the equation it precedes), outputs read at the end."""
+    before the equation it precedes), outputs read at the end. The equations at positions `in_runs` are
+    written as loops, with names of their own: they take none."""
     end = len(program.equations)
     last = {}
     for k, equation in enumerate(program.equations):
@@ -259,6 +343,8 @@ def _reused_names(program):
         for var in vars_of([equation.args, guards_before.get(k, ())]):
             if last.get(var) == k and var in names:
                 free.add(names[var])
+        if k in in_runs:
+            continue
         names[equation.out] = free.pop() if free else f"r{next(count)}"
         if equation.out not in last:  # never read (an equation kept for nothing): its name is free again
             free.add(names[equation.out])
@@ -290,7 +376,7 @@ def compile_program(program):
     """The program as a Python function of its input leaves (the source is kept as its ``source``)."""
     with cyclic_gc_paused():
         names = _Namespace()
-        source = to_python(program, names, reuse_names=True)
+        source = to_python(program, names, reuse_names=True, loops=True)
         namespace = dict(names.values)
         exec(compile(source, f"<adlab.compiled #{next(_count)}>", "exec"), namespace)
     function = namespace["staged"]

@@ -1,0 +1,216 @@
+"""Runs in a staged program: a stretch of equations that repeats itself, written once as a ``for`` loop.
+
+A loop in f, or a chain of layers, is staged as the same few equations over and over: W1's chain
+of 1,000 operations is 200 times the same 5 equations forward, then 200 times the same few back.
+Written line by line, a long program is as much bytecode, which one call reads from memory cold;
+as loops it is a few lines, run as many times. A loop evaluates the same primitives in the same
+order on the same values, so its results are the same bit for bit (tests/test_staging.py).
+
+A *run* is ``count`` iterations of ``period`` equations (*slots*) where every iteration repeats the
+one before: the same primitives, parameters, literals and value types, and Var arguments related
+to the iteration the same way each time. An argument is
+
+- ``Outside(var)``: a value from before the run, the same Var in every iteration;
+- ``Slot(j)``: slot j of this iteration (an earlier slot);
+- ``Carried(j)``: slot j of the previous iteration; the first iteration reads ``initial[j]``, a
+  value from before the run (a loop's running value: an accumulated adjoint, a layer's input);
+- ``FromRun(run, j, first, step)``: slot j of an earlier run, at iteration ``first + step·i`` in this
+  run's iteration i, step −1, 0 or 1 (a backward sweep reads its forward sweep's values in reverse).
+
+Guards, equations written into dead arrays and arguments nested in containers stay out of runs.
+`adlab.program.to_python(..., loops=True)` writes the runs `find_runs` finds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .program import Var, reads_back, vars_of
+
+MIN_COUNT = 4  # fewer iterations than this are written out: a loop would not be shorter
+MAX_PERIOD = 64  # the longest loop body looked for, in equations
+
+
+@dataclass(frozen=True)
+class Outside:
+    var: object  # a Var, or a literal value
+
+
+@dataclass(frozen=True)
+class Slot:
+    slot: int
+
+
+@dataclass(frozen=True)
+class Carried:
+    slot: int
+
+
+@dataclass(frozen=True)
+class FromRun:
+    run: int
+    slot: int
+    first: int
+    step: int
+
+
+@dataclass
+class Run:
+    """Equations ``start … start + period·count − 1`` as ``count`` iterations of ``period`` slots."""
+
+    start: int
+    period: int
+    count: int
+    arguments: list  # per slot: one Outside/Slot/Carried/FromRun per argument of the slot's equation
+    initial: dict  # carried slot: the value (Var or literal) its first reader reads before the run
+    kept: set = field(default_factory=set)  # slots whose every iteration's value is kept in a list
+
+    @property
+    def end(self):
+        return self.start + self.period * self.count
+
+
+def find_runs(program, min_count=MIN_COUNT, max_period=MAX_PERIOD):
+    """The runs of `program`, in order, and where each Var they define lives: {Var: (run, iteration, slot)}."""
+    equations = program.equations
+    if program.writes:  # arrays written into dead ones: short array programs, kept as they are
+        return [], {}
+    defined = {equation.out: k for k, equation in enumerate(equations)}
+    guard_positions = sorted({guard.after for guard in program.guards})
+    runs, where = [], {}
+    start = 0
+    while start < len(equations):
+        limit = min([len(equations)] + [p for p in guard_positions if p > start])  # no guard inside a run
+        run = _longest_run(program, defined, where, len(runs), start, limit, min_count, max_period)
+        if run is None:
+            start += 1
+            continue
+        for i in range(run.count):
+            for j in range(run.period):
+                where[equations[run.start + i * run.period + j].out] = (len(runs), i, j)
+        runs.append(run)
+        start = run.end
+    _mark_kept(program, runs, where)
+    return runs, where
+
+
+def _longest_run(program, defined, where, number, start, limit, min_count, max_period):
+    """The run starting at `start` that covers the most equations (at least min_count iterations), or None."""
+    equations = program.equations
+    best = None
+    for period in range(1, min(max_period, (limit - start) // min_count) + 1):
+        if equations[start + period].prim is not equations[start].prim or (best and period % best.period == 0):
+            continue  # a multiple of a run's period covers no more than that run
+        run = _run_of(program, defined, where, number, start, period, limit)
+        if run is not None and run.count >= min_count and (best is None or run.period * run.count > best.period * best.count):
+            best = run
+    return best
+
+
+def _run_of(program, defined, where, number, start, period, limit):
+    """The run of this period from `start`, as many iterations as repeat the one before (None: not even two)."""
+    equations, kinds = program.equations, program.kinds
+
+    def relation(arg, iteration):
+        """How an argument of an equation of `iteration` relates to the run (None: it cannot be in one)."""
+        if type(arg) is not Var:
+            return None if any(True for _ in vars_of(arg)) else Outside(("literal", _literal_key(arg)))
+        k = defined.get(arg)
+        if k is not None and start <= k:
+            before, slot = divmod(k - start, period)
+            distance = iteration - before
+            return Slot(slot) if distance == 0 else Carried(slot) if distance == 1 else None
+        if arg in where:
+            run, i, slot = where[arg]
+            return FromRun(run, slot, i, 0)
+        return Outside(arg)
+
+    arguments, initial, steps = None, {}, {}
+    count = 1
+    while start + (count + 1) * period <= limit:
+        i = count
+        now_arguments = []
+        for j in range(period):
+            now, before = equations[start + i * period + j], equations[start + (i - 1) * period + j]
+            if (now.prim is not before.prim or len(now.args) != len(before.args)
+                    or any(True for _ in vars_of(now.params)) or _params_key(now.params) != _params_key(before.params)
+                    or kinds.get(now.out) is not kinds.get(before.out)):
+                return _finished(start, period, count, arguments, initial)
+            slot_arguments = []
+            for m, (a, b) in enumerate(zip(now.args, before.args)):
+                if _kind(a, kinds) is not _kind(b, kinds):
+                    return _finished(start, period, count, arguments, initial)
+                ra, rb = relation(a, i), relation(b, i - 1)
+                if ra is None or rb is None:
+                    return _finished(start, period, count, arguments, initial)
+                if type(ra) is Carried and i == 1:  # the first iteration reads the carried slot's initial value
+                    if type(rb) is Slot or type(rb) is Carried:
+                        return _finished(start, period, count, arguments, initial)
+                    if ra.slot in initial and not _same_value(initial[ra.slot], b):
+                        return _finished(start, period, count, arguments, initial)
+                    initial[ra.slot] = b
+                elif type(ra) is FromRun and type(rb) is FromRun and (ra.run, ra.slot) == (rb.run, rb.slot):
+                    step = ra.first - rb.first
+                    if step not in (-1, 0, 1) or steps.setdefault((j, m), step) != step:
+                        return _finished(start, period, count, arguments, initial)
+                    ra = FromRun(ra.run, ra.slot, ra.first - step * i, step)  # the run's iteration 0 reads `first`
+                elif ra != rb:
+                    return _finished(start, period, count, arguments, initial)
+                slot_arguments.append(ra)
+            now_arguments.append(slot_arguments)
+        arguments = now_arguments if arguments is None else arguments
+        count += 1
+    return _finished(start, period, count, arguments, initial)
+
+
+def _finished(start, period, count, arguments, initial):
+    if count < 2 or arguments is None:
+        return None
+    return Run(start, period, count, arguments, initial)
+
+
+def _mark_kept(program, runs, where):
+    """Mark the slots some reader needs at an iteration other than the last: their values go into a list."""
+    def read_outside_runs(var):
+        if var in where:
+            run, i, slot = where[var]
+            if i != runs[run].count - 1:
+                runs[run].kept.add(slot)
+
+    in_runs = set()
+    for run in runs:
+        in_runs.update(range(run.start, run.end))
+        for value in run.initial.values():
+            for var in vars_of(value):
+                read_outside_runs(var)
+        for slot_arguments in run.arguments:
+            for argument in slot_arguments:
+                if type(argument) is FromRun:
+                    source = runs[argument.run]
+                    if not (argument.step == 0 and argument.first == source.count - 1):
+                        source.kept.add(argument.slot)
+    for k, equation in enumerate(program.equations):
+        if k not in in_runs:
+            for var in vars_of((equation.args, equation.params)):
+                read_outside_runs(var)
+    for var in vars_of([(g.args, g.kwargs) for g in program.guards] + list(program.outputs)):
+        read_outside_runs(var)
+
+
+def _kind(arg, kinds):
+    return kinds.get(arg) if type(arg) is Var else type(arg)
+
+
+def _literal_key(value):
+    """Equal literals meet under one key: by value where repr reads back (and type), else by identity."""
+    return (type(value), repr(value)) if reads_back(value) else ("object", id(value))
+
+
+def _params_key(params):
+    return tuple((name, _literal_key(value)) for name, value in sorted(params.items()))
+
+
+def _same_value(a, b):
+    if type(a) is Var or type(b) is Var:
+        return a is b
+    return _literal_key(a) == _literal_key(b)
