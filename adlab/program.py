@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .program_loops import Carried, FromRun, Slot, find_runs
+
 __all__ = ["Var", "Equation", "Guard", "Program", "PathChanged", "same", "to_python", "compile_program", "vars_of",
            "reads_back"]
 
@@ -220,8 +222,6 @@ def to_python(program, names=None, reuse_names=False, loops=False):
     few local variables (CPython reads the first 256 with shorter instructions). With ``loops`` each run
     of repeated equations is written once, as a ``for`` loop (`adlab.program_loops`).
     """
-    from .program_loops import find_runs  # it builds on this module's Var
-
     names = names or _Namespace()
     runs, where = find_runs(program) if loops else ([], {})
     if reuse_names:
@@ -258,8 +258,6 @@ def _run_source(program, runs, number, names):
     before the loop (or copied into ``c{run}_{slot}`` where a later slot of the body reads it), the values
     read at other iterations kept in the lists ``s{run}_{slot}``, an earlier run's values read once per
     iteration into ``f{run}_{k}``."""
-    from .program_loops import Carried, FromRun, Slot
-
     run = runs[number]
     equations = program.equations
     readers = {}  # carried slot: the slots that read it

@@ -17,15 +17,14 @@ to the iteration the same way each time. An argument is
 - ``FromRun(run, j, first, step)``: slot j of an earlier run, at iteration ``first + step·i`` in this
   run's iteration i, step −1, 0 or 1 (a backward sweep reads its forward sweep's values in reverse).
 
-Guards, equations written into dead arrays and arguments nested in containers stay out of runs.
-`adlab.program.to_python(..., loops=True)` writes the runs `find_runs` finds.
+Guards, equations written into dead arrays and Vars nested in containers stay out of runs.
+`adlab.program.to_python(..., loops=True)` writes the runs `find_runs` finds. This module reads a
+program's equations only (a Var is known by identity), so `adlab.program` can import it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from .program import Var, reads_back, vars_of
 
 MIN_COUNT = 4  # fewer iterations than this are written out: a loop would not be shorter
 MAX_PERIOD = 64  # the longest loop body looked for, in equations
@@ -76,12 +75,13 @@ def find_runs(program, min_count=MIN_COUNT, max_period=MAX_PERIOD):
     if program.writes:  # arrays written into dead ones: short array programs, kept as they are
         return [], {}
     defined = {equation.out: k for k, equation in enumerate(equations)}
+    variables = {id(var) for var in program.inputs} | {id(var) for var in defined}  # Vars, known by identity
     guard_positions = sorted({guard.after for guard in program.guards})
     runs, where = [], {}
     start = 0
     while start < len(equations):
         limit = min([len(equations)] + [p for p in guard_positions if p > start])  # no guard inside a run
-        run = _longest_run(program, defined, where, len(runs), start, limit, min_count, max_period)
+        run = _longest_run(program, variables, defined, where, len(runs), start, limit, min_count, max_period)
         if run is None:
             start += 1
             continue
@@ -90,31 +90,31 @@ def find_runs(program, min_count=MIN_COUNT, max_period=MAX_PERIOD):
                 where[equations[run.start + i * run.period + j].out] = (len(runs), i, j)
         runs.append(run)
         start = run.end
-    _mark_kept(program, runs, where)
+    _mark_kept(program, variables, runs, where)
     return runs, where
 
 
-def _longest_run(program, defined, where, number, start, limit, min_count, max_period):
+def _longest_run(program, variables, defined, where, number, start, limit, min_count, max_period):
     """The run starting at `start` that covers the most equations (at least min_count iterations), or None."""
     equations = program.equations
     best = None
     for period in range(1, min(max_period, (limit - start) // min_count) + 1):
         if equations[start + period].prim is not equations[start].prim or (best and period % best.period == 0):
             continue  # a multiple of a run's period covers no more than that run
-        run = _run_of(program, defined, where, number, start, period, limit)
+        run = _run_of(program, variables, defined, where, start, period, limit)
         if run is not None and run.count >= min_count and (best is None or run.period * run.count > best.period * best.count):
             best = run
     return best
 
 
-def _run_of(program, defined, where, number, start, period, limit):
+def _run_of(program, variables, defined, where, start, period, limit):
     """The run of this period from `start`, as many iterations as repeat the one before (None: not even two)."""
     equations, kinds = program.equations, program.kinds
 
     def relation(arg, iteration):
         """How an argument of an equation of `iteration` relates to the run (None: it cannot be in one)."""
-        if type(arg) is not Var:
-            return None if any(True for _ in vars_of(arg)) else Outside(("literal", _literal_key(arg)))
+        if id(arg) not in variables:
+            return None if _holds_var(arg, variables) else Outside(("literal", _literal_key(arg)))
         k = defined.get(arg)
         if k is not None and start <= k:
             before, slot = divmod(k - start, period)
@@ -133,12 +133,12 @@ def _run_of(program, defined, where, number, start, period, limit):
         for j in range(period):
             now, before = equations[start + i * period + j], equations[start + (i - 1) * period + j]
             if (now.prim is not before.prim or len(now.args) != len(before.args)
-                    or any(True for _ in vars_of(now.params)) or _params_key(now.params) != _params_key(before.params)
+                    or _holds_var(now.params, variables) or _params_key(now.params) != _params_key(before.params)
                     or kinds.get(now.out) is not kinds.get(before.out)):
                 return _finished(start, period, count, arguments, initial)
             slot_arguments = []
             for m, (a, b) in enumerate(zip(now.args, before.args)):
-                if _kind(a, kinds) is not _kind(b, kinds):
+                if _kind(a, kinds, variables) is not _kind(b, kinds, variables):
                     return _finished(start, period, count, arguments, initial)
                 ra, rb = relation(a, i), relation(b, i - 1)
                 if ra is None or rb is None:
@@ -146,7 +146,7 @@ def _run_of(program, defined, where, number, start, period, limit):
                 if type(ra) is Carried and i == 1:  # the first iteration reads the carried slot's initial value
                     if type(rb) is Slot or type(rb) is Carried:
                         return _finished(start, period, count, arguments, initial)
-                    if ra.slot in initial and not _same_value(initial[ra.slot], b):
+                    if ra.slot in initial and not _same_value(initial[ra.slot], b, variables):
                         return _finished(start, period, count, arguments, initial)
                     initial[ra.slot] = b
                 elif type(ra) is FromRun and type(rb) is FromRun and (ra.run, ra.slot) == (rb.run, rb.slot):
@@ -169,10 +169,10 @@ def _finished(start, period, count, arguments, initial):
     return Run(start, period, count, arguments, initial)
 
 
-def _mark_kept(program, runs, where):
+def _mark_kept(program, variables, runs, where):
     """Mark the slots some reader needs at an iteration other than the last: their values go into a list."""
     def read_outside_runs(var):
-        if var in where:
+        if id(var) in variables and var in where:
             run, i, slot = where[var]
             if i != runs[run].count - 1:
                 runs[run].kept.add(slot)
@@ -181,36 +181,54 @@ def _mark_kept(program, runs, where):
     for run in runs:
         in_runs.update(range(run.start, run.end))
         for value in run.initial.values():
-            for var in vars_of(value):
-                read_outside_runs(var)
+            read_outside_runs(value)
         for slot_arguments in run.arguments:
             for argument in slot_arguments:
                 if type(argument) is FromRun:
                     source = runs[argument.run]
                     if not (argument.step == 0 and argument.first == source.count - 1):
                         source.kept.add(argument.slot)
-    for k, equation in enumerate(program.equations):
-        if k not in in_runs:
-            for var in vars_of((equation.args, equation.params)):
-                read_outside_runs(var)
-    for var in vars_of([(g.args, g.kwargs) for g in program.guards] + list(program.outputs)):
-        read_outside_runs(var)
+    readers = [(equation.args, equation.params) for k, equation in enumerate(program.equations) if k not in in_runs]
+    readers += [(guard.args, guard.kwargs) for guard in program.guards] + [list(program.outputs)]
+    for value in readers:
+        for var in _vars_in(value, variables):
+            read_outside_runs(var)
 
 
-def _kind(arg, kinds):
-    return kinds.get(arg) if type(arg) is Var else type(arg)
+def _vars_in(value, variables):
+    """The Vars in a value (a Var, or a tuple, list or dict holding Vars)."""
+    if id(value) in variables:
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _vars_in(item, variables)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _vars_in(item, variables)
+
+
+def _holds_var(value, variables):
+    return any(True for _ in _vars_in(value, variables))
+
+
+def _kind(arg, kinds, variables):
+    return kinds.get(arg) if id(arg) in variables else type(arg)
 
 
 def _literal_key(value):
-    """Equal literals meet under one key: by value where repr reads back (and type), else by identity."""
-    return (type(value), repr(value)) if reads_back(value) else ("object", id(value))
+    """Equal literals meet under one key: by value for Python's own numbers, text and None, else by identity."""
+    if value is None or type(value) in (bool, int, str) or (type(value) is float and value == value):
+        return (type(value), repr(value))
+    if type(value) is tuple:
+        return (tuple, tuple(_literal_key(item) for item in value))
+    return ("object", id(value))
 
 
 def _params_key(params):
     return tuple((name, _literal_key(value)) for name, value in sorted(params.items()))
 
 
-def _same_value(a, b):
-    if type(a) is Var or type(b) is Var:
+def _same_value(a, b, variables):
+    if id(a) in variables or id(b) in variables:
         return a is b
     return _literal_key(a) == _literal_key(b)
