@@ -26,7 +26,7 @@ from adlab.exercises.bank.lesson06 import (SCENARIOS, WORKED, _gradient_checker,
                                            _step_b_checker, _value_checker, f)
 from adlab.exercises.diagnose import TIGHT, diagnose_entries
 from adlab.exercises.exercise import evaluate
-from adlab.exercises.tape import ReferenceValue
+from adlab.exercises.reference_value import ReferenceValue
 from bank_support import expected_values, leaks, lesson, listed_phrase, number_forms, table_source, typed
 
 LESSON = lesson("06_reverse_mode.ipynb")
@@ -230,9 +230,9 @@ def test_a_recursive_sort_is_refused_whatever_the_recursion_limit():
 
 def test_adlab_s_reference_class_under_any_name_is_refused():
     for step in STEPS:
-        for source in (f"# Exercise {step}\nfrom adlab.exercises.tape import ReferenceValue as Value",
-                       f"# Exercise {step}\nfrom adlab.exercises import tape\nclass Value(tape.ReferenceValue):\n"
-                       f"    pass"):
+        for source in (f"# Exercise {step}\nfrom adlab.exercises import ReferenceValue as Value",
+                       f"# Exercise {step}\nfrom adlab.exercises import reference_value\n"
+                       f"class Value(reference_value.ReferenceValue):\n    pass"):
             status, message = verdict(step, source)
             assert status == "wrong" and "imports adlab" in message, message
 

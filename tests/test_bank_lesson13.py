@@ -20,7 +20,8 @@ from adlab.exercises.bank import get
 from adlab.exercises.bank.lesson13 import (LESSON as LESSON_SIZES, SIZES, _NEW_RULES, _nn_checker, _value_checker,
                                            _variable_checker, checker_data, checker_weights, reference_scores)
 from adlab.exercises.exercise import evaluate
-from adlab.exercises.tape import OUT_GRAD, ReferenceValue
+from adlab.exercises.reference_value import ReferenceValue
+from adlab.exercises.value_class import OUT_GRAD
 from bank_support import leaks, lesson
 
 LESSON = lesson("13_capstone.ipynb")
@@ -77,7 +78,7 @@ def test_the_instructor_solution_is_correct_and_the_stub_waits(exercise_id, stud
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_every_answer_cell_refuses_the_engine(exercise_id):
     mark, _, rest = solutions()[exercise_id].partition("\n")
-    for cheat in ("import adlab", "from adlab.exercises.tape import ReferenceValue"):
+    for cheat in ("import adlab", "from adlab.exercises import ReferenceValue"):
         status, message = verdict(exercise_id, f"{mark}\n{cheat}\n{rest}")
         assert status == "wrong" and "by hand" in message, message
 

@@ -22,7 +22,8 @@ from .notebook import check, my_numbers, show_answer
 from .checks import check_array, check_choice, check_column, check_function, check_number
 from .dual import check_dual_numbers, check_dual_trace
 from .feedback import Result
-from .tape import ReferenceValue, check_reverse_value
+from .reference_value import ReferenceValue
+from .value_class import check_reverse_value
 
 __all__ = ["ReferenceValue", "Result", "check", "check_array", "check_choice", "check_column", "check_dual_numbers",
            "check_dual_trace", "check_function", "check_number", "check_reverse_value", "my_numbers", "show_answer"]

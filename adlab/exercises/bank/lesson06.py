@@ -14,9 +14,12 @@ from ..columns import trace_column
 from ..diagnose import DEFAULT, TIGHT, diagnose_entries
 from ..exercise import NOT_ANSWERED, Exercise
 from ..feedback import Invalid, NotAnswered, as_array, is_placeholder, number_text
-from .. import tape
 from ..sandbox import CellProblem, time_limit
-from ..tape import ReferenceValue, borrowed, value_class_verdict
+from .. import value_class
+from ..random_graphs import check_random_graphs
+from ..reference_value import ReferenceValue
+from ..value_class import borrowed, value_class_verdict
+from ..value_class_basics import Stop, grad_of, parents_of, run_student_code
 from . import register
 from .shared import answer_class, eq5 as f
 
@@ -59,9 +62,9 @@ def _adjoint_mistakes(x1, x2):
 # -- 6.2a–c · the student's Value class, in three steps ------------------------------------------
 # 6.2a: Value with data, grad, parents and the rules of + and *; 6.2b: topological_order() and backward()
 # without recursion, on graphs of + and *; 6.2c: the remaining operations, and then the whole class, checked
-# as one (adlab.exercises.tape's value_class_verdict: every rule, Eq. 5, random graphs, a 5,000-deep chain).
+# as one (adlab.exercises.value_class's value_class_verdict: every rule, Eq. 5, random graphs, a 5,000-deep chain).
 
-_STEP_A_RULES = [rule for rule in tape._RULES if rule[0] in ("__add__", "__mul__")] + [
+_STEP_A_RULES = [rule for rule in value_class.RULES if rule[0] in ("__add__", "__mul__")] + [
     ("__add__", "x + 1", lambda x: x + 1, (2.0,)), ("__mul__", "x * 3", lambda x: x * 3, (2.0,))]
 _STEP_B_GRAPHS = 12
 _STEP_B_DEPTH = 5000
@@ -83,14 +86,14 @@ def _missing(Value, methods, step):
 
 
 def _verdict(stages, name):
-    """Run the stages (each raises tape._Stop on the first thing wrong) quietly and under the time limit."""
+    """Run the stages (each raises Stop on the first thing wrong) quietly and under the time limit."""
     quiet = io.StringIO()
     try:
         with np.errstate(all="ignore"), contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet), \
-                time_limit(tape.SECONDS, f"checking your `{name}`"):
+                time_limit(value_class.SECONDS, f"checking your `{name}`"):
             for stage in stages:
                 stage()
-    except tape._Stop as stop:
+    except Stop as stop:
         return stop.status, stop.message
     except RecursionError:
         return "wrong", (f"your `{name}` hit Python's recursion limit: order the nodes with a loop and an explicit "
@@ -105,17 +108,17 @@ def _records_its_graph(Value, name):
     for text, function in (("x * y", lambda x, y: x * y), ("x + y", lambda x, y: x + y)):
         x, y = Value(2.0), Value(3.0)
         method = "__mul__" if "*" in text else "__add__"
-        out = tape._run(f"`{name}.{method}` (computing {text})", lambda: function(x, y))
+        out = run_student_code(f"`{name}.{method}` (computing {text})", lambda: function(x, y))
         if not (hasattr(out, "data") and hasattr(out, "grad")):
-            raise tape._Stop("wrong", f"your `{name}.{method}` returned {type(out).__name__} for {text}, not a "
-                                      f"{name}: does it end with `return out`?")
-        parents = tape._parents_of(out)
+            raise Stop("wrong", f"your `{name}.{method}` returned {type(out).__name__} for {text}, not a "
+                                f"{name}: does it end with `return out`?")
+        parents = parents_of(out)
         if parents is None or not (any(p is x for p in parents) and any(p is y for p in parents)):
-            raise tape._Stop("wrong", f"out = {text} does not record x and y as its parents: build it as "
-                                      f"{name}(…, (self, other), …), so that out._parents holds both.")
+            raise Stop("wrong", f"out = {text} does not record x and y as its parents: build it as "
+                                f"{name}(…, (self, other), …), so that out._parents holds both.")
         if not callable(getattr(out, "_backward", None)):
-            raise tape._Stop("wrong", f"out = {text} has no `_backward` function: the operation must set "
-                                      f"out._backward = _backward before `return out`.")
+            raise Stop("wrong", f"out = {text} has no `_backward` function: the operation must set "
+                                f"out._backward = _backward before `return out`.")
 
 
 def _step_a_checker(namespace):
@@ -127,8 +130,8 @@ def _step_a_checker(namespace):
     if missing:
         return missing
     name = Value.__name__
-    verdict = _verdict([lambda: tape._check_new_value(Value, name), lambda: _records_its_graph(Value, name)]
-                       + [lambda rule=rule: tape._check_rule(Value, name, *rule) for rule in _STEP_A_RULES], name)
+    verdict = _verdict([lambda: value_class.check_new_value(Value, name), lambda: _records_its_graph(Value, name)]
+                       + [lambda rule=rule: value_class.check_rule(Value, name, *rule) for rule in _STEP_A_RULES], name)
     return verdict or ("correct", "correct: a new Value, and the rules of x + y, x * y, x + x, x * x, x + 1 and "
                                   "x * 3, each with out.grad = 2.")
 
@@ -137,20 +140,20 @@ def _sweeps_small_graphs(Value, name, seed=0):
     """backward() on y = x1*x2 + x2 (x2 used twice) and on random graphs of + and * with fan-out."""
     point = (3.0, -4.0)
     x1, x2 = Value(point[0]), Value(point[1])
-    y = tape._run(f"`{name}` (computing x1*x2 + x2)", lambda: x1 * x2 + x2)
-    tape._run(f"`{name}.backward()`", y.backward)
+    y = run_student_code(f"`{name}` (computing x1*x2 + x2)", lambda: x1 * x2 + x2)
+    run_student_code(f"`{name}.backward()`", y.backward)
     for label, leaf, truth in (("x1", x1, point[1]), ("x2", x2, point[0] + 1)):
-        yours = tape._grad_of(leaf, label, "y.backward()")
-        if not math.isclose(yours, truth, rel_tol=tape.TOLERANCE, abs_tol=tape.TOLERANCE):
+        yours = grad_of(leaf, label, "y.backward()")
+        if not math.isclose(yours, truth, rel_tol=value_class.TOLERANCE, abs_tol=value_class.TOLERANCE):
             why = ("backward() must set y.grad = 1, then call each node's _backward from the output back to the "
                    "inputs (reversed topological order)") if yours == 0 else \
                   ("6.2a's rules passed on their own, so look at backward(): it must set y.grad = 1, then call each "
                    "node's _backward exactly once, after every node that uses it (reversed topological order)")
-            raise tape._Stop("wrong", f"your `{name}.backward()` gives {label}.grad = {number_text(yours)} for "
-                                      f"y = x1*x2 + x2 at x1=3, x2=−4: {why}.")
+            raise Stop("wrong", f"your `{name}.backward()` gives {label}.grad = {number_text(yours)} for "
+                                f"y = x1*x2 + x2 at x1=3, x2=−4: {why}.")
     # 6.2a's class has + and * with the number on the right only (6.2c adds the rest)
-    tape._check_random_graphs(Value, name, np.random.default_rng(seed), _STEP_B_GRAPHS, n_operations=7,
-                              ops=("+", "*"), constants_on_left=False)
+    check_random_graphs(Value, name, np.random.default_rng(seed), _STEP_B_GRAPHS, n_operations=7,
+                        ops=("+", "*"), constants_on_left=False)
 
 
 def _step_b_checker(namespace):
@@ -163,13 +166,13 @@ def _step_b_checker(namespace):
         return missing
     name = Value.__name__
     verdict = _verdict([lambda: _sweeps_small_graphs(Value, name),
-                        lambda: tape._check_chain(Value, name, _STEP_B_DEPTH)], name)
+                        lambda: value_class.check_chain(Value, name, _STEP_B_DEPTH)], name)
     return verdict or ("correct", f"correct: y = x1*x2 + x2, {_STEP_B_GRAPHS} random graphs of + and * with "
                                   f"fan-out, and a {_STEP_B_DEPTH:,}-deep chain, without recursion.")
 
 
 def _value_checker(namespace):
-    """Exercise 6.2c: the whole class (6.2a, 6.2b and 6.2c's operations), run by adlab.exercises.tape's check."""
+    """Exercise 6.2c: the whole class (6.2a, 6.2b and 6.2c's operations), run by adlab.exercises.value_class's check."""
     Value, problem = _class_of(namespace, "6.2c")
     if problem:
         return problem

@@ -13,7 +13,8 @@ from ..dual import dual_numbers_verdict
 from ..exercise import NOT_ANSWERED, Exercise
 from ..feedback import is_placeholder, number_text
 from ..sandbox import CellProblem, time_limit
-from ..tape import _check_rule, _run, _Stop, value_class_verdict
+from ..value_class import check_rule, value_class_verdict
+from ..value_class_basics import Stop, run_student_code
 from . import register
 from .shared import answer_class
 
@@ -115,21 +116,21 @@ def _new_rules(Value, name):
     missing = [m for m in NEW_METHODS if not callable(getattr(Value, m, None))]
     if missing:
         listed = ", ".join(f"`{m}`" for m in missing)
-        raise _Stop("wrong", f"your `{name}` has no {listed}: a network needs {', '.join(NEW_METHODS)} besides "
-                             f"Lesson 6's operations.")
+        raise Stop("wrong", f"your `{name}` has no {listed}: a network needs {', '.join(NEW_METHODS)} besides "
+                            f"Lesson 6's operations.")
     for method, text, function, point, value in _NEW_RULES:
-        out = _run(f"`{name}.{method}` (computing {text})", lambda: function(*[Value(v) for v in point]))
+        out = run_student_code(f"`{name}.{method}` (computing {text})", lambda: function(*[Value(v) for v in point]))
         data = getattr(out, "data", None)
         try:
             data = float(data)
         except (TypeError, ValueError):
-            raise _Stop("wrong", f"your `{name}.{method}` returned {type(out).__name__} for {text}, not a {name} "
-                                 f"with a number in .data: does it end with `return out`?") from None
+            raise Stop("wrong", f"your `{name}.{method}` returned {type(out).__name__} for {text}, not a {name} "
+                                f"with a number in .data: does it end with `return out`?") from None
         if not math.isclose(data, value, rel_tol=1e-12, abs_tol=1e-12):
             x = number_text(point[0])
-            raise _Stop("wrong", f"your `{name}.{method}` computes {text} = {number_text(data)} at x={x}: the "
-                                 f"forward value (.data) is wrong, before any gradient.")
-        _check_rule(Value, name, method, text, function, point)
+            raise Stop("wrong", f"your `{name}.{method}` computes {text} = {number_text(data)} at x={x}: the "
+                                f"forward value (.data) is wrong, before any gradient.")
+        check_rule(Value, name, method, text, function, point)
 
 
 def _value_checker(namespace):
@@ -145,7 +146,7 @@ def _value_checker(namespace):
         with np.errstate(all="ignore"), contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet), \
                 time_limit(SECONDS, "checking your `Value`"):
             _new_rules(Value, Value.__name__)
-    except _Stop as stop:
+    except Stop as stop:
         return stop.status, stop.message
     except CellProblem as problem:
         return problem.status, str(problem)
@@ -172,22 +173,22 @@ def _variable_methods(Variable):
     missing = [m for m in dict.fromkeys(m for m, *_ in _VARIABLE_METHODS) if not callable(getattr(Variable, m, None))]
     if missing:
         listed = ", ".join(f"`{m}`" for m in missing)
-        raise _Stop("wrong", f"your `Variable` has no {listed}: the network needs -x, x ** n, exp, log, tanh and "
-                             f"relu besides Lesson 4's operations.")
+        raise Stop("wrong", f"your `Variable` has no {listed}: the network needs -x, x ** n, exp, log, tanh and "
+                            f"relu besides Lesson 4's operations.")
     for method, text, value, derivative, points in _VARIABLE_METHODS:
         exponent = {"x ** 3": 3, "x ** -1": -1}.get(text)
         call = (lambda v, n=exponent: v ** n) if exponent is not None else _CALLS[method]
         for x in points:
-            out = _run(f"`Variable.{method}` (computing {text})", lambda: call(Variable(x, 2.0)))
+            out = run_student_code(f"`Variable.{method}` (computing {text})", lambda: call(Variable(x, 2.0)))
             try:
                 val, dot = float(out.val), float(out.dot)
             except (AttributeError, TypeError, ValueError):
-                raise _Stop("wrong", f"your `Variable.{method}` returned {type(out).__name__} for {text}, not a "
-                                     f"Variable with .val and .dot: does it return a Variable?") from None
+                raise Stop("wrong", f"your `Variable.{method}` returned {type(out).__name__} for {text}, not a "
+                                    f"Variable with .val and .dot: does it return a Variable?") from None
             at = f"at x = Variable({number_text(x)}, 2)"
             if not math.isclose(val, value(x), rel_tol=1e-12, abs_tol=1e-12):
-                raise _Stop("wrong", f"your `Variable.{method}` gives .val = {number_text(val)} for {text} {at}: the "
-                                     f"value is wrong, before any tangent.")
+                raise Stop("wrong", f"your `Variable.{method}` gives .val = {number_text(val)} for {text} {at}: the "
+                                    f"value is wrong, before any tangent.")
             truth = derivative(x) * 2.0
             if not math.isclose(dot, truth, rel_tol=1e-12, abs_tol=1e-12):
                 if truth != 0 and math.isclose(dot, truth / 2.0, rel_tol=1e-12):
@@ -196,8 +197,8 @@ def _variable_methods(Variable):
                     why = "the sign is flipped"
                 else:
                     why = f"the tangent of {text} is x.dot times the derivative of {text}"
-                raise _Stop("wrong", f"your `Variable.{method}` gives .dot = {number_text(dot)} for {text} {at}: "
-                                     f"{why}.")
+                raise Stop("wrong", f"your `Variable.{method}` gives .dot = {number_text(dot)} for {text} {at}: "
+                                    f"{why}.")
 
 
 def _variable_checker(namespace):
@@ -211,7 +212,7 @@ def _variable_checker(namespace):
     try:
         with np.errstate(all="ignore"), time_limit(SECONDS, "checking your `Variable`"):
             _variable_methods(Variable)
-    except _Stop as stop:
+    except Stop as stop:
         return stop.status, stop.message
     except CellProblem as problem:
         return problem.status, str(problem)
@@ -233,57 +234,57 @@ def _classes(namespace, names):
 
 
 def _parameters(thing, what, Value):
-    params = _run(f"`{what}.parameters()`", lambda: thing.parameters())
+    params = run_student_code(f"`{what}.parameters()`", lambda: thing.parameters())
     try:
         params = list(params)
     except TypeError:
-        raise _Stop("wrong", f"`{what}.parameters()` returned {type(params).__name__}, not a list of Values.") from None
+        raise Stop("wrong", f"`{what}.parameters()` returned {type(params).__name__}, not a list of Values.") from None
     for p in params:
         if not isinstance(p, Value):
-            raise _Stop("wrong", f"`{what}.parameters()` holds a {type(p).__name__}: every parameter must be a Value "
-                                 f"of your class (exercise 13.1's), so that backward() fills its grad.")
+            raise Stop("wrong", f"`{what}.parameters()` holds a {type(p).__name__}: every parameter must be a Value "
+                                f"of your class (exercise 13.1's), so that backward() fills its grad.")
     if len({id(p) for p in params}) != len(params):
-        raise _Stop("wrong", f"`{what}.parameters()` lists a Value more than once: each weight and bias once.")
+        raise Stop("wrong", f"`{what}.parameters()` lists a Value more than once: each weight and bias once.")
     return params
 
 
 def build(namespace, w, sizes=SIZES):
     """The student's MLP(sizes[0], sizes[1:]) with the flat weights w put into its parameters()."""
     MLP, Value = namespace["MLP"], namespace["Value"]
-    model = _run(f"`MLP({sizes[0]}, {list(sizes[1:])})`", lambda: MLP(sizes[0], list(sizes[1:])))
+    model = run_student_code(f"`MLP({sizes[0]}, {list(sizes[1:])})`", lambda: MLP(sizes[0], list(sizes[1:])))
     params = _parameters(model, f"MLP({sizes[0]}, {list(sizes[1:])})", Value)
     if len(params) != len(w):
-        raise _Stop("wrong", f"`MLP({sizes[0]}, {list(sizes[1:])}).parameters()` has {len(params)} entries: it must "
-                             f"list every weight and bias of every neuron of every layer, once.")
+        raise Stop("wrong", f"`MLP({sizes[0]}, {list(sizes[1:])}).parameters()` has {len(params)} entries: it must "
+                            f"list every weight and bias of every neuron of every layer, once.")
     for p, value in zip(params, w):
         p.data = float(value)
     return model, params
 
 
 def _output(model, x, Value, what):
-    out = _run(what, lambda: model(list(x)))
+    out = run_student_code(what, lambda: model(list(x)))
     if isinstance(out, (list, tuple)) and len(out) == 1:
-        raise _Stop("wrong", f"{what} returned a list with one Value: a Layer with one neuron returns that "
-                             f"neuron's Value itself (as micrograd does), so the network's output is one Value.")
+        raise Stop("wrong", f"{what} returned a list with one Value: a Layer with one neuron returns that "
+                            f"neuron's Value itself (as micrograd does), so the network's output is one Value.")
     if not isinstance(out, Value):
-        raise _Stop("wrong", f"{what} returned {type(out).__name__}, not a Value of your class.")
+        raise Stop("wrong", f"{what} returned {type(out).__name__}, not a Value of your class.")
     return out
 
 
 def _structure(namespace):
     Neuron, Layer, Value = namespace["Neuron"], namespace["Layer"], namespace["Value"]
-    neuron = _run("`Neuron(3)`", lambda: Neuron(3))
+    neuron = run_student_code("`Neuron(3)`", lambda: Neuron(3))
     if len(_parameters(neuron, "Neuron(3)", Value)) != 4:
-        raise _Stop("wrong", "`Neuron(3).parameters()` must list the neuron's weights, one per input, then its bias.")
-    out = _run("`Neuron(3)([1.0, 2.0, 3.0])`", lambda: neuron([1.0, 2.0, 3.0]))
+        raise Stop("wrong", "`Neuron(3).parameters()` must list the neuron's weights, one per input, then its bias.")
+    out = run_student_code("`Neuron(3)([1.0, 2.0, 3.0])`", lambda: neuron([1.0, 2.0, 3.0]))
     if not isinstance(out, Value):
-        raise _Stop("wrong", f"`Neuron(3)([1.0, 2.0, 3.0])` returned {type(out).__name__}, not a Value.")
-    layer = _run("`Layer(3, 2)`", lambda: Layer(3, 2))
+        raise Stop("wrong", f"`Neuron(3)([1.0, 2.0, 3.0])` returned {type(out).__name__}, not a Value.")
+    layer = run_student_code("`Layer(3, 2)`", lambda: Layer(3, 2))
     if len(_parameters(layer, "Layer(3, 2)", Value)) != 8:
-        raise _Stop("wrong", "`Layer(3, 2).parameters()` must list the parameters of each of its neurons.")
-    outs = _run("`Layer(3, 2)([1.0, 2.0, 3.0])`", lambda: layer([1.0, 2.0, 3.0]))
+        raise Stop("wrong", "`Layer(3, 2).parameters()` must list the parameters of each of its neurons.")
+    outs = run_student_code("`Layer(3, 2)([1.0, 2.0, 3.0])`", lambda: layer([1.0, 2.0, 3.0]))
     if not (isinstance(outs, (list, tuple)) and len(outs) == 2 and all(isinstance(o, Value) for o in outs)):
-        raise _Stop("wrong", "`Layer(3, 2)([1.0, 2.0, 3.0])` must return a list of 2 Values, one per neuron.")
+        raise Stop("wrong", "`Layer(3, 2)([1.0, 2.0, 3.0])` must return a list of 2 Values, one per neuron.")
 
 
 def _network_checks(namespace):
@@ -296,21 +297,21 @@ def _network_checks(namespace):
     model, params = build(namespace, w)
     scores = np.array([float(_output(model, x, Value, f"your MLP at x = {list(np.round(x, 3))}").data) for x in X])
     if not np.allclose(scores, reference_scores(w, X), rtol=TOLERANCE, atol=TOLERANCE):
-        raise _Stop("wrong", _diagnose_network(scores, w, X, "your MLP, with the check's weights,"))
+        raise Stop("wrong", _diagnose_network(scores, w, X, "your MLP, with the check's weights,"))
     x = X[0]
     for p in params:
         p.grad = 0.0
     out = _output(model, x, Value, "your MLP")
-    _run("`backward()` on your MLP's output", out.backward)
+    run_student_code("`backward()` on your MLP's output", out.backward)
     mine = np.array([float(p.grad) for p in params])
     truth = adlab.grad(lambda w: reference_scores(w, x[None, :])[0])(w)
     if not np.allclose(mine, truth, rtol=TOLERANCE, atol=TOLERANCE):
         wrong = int(np.flatnonzero(~np.isclose(mine, truth, rtol=TOLERANCE, atol=TOLERANCE))[0])
         k, j, _ = layout()[_neuron_of(wrong)]
-        raise _Stop("wrong", f"after backward() on your MLP's output, the grad of a parameter of layer {k + 1}, "
-                             f"neuron {j + 1} is {number_text(mine[wrong])}, not its derivative: the forward values "
-                             f"are right, so look at the backward rules the neuron uses (relu's, and sum's + with "
-                             f"fan-out), and exercise 13.1's check.")
+        raise Stop("wrong", f"after backward() on your MLP's output, the grad of a parameter of layer {k + 1}, "
+                            f"neuron {j + 1} is {number_text(mine[wrong])}, not its derivative: the forward values "
+                            f"are right, so look at the backward rules the neuron uses (relu's, and sum's + with "
+                            f"fan-out), and exercise 13.1's check.")
 
 
 def _neuron_of(index, sizes=SIZES):
@@ -323,13 +324,13 @@ def _neuron_of(index, sizes=SIZES):
 
 
 def _value_works(Value):
-    """A _Stop if exercise 13.1's Value is still a stub: the network classes cannot be checked on it yet."""
+    """A Stop if exercise 13.1's Value is still a stub: the network classes cannot be checked on it yet."""
     try:
         x = Value(2.0)
         (x * 3.0 + 1.0).relu().backward()
     except NotImplementedError:
-        raise _Stop("unanswered", "not answered yet: your `Value` (exercise 13.1) still raises NotImplementedError; "
-                                  "write it and run its cell first: these classes are built on it.") from None
+        raise Stop("unanswered", "not answered yet: your `Value` (exercise 13.1) still raises NotImplementedError; "
+                                 "write it and run its cell first: these classes are built on it.") from None
     except Exception:
         pass  # a wrong Value: the checks below (and exercise 13.1's) say what is wrong
 
@@ -349,7 +350,7 @@ def _nn_checker(namespace):
             _value_works(namespace["Value"])
             _structure(namespace)
             _network_checks(namespace)
-    except _Stop as stop:
+    except Stop as stop:
         return stop.status, stop.message
     except CellProblem as problem:
         return problem.status, str(problem)
@@ -367,8 +368,8 @@ def _engine_gradient(namespace, w, X, y, sizes=LESSON):
     for p in params:
         p.grad = 0.0
     losses = [(1 - label * _output(model, x, Value, "your MLP")).relu() for x, label in zip(X, y)]
-    loss = _run("your Value (adding up the losses)", lambda: sum(losses) * (1.0 / len(losses)))
-    _run("`backward()` on the loss", loss.backward)
+    loss = run_student_code("your Value (adding up the losses)", lambda: sum(losses) * (1.0 / len(losses)))
+    run_student_code("`backward()` on the loss", loss.backward)
     return np.array([float(p.grad) for p in params])
 
 
@@ -389,27 +390,27 @@ def _network_checker(namespace):
             for sizes in (LESSON, SIZES):
                 w = checker_weights(sizes=sizes)
                 call = f"`network(w, X, {sizes})`"
-                scores = _run(call, lambda: network(w, X, sizes))
+                scores = run_student_code(call, lambda: network(w, X, sizes))
                 scores = np.asarray(scores, dtype=float)
                 if scores.shape not in ((len(X),), (len(X), 1)):
-                    raise _Stop("wrong", f"{call} returned shape {scores.shape} for X of shape {X.shape}: give one "
-                                         f"score per row of X, shape ({len(X)},) (e.g. out[:, 0]).")
+                    raise Stop("wrong", f"{call} returned shape {scores.shape} for X of shape {X.shape}: give one "
+                                        f"score per row of X, shape ({len(X)},) (e.g. out[:, 0]).")
                 scores = scores.reshape(-1)
                 if not np.allclose(scores, reference_scores(w, X, sizes), rtol=TOLERANCE, atol=TOLERANCE):
-                    raise _Stop("wrong", _diagnose_network(scores, w, X, f"your {call}, with the check's w,", sizes))
+                    raise Stop("wrong", _diagnose_network(scores, w, X, f"your {call}, with the check's w,", sizes))
             w = checker_weights(sizes=LESSON)
             try:
                 theirs = np.asarray(adlab.grad(lambda w: hinge(np.reshape(network(w, X, LESSON), -1), y))(w),
                                     dtype=float)
             except Exception as error:
-                raise _Stop("wrong", f"adlab could not differentiate your `network`: {type(error).__name__}: {error} "
-                                     f"(use NumPy operations on w and X: @, +, np.maximum, slicing, reshape; no "
-                                     f"float() or Python loops over the numbers).") from None
+                raise Stop("wrong", f"adlab could not differentiate your `network`: {type(error).__name__}: {error} "
+                                    f"(use NumPy operations on w and X: @, +, np.maximum, slicing, reshape; no "
+                                    f"float() or Python loops over the numbers).") from None
             if not all(isinstance(namespace.get(name), type) for name in ("Value", "MLP")):
                 return "invalid", ("exercises 13.1 and 13.3 must define your `Value` and `MLP`: this exercise "
                                    "compares their gradient with adlab's (the check runs those cells first).")
             mine = _engine_gradient(namespace, w, X, y)
-    except _Stop as stop:
+    except Stop as stop:
         return stop.status, stop.message
     except CellProblem as problem:
         return problem.status, str(problem)

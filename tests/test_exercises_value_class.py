@@ -1,4 +1,4 @@
-"""The check of a student's micrograd-style Value (adlab.exercises.tape): rule by rule, on fan-out, on a deep
+"""The check of a student's micrograd-style Value (adlab.exercises.value_class): rule by rule, on fan-out, on a deep
 chain where recursion is measured, the student's own class only, and never the expected value.
 
 `value_class_verdict` is the check's core (status, message), which exercise 6.2 runs; `check_reverse_value`
@@ -18,9 +18,10 @@ import numpy as np
 import pytest
 
 from adlab.course import stub_solutions
-from adlab.exercises import tape
+from adlab.exercises import value_class
 from adlab.exercises.feedback import PROGRESS_FILE
-from adlab.exercises.tape import ReferenceValue, borrowed, check_reverse_value, value_class_verdict
+from adlab.exercises.reference_value import ReferenceValue
+from adlab.exercises.value_class import borrowed, check_reverse_value, value_class_verdict
 
 
 @pytest.fixture(autouse=True)
@@ -501,7 +502,7 @@ class Endless(Own):
 
 
 def test_a_class_that_never_finishes_is_stopped(monkeypatch):
-    monkeypatch.setattr(tape, "SECONDS", 1.0)
+    monkeypatch.setattr(value_class, "SECONDS", 1.0)
     status, message = value_class_verdict(Endless)
     assert status == "wrong"
     assert message == ("checking your `Endless` did not finish within 1 s: look for a loop that never ends (or a "
@@ -517,38 +518,6 @@ class Prints(Own):
 def test_the_student_s_prints_do_not_reach_the_check_s_output(capsys):
     assert value_class_verdict(Prints)[0] == "correct"
     assert capsys.readouterr().out == ""
-
-
-# -- the reference class -------------------------------------------------------------------------
-
-
-def test_backward_twice_on_the_reference_accumulates_stale_adjoints():
-    x1, x2 = ReferenceValue(3.0), ReferenceValue(-4.0)
-    y = (x1 * x2 + x2) - x1.log()
-    y.backward()
-    assert (x1.grad, x2.grad) == pytest.approx((-13 / 3, 4.0))
-    y.backward()  # the intermediates kept their adjoints: not simply doubled
-    assert (x1.grad, x2.grad) == pytest.approx((-17.0, 15.0))
-    y.zero_grad()
-    y.backward()
-    assert (x1.grad, x2.grad) == pytest.approx((-13 / 3, 4.0))
-
-
-def test_the_reference_says_in_one_sentence_what_it_cannot_do():
-    with pytest.raises(TypeError) as array:
-        ReferenceValue(np.array([1.0, 2.0]))
-    assert str(array.value) == ("a ReferenceValue holds one number, not an array of shape (2,): make one "
-                                "ReferenceValue per entry.")
-    with pytest.raises(TypeError) as power:
-        ReferenceValue(3.0) ** 2
-    assert str(power.value) == ("ReferenceValue has no ** (power): write x * x for x ** 2; it has + − × /, "
-                                "log and exp.")
-    with pytest.raises(TypeError) as nested:
-        ReferenceValue(ReferenceValue(1.0))
-    assert "already a ReferenceValue" in str(nested.value)
-    assert ReferenceValue(np.float64(2.5)).data == 2.5 and ReferenceValue(np.array(2.5)).data == 2.5
-    for error in (array.value, power.value, nested.value):
-        assert len(str(error).splitlines()) == 1
 
 
 class OrderNotWritten(Own):
