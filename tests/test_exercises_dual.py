@@ -1,4 +1,5 @@
-"""adlab.exercises.dual: a student's Variable(val, dot) checked operation by operation, and along Table 2."""
+"""adlab.exercises.dual_numbers and dual_trace: a student's Variable(val, dot) checked operation by operation, and
+along Table 2."""
 
 import math
 import re
@@ -8,7 +9,8 @@ import numpy as np
 import pytest
 
 import adlab
-from adlab.exercises.dual import check_dual_numbers, check_dual_trace, dual_numbers_verdict, dual_trace_verdict
+from adlab.exercises.dual_numbers import check_dual_numbers, dual_numbers_verdict
+from adlab.exercises.dual_trace import check_dual_trace, dual_trace_verdict
 from course import seed_example
 
 

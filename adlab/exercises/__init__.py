@@ -20,7 +20,8 @@ forward-mode `Variable` and reverse-mode `Value` classes on the checker's inputs
 
 from .notebook import check, my_numbers, show_answer
 from .checks import check_array, check_choice, check_column, check_function, check_number
-from .dual import check_dual_numbers, check_dual_trace
+from .dual_numbers import check_dual_numbers
+from .dual_trace import check_dual_trace
 from .feedback import Result
 from .reference_value import ReferenceValue
 from .value_class import check_reverse_value

@@ -10,7 +10,8 @@ import numpy as np
 from ... import cost, grad, jvp, trace
 from ..columns import trace_column
 from ..diagnose import EXACT, distinguishing_draw
-from ..dual import dual_numbers_verdict, dual_trace_verdict
+from ..dual_numbers import dual_numbers_verdict
+from ..dual_trace import dual_trace_verdict
 from ..exercise import Exercise
 from . import register
 from .shared import eq5 as f
@@ -26,7 +27,7 @@ def loss(w):
     return np.sum(np.sin(w) * w**2)
 
 
-# -- the student's class: the checks of adlab.exercises.dual, on what the answer cells defined ---
+# -- the student's class: the checks of exercises.dual_numbers and dual_trace, on what the answer cells defined ---
 
 
 def _defined(namespace, names, kind):

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..dual import dual_numbers_verdict
+from ..dual_numbers import dual_numbers_verdict
 from ..exercise import NOT_ANSWERED, Exercise
 from ..feedback import is_placeholder, number_text
 from ..sandbox import CellProblem, time_limit
