@@ -24,6 +24,7 @@ program's equations only (a Var is known by identity), so `adlab.program` can im
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 MIN_COUNT = 4  # fewer iterations than this are written out: a loop would not be shorter
@@ -80,8 +81,9 @@ def find_runs(program, min_count=MIN_COUNT, max_period=MAX_PERIOD):
     runs, where = [], {}
     start = 0
     while start < len(equations):
-        limit = min([len(equations)] + [p for p in guard_positions if p > start])  # no guard inside a run
-        run = _longest_run(program, variables, defined, where, len(runs), start, limit, min_count, max_period)
+        after = bisect.bisect_right(guard_positions, start)  # no guard inside a run: it ends at the next one
+        limit = guard_positions[after] if after < len(guard_positions) else len(equations)
+        run = _longest_run(program, variables, defined, where, start, limit, min_count, max_period)
         if run is None:
             start += 1
             continue
@@ -94,7 +96,7 @@ def find_runs(program, min_count=MIN_COUNT, max_period=MAX_PERIOD):
     return runs, where
 
 
-def _longest_run(program, variables, defined, where, number, start, limit, min_count, max_period):
+def _longest_run(program, variables, defined, where, start, limit, min_count, max_period):
     """The run starting at `start` that covers the most equations (at least min_count iterations), or None."""
     equations = program.equations
     best = None
