@@ -307,16 +307,28 @@ def value_class_verdict(Value, seed=0, depth=5000, graphs=12, seconds=None):
         listed = ", ".join(f"`{m}`" for m in missing)
         return "wrong", (f"your `{name}` has no {listed} method{'s' if len(missing) > 1 else ''}; "
                          f"it needs all of {', '.join(REQUIRED)}.")
+    stages = ([lambda: check_new_value(Value, name)]
+              + [lambda rule=rule: check_rule(Value, name, *rule) for rule in RULES]
+              + [lambda: _check_eq5(Value, name),
+                 lambda: check_random_graphs(Value, name, np.random.default_rng(seed), graphs),
+                 lambda: check_chain(Value, name, depth)])
+    return staged_verdict(stages, name, seconds) or (
+        "correct", f"correct: every local rule, Eq. 5 at (3, −4), {graphs} random graphs with fan-out, and a "
+                   f"{depth:,}-deep chain.")
+
+
+def staged_verdict(stages, name, seconds=None):
+    """Run a check's stages (each raises Stop at the first thing wrong) quietly and under the time limit.
+
+    Returns the (status, message) of the first stage that fails, or None when all pass. Exercise 6.2's
+    steps run their own stages through it too.
+    """
     quiet = io.StringIO()
     try:
         with np.errstate(all="ignore"), contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet), \
                 time_limit(SECONDS if seconds is None else seconds, f"checking your `{name}`"):
-            check_new_value(Value, name)
-            for method, text, function, point in RULES:
-                check_rule(Value, name, method, text, function, point)
-            _check_eq5(Value, name)
-            check_random_graphs(Value, name, np.random.default_rng(seed), graphs)
-            check_chain(Value, name, depth)
+            for stage in stages:
+                stage()
     except Stop as stop:
         return stop.status, stop.message
     except RecursionError:
@@ -324,8 +336,7 @@ def value_class_verdict(Value, seed=0, depth=5000, graphs=12, seconds=None):
                          f"stack, not recursion.")
     except CellProblem as problem:  # the time limit
         return problem.status, str(problem)
-    return "correct", (f"correct: every local rule, Eq. 5 at (3, −4), {graphs} random graphs with fan-out, and a "
-                       f"{depth:,}-deep chain.")
+    return None
 
 
 def check_reverse_value(exercise, Value, seed=0, depth=5000, graphs=12, hints=()):

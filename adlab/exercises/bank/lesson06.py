@@ -3,8 +3,6 @@ a second sweep, an adjoint program written by hand, and when to choose source tr
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 
 import numpy as np
@@ -14,11 +12,10 @@ from ..columns import trace_column
 from ..diagnose import DEFAULT, TIGHT, diagnose_entries
 from ..exercise import NOT_ANSWERED, Exercise
 from ..feedback import Invalid, NotAnswered, as_array, is_placeholder, number_text
-from ..sandbox import CellProblem, time_limit
 from .. import value_class
 from ..random_graphs import check_random_graphs
 from ..reference_value import ReferenceValue
-from ..value_class import borrowed, value_class_verdict
+from ..value_class import borrowed, staged_verdict, value_class_verdict
 from ..value_class_basics import Stop, grad_of, parents_of, run_student_code
 from . import register
 from .shared import answer_class, eq5 as f
@@ -85,24 +82,6 @@ def _missing(Value, methods, step):
                      f"{'them' if len(missing) > 1 else 'it'} (run that cell again after changing an earlier step).")
 
 
-def _verdict(stages, name):
-    """Run the stages (each raises Stop on the first thing wrong) quietly and under the time limit."""
-    quiet = io.StringIO()
-    try:
-        with np.errstate(all="ignore"), contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet), \
-                time_limit(value_class.SECONDS, f"checking your `{name}`"):
-            for stage in stages:
-                stage()
-    except Stop as stop:
-        return stop.status, stop.message
-    except RecursionError:
-        return "wrong", (f"your `{name}` hit Python's recursion limit: order the nodes with a loop and an explicit "
-                         f"stack, not recursion.")
-    except CellProblem as problem:  # the time limit
-        return problem.status, str(problem)
-    return None
-
-
 def _records_its_graph(Value, name):
     """out = x * y (and x + y) must keep its parents and a callable _backward, micrograd's layout."""
     for text, function in (("x * y", lambda x, y: x * y), ("x + y", lambda x, y: x + y)):
@@ -130,8 +109,9 @@ def _step_a_checker(namespace):
     if missing:
         return missing
     name = Value.__name__
-    verdict = _verdict([lambda: value_class.check_new_value(Value, name), lambda: _records_its_graph(Value, name)]
-                       + [lambda rule=rule: value_class.check_rule(Value, name, *rule) for rule in _STEP_A_RULES], name)
+    verdict = staged_verdict([lambda: value_class.check_new_value(Value, name), lambda: _records_its_graph(Value, name)]
+                             + [lambda rule=rule: value_class.check_rule(Value, name, *rule) for rule in _STEP_A_RULES],
+                             name)
     return verdict or ("correct", "correct: a new Value, and the rules of x + y, x * y, x + x, x * x, x + 1 and "
                                   "x * 3, each with out.grad = 2.")
 
@@ -165,8 +145,8 @@ def _step_b_checker(namespace):
     if missing:
         return missing
     name = Value.__name__
-    verdict = _verdict([lambda: _sweeps_small_graphs(Value, name),
-                        lambda: value_class.check_chain(Value, name, _STEP_B_DEPTH)], name)
+    verdict = staged_verdict([lambda: _sweeps_small_graphs(Value, name),
+                              lambda: value_class.check_chain(Value, name, _STEP_B_DEPTH)], name)
     return verdict or ("correct", f"correct: y = x1*x2 + x2, {_STEP_B_GRAPHS} random graphs of + and * with "
                                   f"fan-out, and a {_STEP_B_DEPTH:,}-deep chain, without recursion.")
 
