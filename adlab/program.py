@@ -22,12 +22,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
-import math
 import operator
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .program_literals import reads_back
 from .program_loops import Carried, FromRun, Slot, find_runs
 
 __all__ = ["Var", "Equation", "Guard", "Program", "PathChanged", "same", "to_python", "compile_program", "vars_of",
@@ -166,17 +166,6 @@ class _Namespace:
 
 def _identifier(name):
     return "".join(c if c.isalnum() else "_" for c in name)
-
-
-def reads_back(value):
-    """A value whose repr, read back, is the same value of the same type (a Python number, None, a tuple of them)."""
-    if value is None or type(value) in (bool, int, str):
-        return True
-    if type(value) is float:
-        return math.isfinite(value)
-    if type(value) is tuple:
-        return all(reads_back(v) for v in value)
-    return False
 
 
 def _equation_source(equation, names, kinds, writes):

@@ -27,6 +27,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
+from .program_literals import literal_key, params_key
+
 MIN_COUNT = 4  # fewer iterations than this are written out: a loop would not be shorter
 MAX_PERIOD = 64  # the longest loop body looked for, in equations
 
@@ -116,7 +118,7 @@ def _run_of(program, variables, defined, where, start, period, limit):
     def relation(arg, iteration):
         """How an argument of an equation of `iteration` relates to the run (None: it cannot be in one)."""
         if id(arg) not in variables:
-            return None if _holds_var(arg, variables) else Outside(("literal", _literal_key(arg)))
+            return None if _holds_var(arg, variables) else Outside(("literal", literal_key(arg)))
         k = defined.get(arg)
         if k is not None and start <= k:
             before, slot = divmod(k - start, period)
@@ -135,7 +137,7 @@ def _run_of(program, variables, defined, where, start, period, limit):
         for j in range(period):
             now, before = equations[start + i * period + j], equations[start + (i - 1) * period + j]
             if (now.prim is not before.prim or len(now.args) != len(before.args)
-                    or _holds_var(now.params, variables) or _params_key(now.params) != _params_key(before.params)
+                    or _holds_var(now.params, variables) or params_key(now.params) != params_key(before.params)
                     or kinds.get(now.out) is not kinds.get(before.out)):
                 return _finished(start, period, count, arguments, initial)
             slot_arguments = []
@@ -217,20 +219,7 @@ def _kind(arg, kinds, variables):
     return kinds.get(arg) if id(arg) in variables else type(arg)
 
 
-def _literal_key(value):
-    """Equal literals meet under one key: by value for Python's own numbers, text and None, else by identity."""
-    if value is None or type(value) in (bool, int, str) or (type(value) is float and value == value):
-        return (type(value), repr(value))
-    if type(value) is tuple:
-        return (tuple, tuple(_literal_key(item) for item in value))
-    return ("object", id(value))
-
-
-def _params_key(params):
-    return tuple((name, _literal_key(value)) for name, value in sorted(params.items()))
-
-
 def _same_value(a, b, variables):
     if id(a) in variables or id(b) in variables:
         return a is b
-    return _literal_key(a) == _literal_key(b)
+    return literal_key(a) == literal_key(b)

@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from .program import Equation, Guard, Program, Var, reads_back, vars_of
+from .program import Equation, Guard, Program, Var, vars_of
+from .program_literals import literal_key, params_key
 
 __all__ = ["split", "optimized", "folded", "shared_repeats", "without_dead_equations", "with_writes_into_dead_arrays"]
 
@@ -112,22 +113,13 @@ def folded(program):
     return _rebuilt(program, kept, substitute, equations)
 
 
-def _literal_key(value):
-    """A key under which equal literals meet: by value where repr reads back, else by identity."""
-    return ("value", type(value), repr(value)) if reads_back(value) else ("object", id(value))
-
-
-def _params_key(params):
-    return tuple((name, _literal_key(value)) for name, value in sorted(params.items()))
-
-
 def shared_repeats(program):
     """An equation that repeats an earlier one (same primitive, arguments and parameters) reads its result."""
     substitute, seen, equations, kept = {}, {}, [], set()
     for k, equation in enumerate(program.equations):
         args = _args_replaced(equation.args, substitute)
-        key = (equation.prim, tuple(a if isinstance(a, Var) else _literal_key(a) for a in args),
-               _params_key(equation.params))
+        key = (equation.prim, tuple(a if isinstance(a, Var) else literal_key(a) for a in args),
+               params_key(equation.params))
         if key in seen:
             substitute[equation.out] = seen[key]
             continue

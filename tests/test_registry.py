@@ -109,7 +109,7 @@ LAYERS = [
               "core/numpy_dispatch", "core/arraybox", "core/forward", "core/reverse", "core/batching",
               "core/recording", "core/api", "core/revolve"]),
     ("trace", ["readable", "tracing", "numpy", "testing"]),
-    ("other ways to differentiate", ["numeric", "cost", "symbolic", "codegen", "program_loops", "program", "program_passes", "staging",
+    ("other ways to differentiate", ["numeric", "cost", "symbolic", "codegen", "program_literals", "program_loops", "program", "program_passes", "staging",
                                      "compiler"]),
     ("display", ["display/notation", "display/tables", "display/graph", "display/explorer_panels",
                  "display/explorer_controls", "display/explorer_saved_view", "display/explorer"]),
