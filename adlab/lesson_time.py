@@ -55,14 +55,15 @@ def lesson_time(path) -> LessonTime:
 
 
 def _run_seconds(cells) -> float:
-    """The lesson's run time as its stored outputs recorded it (each cell from start to reply)."""
-    total = 0.0
-    for cell in cells:
-        timing = cell.metadata.get("execution", {})
-        start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
-        if start and end:
-            total += (_when(end) - _when(start)).total_seconds()
-    return total
+    """The lesson's run time as its stored outputs recorded it."""
+    return sum(cell_run_seconds(cell) for cell in cells)
+
+
+def cell_run_seconds(cell) -> float:
+    """A code cell's stored run time, from start to reply (0 where the notebook recorded none)."""
+    timing = cell.metadata.get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    return (_when(end) - _when(start)).total_seconds() if start and end else 0.0
 
 
 def _when(stamp: str) -> datetime:

@@ -17,6 +17,7 @@ from course import combining_marks_in_code, too_long_printed_lines
 from notebook_runner import run_notebook
 
 from adlab.exercises.bank import get
+from adlab.lesson_time import cell_run_seconds
 from adlab.course import (MANIFEST, SAVED_WIDGET_NOTE, SAVED_WIDGET_TEXT, WIDGET_VIEW, lesson_paths, stub_solutions,
                           student_copy, with_saved_widget_notes, write_student_copies)
 
@@ -120,20 +121,10 @@ PROGRESS_DONE = re.compile(r": \d+ of \d+, done$")  # the line a finished progre
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_every_long_cell_shows_progress(path):
-    from datetime import datetime
-
-    def seconds(cell):
-        times = cell.metadata.get("execution", {})
-        if "iopub.execute_input" not in times or "shell.execute_reply" not in times:
-            return 0.0
-        start, end = (datetime.fromisoformat(times[key].replace("Z", "+00:00"))
-                      for key in ("iopub.execute_input", "shell.execute_reply"))
-        return (end - start).total_seconds()
-
     cells = nbformat.read(path, as_version=4).cells
-    assert any(seconds(cell) for cell in cells if cell.cell_type == "code"), f"{path.name} stores no run times"
-    silent = [(k, round(seconds(cell), 1)) for k, cell in enumerate(cells)
-              if cell.cell_type == "code" and seconds(cell) > LONG_CELL_SECONDS
+    assert any(cell_run_seconds(cell) for cell in cells if cell.cell_type == "code"), f"{path.name} stores no run times"
+    silent = [(k, round(cell_run_seconds(cell), 1)) for k, cell in enumerate(cells)
+              if cell.cell_type == "code" and cell_run_seconds(cell) > LONG_CELL_SECONDS
               and not any(PROGRESS_DONE.search(str(o.get("data", {}).get("text/plain", ""))) for o in cell.outputs)]
     assert not silent, f"{path.name}: cells (index, seconds) that run long with no progress bar: {silent}"
 
